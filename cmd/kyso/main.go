@@ -1,0 +1,91 @@
+// Command kyso signs, timestamps, verifies and archives scanned PDFs of
+// administrative-procedure results. See docs/ for the user guide.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kyso-project/kyso/internal/fail"
+)
+
+// Exit codes of the command-line contract (docs/exit-codes.md).
+const (
+	exitOK            = 0
+	exitInvalid       = 1
+	exitUsage         = 2
+	exitIndeterminate = 3
+	exitInput         = 4
+	exitRun           = 5
+	exitInterrupted   = 130
+)
+
+// exitStatus is returned by a command that has already reported its results
+// and only needs the process to end with a given code.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd(&streams{in: stdin, out: stdout, err: stderr})
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCodeOf(err)
+	if code == exitOK && ctx.Err() != nil {
+		code = exitInterrupted
+	}
+	if err != nil {
+		var es exitStatus
+		if !errors.As(err, &es) {
+			printError(stderr, err)
+		}
+	}
+	return code
+}
+
+func exitCodeOf(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var es exitStatus
+	if errors.As(err, &es) {
+		return int(es)
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	switch fail.KindOf(err) {
+	case fail.KindUsage:
+		return exitUsage
+	case fail.KindInput:
+		return exitInput
+	case fail.KindInterrupted:
+		return exitInterrupted
+	case fail.KindRun:
+		return exitRun
+	}
+	if isCobraUsageError(err) {
+		return exitUsage
+	}
+	return exitRun
+}
+
+// printError writes err in the one style of the project: "kyso: error: ..."
+// and, when there is a next step, a "hint: ..." line.
+func printError(w io.Writer, err error) {
+	fmt.Fprintf(w, "kyso: error: %v\n", err)
+	if h := fail.HintOf(err); h != "" {
+		fmt.Fprintf(w, "hint: %s\n", h)
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// jsonLines writes one JSON object per line; safe for concurrent use.
+type jsonLines struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+func newJSONLines(w io.Writer) *jsonLines {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &jsonLines{enc: enc}
+}
+
+func (j *jsonLines) write(v any) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.enc.Encode(v)
+}
+
+// progress draws a one-line progress bar on stderr when enabled.
+type progress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	on      bool
+	label   string
+	total   int
+	done    int
+	started time.Time
+	last    time.Time
+}
+
+func newProgress(g *globalOptions, label string, total int) *progress {
+	return &progress{w: g.io.err, on: g.showProgress() && total > 0, label: label, total: total, started: time.Now()}
+}
+
+// step records one finished item and redraws at most ten times a second.
+func (p *progress) step() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if !p.on {
+		return
+	}
+	now := time.Now()
+	if p.done < p.total && now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = now
+	const width = 30
+	filled := width * p.done / p.total
+	bar := make([]byte, width)
+	for i := range bar {
+		if i < filled {
+			bar[i] = '#'
+		} else {
+			bar[i] = '.'
+		}
+	}
+	fmt.Fprintf(p.w, "\r%s [%s] %d/%d %s", p.label, bar, p.done, p.total, now.Sub(p.started).Round(time.Second))
+}
+
+// finish ends the progress line.
+func (p *progress) finish() {
+	if p != nil && p.on {
+		fmt.Fprintln(p.w)
+	}
+}
