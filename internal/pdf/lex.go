@@ -1,0 +1,372 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// errShort means the parser ran past the end of its buffer; the caller may
+// retry with a larger window.
+var errShort = errors.New("unexpected end of data")
+
+// maxDepth bounds nesting of arrays and dictionaries in untrusted input.
+const maxDepth = 64
+
+func isWhite(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return true
+	}
+	return false
+}
+
+// parser reads PDF objects from an in-memory window of a file.
+type parser struct {
+	buf []byte
+	pos int
+	// eof says buf ends where the file ends, so running out is a real error.
+	eof bool
+}
+
+func (p *parser) short() error {
+	if p.eof {
+		return errors.New("unexpected end of file")
+	}
+	return errShort
+}
+
+// skipSpace skips white space and comments.
+func (p *parser) skipSpace() {
+	for p.pos < len(p.buf) {
+		c := p.buf[p.pos]
+		if isWhite(c) {
+			p.pos++
+			continue
+		}
+		if c == '%' {
+			for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
+				p.pos++
+			}
+			continue
+		}
+		return
+	}
+}
+
+// regular returns the run of regular characters at pos.
+func (p *parser) regular() []byte {
+	s := p.pos
+	for p.pos < len(p.buf) && !isWhite(p.buf[p.pos]) && !isDelim(p.buf[p.pos]) {
+		p.pos++
+	}
+	return p.buf[s:p.pos]
+}
+
+// keyword reads the next token if it is a bare word, without consuming
+// anything otherwise.
+func (p *parser) peekKeyword() string {
+	p.skipSpace()
+	s := p.pos
+	w := p.regular()
+	p.pos = s
+	return string(w)
+}
+
+func (p *parser) expectKeyword(k string) error {
+	p.skipSpace()
+	w := p.regular()
+	if string(w) != k {
+		if p.pos >= len(p.buf) && !p.eof {
+			return errShort
+		}
+		return fmt.Errorf("expected %q at offset %d, found %q", k, p.pos, truncate(w))
+	}
+	return nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 20 {
+		return string(b[:20]) + "..."
+	}
+	return string(b)
+}
+
+// object parses one direct object (a Ref counts as one).
+func (p *parser) object(depth int) (Object, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("objects nested deeper than %d", maxDepth)
+	}
+	p.skipSpace()
+	if p.pos >= len(p.buf) {
+		return nil, p.short()
+	}
+	c := p.buf[p.pos]
+	switch {
+	case c == '/':
+		p.pos++
+		return Name(decodeName(p.regular())), nil
+	case c == '(':
+		return p.literalString()
+	case c == '<':
+		if p.pos+1 >= len(p.buf) {
+			return nil, p.short()
+		}
+		if p.buf[p.pos+1] == '<' {
+			p.pos += 2
+			return p.dict(depth)
+		}
+		return p.hexString()
+	case c == '[':
+		p.pos++
+		arr := Array{}
+		for {
+			p.skipSpace()
+			if p.pos >= len(p.buf) {
+				return nil, p.short()
+			}
+			if p.buf[p.pos] == ']' {
+				p.pos++
+				return arr, nil
+			}
+			o, err := p.object(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, o)
+		}
+	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
+		return nil, fmt.Errorf("unexpected %q at offset %d", c, p.pos)
+	}
+	w := p.regular()
+	if len(w) == 0 {
+		return nil, fmt.Errorf("unexpected %q at offset %d", c, p.pos)
+	}
+	switch string(w) {
+	case "true":
+		return Bool(true), nil
+	case "false":
+		return Bool(false), nil
+	case "null":
+		return nil, nil
+	}
+	if isInteger(w) {
+		n, err := strconv.ParseInt(string(w), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad integer %q", truncate(w))
+		}
+		// "N G R"
+		save := p.pos
+		p.skipSpace()
+		g := p.regular()
+		if len(g) > 0 && isInteger(g) && g[0] != '-' && g[0] != '+' && n >= 0 {
+			p.skipSpace()
+			if p.pos < len(p.buf) && p.buf[p.pos] == 'R' && (p.pos+1 == len(p.buf) || isWhite(p.buf[p.pos+1]) || isDelim(p.buf[p.pos+1])) {
+				if p.pos+1 == len(p.buf) && !p.eof {
+					return nil, errShort
+				}
+				p.pos++
+				gen, err := strconv.ParseUint(string(g), 10, 16)
+				if err != nil || n > 1<<31 {
+					return nil, fmt.Errorf("bad reference %d %s R", n, g)
+				}
+				return Ref{Num: uint32(n), Gen: uint16(gen)}, nil
+			}
+			if p.pos >= len(p.buf) && !p.eof {
+				return nil, errShort
+			}
+		} else if p.pos >= len(p.buf) && !p.eof {
+			return nil, errShort
+		}
+		p.pos = save
+		return Int(n), nil
+	}
+	if f, ok := parseReal(w); ok {
+		return Real(f), nil
+	}
+	return nil, fmt.Errorf("unexpected token %q at offset %d", truncate(w), p.pos-len(w))
+}
+
+func isInteger(w []byte) bool {
+	if len(w) == 0 {
+		return false
+	}
+	i := 0
+	if w[0] == '+' || w[0] == '-' {
+		i = 1
+	}
+	if i == len(w) {
+		return false
+	}
+	for ; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseReal(w []byte) (float64, bool) {
+	seenDigit := false
+	for i, c := range w {
+		switch {
+		case c >= '0' && c <= '9':
+			seenDigit = true
+		case c == '.':
+		case (c == '-' || c == '+') && i == 0:
+		default:
+			return 0, false
+		}
+	}
+	if !seenDigit {
+		return 0, false
+	}
+	// Tolerate "--5" style noise as 0? No: strictness keeps parsing honest.
+	f, err := strconv.ParseFloat(string(w), 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+func (p *parser) dict(depth int) (Object, error) {
+	d := Dict{}
+	for {
+		p.skipSpace()
+		if p.pos+1 >= len(p.buf) {
+			return nil, p.short()
+		}
+		if p.buf[p.pos] == '>' && p.buf[p.pos+1] == '>' {
+			p.pos += 2
+			return d, nil
+		}
+		if p.buf[p.pos] != '/' {
+			return nil, fmt.Errorf("dictionary key expected at offset %d", p.pos)
+		}
+		p.pos++
+		k := Name(decodeName(p.regular()))
+		v, err := p.object(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil { // a null value is the same as an absent key
+			d[k] = v
+		}
+	}
+}
+
+func decodeName(b []byte) string {
+	if bytes.IndexByte(b, '#') < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '#' && i+2 < len(b) {
+			if v, err := strconv.ParseUint(string(b[i+1:i+3]), 16, 8); err == nil {
+				out = append(out, byte(v))
+				i += 2
+				continue
+			}
+		}
+		out = append(out, b[i])
+	}
+	return string(out)
+}
+
+func (p *parser) literalString() (Object, error) {
+	p.pos++ // (
+	var out []byte
+	nest := 1
+	for p.pos < len(p.buf) {
+		c := p.buf[p.pos]
+		p.pos++
+		switch c {
+		case '(':
+			nest++
+		case ')':
+			nest--
+			if nest == 0 {
+				return String{Bytes: out}, nil
+			}
+		case '\\':
+			if p.pos >= len(p.buf) {
+				return nil, p.short()
+			}
+			e := p.buf[p.pos]
+			p.pos++
+			switch e {
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case '\r':
+				if p.pos < len(p.buf) && p.buf[p.pos] == '\n' {
+					p.pos++
+				}
+				continue
+			case '\n':
+				continue
+			default:
+				if e >= '0' && e <= '7' {
+					v := int(e - '0')
+					for k := 0; k < 2 && p.pos < len(p.buf) && p.buf[p.pos] >= '0' && p.buf[p.pos] <= '7'; k++ {
+						v = v*8 + int(p.buf[p.pos]-'0')
+						p.pos++
+					}
+					c = byte(v)
+				} else {
+					c = e
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return nil, p.short()
+}
+
+func (p *parser) hexString() (Object, error) {
+	p.pos++ // <
+	var out []byte
+	var hi byte
+	half := false
+	for p.pos < len(p.buf) {
+		c := p.buf[p.pos]
+		p.pos++
+		var v byte
+		switch {
+		case c == '>':
+			if half {
+				out = append(out, hi<<4)
+			}
+			return String{Bytes: out, Hex: true}, nil
+		case isWhite(c):
+			continue
+		case c >= '0' && c <= '9':
+			v = c - '0'
+		case c >= 'a' && c <= 'f':
+			v = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return nil, fmt.Errorf("bad character %q in hex string at offset %d", c, p.pos-1)
+		}
+		if half {
+			out = append(out, hi<<4|v)
+		} else {
+			hi = v
+		}
+		half = !half
+	}
+	return nil, p.short()
+}

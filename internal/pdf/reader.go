@@ -1,0 +1,980 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"sync"
+)
+
+// XrefKind is the form of a cross-reference section.
+type XrefKind int
+
+const (
+	XrefTable  XrefKind = iota // classic "xref" table
+	XrefStream                 // cross-reference stream (PDF 1.5)
+	XrefHybrid                 // table whose trailer has /XRefStm
+)
+
+// XrefEntry locates one object.
+type XrefEntry struct {
+	// Type is 0 (free), 1 (at Offset) or 2 (inside object stream Stream at Index).
+	Type   byte
+	Offset int64
+	Gen    uint16
+	Stream uint32
+	Index  int
+}
+
+// Revision is one version of the document: the original or an incremental
+// update, with the cross-reference sections that belong to it.
+type Revision struct {
+	Index int
+	// XrefOffset is where its (newest) cross-reference section starts.
+	XrefOffset int64
+	// End is the offset just past its %%EOF marker and end-of-line: the
+	// length of the file as it was when this revision was written.
+	End     int64
+	Trailer Dict
+	Kind    XrefKind
+	// Entries are the objects this revision's sections list (not merged
+	// with earlier revisions).
+	Entries map[uint32]XrefEntry
+	// XrefObject is the object number of its xref stream, if any.
+	XrefObjects []uint32
+}
+
+// Limits bound the work untrusted input can cause.
+type Limits struct {
+	MaxSections   int   // cross-reference sections followed through /Prev
+	MaxDecoded    int64 // bytes one decoded stream may grow to
+	MaxObjectSize int   // bytes of one non-stream object
+}
+
+// DefaultLimits are generous for real documents and small enough to keep
+// memory bounded.
+var DefaultLimits = Limits{MaxSections: 4096, MaxDecoded: 64 << 20, MaxObjectSize: 16 << 20}
+
+// Reader reads a PDF file through an io.ReaderAt.
+type Reader struct {
+	ra     io.ReaderAt
+	size   int64
+	limits Limits
+	revs   []*Revision
+	// rev is the revision this view reads (index into revs).
+	rev     int
+	version string
+
+	shared *shared
+}
+
+// shared is what all views of one file have in common.
+type shared struct {
+	mu      sync.Mutex
+	merged  map[int]map[uint32]XrefEntry
+	objects map[objKey]Object
+	objstms map[int64]*objStm
+}
+
+type objKey struct {
+	off   int64
+	stm   uint32
+	index int
+}
+
+type objStm struct {
+	data    []byte
+	offsets []int // offset of each object in data
+	nums    []uint32
+	first   int
+}
+
+// NewReader opens a PDF of the given size.
+func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
+	return NewReaderLimits(ra, size, DefaultLimits)
+}
+
+// ErrNotPDF says the input is not a PDF at all.
+var ErrNotPDF = errors.New("not a PDF file")
+
+// NewReaderLimits opens a PDF with explicit limits.
+func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
+	r := &Reader{ra: ra, size: size, limits: lim, shared: &shared{
+		merged: map[int]map[uint32]XrefEntry{}, objects: map[objKey]Object{}, objstms: map[int64]*objStm{},
+	}}
+	if size < 8 {
+		return nil, fmt.Errorf("%w: %d bytes", ErrNotPDF, size)
+	}
+	head := make([]byte, min(1024, size))
+	if _, err := ra.ReadAt(head, 0); err != nil && err != io.EOF {
+		return nil, err
+	}
+	i := bytes.Index(head, []byte("%PDF-"))
+	if i < 0 {
+		return nil, fmt.Errorf("%w: no %%PDF- header", ErrNotPDF)
+	}
+	v := head[i+5:]
+	j := 0
+	for j < len(v) && j < 4 && (v[j] == '.' || (v[j] >= '0' && v[j] <= '9')) {
+		j++
+	}
+	r.version = string(v[:j])
+	start, err := r.findStartxref()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.readSections(start); err != nil {
+		return nil, err
+	}
+	r.rev = len(r.revs) - 1
+	if cat, ok := r.Trailer()["Root"].(Ref); !ok {
+		return nil, errors.New("trailer has no /Root reference")
+	} else if _, err := r.Get(cat); err != nil {
+		return nil, fmt.Errorf("document catalog: %w", err)
+	}
+	return r, nil
+}
+
+// Size is the length of the file.
+func (r *Reader) Size() int64 { return r.size }
+
+// ReaderAt gives the underlying file.
+func (r *Reader) ReaderAt() io.ReaderAt { return r.ra }
+
+// Version is the version in the file header ("1.7").
+func (r *Reader) Version() string { return r.version }
+
+// Revisions lists the file's revisions, oldest first.
+func (r *Reader) Revisions() []*Revision { return r.revs }
+
+// Revision is the index of the revision this view reads.
+func (r *Reader) Revision() int { return r.rev }
+
+// At returns a view of the document as it was at revision i.
+func (r *Reader) At(i int) *Reader {
+	if i < 0 || i >= len(r.revs) {
+		panic("pdf: revision out of range")
+	}
+	v := *r
+	v.rev = i
+	return &v
+}
+
+// Trailer is the trailer dictionary of the view's revision.
+func (r *Reader) Trailer() Dict { return r.revs[r.rev].Trailer }
+
+func (r *Reader) readAt(off int64, n int) ([]byte, bool, error) {
+	if off < 0 || off >= r.size {
+		return nil, false, fmt.Errorf("offset %d outside the file (%d bytes)", off, r.size)
+	}
+	eof := false
+	if int64(n) >= r.size-off {
+		n = int(r.size - off)
+		eof = true
+	}
+	b := make([]byte, n)
+	m, err := r.ra.ReadAt(b, off)
+	if m < n {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, false, err
+	}
+	return b, eof, nil
+}
+
+func (r *Reader) findStartxref() (int64, error) {
+	for _, win := range []int64{2048, 1 << 20} {
+		n := min(win, r.size)
+		buf, _, err := r.readAt(r.size-n, int(n))
+		if err != nil {
+			return 0, err
+		}
+		i := bytes.LastIndex(buf, []byte("startxref"))
+		if i < 0 {
+			if n == r.size {
+				break
+			}
+			continue
+		}
+		p := &parser{buf: buf[i+9:], eof: true}
+		o, err := p.object(0)
+		if n, ok := o.(Int); err == nil && ok && n >= 0 && int64(n) < r.size {
+			return int64(n), nil
+		}
+		return 0, errors.New("startxref does not point inside the file")
+	}
+	return 0, fmt.Errorf("%w: no startxref (truncated or damaged file)", ErrNotPDF)
+}
+
+type section struct {
+	off     int64
+	kind    XrefKind
+	trailer Dict
+	entries map[uint32]XrefEntry
+	end     int64 // offset just past the section's own "%%EOF"+EOL, or -1
+	xrefObj []uint32
+}
+
+func (r *Reader) readSections(start int64) error {
+	var secs []*section
+	seen := map[int64]bool{}
+	off := start
+	for {
+		if seen[off] {
+			return fmt.Errorf("cross-reference /Prev loop at offset %d", off)
+		}
+		seen[off] = true
+		if len(secs) >= r.limits.MaxSections {
+			return fmt.Errorf("more than %d cross-reference sections", r.limits.MaxSections)
+		}
+		s, err := r.readSection(off)
+		if err != nil {
+			return fmt.Errorf("cross-reference section at offset %d: %w", off, err)
+		}
+		if stm, ok := s.trailer.Int("XRefStm"); ok && s.kind == XrefTable {
+			xs, err := r.readSection(stm)
+			if err != nil {
+				return fmt.Errorf("hybrid /XRefStm at offset %d: %w", stm, err)
+			}
+			s.kind = XrefHybrid
+			for n, e := range xs.entries {
+				if _, ok := s.entries[n]; !ok || s.entries[n].Type == 0 {
+					s.entries[n] = e
+				}
+			}
+			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
+		}
+		s.end = r.sectionEnd(s)
+		secs = append(secs, s)
+		prev, ok := s.trailer.Int("Prev")
+		if !ok {
+			break
+		}
+		if prev < 0 || prev >= r.size {
+			return fmt.Errorf("/Prev %d points outside the file", prev)
+		}
+		off = prev
+	}
+	// secs is newest first. Group into revisions: a section located before
+	// the one it points to (first-page xref of a linearized file) belongs
+	// to the same revision as that one.
+	var revs []*Revision
+	for i := len(secs) - 1; i >= 0; i-- {
+		s := secs[i]
+		if n := len(revs); n > 0 && i < len(secs)-1 && s.off < secs[i+1].off && s.end <= revs[n-1].End {
+			rv := revs[n-1]
+			for k, e := range s.entries {
+				rv.Entries[k] = e
+			}
+			rv.Trailer = mergeTrailer(rv.Trailer, s.trailer)
+			continue
+		}
+		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj}
+		if rv.End < 0 {
+			rv.End = r.size
+		}
+		revs = append(revs, rv)
+	}
+	for i, rv := range revs {
+		rv.Index = i
+	}
+	r.revs = revs
+	return nil
+}
+
+func mergeTrailer(older, newer Dict) Dict {
+	t := older.Clone()
+	for k, v := range newer {
+		t[k] = v
+	}
+	return t
+}
+
+// sectionEnd finds the %%EOF that closes a section: after the table's
+// trailer or the stream object, "startxref N %%EOF" and one end of line.
+func (r *Reader) sectionEnd(s *section) int64 {
+	// Search forward from the section for "%%EOF".
+	const win = 4096
+	from := s.off
+	for tries := 0; tries < 64 && from < r.size; tries++ {
+		buf, _, err := r.readAt(from, win)
+		if err != nil {
+			return -1
+		}
+		i := bytes.Index(buf, []byte("%%EOF"))
+		if i >= 0 {
+			end := from + int64(i) + 5
+			tail, _, err := r.readAt(end, 2)
+			if err == nil {
+				if tail[0] == '\r' {
+					end++
+					if len(tail) > 1 && tail[1] == '\n' {
+						end++
+					}
+				} else if tail[0] == '\n' {
+					end++
+				}
+			}
+			return end
+		}
+		if len(buf) < win {
+			break
+		}
+		from += win - 5
+	}
+	return -1
+}
+
+func (r *Reader) readSection(off int64) (*section, error) {
+	buf, eof, err := r.readAt(off, 32)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{buf: buf, eof: eof}
+	p.skipSpace()
+	if bytes.HasPrefix(buf[p.pos:], []byte("xref")) {
+		return r.readTable(off)
+	}
+	return r.readXrefStream(off)
+}
+
+// readTable parses a classic table and its trailer.
+func (r *Reader) readTable(off int64) (*section, error) {
+	s := &section{off: off, kind: XrefTable, entries: map[uint32]XrefEntry{}}
+	window := 1 << 16
+	for {
+		buf, eof, err := r.readAt(off, window)
+		if err != nil {
+			return nil, err
+		}
+		err = parseTable(buf, eof, s)
+		if err == errShort && !eof && window < 1<<30 {
+			window *= 4
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+}
+
+func parseTable(buf []byte, eof bool, s *section) error {
+	p := &parser{buf: buf, eof: eof}
+	if err := p.expectKeyword("xref"); err != nil {
+		return err
+	}
+	for {
+		p.skipSpace()
+		w := p.peekKeyword()
+		if w == "trailer" {
+			p.regular()
+			t, err := p.object(0)
+			if err != nil {
+				return err
+			}
+			d, ok := t.(Dict)
+			if !ok {
+				return errors.New("trailer is not a dictionary")
+			}
+			s.trailer = d
+			return nil
+		}
+		if p.pos >= len(p.buf) {
+			return p.short()
+		}
+		first, err1 := p.object(0)
+		count, err2 := p.object(0)
+		f, ok1 := first.(Int)
+		c, ok2 := count.(Int)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 || c > 1<<24 {
+			if errors.Is(err1, errShort) || errors.Is(err2, errShort) {
+				return errShort
+			}
+			return errors.New("bad subsection header in xref table")
+		}
+		p.skipSpace()
+		for i := int64(0); i < int64(c); i++ {
+			// Each entry is 20 bytes, but be lenient about the EOL form.
+			p.skipSpace()
+			if p.pos+18 > len(p.buf) {
+				return p.short()
+			}
+			line := p.buf[p.pos : p.pos+18]
+			if line[10] != ' ' || line[16] != ' ' {
+				return fmt.Errorf("bad xref entry %q", line)
+			}
+			o, err := strconv.ParseInt(string(line[:10]), 10, 64)
+			g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
+			if err != nil || err2 != nil {
+				return fmt.Errorf("bad xref entry %q", line)
+			}
+			num := uint32(int64(f) + i)
+			switch line[17] {
+			case 'n':
+				if num != 0 {
+					s.entries[num] = XrefEntry{Type: 1, Offset: o, Gen: uint16(g)}
+				}
+			case 'f':
+				s.entries[num] = XrefEntry{Type: 0, Gen: uint16(g)}
+			default:
+				return fmt.Errorf("bad xref entry type %q", line[17])
+			}
+			p.pos += 18
+		}
+	}
+}
+
+// readXrefStream parses "N G obj <<...>> stream" at off.
+func (r *Reader) readXrefStream(off int64) (*section, error) {
+	num, obj, err := r.parseIndirect(off, true)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := obj.(*Stream)
+	if !ok {
+		return nil, errors.New("neither an xref table nor an xref stream")
+	}
+	if t, _ := st.Dict.Name("Type"); t != "XRef" {
+		return nil, errors.New("stream is not of /Type /XRef")
+	}
+	data, err := r.decode(st, r.limits.MaxDecoded)
+	if err != nil {
+		return nil, err
+	}
+	s := &section{off: off, kind: XrefStream, trailer: st.Dict, entries: map[uint32]XrefEntry{}, xrefObj: []uint32{num}}
+	wArr, _ := st.Dict["W"].(Array)
+	if len(wArr) != 3 {
+		return nil, errors.New("xref stream /W must have 3 entries")
+	}
+	var w [3]int
+	for i, o := range wArr {
+		n, ok := o.(Int)
+		if !ok || n < 0 || n > 8 {
+			return nil, errors.New("bad xref stream /W")
+		}
+		w[i] = int(n)
+	}
+	size, _ := st.Dict.Int("Size")
+	index := []int64{0, size}
+	if ia, ok := st.Dict["Index"].(Array); ok {
+		index = index[:0]
+		for _, o := range ia {
+			n, ok := o.(Int)
+			if !ok || n < 0 {
+				return nil, errors.New("bad xref stream /Index")
+			}
+			index = append(index, int64(n))
+		}
+		if len(index)%2 != 0 {
+			return nil, errors.New("odd-length xref stream /Index")
+		}
+	}
+	rowLen := w[0] + w[1] + w[2]
+	if rowLen == 0 {
+		return nil, errors.New("xref stream /W sums to zero")
+	}
+	pos := 0
+	field := func(b []byte, def int64) int64 {
+		if len(b) == 0 {
+			return def
+		}
+		var v int64
+		for _, c := range b {
+			v = v<<8 | int64(c)
+		}
+		return v
+	}
+	for i := 0; i+1 < len(index); i += 2 {
+		first, count := index[i], index[i+1]
+		for k := int64(0); k < count; k++ {
+			if pos+rowLen > len(data) {
+				return nil, errors.New("xref stream shorter than its /Index says")
+			}
+			row := data[pos : pos+rowLen]
+			pos += rowLen
+			t := field(row[:w[0]], 1)
+			a := field(row[w[0]:w[0]+w[1]], 0)
+			b := field(row[w[0]+w[1]:], 0)
+			n := first + k
+			if n > 1<<31 {
+				return nil, errors.New("object number out of range in xref stream")
+			}
+			switch t {
+			case 0:
+				s.entries[uint32(n)] = XrefEntry{Type: 0, Gen: uint16(b)}
+			case 1:
+				s.entries[uint32(n)] = XrefEntry{Type: 1, Offset: a, Gen: uint16(b)}
+			case 2:
+				s.entries[uint32(n)] = XrefEntry{Type: 2, Stream: uint32(a), Index: int(b)}
+			}
+		}
+	}
+	return s, nil
+}
+
+// Entries returns the merged cross-reference of the view's revision.
+func (r *Reader) Entries() map[uint32]XrefEntry {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if m, ok := sh.merged[r.rev]; ok {
+		return m
+	}
+	m := map[uint32]XrefEntry{}
+	for i := 0; i <= r.rev; i++ {
+		for k, e := range r.revs[i].Entries {
+			m[k] = e
+		}
+	}
+	sh.merged[r.rev] = m
+	return m
+}
+
+// Lookup returns the cross-reference entry of an object in this view.
+func (r *Reader) Lookup(num uint32) (XrefEntry, bool) {
+	e, ok := r.Entries()[num]
+	return e, ok && e.Type != 0
+}
+
+// Get returns the object ref points to, as of the view's revision. A
+// missing or free object is null (nil) without error, as the spec says.
+func (r *Reader) Get(ref Ref) (Object, error) {
+	e, ok := r.Lookup(ref.Num)
+	if !ok {
+		return nil, nil
+	}
+	return r.getEntry(ref.Num, e, 0)
+}
+
+func (r *Reader) getEntry(num uint32, e XrefEntry, depth int) (Object, error) {
+	key := objKey{off: e.Offset, stm: e.Stream, index: e.Index}
+	if e.Type == 1 {
+		key.stm, key.index = 0, -1
+	}
+	sh := r.shared
+	sh.mu.Lock()
+	o, ok := sh.objects[key]
+	sh.mu.Unlock()
+	if ok {
+		return o, nil
+	}
+	var err error
+	switch e.Type {
+	case 1:
+		var n uint32
+		n, o, err = r.parseIndirect(e.Offset, false)
+		if err == nil && n != num {
+			err = fmt.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
+		}
+	case 2:
+		if depth > 0 {
+			return nil, errors.New("object stream inside an object stream")
+		}
+		o, err = r.fromObjStm(num, e)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("object %d: %w", num, err)
+	}
+	sh.mu.Lock()
+	if len(sh.objects) < 1<<20 {
+		sh.objects[key] = o
+	}
+	sh.mu.Unlock()
+	return o, nil
+}
+
+// parseIndirect parses "N G obj ... endobj" at off. Streams get their data
+// located, not read.
+func (r *Reader) parseIndirect(off int64, rawLength bool) (uint32, Object, error) {
+	window := 4096
+	for {
+		buf, eof, err := r.readAt(off, window)
+		if err != nil {
+			return 0, nil, err
+		}
+		num, o, err := r.parseIndirectBuf(buf, eof, off, rawLength)
+		if errors.Is(err, errShort) && !eof {
+			if window >= r.limits.MaxObjectSize {
+				return 0, nil, fmt.Errorf("object at offset %d larger than %d bytes", off, r.limits.MaxObjectSize)
+			}
+			window *= 8
+			continue
+		}
+		return num, o, err
+	}
+}
+
+func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength bool) (uint32, Object, error) {
+	p := &parser{buf: buf, eof: eof}
+	n, err := p.object(0)
+	if err != nil {
+		return 0, nil, err
+	}
+	g, err := p.object(0)
+	if err != nil {
+		return 0, nil, err
+	}
+	num, ok1 := n.(Int)
+	_, ok2 := g.(Int)
+	if !ok1 || !ok2 || num < 0 || num > 1<<31 {
+		return 0, nil, fmt.Errorf("no object header at offset %d", off)
+	}
+	if err := p.expectKeyword("obj"); err != nil {
+		return 0, nil, err
+	}
+	o, err := p.object(0)
+	if err != nil {
+		return 0, nil, err
+	}
+	d, isDict := o.(Dict)
+	if !isDict || p.peekKeyword() != "stream" {
+		return uint32(num), o, nil
+	}
+	p.skipSpace()
+	p.pos += len("stream")
+	if p.pos < len(p.buf) && p.buf[p.pos] == '\r' {
+		p.pos++
+	}
+	if p.pos < len(p.buf) && p.buf[p.pos] == '\n' {
+		p.pos++
+	}
+	if p.pos >= len(p.buf) && !eof {
+		return 0, nil, errShort
+	}
+	st := &Stream{Dict: d, Offset: off + int64(p.pos)}
+	length := int64(-1)
+	switch l := d["Length"].(type) {
+	case Int:
+		length = int64(l)
+	case Ref:
+		if !rawLength {
+			lo, err := r.Get(l)
+			if err == nil {
+				if li, ok := lo.(Int); ok {
+					length = int64(li)
+				}
+			}
+		}
+	}
+	if length < 0 || st.Offset+length > r.size || !r.hasEndstream(st.Offset+length) {
+		// Recover the length by looking for "endstream".
+		l, err := r.findEndstream(st.Offset)
+		if err != nil {
+			return 0, nil, err
+		}
+		length = l
+	}
+	st.Length = length
+	return uint32(num), st, nil
+}
+
+func (r *Reader) hasEndstream(at int64) bool {
+	b, _, err := r.readAt(at, 12)
+	if err != nil {
+		return false
+	}
+	b = bytes.TrimLeft(b, "\r\n \t")
+	return bytes.HasPrefix(b, []byte("endstream"))
+}
+
+func (r *Reader) findEndstream(from int64) (int64, error) {
+	const win = 1 << 16
+	for off := from; off < r.size; off += win - 16 {
+		b, _, err := r.readAt(off, win)
+		if err != nil {
+			break
+		}
+		if i := bytes.Index(b, []byte("endstream")); i >= 0 {
+			end := off + int64(i)
+			// Drop the EOL before endstream.
+			if end > from {
+				t, _, _ := r.readAt(end-2, 2)
+				if len(t) == 2 && t[1] == '\n' {
+					end--
+					if t[0] == '\r' && end > from {
+						end--
+					}
+				} else if len(t) == 2 && t[1] == '\r' {
+					end--
+				}
+			}
+			return end - from, nil
+		}
+	}
+	return 0, errors.New("stream without endstream")
+}
+
+func (r *Reader) fromObjStm(num uint32, e XrefEntry) (Object, error) {
+	se, ok := r.Lookup(e.Stream)
+	if !ok || se.Type != 1 {
+		return nil, fmt.Errorf("object stream %d not found", e.Stream)
+	}
+	sh := r.shared
+	sh.mu.Lock()
+	os := sh.objstms[se.Offset]
+	sh.mu.Unlock()
+	if os == nil {
+		o, err := r.getEntry(e.Stream, se, 1)
+		if err != nil {
+			return nil, err
+		}
+		st, ok := o.(*Stream)
+		if !ok {
+			return nil, fmt.Errorf("object stream %d is not a stream", e.Stream)
+		}
+		if os, err = r.loadObjStm(st); err != nil {
+			return nil, fmt.Errorf("object stream %d: %w", e.Stream, err)
+		}
+		sh.mu.Lock()
+		if len(sh.objstms) > 64 {
+			clear(sh.objstms)
+		}
+		sh.objstms[se.Offset] = os
+		sh.mu.Unlock()
+	}
+	if e.Index < 0 || e.Index >= len(os.offsets) {
+		return nil, fmt.Errorf("index %d outside object stream %d", e.Index, e.Stream)
+	}
+	if os.nums[e.Index] != num {
+		return nil, fmt.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
+	}
+	start := os.first + os.offsets[e.Index]
+	if start < 0 || start > len(os.data) {
+		return nil, fmt.Errorf("bad offset in object stream %d", e.Stream)
+	}
+	p := &parser{buf: os.data[start:], eof: true}
+	return p.object(0)
+}
+
+func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
+	if t, _ := st.Dict.Name("Type"); t != "ObjStm" {
+		return nil, errors.New("not of /Type /ObjStm")
+	}
+	n, _ := st.Dict.Int("N")
+	first, _ := st.Dict.Int("First")
+	data, err := r.decode(st, r.limits.MaxDecoded)
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 || n > int64(len(data)) || first < 0 || first > int64(len(data)) {
+		return nil, errors.New("bad /N or /First")
+	}
+	p := &parser{buf: data[:first], eof: true}
+	os := &objStm{data: data, first: int(first)}
+	for i := int64(0); i < n; i++ {
+		a, err1 := p.object(0)
+		b, err2 := p.object(0)
+		an, ok1 := a.(Int)
+		bn, ok2 := b.(Int)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 || an < 0 || bn < 0 || an > 1<<31 {
+			return nil, errors.New("bad object stream header")
+		}
+		os.nums = append(os.nums, uint32(an))
+		os.offsets = append(os.offsets, int(bn))
+	}
+	return os, nil
+}
+
+// Resolve follows references until it reaches a direct object.
+func (r *Reader) Resolve(o Object) (Object, error) {
+	for i := 0; i < 32; i++ {
+		ref, ok := o.(Ref)
+		if !ok {
+			return o, nil
+		}
+		var err error
+		if o, err = r.Get(ref); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("reference chain too long")
+}
+
+// Dict resolves o and returns it as a dictionary (a stream's dictionary
+// counts); nil when o is null or not a dictionary.
+func (r *Reader) Dict(o Object) (Dict, error) {
+	o, err := r.Resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	switch v := o.(type) {
+	case Dict:
+		return v, nil
+	case *Stream:
+		return v.Dict, nil
+	}
+	return nil, nil
+}
+
+// Array resolves o as an array (nil if it is not one).
+func (r *Reader) Array(o Object) (Array, error) {
+	o, err := r.Resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := o.(Array)
+	return a, nil
+}
+
+// Catalog returns the document catalog.
+func (r *Reader) Catalog() (Dict, error) {
+	d, err := r.Dict(r.Trailer()["Root"])
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, errors.New("document catalog missing")
+	}
+	return d, nil
+}
+
+// RootRef is the catalog's reference.
+func (r *Reader) RootRef() Ref {
+	ref, _ := r.Trailer()["Root"].(Ref)
+	return ref
+}
+
+// NextObjectNumber is the first object number free for an update.
+func (r *Reader) NextObjectNumber() uint32 {
+	size, _ := r.Trailer().Int("Size")
+	n := uint32(max(size, 1))
+	for k := range r.Entries() {
+		if k >= n {
+			n = k + 1
+		}
+	}
+	return n
+}
+
+// Page is one page with its inherited attributes resolved.
+type Page struct {
+	Ref       Ref
+	Dict      Dict
+	MediaBox  [4]float64
+	CropBox   [4]float64
+	Rotate    int
+	Resources Dict
+}
+
+// Pages walks the page tree in order.
+func (r *Reader) Pages() ([]Page, error) {
+	cat, err := r.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	root, ok := cat["Pages"].(Ref)
+	if !ok {
+		return nil, errors.New("catalog has no /Pages reference")
+	}
+	var pages []Page
+	seen := map[Ref]bool{}
+	var walk func(ref Ref, inh Dict, depth int) error
+	walk = func(ref Ref, inh Dict, depth int) error {
+		if seen[ref] || depth > 64 {
+			return errors.New("page tree loop or too deep")
+		}
+		seen[ref] = true
+		d, err := r.Dict(ref)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return fmt.Errorf("page tree node %v missing", ref)
+		}
+		next := inh.Clone()
+		for _, k := range []Name{"Resources", "MediaBox", "CropBox", "Rotate"} {
+			if v, ok := d[k]; ok {
+				next[k] = v
+			}
+		}
+		t, _ := d.Name("Type")
+		kids, hasKids := d["Kids"]
+		if t == "Pages" || (t != "Page" && hasKids) {
+			arr, err := r.Array(kids)
+			if err != nil {
+				return err
+			}
+			for _, k := range arr {
+				kr, ok := k.(Ref)
+				if !ok {
+					return errors.New("page tree /Kids entry is not a reference")
+				}
+				if err := walk(kr, next, depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		pg := Page{Ref: ref, Dict: d}
+		pg.MediaBox = r.rect(next["MediaBox"], [4]float64{0, 0, 612, 792})
+		pg.CropBox = r.rect(next["CropBox"], pg.MediaBox)
+		if rot, err := r.Resolve(next["Rotate"]); err == nil {
+			if n, ok := rot.(Int); ok {
+				pg.Rotate = ((int(n) % 360) + 360) % 360
+			}
+		}
+		pg.Resources, _ = r.Dict(next["Resources"])
+		pages = append(pages, pg)
+		if len(pages) > 1<<20 {
+			return errors.New("too many pages")
+		}
+		return nil
+	}
+	if err := walk(root, Dict{}, 0); err != nil {
+		return nil, err
+	}
+	return pages, nil
+}
+
+func (r *Reader) rect(o Object, def [4]float64) [4]float64 {
+	a, err := r.Array(o)
+	if err != nil || len(a) != 4 {
+		return def
+	}
+	var out [4]float64
+	for i, v := range a {
+		v, _ = r.Resolve(v)
+		f, ok := Number(v)
+		if !ok {
+			return def
+		}
+		out[i] = f
+	}
+	if out[0] > out[2] {
+		out[0], out[2] = out[2], out[0]
+	}
+	if out[1] > out[3] {
+		out[1], out[3] = out[3], out[1]
+	}
+	return out
+}
+
+// StreamData returns a stream's decoded data, within the reader's limits.
+func (r *Reader) StreamData(s *Stream) ([]byte, error) {
+	return r.decode(s, r.limits.MaxDecoded)
+}
+
+// RawStream returns a reader over a stream's raw (encoded) bytes.
+func (r *Reader) RawStream(s *Stream) io.Reader {
+	if s.Data != nil {
+		return bytes.NewReader(s.Data)
+	}
+	return io.NewSectionReader(r.ra, s.Offset, s.Length)
+}
+
+// ObjectNumbers lists the objects in use in this view, sorted.
+func (r *Reader) ObjectNumbers() []uint32 {
+	var ns []uint32
+	for n, e := range r.Entries() {
+		if e.Type != 0 {
+			ns = append(ns, n)
+		}
+	}
+	sort.Slice(ns, func(i, j int) bool { return ns[i] < ns[j] })
+	return ns
+}
