@@ -154,8 +154,9 @@ func FuzzReader(f *testing.F) {
 	if n == 0 {
 		f.Fatal("no seeds")
 	}
+	lim := Limits{MaxSections: 64, MaxDecoded: 1 << 20, MaxObjectSize: 1 << 20}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := NewReader(bytes.NewReader(data), int64(len(data)))
+		r, err := NewReaderLimits(bytes.NewReader(data), int64(len(data)), lim)
 		if err != nil {
 			return
 		}

@@ -265,7 +265,11 @@ func (r *Reader) readSections(start int64) error {
 	var revs []*Revision
 	for i := len(secs) - 1; i >= 0; i-- {
 		s := secs[i]
-		if n := len(revs); n > 0 && i < len(secs)-1 && s.off < secs[i+1].off && s.end <= revs[n-1].End {
+		// The file's final startxref must name the merged section, as a
+		// linearized file's does; otherwise an update could adopt a stray
+		// section hidden inside signed bytes as part of a signed revision.
+		if n := len(revs); n > 0 && i < len(secs)-1 && s.off < secs[i+1].off && s.end <= revs[n-1].End &&
+			r.startxrefBefore(revs[n-1].End) == s.off {
 			rv := revs[n-1]
 			for k, e := range s.entries {
 				rv.Entries[k] = e
@@ -292,6 +296,30 @@ func mergeTrailer(older, newer Dict) Dict {
 		t[k] = v
 	}
 	return t
+}
+
+// startxrefBefore returns the offset named by the last "startxref" in the
+// bytes just before end, or -1.
+func (r *Reader) startxrefBefore(end int64) int64 {
+	n := min(end, 1024)
+	if n <= 0 {
+		return -1
+	}
+	buf, _, err := r.readAt(end-n, int(n))
+	if err != nil {
+		return -1
+	}
+	i := bytes.LastIndex(buf, []byte("startxref"))
+	if i < 0 {
+		return -1
+	}
+	p := &parser{buf: buf[i+9:], eof: true}
+	if o, err := p.object(0); err == nil {
+		if v, ok := o.(Int); ok {
+			return int64(v)
+		}
+	}
+	return -1
 }
 
 // sectionEnd finds the %%EOF that closes a section: after the table's
@@ -554,7 +582,18 @@ func (r *Reader) Get(ref Ref) (Object, error) {
 func (r *Reader) getEntry(num uint32, e XrefEntry, depth int) (Object, error) {
 	key := objKey{off: e.Offset, stm: e.Stream, index: e.Index}
 	if e.Type == 1 {
-		key.stm, key.index = 0, -1
+		// The number is part of the key so that a cached object is never
+		// returned for an entry naming a different object at that offset.
+		key.stm, key.index = num, -1
+	} else if e.Type == 2 {
+		// Key by where the object stream itself lies: a later revision may
+		// replace object stream N, and the objects inside the old and the
+		// new one must not share a cache slot.
+		se, ok := r.Lookup(e.Stream)
+		if !ok || se.Type != 1 {
+			return nil, fmt.Errorf("object %d: object stream %d not found", num, e.Stream)
+		}
+		key.off = se.Offset
 	}
 	sh := r.shared
 	sh.mu.Lock()

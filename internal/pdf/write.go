@@ -177,6 +177,8 @@ type Update struct {
 	gens    map[uint32]uint16
 	marks   map[string]int64
 	written bool
+	// Trailer holds keys to set in the new trailer (such as a new /Info).
+	Trailer Dict
 	// XrefForm overrides the form of the new cross-reference section.
 	// By default it follows the base file's newest section.
 	XrefForm *XrefKind
@@ -286,6 +288,9 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 		if v, ok := base.Trailer()[k]; ok {
 			trailer[k] = v
 		}
+	}
+	for k, v := range u.Trailer {
+		trailer[k] = v
 	}
 	if _, ok := trailer["Root"]; !ok {
 		trailer["Root"] = base.RootRef()

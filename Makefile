@@ -1,0 +1,46 @@
+# kyso: build, test and measure. `make help` lists the targets.
+GO       ?= go
+BIN      ?= bin/kyso
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 10s
+
+.PHONY: help build test lint fuzz bench demo docs clean
+
+help:
+	@echo "build  - build $(BIN)"
+	@echo "test   - run every test (the command .ci/run and the README use)"
+	@echo "lint   - go vet and staticcheck"
+	@echo "fuzz   - run each fuzz target for FUZZTIME ($(FUZZTIME))"
+	@echo "bench  - Go benchmarks, then whole-command runs against the floor and pdfsign (scripts/bench.sh)"
+	@echo "demo   - kyso demo into ./kyso-demo"
+	@echo "docs   - regenerate docs/cli/ from the command tree and fail if it changed"
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/kyso
+
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bash scripts/bench.sh
+
+demo: build
+	$(BIN) demo --dir kyso-demo
+
+docs:
+	$(GO) run ./cmd/kyso docs --out docs/cli
+	git diff --exit-code -- docs/cli
+
+clean:
+	rm -rf bin kyso-demo

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/keys"
+	"github.com/kyso-project/kyso/internal/tsp"
+	"github.com/kyso-project/kyso/sign"
+)
+
+func init() { commands = append(commands, newSignCmd) }
+
+// signFlags are the options of `kyso sign`.
+type signFlags struct {
+	key     keyFlags
+	stamp   stampFlags
+	Out     string
+	Level   string
+	TSA     []string
+	Trust   []string
+	Reason  string
+	Loc     string
+	Contact string
+	Jobs    int
+	Force   bool
+	Field   string
+	Meta    string
+}
+
+func newSignCmd(g *globalOptions) *cobra.Command {
+	f := &signFlags{}
+	cmd := &cobra.Command{
+		Use:   "sign INPUT... --out DIR",
+		Short: "Sign PDF files and folders with the unit's certificate (PAdES)",
+		Long: `Sign PDF files, and every *.pdf in folders (recursively), as PAdES baseline
+signatures (ETSI.CAdES.detached, SHA-256). Outputs mirror the inputs' paths under
+--out; inputs are never modified. Each output is written to a temporary file,
+checked, fsynced and renamed, so it is either complete or absent. Re-running the
+same command skips outputs that already exist and verify.
+
+The key is a .p12 file (--p12) or a key on a USB token (--pkcs11). Passwords and
+PINs come from an environment variable (--pass-env/--pin-env), a file
+(--pass-file/--pin-file) or a prompt without echo; never from the command line.
+
+Levels: B-B (signature only), B-T (with an RFC 3161 timestamp from --tsa, the
+default when --tsa is given), B-LT (plus validation data in a /DSS), B-LTA (plus a
+document timestamp).`,
+		Example: `  # sign a folder of scans with a .p12 key, timestamped
+  KYSO_PASS=... kyso sign scans/ --out signed/ --p12 unit.p12 --pass-env KYSO_PASS \
+      --tsa http://tsa.example.vn/tsr
+
+  # with a USB token, as the SAO LỤC copy form, machine-readable output
+  kyso sign scans/ --out signed/ --pkcs11 /path/to/vendor-pkcs11.so --token "UBND xa Hoa Dong" \
+      --key-label signing --pin-file ~/.kyso-pin --copy-form "SAO LỤC" --json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSign(cmd.Context(), g, f, args)
+		},
+	}
+	fs := cmd.Flags()
+	f.key.addFlags(fs)
+	f.stamp.addFlags(fs)
+	fs.StringVarP(&f.Out, "out", "o", "", "output folder (required)")
+	fs.StringVar(&f.Level, "level", "", "PAdES level: B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")
+	fs.StringArrayVar(&f.TSA, "tsa", nil, "RFC 3161 timestamp authority URL (repeatable; tried in order)")
+	fs.StringArrayVar(&f.Trust, "trust", nil, "trust anchors (PEM/DER file or folder; repeatable) for B-LT validation data")
+	fs.StringVar(&f.Reason, "reason", "", "reason for signing, written in the signature")
+	fs.StringVar(&f.Loc, "location", "", "place of signing, written in the signature")
+	fs.StringVar(&f.Contact, "contact", "", "contact information, written in the signature")
+	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files prepared in parallel")
+	fs.BoolVar(&f.Force, "force", false, "overwrite existing outputs")
+	fs.StringVar(&f.Field, "field-name", "", "name of the new signature field (default Signature<N>)")
+	fs.StringVar(&f.Meta, "meta", "", "CSV of TTHC metadata (file,dossier_code,...) written into each document before signing")
+	return cmd
+}
+
+func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string) error {
+	if f.Out == "" {
+		return fail.Usage(errors.New("--out is required"), "kyso sign INPUT... --out DIR")
+	}
+	level := sign.LevelBB
+	if len(f.TSA) > 0 {
+		level = sign.LevelBT
+	}
+	if f.Level != "" {
+		l, err := sign.ParseLevel(f.Level)
+		if err != nil {
+			return fail.Usage(err, "")
+		}
+		level = l
+	}
+	if level != sign.LevelBB && len(f.TSA) == 0 {
+		return fail.Usage(fmt.Errorf("level %s needs a timestamp authority", level), "add --tsa URL")
+	}
+	inputs, err := collectPDFs(args)
+	if err != nil {
+		return err
+	}
+	if len(inputs) == 0 {
+		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+	}
+	meta, err := loadSignMeta(f.Meta)
+	if err != nil {
+		return err
+	}
+	key, err := f.key.load(ctx, g)
+	if err != nil {
+		return err
+	}
+	if key.Close != nil {
+		defer key.Close()
+	}
+	if err := checkKeyUsable(key); err != nil {
+		return err
+	}
+	opts := sign.BatchOptions{
+		Options: sign.Options{
+			Key: key, Level: level,
+			Reason: f.Reason, Location: f.Loc, ContactInfo: f.Contact, FieldName: f.Field,
+			Force: f.Force,
+		},
+		Jobs: f.Jobs,
+	}
+	if len(f.TSA) > 0 {
+		opts.TSA = &tsp.Client{URLs: f.TSA}
+	}
+	if level == sign.LevelBLT || level == sign.LevelBLTA {
+		ltv, err := newLTV(g, f.Trust, opts.TSA)
+		if err != nil {
+			return err
+		}
+		opts.LTV = ltv
+		if err := ltv.CheckSigner(ctx, key); err != nil {
+			return err
+		}
+	}
+	if err := f.stamp.apply(g, &opts); err != nil {
+		return err
+	}
+	opts.Existing = existingOutputCheck
+	jobs := make([]sign.Job, len(inputs))
+	for i, in := range inputs {
+		jobs[i] = sign.Job{Input: in.Path, Output: filepath.Join(f.Out, in.Rel)}
+	}
+	if meta != nil {
+		opts.MetadataFor = meta.forFile
+	}
+
+	jl := newJSONLines(g.io.out)
+	bar := newProgress(g, "signing", len(jobs))
+	counts := map[sign.Status]int{}
+	var failures []*sign.Result
+	start := time.Now()
+	runErr := sign.Batch(ctx, jobs, opts, func(r *sign.Result) {
+		bar.step()
+		counts[r.Status]++
+		if r.Status == sign.StatusFailed {
+			failures = append(failures, r)
+		}
+		if g.JSON {
+			jl.write(r)
+			return
+		}
+		switch r.Status {
+		case sign.StatusFailed:
+			g.log.Debug("failed", "input", r.Input, "error", r.Error)
+		default:
+			fmt.Fprintf(g.io.out, "%-7s %s -> %s\n", r.Status, r.Input, r.Output)
+			for _, w := range r.Warnings {
+				fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", r.Input, w)
+			}
+		}
+	})
+	bar.finish()
+	if !g.JSON || g.stderrIsTerminal() {
+		fmt.Fprintf(g.io.err, "kyso: %d signed, %d skipped, %d failed in %s\n",
+			counts[sign.StatusSigned], counts[sign.StatusSkipped], counts[sign.StatusFailed], time.Since(start).Round(time.Millisecond))
+		for i, r := range failures {
+			if i == 10 && len(failures) > 11 {
+				fmt.Fprintf(g.io.err, "  ... and %d more\n", len(failures)-10)
+				break
+			}
+			fmt.Fprintf(g.io.err, "  failed %s: %s\n", r.Input, r.Error)
+		}
+	}
+	if g.JSON {
+		for _, r := range failures {
+			for _, w := range r.Warnings {
+				fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", r.Input, w)
+			}
+		}
+	}
+	switch {
+	case runErr != nil && errors.Is(runErr, context.Canceled):
+		return exitStatus(exitInterrupted)
+	case runErr != nil:
+		return runErr
+	case ctx.Err() != nil:
+		return exitStatus(exitInterrupted)
+	case counts[sign.StatusFailed] > 0:
+		return exitStatus(exitInput)
+	}
+	return nil
+}
+
+// existingOutputCheck keeps an existing output only if it is a signed copy
+// of the input that verifies.
+func existingOutputCheck(ctx context.Context, input, output string) error {
+	return sign.CheckExisting(ctx, input, output)
+}
+
+// checkKeyUsable refuses a signer certificate that cannot make a valid
+// signature now (expired, not yet valid, wrong key usage, weak).
+func checkKeyUsable(key *keys.Key) error {
+	if err := keys.CheckSigningCert(key.Cert, time.Now()); err != nil {
+		return err
+	}
+	return nil
+}

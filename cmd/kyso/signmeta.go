@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+
+	"github.com/kyso-project/kyso/archive"
+	"github.com/kyso-project/kyso/internal/fail"
+)
+
+// signMeta maps input base names to the TTHC metadata written into them.
+type signMeta map[string]archive.Meta
+
+// infoKeyTTHC is the document-information key under which kyso stores a
+// result's TTHC metadata as JSON, so a signed file describes itself and
+// `kyso archive ingest` can read it back without a CSV.
+const infoKeyTTHC = "KysoTTHC"
+
+func loadSignMeta(path string) (signMeta, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fail.Usage(err, "")
+	}
+	defer f.Close()
+	m, err := archive.ReadMeta(f, path)
+	if err != nil {
+		return nil, fail.Usage(err, "")
+	}
+	return m, nil
+}
+
+func (s signMeta) forFile(input string) map[string]string {
+	m, ok := s[filepath.Base(input)]
+	if !ok {
+		return nil
+	}
+	b, _ := json.Marshal(m)
+	return map[string]string{infoKeyTTHC: string(b)}
+}

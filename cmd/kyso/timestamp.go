@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/revocation"
+	"github.com/kyso-project/kyso/internal/trust"
+	"github.com/kyso-project/kyso/internal/tsp"
+	"github.com/kyso-project/kyso/sign"
+)
+
+func init() { commands = append(commands, newTimestampCmd) }
+
+type timestampFlags struct {
+	TSA     []string
+	Trust   []string
+	Out     string
+	InPlace bool
+	Offline bool
+	NoDSS   bool
+}
+
+// timestampResult is the --json contract of `kyso timestamp`.
+type timestampResult struct {
+	Input    string   `json:"input"`
+	Output   string   `json:"output,omitempty"`
+	Status   string   `json:"status"` // timestamped | failed
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+func newTimestampCmd(g *globalOptions) *cobra.Command {
+	f := &timestampFlags{}
+	cmd := &cobra.Command{
+		Use:   "timestamp INPUT... --tsa URL (--out DIR | --in-place)",
+		Short: "Extend signed PDFs to B-LT/B-LTA: validation data and a document timestamp",
+		Long: `Add, as incremental updates that never break an existing signature, the
+validation data (certificates, OCSP responses, CRLs in a /DSS) of every signature
+already in each PDF, when it can be gathered, and then an RFC 3161 document
+timestamp (ETSI.RFC3161) over the whole file. Works on files signed by kyso or by
+other tools. Outputs mirror the inputs under --out, or replace them atomically
+with --in-place.`,
+		Example: `  kyso timestamp signed/ --out archived/ --trust roots/ --tsa http://tsa.example.vn/tsr
+  kyso timestamp contract.pdf --in-place --trust root.pem --tsa http://tsa.example.vn/tsr`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTimestamp(cmd.Context(), g, f, args)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVar(&f.TSA, "tsa", nil, "RFC 3161 timestamp authority URL (repeatable; tried in order)")
+	fs.StringArrayVar(&f.Trust, "trust", nil, "trust anchors (PEM/DER file or folder; repeatable)")
+	fs.StringVarP(&f.Out, "out", "o", "", "output folder")
+	fs.BoolVar(&f.InPlace, "in-place", false, "replace each input atomically")
+	return cmd
+}
+
+func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args []string) error {
+	if len(f.TSA) == 0 {
+		return fail.Usage(errors.New("--tsa is required"), "")
+	}
+	if (f.Out == "") == !f.InPlace {
+		return fail.Usage(errors.New("give exactly one of --out DIR and --in-place"), "")
+	}
+	inputs, err := collectPDFs(args)
+	if err != nil {
+		return err
+	}
+	client := &tsp.Client{URLs: f.TSA}
+	ltv, err := newLTV(g, f.Trust, client)
+	if err != nil {
+		return err
+	}
+	jl := newJSONLines(g.io.out)
+	bar := newProgress(g, "timestamping", len(inputs))
+	failed := 0
+	for _, in := range inputs {
+		if ctx.Err() != nil {
+			return exitStatus(exitInterrupted)
+		}
+		out := in.Path
+		if !f.InPlace {
+			out = filepath.Join(f.Out, in.Rel)
+		}
+		res := timestampResult{Input: in.Path, Output: out, Status: "timestamped"}
+		warnings, err := ltv.ExtendFile(ctx, in.Path, out, true, f.InPlace)
+		res.Warnings = warnings
+		bar.step()
+		if err != nil {
+			if fail.KindOf(err) == fail.KindRun || errors.Is(err, context.Canceled) {
+				return err
+			}
+			res.Status, res.Error, res.Output = "failed", err.Error(), ""
+			failed++
+		}
+		if g.JSON {
+			jl.write(res)
+			continue
+		}
+		if res.Status == "failed" {
+			fmt.Fprintf(g.io.err, "kyso: error: %s: %s\n", in.Path, res.Error)
+		} else {
+			fmt.Fprintf(g.io.out, "timestamped %s -> %s\n", in.Path, out)
+		}
+		for _, w := range warnings {
+			fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", in.Path, w)
+		}
+	}
+	bar.finish()
+	if failed > 0 {
+		return exitStatus(exitInput)
+	}
+	return nil
+}
+
+// newLTV builds the validation-data gatherer from trust flags.
+func newLTV(g *globalOptions, trustPaths []string, client *tsp.Client) (*sign.LTV, error) {
+	store, err := trust.Load(trustPaths)
+	if err != nil {
+		return nil, err
+	}
+	return &sign.LTV{Trust: store, Fetcher: &revocation.Fetcher{}, TSA: client}, nil
+}

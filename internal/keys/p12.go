@@ -1,0 +1,95 @@
+package keys
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// LoadP12 reads a PKCS#12 file (.p12/.pfx), legacy (RC2/3DES, SHA-1 MAC)
+// or modern (PBES2/AES, SHA-256 MAC), holding an RSA or ECDSA key and its
+// certificate. The certificate is the one whose public key is the key's,
+// wherever it sits in the file; the other certificates become Chain.
+func LoadP12(path string, password []byte) (*Key, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fail.Usage(fmt.Errorf("read key file: %w", err), "")
+	}
+	priv, first, rest, err := pkcs12.DecodeChain(data, string(password))
+	if err != nil {
+		if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
+			return nil, fail.Run(fmt.Errorf("%s: wrong password", path), "check the password given with --pass-env or --pass-file")
+		}
+		return nil, fail.Run(fmt.Errorf("%s: not a usable PKCS#12 file: %w", path, err), "")
+	}
+	var signer crypto.Signer
+	switch k := priv.(type) {
+	case *rsa.PrivateKey:
+		signer = k
+	case *ecdsa.PrivateKey:
+		signer = k
+	default:
+		return nil, fail.Runf("%s: unsupported key type %T (want RSA or ECDSA)", path, priv)
+	}
+	pub := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	certs := append([]*x509.Certificate{first}, rest...)
+	var cert *x509.Certificate
+	var chain []*x509.Certificate
+	for _, c := range certs {
+		if cert == nil && pub.Equal(c.PublicKey) {
+			cert = c
+		} else {
+			chain = append(chain, c)
+		}
+	}
+	if cert == nil {
+		return nil, fail.Run(fmt.Errorf("%s: the private key does not match the certificate %q", path, first.Subject.CommonName), "")
+	}
+	return &Key{Signer: signer, Cert: cert, Chain: chain, Description: "file " + path}, nil
+}
+
+// CheckSigningCert refuses a certificate that cannot make a signature worth
+// having at now: outside its validity period, without digitalSignature or
+// nonRepudiation when key usage is restricted, a CA certificate, or with a
+// weak key or signature algorithm.
+func CheckSigningCert(cert *x509.Certificate, now time.Time) error {
+	name := fmt.Sprintf("certificate %q", cert.Subject.CommonName)
+	period := fmt.Sprintf("valid from %s to %s", cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+	switch {
+	case now.After(cert.NotAfter):
+		return fail.Run(fmt.Errorf("%s expired on %s (%s)", name, cert.NotAfter.UTC().Format(time.RFC3339), period),
+			"sign with a current certificate; ask the CA to renew this one")
+	case now.Before(cert.NotBefore):
+		return fail.Run(fmt.Errorf("%s is not yet valid (%s)", name, period), "check the computer's clock")
+	case cert.BasicConstraintsValid && cert.IsCA:
+		return fail.Runf("%s is a CA certificate, not a signer's", name)
+	case cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0:
+		return fail.Runf("%s may not sign documents: its key usage has neither digitalSignature nor nonRepudiation", name)
+	}
+	switch cert.SignatureAlgorithm {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.DSAWithSHA256, x509.ECDSAWithSHA1:
+		return fail.Runf("%s is signed with the weak algorithm %s", name, cert.SignatureAlgorithm)
+	}
+	switch k := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return fail.Runf("%s has a weak %d-bit RSA key (at least 2048 bits needed)", name, k.N.BitLen())
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve == elliptic.P224() {
+			return fail.Runf("%s has a weak P-224 key", name)
+		}
+	default:
+		return fail.Runf("%s has an unsupported %s key", name, cert.PublicKeyAlgorithm)
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package keys
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"golang.org/x/term"
+)
+
+// SecretSource says where a password or PIN comes from, in the order of the
+// command line contract: an environment variable, a file, a prompt. Secrets
+// never come from argv.
+type SecretSource struct {
+	// Env names an environment variable holding the secret.
+	Env string
+	// File names a file whose first line is the secret.
+	File string
+	// What is "password" or "PIN", for prompts and errors.
+	What string
+	// Prompt replaces the default "Enter <What>: ".
+	Prompt string
+	// Stdin and Stderr default to os.Stdin and os.Stderr. The prompt is
+	// shown only when Stdin is a terminal.
+	Stdin  *os.File
+	Stderr io.Writer
+}
+
+// Read returns the secret. The caller should zero it when done.
+func (s SecretSource) Read() ([]byte, error) {
+	what := s.What
+	if what == "" {
+		what = "password"
+	}
+	switch {
+	case s.Env != "":
+		v := os.Getenv(s.Env)
+		if v == "" {
+			return nil, fail.Usage(fmt.Errorf("environment variable %s (the %s) is unset or empty", s.Env, what), "")
+		}
+		return []byte(v), nil
+	case s.File != "":
+		data, err := os.ReadFile(s.File)
+		if err != nil {
+			return nil, fail.Usage(fmt.Errorf("read %s file: %w", what, err), "")
+		}
+		line, _, _ := bytes.Cut(data, []byte("\n"))
+		secret := bytes.Clone(bytes.TrimSuffix(line, []byte("\r")))
+		clear(data)
+		return secret, nil
+	}
+	in, errw := s.Stdin, s.Stderr
+	if in == nil {
+		in = os.Stdin
+	}
+	if errw == nil {
+		errw = os.Stderr
+	}
+	if !term.IsTerminal(int(in.Fd())) {
+		flag := "pass"
+		if what == "PIN" {
+			flag = "pin"
+		}
+		return nil, fail.Usage(fmt.Errorf("no %s given and stdin is not a terminal", what),
+			fmt.Sprintf("use --%s-env VAR or --%s-file FILE", flag, flag))
+	}
+	prompt := s.Prompt
+	if prompt == "" {
+		prompt = "Enter " + what + ": "
+	}
+	fmt.Fprint(errw, prompt)
+	secret, err := term.ReadPassword(int(in.Fd()))
+	fmt.Fprintln(errw)
+	if err != nil {
+		return nil, fail.Run(fmt.Errorf("read %s from the terminal: %w", what, err), "")
+	}
+	return secret, nil
+}

@@ -1,0 +1,321 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// Job is one input and where its signed copy goes.
+type Job struct {
+	Input, Output string
+}
+
+// BatchOptions run many signatures with one key.
+type BatchOptions struct {
+	Options
+	// Jobs is the number of files prepared at once (default: CPU count).
+	Jobs int
+	// InFlight bounds signatures waiting on the timestamp authority, so a
+	// slow TSA does not serialize the batch (default 64).
+	InFlight int
+	// Inspect looks at each input before signing (scan resolution); an
+	// error refuses that file.
+	Inspect func(ctx context.Context, r *pdf.Reader) (warnings []string, minDPI float64, err error)
+	// Existing decides whether an existing output can be kept (it verifies).
+	Existing func(ctx context.Context, input, output string) error
+	// MetadataFor returns the metadata to write into one input, or nil.
+	MetadataFor func(input string) map[string]string
+}
+
+// Batch signs every job and calls emit once per job, from any goroutine
+// but never concurrently. It returns a run failure (fail.KindRun) when the
+// run had to stop, or ctx's error when interrupted; per-file failures are
+// only in the results.
+func Batch(ctx context.Context, jobs []Job, o BatchOptions, emit func(*Result)) error {
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.NumCPU()
+	}
+	if o.InFlight <= 0 {
+		o.InFlight = 64
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var emitMu sync.Mutex
+	done := make([]bool, len(jobs))
+	report := func(i int, r *Result) {
+		emitMu.Lock()
+		defer emitMu.Unlock()
+		if done[i] {
+			return
+		}
+		done[i] = true
+		if r.Err != nil && r.Status == StatusFailed {
+			r.Error = r.Err.Error()
+			if fail.KindOf(r.Err) == fail.KindRun && ctx.Err() == nil {
+				cancel(r.Err)
+			}
+		}
+		emit(r)
+	}
+	work := make(chan int)
+	sem := make(chan struct{}, o.InFlight)
+	var wg, tail sync.WaitGroup
+	for w := 0; w < o.Jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				job := jobs[i]
+				res, p := first(ctx, job, &o)
+				if p == nil {
+					report(i, res)
+					continue
+				}
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					p.abort()
+					res.Status, res.Err = StatusFailed, runStopped(ctx)
+					report(i, res)
+					continue
+				}
+				tail.Add(1)
+				go func() {
+					defer tail.Done()
+					defer func() { <-sem }()
+					second(ctx, job, &o, res, p)
+					report(i, res)
+				}()
+			}
+		}()
+	}
+feed:
+	for i := range jobs {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	tail.Wait()
+	err := context.Cause(ctx)
+	for i, j := range jobs {
+		if !done[i] {
+			report(i, &Result{Input: j.Input, Output: j.Output, Status: StatusFailed, Err: runStopped(ctx)})
+		}
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if parent := context.Cause(ctx); parent != nil && errors.Is(parent, context.Canceled) {
+		return parent
+	}
+	return nil
+}
+
+func runStopped(ctx context.Context) error {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, context.Canceled) {
+		return errors.New("not signed: the run was interrupted")
+	}
+	return fmt.Errorf("not signed: the run stopped: %w", cause)
+}
+
+// first does the per-file CPU work: checks, copy, hash. It returns a
+// finished result (skipped or failed) or a prepared signature.
+func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
+	res := &Result{Input: job.Input, Output: job.Output, Level: o.Level}
+	if ctx.Err() != nil {
+		res.Status, res.Err = StatusFailed, runStopped(ctx)
+		return res, nil
+	}
+	if _, err := os.Stat(job.Output); err == nil && !o.Force {
+		if o.Existing != nil {
+			if err := o.Existing(ctx, job.Input, job.Output); err != nil {
+				res.Status = StatusFailed
+				res.Err = fail.Input(fmt.Errorf("%s exists and is not a valid signed copy of the input: %v", job.Output, err), "use --force to sign again and overwrite it")
+				return res, nil
+			}
+		}
+		res.Status = StatusSkipped
+		res.SHA256, _ = fileSHA256(job.Output)
+		return res, nil
+	}
+	in, err := os.Open(job.Input)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fail.Input(err, "")
+		return res, nil
+	}
+	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fail.Input(err, "")
+		return res, nil
+	}
+	if o.Inspect != nil {
+		r, err := pdf.NewReader(in, st.Size())
+		if err != nil {
+			res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+			return res, nil
+		}
+		warn, dpi, err := o.Inspect(ctx, r)
+		res.Warnings, res.MinDPI = warn, dpi
+		if err != nil {
+			res.Status, res.Err = StatusFailed, err
+			return res, nil
+		}
+	}
+	opts := &o.Options
+	if o.MetadataFor != nil {
+		if m := o.MetadataFor(job.Input); m != nil {
+			cp := o.Options
+			cp.Metadata = m
+			opts = &cp
+		}
+	}
+	p, err := prepare(ctx, in, st.Size(), job.Output, opts)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, err
+		if ctx.Err() != nil {
+			res.Err = runStopped(ctx)
+		}
+		return res, nil
+	}
+	return res, p
+}
+
+// second signs (waiting for the TSA), checks and commits a prepared file.
+func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepared) {
+	err := func() error {
+		der, err := cmsSign(ctx, p, &o.Options)
+		if err != nil {
+			return err
+		}
+		if err := p.finish(der); err != nil {
+			return err
+		}
+		sum, err := selfCheck(p, o.Key.Cert)
+		if err != nil {
+			return fmt.Errorf("the signed output failed its own check: %w", err)
+		}
+		res.SHA256 = sum
+		if o.Level == LevelBLT || o.Level == LevelBLTA {
+			if o.LTV == nil {
+				return fail.Usagef("level %s needs validation data settings", o.Level)
+			}
+			if err := o.LTV.Extend(ctx, p.tmpPath, o.Level == LevelBLTA); err != nil {
+				return err
+			}
+			if res.SHA256, err = fileSHA256(p.tmpPath); err != nil {
+				return err
+			}
+		}
+		if o.Check != nil {
+			if err := o.Check(ctx, p.tmpPath); err != nil {
+				return fmt.Errorf("the signed output failed verification: %w", err)
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return commit(p.tmpPath, job.Output, o.Force)
+	}()
+	if err != nil {
+		p.abort()
+		res.Status, res.Err = StatusFailed, err
+		if ctx.Err() != nil && fail.KindOf(err) != fail.KindRun {
+			res.Err = runStopped(ctx)
+		}
+		return
+	}
+	res.Status = StatusSigned
+	when := p.when.In(vnZone)
+	res.SigningTime = &when
+}
+
+// selfCheck re-reads the finished file: the byte range must cover all but
+// /Contents, and the CMS must verify over it against the signer. It returns
+// the SHA-256 of the whole file, computed in the same pass.
+func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
+	f, err := os.Open(p.tmpPath)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if st.Size() != p.size {
+		return "", fmt.Errorf("file is %d bytes, expected %d", st.Size(), p.size)
+	}
+	cEnd := p.contentsAt + int64(2*p.contentsN+2)
+	ranges, whole := sha256.New(), sha256.New()
+	both := io.MultiWriter(ranges, whole)
+	if _, err := io.Copy(both, io.NewSectionReader(f, 0, p.contentsAt)); err != nil {
+		return "", err
+	}
+	hx := make([]byte, cEnd-p.contentsAt)
+	if _, err := f.ReadAt(hx, p.contentsAt); err != nil {
+		return "", err
+	}
+	whole.Write(hx)
+	if _, err := io.Copy(both, io.NewSectionReader(f, cEnd, p.size-cEnd)); err != nil {
+		return "", err
+	}
+	if hx[0] != '<' || hx[len(hx)-1] != '>' {
+		return "", errors.New("/Contents is not where the byte range leaves its gap")
+	}
+	der := make([]byte, len(hx)/2)
+	if _, err := hex.Decode(der, hx[1:len(hx)-1]); err != nil {
+		return "", fmt.Errorf("/Contents is not hex: %w", err)
+	}
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return "", err
+	}
+	if len(sd.SignerInfos) != 1 {
+		return "", errors.New("want exactly one SignerInfo")
+	}
+	si := sd.SignerInfos[0]
+	md, err := si.MessageDigest()
+	if err != nil {
+		return "", err
+	}
+	sum := ranges.Sum(nil)
+	if !bytes.Equal(md, sum) {
+		return "", errors.New("message digest does not match the signed byte ranges")
+	}
+	if err := si.VerifySignature(cert, sum); err != nil {
+		return "", fmt.Errorf("signature does not verify with the signer certificate: %w", err)
+	}
+	return hex.EncodeToString(whole.Sum(nil)), nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,61 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// CheckExisting reports whether output is an incremental extension of
+// input: it starts with exactly the input's bytes and adds at least one
+// revision. Whether its signatures verify is for the caller's verifier.
+func CheckExisting(ctx context.Context, input, output string) error {
+	in, err := os.Open(input)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Open(output)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	ist, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	ost, err := out.Stat()
+	if err != nil {
+		return err
+	}
+	if ost.Size() <= ist.Size() {
+		return fmt.Errorf("it is not longer than the input")
+	}
+	hi, ho := sha256.New(), sha256.New()
+	if _, err := io.Copy(hi, in); err != nil {
+		return err
+	}
+	if _, err := io.Copy(ho, io.NewSectionReader(out, 0, ist.Size())); err != nil {
+		return err
+	}
+	if !bytes.Equal(hi.Sum(nil), ho.Sum(nil)) {
+		return fmt.Errorf("it does not start with the input's bytes (made from another input?)")
+	}
+	r, err := pdf.NewReader(out, ost.Size())
+	if err != nil {
+		return fmt.Errorf("not a readable PDF: %w", err)
+	}
+	ri, err := pdf.NewReader(in, ist.Size())
+	if err != nil {
+		return fmt.Errorf("input: %w", err)
+	}
+	if len(r.Revisions()) <= len(ri.Revisions()) {
+		return fmt.Errorf("it adds no revision to the input")
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,295 @@
+// Package sign makes PAdES baseline signatures (ETSI EN 319 142-1) on PDF
+// files as incremental updates: the input's bytes are copied unchanged and
+// hashed in one pass, the signature dictionary, field and stamp are appended,
+// and the CMS (with an RFC 3161 signature timestamp for B-T and above) is
+// patched into the reserved /Contents. Outputs are written to a temporary
+// file next to the destination, checked, fsynced and renamed into place.
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/keys"
+	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/tsp"
+)
+
+// Level is a PAdES baseline level.
+type Level string
+
+const (
+	LevelBB   Level = "B-B"
+	LevelBT   Level = "B-T"
+	LevelBLT  Level = "B-LT"
+	LevelBLTA Level = "B-LTA"
+)
+
+// ParseLevel accepts "B-B", "b-t", "BLT"... and returns the Level.
+func ParseLevel(s string) (Level, error) {
+	n := strings.ToUpper(strings.ReplaceAll(s, "-", ""))
+	for _, l := range []Level{LevelBB, LevelBT, LevelBLT, LevelBLTA} {
+		if strings.ReplaceAll(string(l), "-", "") == n {
+			return l, nil
+		}
+	}
+	return "", fmt.Errorf("unknown level %q: want B-B, B-T, B-LT or B-LTA", s)
+}
+
+func (l Level) needsTimestamp() bool { return l != LevelBB }
+
+// Options control one signature.
+type Options struct {
+	Key   *keys.Key
+	Level Level
+	// TSA is required for B-T and above.
+	TSA *tsp.Client
+	// LTV gathers validation data for B-LT and B-LTA.
+	LTV *LTV
+
+	Reason, Location, ContactInfo string
+	// FieldName of the new signature field; default "Signature<N>".
+	FieldName string
+	// Stamp draws the visible signature; nil signs invisibly.
+	Stamp Stamper
+	// Metadata, when set, is written into the document's Info dictionary
+	// in the same update as the signature (so a signed file describes itself).
+	Metadata map[string]string
+	// Now gives the signing time (tests); default time.Now.
+	Now func() time.Time
+	// Check verifies a finished output before it is renamed into place.
+	Check func(ctx context.Context, path string) error
+	// Force overwrites existing outputs.
+	Force bool
+}
+
+// Stamper adds a visible appearance: it returns the widget rectangle and
+// the appearance XObject, adding what it needs through u. page is the
+// 0-based page index.
+type Stamper interface {
+	// extra lists further annotations (a QR code) to put on the page.
+	Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, page pdf.Page, pageIndex int, signingTime time.Time, key *keys.Key) (rect [4]float64, ap pdf.Ref, extra []pdf.Ref, err error)
+	// PageIndex is the 0-based page the stamp goes on.
+	PageIndex() int
+}
+
+// Status of one input.
+type Status string
+
+const (
+	StatusSigned  Status = "signed"
+	StatusSkipped Status = "skipped"
+	StatusFailed  Status = "failed"
+)
+
+// Result is the outcome for one input; it is the --json contract of
+// `kyso sign`.
+type Result struct {
+	Input       string     `json:"input"`
+	Output      string     `json:"output"`
+	Status      Status     `json:"status"`
+	Error       string     `json:"error,omitempty"`
+	SHA256      string     `json:"sha256,omitempty"`
+	Level       Level      `json:"level,omitempty"`
+	SigningTime *time.Time `json:"signing_time,omitempty"`
+	Warnings    []string   `json:"warnings,omitempty"`
+	// MinDPI is the lowest effective resolution of the pages' images.
+	MinDPI float64 `json:"min_dpi,omitempty"`
+	Err    error   `json:"-"`
+}
+
+// vnZone is Vietnam time (+07:00), fixed: Vietnam has no daylight saving.
+var vnZone = time.FixedZone("ICT", 7*3600)
+
+// prepared is a signature whose bytes are on disk except /Contents.
+type prepared struct {
+	tmp        *os.File
+	tmpPath    string
+	size       int64 // total length
+	contentsAt int64 // offset of '<'
+	contentsN  int   // hex capacity in bytes (without < >)
+	digest     []byte
+	when       time.Time
+}
+
+// reserve returns the /Contents capacity in bytes for a signature by key.
+func reserve(k *keys.Key, withTS bool) int {
+	n := 4096
+	n += len(k.Cert.Raw)
+	for _, c := range k.Chain {
+		n += len(c.Raw)
+	}
+	if withTS {
+		n += 12288
+	}
+	return n
+}
+
+// prepare copies in to a temporary file beside out, appends the signature
+// update with an empty /Contents, and computes the digest to sign.
+func prepare(ctx context.Context, in *os.File, size int64, out string, o *Options) (p *prepared, err error) {
+	r, err := pdf.NewReader(in, size)
+	if err != nil {
+		return nil, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+	}
+	if _, enc := r.Trailer()["Encrypt"]; enc {
+		return nil, fail.Inputf("the PDF is encrypted; kyso signs only unencrypted documents")
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	when := now().Truncate(time.Second)
+	u := pdf.NewUpdate(r)
+	capacity := reserve(o.Key, o.Level.needsTimestamp())
+	if err := addSignature(ctx, r, u, o, when, capacity); err != nil {
+		return nil, err
+	}
+	var upd bytes.Buffer
+	if _, err := u.Write(&upd); err != nil {
+		return nil, fmt.Errorf("writing the signature update: %w", err)
+	}
+	brAt, _ := u.Offset("byterange")
+	cAt, _ := u.Offset("contents")
+	total := size + int64(upd.Len())
+	cEnd := cAt + int64(2*capacity+2)
+	if err := patchByteRange(upd.Bytes()[brAt-size:], cAt, cEnd, total); err != nil {
+		return nil, err
+	}
+
+	dir := filepath.Dir(out)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fail.Run(fmt.Errorf("creating %s: %w", dir, err), "")
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".kyso-*.tmp")
+	if err != nil {
+		return nil, fail.Run(fmt.Errorf("creating a temporary file in %s: %w", dir, err), "")
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	if err := copyHashing(ctx, tmp, h, io.NewSectionReader(in, 0, size)); err != nil {
+		return nil, err
+	}
+	ub := upd.Bytes()
+	rel := cAt - size
+	h.Write(ub[:rel])
+	h.Write(ub[rel+int64(2*capacity+2):])
+	if _, err := tmp.Write(ub); err != nil {
+		return nil, fail.Run(fmt.Errorf("writing %s: %w", tmp.Name(), err), "")
+	}
+	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when}, nil
+}
+
+// copyHashing copies src to dst and into h, checking ctx between blocks.
+func copyHashing(ctx context.Context, dst io.Writer, h hash.Hash, src io.Reader) error {
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return fail.Run(fmt.Errorf("writing output: %w", err), "check free disk space")
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return fail.Input(fmt.Errorf("reading input: %w", rerr), "")
+		}
+	}
+}
+
+// cmsSign makes the SignedData for p, with a signature timestamp when
+// the level asks for one.
+func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
+	der, sigValue, err := cms.SignDetached(ctx, p.digest, cms.SignOptions{Signer: o.Key.Signer, Cert: o.Key.Cert, Chain: o.Key.Chain, Hash: crypto.SHA256})
+	if err != nil {
+		return nil, fail.Run(fmt.Errorf("signing with %s: %w", o.Key.Description, err), "")
+	}
+	if !o.Level.needsTimestamp() {
+		return der, nil
+	}
+	if o.TSA == nil {
+		return nil, fail.Usagef("level %s needs a timestamp authority (--tsa)", o.Level)
+	}
+	imprint := sha256.Sum256(sigValue)
+	tok, err := o.TSA.Timestamp(ctx, crypto.SHA256, imprint[:])
+	if err != nil {
+		return nil, err
+	}
+	der, err = cms.AddUnsignedAttr(der, cms.OIDSignatureTimeStampToken, tok.DER)
+	if err != nil {
+		return nil, fmt.Errorf("adding the signature timestamp: %w", err)
+	}
+	return der, nil
+}
+
+// finish writes the CMS into /Contents, fsyncs and closes the temporary file.
+func (p *prepared) finish(der []byte) error {
+	if len(der) > p.contentsN {
+		return fmt.Errorf("signature is %d bytes, more than the %d reserved", len(der), p.contentsN)
+	}
+	hx := make([]byte, 2*p.contentsN)
+	hex.Encode(hx, der)
+	for i := 2 * len(der); i < len(hx); i++ {
+		hx[i] = '0'
+	}
+	if _, err := p.tmp.WriteAt(hx, p.contentsAt+1); err != nil {
+		return fail.Run(fmt.Errorf("writing %s: %w", p.tmpPath, err), "")
+	}
+	if err := p.tmp.Sync(); err != nil {
+		return fail.Run(fmt.Errorf("syncing %s: %w", p.tmpPath, err), "")
+	}
+	return p.tmp.Close()
+}
+
+func (p *prepared) abort() {
+	p.tmp.Close()
+	os.Remove(p.tmpPath)
+}
+
+// commit renames the finished temporary file to out and syncs the folder.
+func commit(tmpPath, out string, force bool) error {
+	if !force {
+		// Link fails if out appeared meanwhile: never overwrite.
+		if err := os.Link(tmpPath, out); err != nil {
+			if errors.Is(err, os.ErrExist) {
+				return fail.Inputf("%s already exists (use --force to overwrite)", out)
+			}
+			if err := os.Rename(tmpPath, out); err != nil {
+				return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
+			}
+		} else {
+			os.Remove(tmpPath)
+		}
+	} else if err := os.Rename(tmpPath, out); err != nil {
+		return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
+	}
+	if d, err := os.Open(filepath.Dir(out)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package sign
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"time"
+
+	"github.com/kyso-project/kyso/internal/keys"
+	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/stamp"
+)
+
+// DecreeStamp is the visible signature of Decree 30/2020: the copy form,
+// the unit's name and the signing time, top right of the page.
+type DecreeStamp struct {
+	// Text: Agency defaults to the certificate's O, else its CN.
+	Text stamp.Options
+	// Place: the zero value is the Decree 30 default box.
+	Place stamp.PlaceOptions
+	// Page is the 0-based page index.
+	Page int
+	// QR, when set, adds a QR code (top left) holding the dossier and
+	// procedure codes and the SHA-256 of the input before signing.
+	QR *QROptions
+}
+
+// QROptions say what the QR code holds.
+type QROptions struct {
+	Dossier, Procedure string
+}
+
+// PageIndex implements Stamper.
+func (d *DecreeStamp) PageIndex() int { return d.Page }
+
+// Stamp implements Stamper.
+func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, page pdf.Page, _ int, when time.Time, key *keys.Key) ([4]float64, pdf.Ref, []pdf.Ref, error) {
+	o := d.Text
+	o.Time = when
+	if o.Agency == "" {
+		o.Agency = AgencyName(key)
+	}
+	w, err := stamp.Build(ctx, r, page, u, o, d.Place)
+	if err != nil {
+		return [4]float64{}, pdf.Ref{}, nil, err
+	}
+	var extra []pdf.Ref
+	if d.QR != nil {
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(r.ReaderAt(), 0, r.Size())); err != nil {
+			return [4]float64{}, pdf.Ref{}, nil, err
+		}
+		q, err := stamp.QR(page, u, stamp.QRPayload(d.QR.Dossier, d.QR.Procedure, h.Sum(nil)), stamp.PlaceOptions{})
+		if err != nil {
+			return [4]float64{}, pdf.Ref{}, nil, err
+		}
+		extra = append(extra, u.Add(pdf.Dict{
+			"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Stamp"), "F": pdf.Int(4 | 128), "P": page.Ref,
+			"Rect": rectArray(q.Rect), "AP": pdf.Dict{"N": q.AP}, "Name": pdf.Name("KysoQR"),
+		}))
+	}
+	return w.Rect, w.AP, extra, nil
+}
+
+// AgencyName is the unit's name from a signer certificate: its O, else CN.
+func AgencyName(key *keys.Key) string {
+	if key == nil || key.Cert == nil {
+		return ""
+	}
+	if o := key.Cert.Subject.Organization; len(o) > 0 && o[0] != "" {
+		return o[0]
+	}
+	return key.Cert.Subject.CommonName
+}
+
+func rectArray(r [4]float64) pdf.Array {
+	return pdf.Array{pdf.Real(r[0]), pdf.Real(r[1]), pdf.Real(r[2]), pdf.Real(r[3])}
+}
