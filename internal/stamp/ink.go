@@ -1,0 +1,450 @@
+package stamp
+
+import (
+	"bufio"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// PageReader is what placing a stamp on a scan needs from a PDF reader;
+// *pdf.Reader satisfies it.
+type PageReader interface {
+	Resolver
+	RawStream(s *pdf.Stream) io.Reader
+}
+
+// inkMap is a coarse map of where a page's scan is dark, on the page as
+// displayed (origin bottom-left), in square cells of cell points.
+type inkMap struct {
+	cols, rows int
+	cell       float64
+	total      []uint32
+	darkCount  []uint32
+	sat        []int32 // summed-area table of dark cells, (rows+1) x (cols+1)
+}
+
+const (
+	darkLevel     = 128      // luminance below which a pixel is ink
+	maxJPEGPixel  = 60 << 20 // JPEG scans are decoded whole: bound them
+	maxImageSide  = 1 << 17  // a 600 dpi scan 5.5 m long
+	maxScanPixels = 1 << 30  // rows are decoded one at a time: a bound on time
+)
+
+var errUnsupportedImage = errors.New("image encoding not examined")
+
+func newInkMap(pw, ph float64) *inkMap {
+	cell := math.Max(mm, math.Max(pw, ph)/512)
+	m := &inkMap{cols: int(math.Ceil(pw / cell)), rows: int(math.Ceil(ph / cell)), cell: cell}
+	m.total = make([]uint32, m.cols*m.rows)
+	m.darkCount = make([]uint32, m.cols*m.rows)
+	return m
+}
+
+// pageInk maps the ink of the largest image on the page (the scan), or
+// returns nil when the page has no such image or its encoding is one kyso
+// does not decode (JBIG2, CCITT, JPX, palettes): the stamp then keeps its
+// default place.
+func pageInk(ctx context.Context, r PageReader, page pdf.Page) (*inkMap, error) {
+	ps, err := pageImages(ctx, r, page.Dict, page.Resources)
+	if err != nil {
+		return nil, err
+	}
+	g := GeomOf(page)
+	box, _ := g.visible()
+	var best *placement
+	for i := range ps {
+		p := &ps[i]
+		if p.image != nil && p.area() >= minImageShare*(box[2]-box[0])*(box[3]-box[1]) && (best == nil || p.area() > best.area()) {
+			best = p
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	pw, ph := g.Displayed()
+	m := newInkMap(pw, ph)
+	if err := m.paint(ctx, r, *best, g); err != nil {
+		if errors.Is(err, errUnsupportedImage) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	m.summarise()
+	return m, nil
+}
+
+// imageFormat is how the samples of an image XObject are laid out.
+type imageFormat struct {
+	width, height int
+	comps, bpc    int
+	invert        bool // a /Decode [1 0]: 0 is white
+	filter        pdf.Name
+	predictor     int
+}
+
+func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error) {
+	f := imageFormat{width: p.width, height: p.height, comps: 1, bpc: 8}
+	if f.width > maxImageSide || f.height > maxImageSide || f.width*f.height > maxScanPixels {
+		return f, errUnsupportedImage
+	}
+	get := func(k pdf.Name) pdf.Object { o, _ := r.Resolve(s.Dict.Get(k)); return o }
+	if b, _ := get("ImageMask").(pdf.Bool); b {
+		f.bpc = 1 // 0 paints (in the fill colour, taken to be dark), as gray 0 is black
+	} else {
+		if n, ok := pdf.Number(get("BitsPerComponent")); ok {
+			f.bpc = int(n)
+		}
+		switch cs := get("ColorSpace").(type) {
+		case pdf.Name:
+			switch cs {
+			case "DeviceGray", "CalGray":
+			case "DeviceRGB", "CalRGB":
+				f.comps = 3
+			case "DeviceCMYK":
+				f.comps = 4
+			default:
+				return f, errUnsupportedImage
+			}
+		case pdf.Array:
+			if len(cs) != 2 {
+				return f, errUnsupportedImage
+			}
+			fam, _ := cs[0].(pdf.Name)
+			switch fam {
+			case "ICCBased":
+				icc, _ := r.Resolve(cs[1])
+				st, ok := icc.(*pdf.Stream)
+				if !ok {
+					return f, errUnsupportedImage
+				}
+				n, _ := pdf.Number(st.Dict.Get("N"))
+				f.comps = int(n)
+			case "CalGray":
+			case "CalRGB":
+				f.comps = 3
+			default:
+				return f, errUnsupportedImage
+			}
+		default:
+			if get("Filter") != pdf.Name("JPXDecode") {
+				return f, errUnsupportedImage
+			}
+		}
+	}
+	if d, ok := get("Decode").(pdf.Array); ok && len(d) >= 2 {
+		lo, _ := pdf.Number(d[0])
+		hi, _ := pdf.Number(d[1])
+		if lo > hi {
+			f.invert = !f.invert
+		}
+	}
+	if f.comps != 1 && f.comps != 3 && f.comps != 4 || f.bpc != 1 && f.bpc != 8 || (f.bpc == 1 && f.comps != 1) {
+		return f, errUnsupportedImage
+	}
+	filters := get("Filter")
+	parms := get("DecodeParms")
+	if a, ok := filters.(pdf.Array); ok {
+		if len(a) > 1 {
+			return f, errUnsupportedImage
+		}
+		if len(a) == 1 {
+			filters = a[0]
+		} else {
+			filters = nil
+		}
+		if pa, ok := parms.(pdf.Array); ok && len(pa) > 0 {
+			parms, _ = r.Resolve(pa[0])
+		}
+	}
+	switch filters {
+	case nil:
+	case pdf.Name("FlateDecode"), pdf.Name("Fl"):
+		f.filter = "FlateDecode"
+		if pd, ok := parms.(pdf.Dict); ok {
+			pred, _ := pdf.Number(pd.Get("Predictor"))
+			f.predictor = int(pred)
+			colors, bpc, cols := 1.0, 8.0, 1.0
+			if v, ok := pdf.Number(pd.Get("Colors")); ok {
+				colors = v
+			}
+			if v, ok := pdf.Number(pd.Get("BitsPerComponent")); ok {
+				bpc = v
+			}
+			if v, ok := pdf.Number(pd.Get("Columns")); ok {
+				cols = v
+			}
+			if f.predictor > 1 && (int(colors) != f.comps || int(bpc) != f.bpc || int(cols) != f.width) {
+				return f, errUnsupportedImage
+			}
+			if f.predictor == 2 && f.bpc != 8 {
+				return f, errUnsupportedImage
+			}
+		}
+	case pdf.Name("DCTDecode"), pdf.Name("DCT"):
+		f.filter = "DCTDecode"
+	default:
+		return f, errUnsupportedImage
+	}
+	return f, nil
+}
+
+// paint decodes the image row by row, never holding it whole (except
+// JPEG, which image/jpeg decodes at once), and counts ink per cell.
+func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeom) error {
+	f, err := readImageFormat(r, p.image, p)
+	if err != nil {
+		return err
+	}
+	// Pixel (i, j), row 0 at the top of the image, maps affinely to the
+	// displayed page: find the origin and the steps of i and j.
+	disp := func(u, v float64) (float64, float64) {
+		x, y := p.m.apply(u, v)
+		return g.toDisplayed(x, y)
+	}
+	ox, oy := disp(0.5/float64(f.width), 1-0.5/float64(f.height))
+	ix, iy := disp(1.5/float64(f.width), 1-0.5/float64(f.height))
+	jx, jy := disp(0.5/float64(f.width), 1-1.5/float64(f.height))
+	di := [2]float64{ix - ox, iy - oy}
+	dj := [2]float64{jx - ox, jy - oy}
+	row := func(j int, lum func(i int) uint8) {
+		x, y := ox+float64(j)*dj[0], oy+float64(j)*dj[1]
+		inv := 1 / m.cell
+		for i := 0; i < f.width; i++ {
+			cx, cy := int(x*inv), int(y*inv)
+			if x >= 0 && y >= 0 && cx < m.cols && cy < m.rows {
+				k := cy*m.cols + cx
+				m.total[k]++
+				if lum(i) < darkLevel {
+					m.darkCount[k]++
+				}
+			}
+			x += di[0]
+			y += di[1]
+		}
+	}
+	if f.filter == "DCTDecode" {
+		return m.paintJPEG(ctx, r, p.image, f, row)
+	}
+	in := r.RawStream(p.image)
+	if f.filter == "FlateDecode" {
+		zr, err := zlib.NewReader(bufio.NewReader(in))
+		if err != nil {
+			return fmt.Errorf("scan image: %w", err)
+		}
+		defer zr.Close()
+		in = zr
+	}
+	br := bufio.NewReaderSize(in, 64<<10)
+	rowBytes := (f.width*f.comps*f.bpc + 7) / 8
+	filterByte := 0
+	if f.predictor >= 10 {
+		filterByte = 1
+	}
+	bpp := max(1, f.comps*f.bpc/8)
+	cur := make([]byte, rowBytes+filterByte)
+	prev := make([]byte, rowBytes)
+	for j := 0; j < f.height; j++ {
+		if j%64 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, err := io.ReadFull(br, cur); err != nil {
+			if j > 0 && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
+				return nil // a short image: what was read still counts
+			}
+			return fmt.Errorf("scan image row %d: %w", j, err)
+		}
+		data := cur[filterByte:]
+		switch {
+		case f.predictor >= 10:
+			if err := unfilterPNG(cur[0], data, prev, bpp); err != nil {
+				return fmt.Errorf("scan image row %d: %w", j, err)
+			}
+		case f.predictor == 2:
+			for i := f.comps; i < len(data); i++ {
+				data[i] += data[i-f.comps]
+			}
+		}
+		row(j, sampleLum(data, f))
+		copy(prev, data)
+	}
+	return nil
+}
+
+// sampleLum returns the luminance of pixel i of a row.
+func sampleLum(data []byte, f imageFormat) func(i int) uint8 {
+	inv := func(v uint8) uint8 {
+		if f.invert {
+			return 255 - v
+		}
+		return v
+	}
+	switch {
+	case f.bpc == 1:
+		return func(i int) uint8 {
+			if data[i>>3]&(0x80>>(i&7)) != 0 {
+				return inv(255)
+			}
+			return inv(0)
+		}
+	case f.comps == 3:
+		return func(i int) uint8 {
+			r, g, b := uint32(data[3*i]), uint32(data[3*i+1]), uint32(data[3*i+2])
+			return inv(uint8((299*r + 587*g + 114*b) / 1000))
+		}
+	case f.comps == 4:
+		return func(i int) uint8 {
+			c := data[4*i : 4*i+4]
+			k := (uint32(c[0])+uint32(c[1])+uint32(c[2]))/3 + uint32(c[3])
+			return inv(uint8(255 - min(k, 255)))
+		}
+	}
+	return func(i int) uint8 { return inv(data[i]) }
+}
+
+// unfilterPNG reverses one row's PNG predictor in place.
+func unfilterPNG(ft byte, cur, prev []byte, bpp int) error {
+	switch ft {
+	case 0:
+	case 1:
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += cur[i-bpp]
+		}
+	case 2:
+		for i := range cur {
+			cur[i] += prev[i]
+		}
+	case 3:
+		for i := range cur {
+			var left byte
+			if i >= bpp {
+				left = cur[i-bpp]
+			}
+			cur[i] += byte((int(left) + int(prev[i])) / 2)
+		}
+	case 4:
+		for i := range cur {
+			var a, c byte
+			if i >= bpp {
+				a, c = cur[i-bpp], prev[i-bpp]
+			}
+			b := prev[i]
+			pa, pb, pc := absInt(int(b)-int(c)), absInt(int(a)-int(c)), absInt(int(a)+int(b)-2*int(c))
+			switch {
+			case pa <= pb && pa <= pc:
+				cur[i] += a
+			case pb <= pc:
+				cur[i] += b
+			default:
+				cur[i] += c
+			}
+		}
+	default:
+		return fmt.Errorf("bad PNG predictor %d", ft)
+	}
+	return nil
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f imageFormat, row func(int, func(int) uint8)) error {
+	cfg, err := jpeg.DecodeConfig(r.RawStream(s))
+	if err != nil {
+		return fmt.Errorf("scan image: %w", err)
+	}
+	if cfg.Width != f.width || cfg.Height != f.height || cfg.Width*cfg.Height > maxJPEGPixel {
+		return errUnsupportedImage
+	}
+	img, err := jpeg.Decode(r.RawStream(s))
+	if err != nil {
+		return fmt.Errorf("scan image: %w", err)
+	}
+	b := img.Bounds()
+	for j := 0; j < f.height; j++ {
+		if j%64 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		y := b.Min.Y + j
+		switch im := img.(type) {
+		case *image.Gray:
+			px := im.Pix[j*im.Stride:]
+			row(j, func(i int) uint8 { return px[i] })
+		case *image.YCbCr:
+			px := im.Y[j*im.YStride:]
+			row(j, func(i int) uint8 { return px[i] })
+		default:
+			row(j, func(i int) uint8 {
+				return color.GrayModel.Convert(img.At(b.Min.X+i, y)).(color.Gray).Y
+			})
+		}
+	}
+	return nil
+}
+
+// summarise marks cells where at least 1/32 of the samples are ink (a
+// stroke, not a speck of scanner noise) and builds the summed-area table.
+func (m *inkMap) summarise() {
+	m.sat = make([]int32, (m.rows+1)*(m.cols+1))
+	w := m.cols + 1
+	for y := 0; y < m.rows; y++ {
+		var run int32
+		for x := 0; x < m.cols; x++ {
+			k := y*m.cols + x
+			if m.total[k] > 0 && m.darkCount[k]*32 >= m.total[k] {
+				run++
+			}
+			m.sat[(y+1)*w+x+1] = m.sat[y*w+x+1] + run
+		}
+	}
+}
+
+// inked counts ink cells touching the displayed rectangle r grown by gap.
+func (m *inkMap) inked(r [4]float64, gap float64) int32 {
+	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	x1 := clamp(math.Floor((r[0]-gap)/m.cell), m.cols)
+	y1 := clamp(math.Floor((r[1]-gap)/m.cell), m.rows)
+	x2 := clamp(math.Ceil((r[2]+gap)/m.cell), m.cols)
+	y2 := clamp(math.Ceil((r[3]+gap)/m.cell), m.rows)
+	w := m.cols + 1
+	return m.sat[y2*w+x2] - m.sat[y1*w+x2] - m.sat[y2*w+x1] + m.sat[y1*w+x1]
+}
+
+// findBlank looks for a box the size of def that covers no ink, first in
+// the top quarter of the page, then anywhere; among the candidates it
+// takes the one nearest def, preferring to move sideways over moving down.
+func (m *inkMap) findBlank(def [4]float64, pw, ph float64) ([4]float64, bool) {
+	const gap = 1 * mm
+	w, h := def[2]-def[0], def[3]-def[1]
+	margin := 3 * mm
+	search := func(minY1 float64) ([4]float64, bool) {
+		best, bestScore, found := def, math.Inf(1), false
+		for y1 := ph - margin - h; y1 >= minY1; y1 -= m.cell {
+			for x1 := pw - margin - w; x1 >= margin; x1 -= m.cell {
+				r := [4]float64{x1, y1, x1 + w, y1 + h}
+				dx, dy := x1-def[0], y1-def[1]
+				score := dx*dx + 4*dy*dy
+				if score < bestScore && m.inked(r, gap) == 0 {
+					best, bestScore, found = r, score, true
+				}
+			}
+		}
+		return best, found
+	}
+	if r, ok := search(math.Max(margin, ph*0.75)); ok {
+		return r, true
+	}
+	return search(margin)
+}
