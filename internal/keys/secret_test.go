@@ -27,12 +27,12 @@ func TestSecretSource(t *testing.T) {
 	t.Setenv("KYSO_TEST_EMPTY", "")
 
 	tests := []struct {
-		name     string
-		src      SecretSource
-		want     string
-		kind     fail.Kind // of the error; KindNone = success
-		inErr    string
-		inHint   string
+		name   string
+		src    SecretSource
+		want   string
+		kind   fail.Kind // of the error; KindNone = success
+		inErr  string
+		inHint string
 	}{
 		{name: "env", src: SecretSource{Env: "KYSO_TEST_SECRET"}, want: "từ env"},
 		{name: "env wins over file", src: SecretSource{Env: "KYSO_TEST_SECRET", File: write("f0", "file\n")}, want: "từ env"},
