@@ -133,13 +133,12 @@ func (g *globalOptions) language() string {
 			}
 		}
 	}
-	if strings.HasPrefix(strings.ToLower(l), "en") || l == "C" || strings.HasPrefix(l, "C.") || l == "POSIX" {
+	// kyso is made for Vietnamese units: Vietnamese unless the locale or
+	// --lang asks for English.
+	if strings.HasPrefix(strings.ToLower(l), "en") {
 		return "en"
 	}
-	if strings.HasPrefix(strings.ToLower(l), "vi") {
-		return "vi"
-	}
-	return "en"
+	return "vi"
 }
 
 // applyConfig sets every flag the user did not set from the config file,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -86,6 +87,9 @@ func (s *stampFlags) inspect(ctx context.Context, r *pdf.Reader) ([]string, floa
 		if err != nil || !has {
 			continue
 		}
+		// Page sizes in points rarely divide evenly into pixels: a 200 dpi
+		// A4 scan measures 199.9 dpi one way. Judge whole dots per inch.
+		dpi = math.Round(dpi)
 		if low == 0 || dpi < low {
 			low = dpi
 		}

@@ -47,7 +47,7 @@ func face(size float64, dpi int) (font.Face, error) {
 // page renders one A4 page as a greyscale scan.
 func page(d Doc, n int) (*image.Gray, error) {
 	dpi := d.DPI
-	w, h := 827*dpi/100, 1169*dpi/100 // A4 in 1/100 inch
+	w, h := (595*dpi+36)/72, (842*dpi+36)/72 // A4: 595 x 842 pt
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	rnd := rand.New(rand.NewSource(d.Seed*1000 + int64(n)))
 	// Paper: light grey with scanner noise.

@@ -1,0 +1,327 @@
+package revocation
+
+import (
+	"bytes"
+	"crypto"
+	_ "crypto/sha1" // OCSP CertIDs and responder key hashes use SHA-1
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// The OCSP structures of RFC 6960 §4.2.1. x/crypto/ocsp parses them too,
+// but matches a response to a certificate by serial number alone, trusts a
+// delegated responder without looking at its EKU, and cannot take the
+// responder certificate from anywhere but the first embedded one; so kyso
+// parses them itself and keeps x/crypto for requests and its Response type.
+type ocspResponseASN1 struct {
+	Status   asn1.Enumerated
+	Response ocspResponseBytes `asn1:"explicit,tag:0,optional"`
+}
+
+type ocspResponseBytes struct {
+	ResponseType asn1.ObjectIdentifier
+	Response     []byte
+}
+
+type basicOCSPResponse struct {
+	TBSResponseData    asn1.RawValue
+	SignatureAlgorithm pkix.AlgorithmIdentifier
+	Signature          asn1.BitString
+	Certificates       []asn1.RawValue `asn1:"explicit,tag:0,optional"`
+}
+
+type ocspResponseData struct {
+	Version     int `asn1:"optional,default:0,explicit,tag:0"`
+	ResponderID asn1.RawValue
+	ProducedAt  time.Time `asn1:"generalized"`
+	Responses   []ocspSingleResponse
+	Extensions  []pkix.Extension `asn1:"explicit,tag:1,optional"`
+}
+
+type ocspCertID struct {
+	HashAlgorithm  pkix.AlgorithmIdentifier
+	IssuerNameHash []byte
+	IssuerKeyHash  []byte
+	SerialNumber   *big.Int
+}
+
+type ocspSingleResponse struct {
+	CertID     ocspCertID
+	Good       asn1.Flag        `asn1:"tag:0,optional"`
+	Revoked    ocspRevokedInfo  `asn1:"tag:1,optional"`
+	Unknown    asn1.Flag        `asn1:"tag:2,optional"`
+	ThisUpdate time.Time        `asn1:"generalized"`
+	NextUpdate time.Time        `asn1:"generalized,explicit,tag:0,optional"`
+	Extensions []pkix.Extension `asn1:"explicit,tag:1,optional"`
+}
+
+type ocspRevokedInfo struct {
+	RevocationTime time.Time       `asn1:"generalized"`
+	Reason         asn1.Enumerated `asn1:"explicit,tag:0,optional"`
+}
+
+var (
+	oidOCSPBasic   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 1}
+	oidOCSPNoCheck = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
+	oidRSAPSS      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+)
+
+var hashByOID = map[string]crypto.Hash{
+	"1.3.14.3.2.26":          crypto.SHA1,
+	"2.16.840.1.101.3.4.2.1": crypto.SHA256,
+	"2.16.840.1.101.3.4.2.2": crypto.SHA384,
+	"2.16.840.1.101.3.4.2.3": crypto.SHA512,
+}
+
+var sigAlgByOID = map[string]x509.SignatureAlgorithm{
+	"1.2.840.113549.1.1.5":  x509.SHA1WithRSA,
+	"1.2.840.113549.1.1.11": x509.SHA256WithRSA,
+	"1.2.840.113549.1.1.12": x509.SHA384WithRSA,
+	"1.2.840.113549.1.1.13": x509.SHA512WithRSA,
+	"1.2.840.10045.4.1":     x509.ECDSAWithSHA1,
+	"1.2.840.10045.4.3.2":   x509.ECDSAWithSHA256,
+	"1.2.840.10045.4.3.3":   x509.ECDSAWithSHA384,
+	"1.2.840.10045.4.3.4":   x509.ECDSAWithSHA512,
+	"1.3.101.112":           x509.PureEd25519,
+}
+
+// errOtherCert marks evidence about some other certificate: not a problem,
+// just not this certificate's (a DSS holds the responses of every signer).
+var errOtherCert = errors.New("not about this certificate")
+
+// parseOCSP reads an OCSPResponse (or a bare BasicOCSPResponse, as some
+// writers embed) about cert, issued by issuer, and checks it was signed by
+// the issuer or by a responder the issuer delegated to (issued directly by
+// it, with EKU OCSPSigning, valid when the response was produced). The
+// responder certificate is looked for in the response and then in extra.
+// It returns the response with Certificate set to the delegated responder
+// (nil when the issuer signed), and the response as a full OCSPResponse.
+func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certificate) (*ocsp.Response, []byte, error) {
+	basicDER, full, err := unwrapOCSP(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	var basic basicOCSPResponse
+	if rest, err := asn1.Unmarshal(basicDER, &basic); err != nil || len(rest) > 0 {
+		return nil, nil, fmt.Errorf("malformed OCSP response: %v", errOr(err, "trailing data"))
+	}
+	var data ocspResponseData
+	if rest, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil || len(rest) > 0 {
+		return nil, nil, fmt.Errorf("malformed OCSP response data: %v", errOr(err, "trailing data"))
+	}
+	single, err := findSingle(data.Responses, cert, issuer)
+	if err != nil {
+		return nil, nil, err
+	}
+	sigAlg, err := signatureAlgorithm(basic.SignatureAlgorithm)
+	if err != nil {
+		return nil, nil, err
+	}
+	var embedded []*x509.Certificate
+	for _, rc := range basic.Certificates {
+		if c, err := x509.ParseCertificate(rc.FullBytes); err == nil {
+			embedded = append(embedded, c)
+		}
+	}
+	resp := &ocsp.Response{
+		Raw:                full,
+		SerialNumber:       single.CertID.SerialNumber,
+		ProducedAt:         data.ProducedAt,
+		ThisUpdate:         single.ThisUpdate,
+		NextUpdate:         single.NextUpdate,
+		TBSResponseData:    basic.TBSResponseData.FullBytes,
+		Signature:          basic.Signature.RightAlign(),
+		SignatureAlgorithm: sigAlg,
+		IssuerHash:         hashByOID[single.CertID.HashAlgorithm.Algorithm.String()],
+		Extensions:         single.Extensions,
+	}
+	switch {
+	case bool(single.Good):
+		resp.Status = ocsp.Good
+	case bool(single.Unknown):
+		resp.Status = ocsp.Unknown
+	case !single.Revoked.RevocationTime.IsZero():
+		resp.Status = ocsp.Revoked
+		resp.RevokedAt = single.Revoked.RevocationTime
+		resp.RevocationReason = int(single.Revoked.Reason)
+	default:
+		return nil, nil, errors.New("malformed OCSP response: no certificate status")
+	}
+	switch data.ResponderID.Tag {
+	case 1: // byName
+		resp.RawResponderName = data.ResponderID.Bytes
+	case 2: // byKey
+		if rest, err := asn1.Unmarshal(data.ResponderID.Bytes, &resp.ResponderKeyHash); err != nil || len(rest) > 0 {
+			return nil, nil, errors.New("malformed OCSP responder key hash")
+		}
+	default:
+		return nil, nil, errors.New("malformed OCSP responder id")
+	}
+	for _, e := range single.Extensions {
+		if e.Critical {
+			return nil, nil, fmt.Errorf("OCSP response has an unknown critical extension %v", e.Id)
+		}
+	}
+
+	// Who signed: the issuer itself, or a delegated responder.
+	var tried []string
+	for _, c := range append(append([]*x509.Certificate{issuer}, embedded...), extra...) {
+		if !responderMatches(resp, c) {
+			continue
+		}
+		if sameKey(c, issuer) {
+			if err := issuer.CheckSignature(sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+				return nil, nil, fmt.Errorf("bad OCSP signature by the issuer: %w", err)
+			}
+			return resp, full, nil
+		}
+		if err := delegated(c, issuer, data.ProducedAt); err != nil {
+			tried = append(tried, err.Error())
+			continue
+		}
+		if err := c.CheckSignature(sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+			tried = append(tried, fmt.Sprintf("bad OCSP signature by %q: %v", c.Subject.CommonName, err))
+			continue
+		}
+		resp.Certificate = c
+		return resp, full, nil
+	}
+	if len(tried) > 0 {
+		return nil, nil, errors.New(tried[0])
+	}
+	return nil, nil, errors.New("OCSP response signed by an unknown responder")
+}
+
+// unwrapOCSP returns the BasicOCSPResponse inside raw and raw as a full
+// OCSPResponse (which is what a DSS must hold).
+func unwrapOCSP(raw []byte) (basic, full []byte, err error) {
+	var outer ocspResponseASN1
+	rest, err := asn1.Unmarshal(raw, &outer)
+	if err != nil {
+		// Not an OCSPResponse: perhaps a bare BasicOCSPResponse.
+		var b basicOCSPResponse
+		if rest, err2 := asn1.Unmarshal(raw, &b); err2 == nil && len(rest) == 0 {
+			full, err := asn1.Marshal(ocspResponseASN1{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: raw}})
+			return raw, full, err
+		}
+		return nil, nil, fmt.Errorf("malformed OCSP response: %w", err)
+	}
+	if len(rest) > 0 {
+		return nil, nil, errors.New("malformed OCSP response: trailing data")
+	}
+	if outer.Status != 0 {
+		return nil, nil, fmt.Errorf("OCSP responder answered %q", ocsp.ResponseStatus(outer.Status))
+	}
+	if !outer.Response.ResponseType.Equal(oidOCSPBasic) {
+		return nil, nil, fmt.Errorf("unsupported OCSP response type %v", outer.Response.ResponseType)
+	}
+	return outer.Response.Response, raw, nil
+}
+
+// findSingle returns the SingleResponse whose CertID names cert and issuer:
+// serial, issuer name hash and issuer key hash all equal.
+func findSingle(rs []ocspSingleResponse, cert, issuer *x509.Certificate) (*ocspSingleResponse, error) {
+	keyBits := subjectKeyBits(issuer)
+	for i := range rs {
+		id := &rs[i].CertID
+		if id.SerialNumber == nil || id.SerialNumber.Cmp(cert.SerialNumber) != 0 {
+			continue
+		}
+		h, ok := hashByOID[id.HashAlgorithm.Algorithm.String()]
+		if !ok || !h.Available() {
+			continue
+		}
+		if bytes.Equal(id.IssuerNameHash, digest(h, issuer.RawSubject)) && bytes.Equal(id.IssuerKeyHash, digest(h, keyBits)) {
+			return &rs[i], nil
+		}
+	}
+	return nil, errOtherCert
+}
+
+// delegated checks that c may answer for issuer's certificates at t
+// (RFC 6960 §4.2.2.2).
+func delegated(c, issuer *x509.Certificate, t time.Time) error {
+	who := fmt.Sprintf("OCSP responder %q", c.Subject.CommonName)
+	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) || issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+		return fmt.Errorf("%s is not certified by the issuer %q", who, issuer.Subject.CommonName)
+	}
+	ok := false
+	for _, u := range c.ExtKeyUsage {
+		ok = ok || u == x509.ExtKeyUsageOCSPSigning
+	}
+	if !ok {
+		return fmt.Errorf("%s lacks the OCSPSigning extended key usage", who)
+	}
+	if t.Before(c.NotBefore) || t.After(c.NotAfter) {
+		return fmt.Errorf("%s was not valid when the response was produced (%s)", who, t.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func responderMatches(resp *ocsp.Response, c *x509.Certificate) bool {
+	if resp.RawResponderName != nil {
+		return bytes.Equal(resp.RawResponderName, c.RawSubject)
+	}
+	return bytes.Equal(resp.ResponderKeyHash, digest(crypto.SHA1, subjectKeyBits(c)))
+}
+
+func signatureAlgorithm(ai pkix.AlgorithmIdentifier) (x509.SignatureAlgorithm, error) {
+	if alg, ok := sigAlgByOID[ai.Algorithm.String()]; ok {
+		return alg, nil
+	}
+	if ai.Algorithm.Equal(oidRSAPSS) {
+		// RSASSA-PSS-params: only the hash matters to crypto/x509, which
+		// expects MGF1 with the same hash and a salt of the hash's length.
+		var params struct {
+			Hash pkix.AlgorithmIdentifier `asn1:"explicit,tag:0,optional"`
+		}
+		if _, err := asn1.Unmarshal(ai.Parameters.FullBytes, &params); err == nil {
+			switch hashByOID[params.Hash.Algorithm.String()] {
+			case crypto.SHA256:
+				return x509.SHA256WithRSAPSS, nil
+			case crypto.SHA384:
+				return x509.SHA384WithRSAPSS, nil
+			case crypto.SHA512:
+				return x509.SHA512WithRSAPSS, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("unsupported OCSP signature algorithm %v", ai.Algorithm)
+}
+
+// subjectKeyBits returns the subjectPublicKey BIT STRING's content, which
+// OCSP hashes (no tag, length or unused-bits byte).
+func subjectKeyBits(c *x509.Certificate) []byte {
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Key       asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil {
+		return nil
+	}
+	return spki.Key.RightAlign()
+}
+
+func sameKey(a, b *x509.Certificate) bool {
+	return bytes.Equal(a.RawSubject, b.RawSubject) && bytes.Equal(a.RawSubjectPublicKeyInfo, b.RawSubjectPublicKeyInfo)
+}
+
+func digest(h crypto.Hash, b []byte) []byte {
+	d := h.New()
+	d.Write(b)
+	return d.Sum(nil)
+}
+
+func errOr(err error, msg string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return msg
+}
