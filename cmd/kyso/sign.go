@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,7 +74,7 @@ document timestamp).`,
 	fs.StringVar(&f.Reason, "reason", "", "reason for signing, written in the signature")
 	fs.StringVar(&f.Loc, "location", "", "place of signing, written in the signature")
 	fs.StringVar(&f.Contact, "contact", "", "contact information, written in the signature")
-	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files prepared in parallel")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files prepared in parallel (default: the number of CPUs)")
 	fs.BoolVar(&f.Force, "force", false, "overwrite existing outputs")
 	fs.StringVar(&f.Field, "field-name", "", "name of the new signature field (default Signature<N>)")
 	fs.StringVar(&f.Meta, "meta", "", "CSV of TTHC metadata (file,dossier_code,...) written into each document before signing")
