@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -248,9 +249,11 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 	res.SigningTime = &when
 }
 
-// selfCheck re-reads the finished file: the byte range must cover all but
-// /Contents, and the CMS must verify over it against the signer. It returns
-// the SHA-256 of the whole file, computed in the same pass.
+// selfCheck re-reads the finished file: its bytes outside /Contents must
+// hash to the digest that was signed, /Contents must sit exactly in the
+// byte range's gap, and the CMS must verify against the signer. It returns
+// the SHA-256 of the whole file, derived from the state kept after the
+// input so the file is read once.
 func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
 	f, err := os.Open(p.tmpPath)
 	if err != nil {
@@ -265,21 +268,19 @@ func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
 		return "", fmt.Errorf("file is %d bytes, expected %d", st.Size(), p.size)
 	}
 	cEnd := p.contentsAt + int64(2*p.contentsN+2)
-	ranges, whole := sha256.New(), sha256.New()
-	both := io.MultiWriter(ranges, whole)
-	if _, err := io.Copy(both, io.NewSectionReader(f, 0, p.contentsAt)); err != nil {
+	ranges := sha256.New()
+	if _, err := io.Copy(ranges, io.NewSectionReader(f, 0, p.contentsAt)); err != nil {
 		return "", err
 	}
 	hx := make([]byte, cEnd-p.contentsAt)
 	if _, err := f.ReadAt(hx, p.contentsAt); err != nil {
 		return "", err
 	}
-	whole.Write(hx)
-	if _, err := io.Copy(both, io.NewSectionReader(f, cEnd, p.size-cEnd)); err != nil {
+	if _, err := io.Copy(ranges, io.NewSectionReader(f, cEnd, p.size-cEnd)); err != nil {
 		return "", err
 	}
-	if hx[0] != '<' || hx[len(hx)-1] != '>' {
-		return "", errors.New("/Contents is not where the byte range leaves its gap")
+	if !bytes.Equal(hx, p.update[p.contentsAt-p.base:cEnd-p.base]) || hx[0] != '<' || hx[len(hx)-1] != '>' {
+		return "", errors.New("/Contents on disk is not what was written into the byte range's gap")
 	}
 	der := make([]byte, len(hx)/2)
 	if _, err := hex.Decode(der, hx[1:len(hx)-1]); err != nil {
@@ -304,6 +305,11 @@ func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
 	if err := si.VerifySignature(cert, sum); err != nil {
 		return "", fmt.Errorf("signature does not verify with the signer certificate: %w", err)
 	}
+	whole := sha256.New()
+	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.prefix); err != nil {
+		return "", err
+	}
+	whole.Write(p.update)
 	return hex.EncodeToString(whole.Sum(nil)), nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -123,6 +124,12 @@ type prepared struct {
 	contentsN  int   // hex capacity in bytes (without < >)
 	digest     []byte
 	when       time.Time
+	// update is the appended section (its /Contents filled by finish);
+	// prefix is the SHA-256 state after the input's bytes, so the
+	// output's whole-file hash needs no second pass.
+	update []byte
+	prefix []byte
+	base   int64
 }
 
 // reserve returns the /Contents capacity in bytes for a signature by key.
@@ -189,18 +196,25 @@ func prepare(ctx context.Context, in *os.File, size int64, out string, o *Option
 		return nil, err
 	}
 	ub := upd.Bytes()
+	prefix, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
 	rel := cAt - size
 	h.Write(ub[:rel])
 	h.Write(ub[rel+int64(2*capacity+2):])
 	if _, err := tmp.Write(ub); err != nil {
 		return nil, fail.Run(fmt.Errorf("writing %s: %w", tmp.Name(), err), "")
 	}
-	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when}, nil
+	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when,
+		update: ub, prefix: prefix, base: size}, nil
 }
 
-// copyHashing copies src to dst and into h, checking ctx between blocks.
-func copyHashing(ctx context.Context, dst io.Writer, h hash.Hash, src io.Reader) error {
+// copyHashing copies src to dst and into h, checking ctx between blocks,
+// and starts the disk writing behind it as it goes.
+func copyHashing(ctx context.Context, dst *os.File, h hash.Hash, src io.Reader) error {
 	buf := make([]byte, 1<<20)
+	var written, flushed int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -210,6 +224,11 @@ func copyHashing(ctx context.Context, dst io.Writer, h hash.Hash, src io.Reader)
 			h.Write(buf[:n])
 			if _, err := dst.Write(buf[:n]); err != nil {
 				return fail.Run(fmt.Errorf("writing output: %w", err), "check free disk space")
+			}
+			written += int64(n)
+			if written-flushed >= 4<<20 {
+				startWriteback(dst, flushed, written-flushed)
+				flushed = written
 			}
 		}
 		if rerr == io.EOF {
@@ -251,7 +270,7 @@ func (p *prepared) finish(der []byte) error {
 	if len(der) > p.contentsN {
 		return fmt.Errorf("signature is %d bytes, more than the %d reserved", len(der), p.contentsN)
 	}
-	hx := make([]byte, 2*p.contentsN)
+	hx := p.update[p.contentsAt-p.base+1 : p.contentsAt-p.base+1+int64(2*p.contentsN)]
 	hex.Encode(hx, der)
 	for i := 2 * len(der); i < len(hx); i++ {
 		hx[i] = '0'
@@ -259,7 +278,7 @@ func (p *prepared) finish(der []byte) error {
 	if _, err := p.tmp.WriteAt(hx, p.contentsAt+1); err != nil {
 		return fail.Run(fmt.Errorf("writing %s: %w", p.tmpPath, err), "")
 	}
-	if err := p.tmp.Sync(); err != nil {
+	if err := syncData(p.tmp); err != nil {
 		return fail.Run(fmt.Errorf("syncing %s: %w", p.tmpPath, err), "")
 	}
 	return p.tmp.Close()

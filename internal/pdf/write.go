@@ -242,13 +242,6 @@ func (c *countWriter) WriteString(s string) (int, error) {
 	return n, err
 }
 
-// markWriter records where each marked Raw lands.
-type markWriter struct {
-	*countWriter
-	base  int64
-	marks map[string]int64
-}
-
 // Write appends the update to w, assuming w continues the base file right
 // after its last byte. It returns the number of bytes written.
 func (u *Update) Write(w io.Writer) (int64, error) {
