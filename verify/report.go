@@ -64,6 +64,9 @@ type Signature struct {
 	Location      string   `json:"location,omitempty"`
 	// Revision is the index (0 = original) of the revision that added it.
 	Revision int `json:"revision"`
+	// Timestamps are the timestamps over this signature: its own
+	// signature timestamps and the later document timestamps.
+	Timestamps []Timestamp `json:"timestamps,omitempty"`
 }
 
 // Revision describes one incremental update of the file.
@@ -74,4 +77,24 @@ type Revision struct {
 	// "DSS", "annotation on page 1", "page 1 content"...).
 	Changes []string `json:"changes,omitempty"`
 	Class   string   `json:"class,omitempty"`
+}
+
+// Timestamp is one RFC 3161 timestamp that bears on a signature: one in the
+// signature itself, or a later document timestamp over it.
+type Timestamp struct {
+	// Kind is "signature" or "document".
+	Kind string    `json:"kind"`
+	Time time.Time `json:"time"`
+	TSA  string    `json:"tsa"`
+	// Chain is the TSA certificate's chain status at the time it was
+	// judged (trusted, untrusted, incomplete).
+	Chain string `json:"chain"`
+	// Verified says the token's signature and imprint check out; Proves
+	// that it is also from a trusted, unrevoked TSA, so it proves the
+	// signature existed at Time.
+	Verified bool `json:"verified"`
+	Proves   bool `json:"proves"`
+	// Signature is the Index of the document timestamp ("document" kind).
+	Signature int      `json:"signature,omitempty"`
+	Problems  []string `json:"problems,omitempty"`
 }

@@ -1,0 +1,349 @@
+// Old signers issued certificates with negative serial numbers; a verifier
+// must still read them (kyso never issues or signs with one).
+//go:debug x509negativeserial=1
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/revocation"
+	"github.com/kyso-project/kyso/internal/trust"
+	"github.com/kyso-project/kyso/verify"
+)
+
+func init() { commands = append(commands, newVerifyCmd) }
+
+// verifyFlags are the flags of a verification, shared by `kyso verify` and
+// the archive commands that verify what they ingest.
+type verifyFlags struct {
+	Trust      []string
+	Offline    bool
+	Revocation string
+	At         string
+}
+
+func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&v.Trust, "trust", nil, "trust anchors: PEM or DER certificate file or folder (repeatable; default the system roots)")
+	fs.BoolVar(&v.Offline, "offline", false, "use only the revocation data embedded in the files; fetch nothing")
+	fs.StringVar(&v.Revocation, "revocation", "hard", "when a certificate's revocation status is unknown: hard (indeterminate) or soft (a warning)")
+	fs.StringVar(&v.At, "at", "", "judge as of this time (RFC 3339, or YYYY-MM-DD in Vietnam time) instead of now")
+}
+
+// options turns the flags into verify.Options.
+func (v *verifyFlags) options(g *globalOptions) (verify.Options, error) {
+	o := verify.Options{Lang: g.language()}
+	switch v.Revocation {
+	case "hard", "":
+	case "soft":
+		o.RevocationSoft = true
+	default:
+		return o, fail.Usagef("--revocation %q: want hard or soft", v.Revocation)
+	}
+	if v.At != "" {
+		t, err := parseAtTime(v.At)
+		if err != nil {
+			return o, fail.Usage(err, "e.g. --at 2025-03-05T09:30:00+07:00 or --at 2025-03-05")
+		}
+		o.At = t
+	}
+	store, err := trust.Load(v.Trust)
+	if err != nil {
+		return o, fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
+	}
+	o.Trust = store
+	o.Fetcher = &revocation.Fetcher{Offline: v.Offline, HTTP: &http.Client{Timeout: 15 * time.Second}}
+	return o, nil
+}
+
+func parseAtTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("+07", 7*3600)); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--at %q: not a time", s)
+}
+
+// newVerifier returns a function that verifies one file with the flags'
+// trust anchors and revocation policy, the stores loaded once.
+func newVerifier(g *globalOptions, vo *verifyFlags) (func(ctx context.Context, path string) (*verify.Report, error), error) {
+	o, err := vo.options(g)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, path string) (*verify.Report, error) {
+		oo := o
+		oo.FileName = path
+		return verify.VerifyFile(ctx, path, oo)
+	}, nil
+}
+
+type verifyCmdFlags struct {
+	verifyFlags
+	Report string
+	Jobs   int
+}
+
+func newVerifyCmd(g *globalOptions) *cobra.Command {
+	f := &verifyCmdFlags{}
+	cmd := &cobra.Command{
+		Use:   "verify INPUT...",
+		Short: "Verify the signatures of PDF files and folders: an auditor's verdict",
+		Long: `Verify every signature and document timestamp of PDF files, and of every *.pdf in
+folders (recursively). For each signature: whether the signed bytes are intact, who
+signed (signer and issuer), when (the claimed time, and the time a timestamp
+proves), whether the certificate chains to a trust anchor (--trust; default the
+system roots) and was not revoked, and what later revisions changed.
+
+Revocation data embedded in the file (DSS, the CMS, Adobe's archival attribute)
+is used first, then OCSP and CRLs are fetched unless --offline. An unknown status
+makes the verdict indeterminate, or a warning with --revocation soft.
+
+Verdicts: valid, indeterminate (nothing refuted, something not established:
+an untrusted root, an unknown revocation status) or invalid. Exit status: 0 when
+every file is valid, 1 when any is invalid, 3 when none is invalid but some are
+indeterminate.`,
+		Example: `  kyso verify --trust roots/ signed/
+  kyso verify --trust vnpt-root.pem --offline --revocation soft contract.pdf --json
+  kyso verify --trust roots/ signed/ --report verdicts.html --lang vi`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(cmd.Context(), g, f, args)
+		},
+	}
+	fs := cmd.Flags()
+	f.addFlags(fs)
+	fs.StringVar(&f.Report, "report", "", "also write a printable HTML report of all inputs to this file")
+	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files verified in parallel")
+	return cmd
+}
+
+func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []string) error {
+	inputs, err := collectPDFs(args)
+	if err != nil {
+		return err
+	}
+	if len(inputs) == 0 {
+		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+	}
+	if f.Report != "" && !strings.EqualFold(filepath.Ext(f.Report), ".html") && !strings.EqualFold(filepath.Ext(f.Report), ".htm") {
+		return fail.Usagef("--report %s: the report is HTML; name it *.html", f.Report)
+	}
+	verifyOne, err := newVerifier(g, &f.verifyFlags)
+	if err != nil {
+		return err
+	}
+	lang := g.language()
+	jl := newJSONLines(g.io.out)
+	bar := newProgress(g, "verifying", len(inputs))
+	reports := make([]*verify.Report, len(inputs))
+	emit := func(rep *verify.Report) {
+		if g.JSON {
+			jl.write(rep)
+		} else {
+			writeVerdict(g.io.out, rep, lang)
+		}
+	}
+	err = verifyAll(ctx, inputs, f.Jobs, verifyOne, func(i int, rep *verify.Report) {
+		bar.step()
+		reports[i] = rep
+	}, emit)
+	bar.finish()
+	if err != nil {
+		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+			return exitStatus(exitInterrupted)
+		}
+		return err
+	}
+	if f.Report != "" {
+		if err := writeHTMLReport(f.Report, reports, lang); err != nil {
+			return err
+		}
+	}
+	code := exitOK
+	for _, r := range reports {
+		switch r.Status {
+		case verify.Invalid:
+			code = exitInvalid
+		case verify.Indeterminate:
+			if code == exitOK {
+				code = exitIndeterminate
+			}
+		}
+	}
+	if code != exitOK {
+		return exitStatus(code)
+	}
+	return nil
+}
+
+// verifyAll verifies inputs with jobs workers. done is called as each file
+// finishes; emit in input order, as soon as all earlier files are done. A
+// file that cannot be read is an invalid report, not a failed run.
+func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func(context.Context, string) (*verify.Report, error),
+	done func(int, *verify.Report), emit func(*verify.Report)) error {
+	if jobs < 1 {
+		jobs = 1
+	}
+	type result struct {
+		i   int
+		rep *verify.Report
+	}
+	work := make(chan int)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for w := 0; w < min(jobs, len(inputs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				rep, err := verifyOne(ctx, inputs[i].Path)
+				if err != nil {
+					if ctx.Err() != nil {
+						rep = nil
+					} else {
+						rep = &verify.Report{File: inputs[i].Path, Status: verify.Invalid, Warnings: []string{},
+							Errors: []string{err.Error()}, Signatures: []verify.Signature{}, CheckedAt: time.Now().UTC().Truncate(time.Second)}
+					}
+				}
+				results <- result{i, rep}
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for i := range inputs {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	pending := map[int]*verify.Report{}
+	next := 0
+	for r := range results {
+		if r.rep == nil {
+			continue
+		}
+		done(r.i, r.rep)
+		pending[r.i] = r.rep
+		for {
+			rep, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			emit(rep)
+			next++
+		}
+	}
+	if next < len(inputs) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fmt.Errorf("verified %d of %d files", next, len(inputs))
+	}
+	return nil
+}
+
+// writeVerdict prints one file's verdict for people: a line with the
+// verdict, a table of its signatures, then the reasons and warnings.
+func writeVerdict(w io.Writer, rep *verify.Report, lang string) {
+	t := func(k string) string { return verify.Text(lang, k) }
+	fmt.Fprintf(w, "%s: %s\n", rep.File, verify.StatusText(lang, rep.Status))
+	for _, e := range rep.Errors {
+		fmt.Fprintf(w, "  %s: %s\n", t("errors"), e)
+	}
+	if len(rep.Signatures) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "  #\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t("signer"), t("issuer"), t("signing_time"), t("timestamp"),
+			t("integrity"), t("validity"), t("verdict"))
+		for _, s := range rep.Signatures {
+			integrity := t("altered")
+			if s.Integrity {
+				integrity = t("intact")
+			}
+			validity := t(s.Chain) + ", " + t(s.Revocation)
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Index+1, cell(verify.ShortName(s.Signer)), cell(verify.ShortName(s.Issuer)),
+				verify.FormatTime(lang, s.SigningTime), verify.FormatTime(lang, s.TimestampTime), integrity, validity, t(string(s.Status)))
+		}
+		tw.Flush()
+	}
+	for _, s := range rep.Signatures {
+		for _, r := range s.Reasons {
+			fmt.Fprintf(w, "  %s %d, %s: %s\n", t("signature"), s.Index+1, strings.ToLower(t("reasons")), r)
+		}
+		for _, wn := range s.Warnings {
+			fmt.Fprintf(w, "  %s %d, %s: %s\n", t("signature"), s.Index+1, strings.ToLower(t("warnings")), wn)
+		}
+	}
+	// The file's warnings repeat the signatures' ones, prefixed; those were
+	// just shown.
+	for _, wn := range rep.Warnings {
+		if !strings.HasPrefix(wn, "signature ") {
+			fmt.Fprintf(w, "  %s: %s\n", t("warnings"), wn)
+		}
+	}
+}
+
+// cell keeps a table cell on one line and of a sane width.
+func cell(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+	if s == "" {
+		return "—"
+	}
+	if r := []rune(s); len(r) > 48 {
+		return string(r[:47]) + "…"
+	}
+	return s
+}
+
+// writeHTMLReport writes the report to a temporary file and renames it, so
+// a failed run leaves no half-written report.
+func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".kyso-report-*.html")
+	if err != nil {
+		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
+	}
+	defer os.Remove(tmp.Name())
+	if err := verify.WriteHTML(tmp, reports, verify.HTMLOptions{Lang: lang, Version: versionString()}); err != nil {
+		tmp.Close()
+		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
+	}
+	if err := tmp.Close(); err != nil {
+		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
+	}
+	return nil
+}

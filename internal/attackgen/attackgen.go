@@ -1,0 +1,415 @@
+// Package attackgen builds signed PDFs and, from them, the documents of
+// every known class of attack on PDF signatures: universal signature
+// forgery, incremental saving and signature wrapping (Mladenov et al., CCS
+// 2019), the shadow attacks hide, replace and hide-and-replace (Mainka et
+// al., NDSS 2021), and the evil-annotation and sneaky-signature attacks on
+// certified documents (Mainka et al., IEEE S&P 2021). Each document comes
+// with the verdict a correct verifier reaches, so kyso's tests can assert
+// it. It exists for tests and demonstrations only: the signatures it makes
+// are structurally right but come from throwaway keys.
+package attackgen
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"math/rand"
+	"sort"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// Open parses a document held in memory.
+func Open(doc []byte) (*pdf.Reader, error) {
+	return pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+}
+
+// Append writes an incremental update made by fn after doc, with kyso's own
+// update writer, and returns the longer document.
+func Append(doc []byte, fn func(r *pdf.Reader, u *pdf.Update) error) ([]byte, error) {
+	r, err := Open(doc)
+	if err != nil {
+		return nil, err
+	}
+	u := pdf.NewUpdate(r)
+	if err := fn(r, u); err != nil {
+		return nil, err
+	}
+	out := bytes.NewBuffer(append(make([]byte, 0, len(doc)+4096), doc...))
+	if _, err := u.Write(out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// Omit says which closing parts of a hand-written revision to leave out,
+// as attackers do to slip objects past verifiers that only follow xref.
+type Omit int
+
+const (
+	OmitNothing Omit = iota
+	// OmitXref writes the objects only: no xref, trailer or startxref.
+	OmitXref
+	// OmitTrailer writes the objects and an xref table, but no trailer,
+	// startxref or %%EOF.
+	OmitTrailer
+	// OmitXrefKeepTrailer writes objects and a trailer whose startxref still
+	// names the previous cross-reference section.
+	OmitXrefKeepTrailer
+)
+
+// Rev is an incremental update written by hand, for the malformed and
+// unusual updates that kyso's writer would never produce.
+type Rev struct {
+	// Objects are written as "N 0 obj ... endobj"; a pdf.Raw is written
+	// verbatim.
+	Objects map[uint32]pdf.Object
+	// Free lists object numbers the update marks free.
+	Free []uint32
+	// Packed lists objects of Objects to put in a new object stream
+	// (forces a cross-reference stream).
+	Packed []uint32
+	// ObjStmNum is the number of that object stream (default: next free).
+	ObjStmNum uint32
+	// XrefStream writes a cross-reference stream instead of a table.
+	XrefStream bool
+	// Trailer entries override the defaults (Size, Root, Info, ID, Prev).
+	Trailer pdf.Dict
+	// Prev, when non-zero, replaces the offset of the previous section.
+	Prev int64
+	// At, when non-nil, maps object numbers to offsets the xref claims
+	// instead of where the objects were written (pointing them into older
+	// bytes).
+	At   map[uint32]int64
+	Omit Omit
+}
+
+// AppendRev writes rv after doc.
+func AppendRev(doc []byte, rv Rev) ([]byte, error) {
+	r, err := Open(doc)
+	if err != nil {
+		return nil, err
+	}
+	revs := r.Revisions()
+	last := revs[len(revs)-1]
+	out := bytes.NewBuffer(append(make([]byte, 0, len(doc)+4096), doc...))
+	if !bytes.HasSuffix(doc, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\r")) {
+		out.WriteByte('\n')
+	}
+	next := r.NextObjectNumber()
+	for n := range rv.Objects {
+		next = max(next, n+1)
+	}
+	for _, n := range rv.Free {
+		next = max(next, n+1)
+	}
+	packed := map[uint32]bool{}
+	for _, n := range rv.Packed {
+		if _, ok := rv.Objects[n]; !ok {
+			return nil, fmt.Errorf("packed object %d has no body", n)
+		}
+		packed[n] = true
+	}
+	type entry struct {
+		typ byte
+		off int64
+		stm uint32
+		idx int
+	}
+	ents := map[uint32]entry{}
+	var nums []uint32
+	for n := range rv.Objects {
+		nums = append(nums, n)
+	}
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	if len(rv.Packed) > 0 {
+		stm := rv.ObjStmNum
+		if stm == 0 {
+			stm = next
+			next++
+		}
+		var head, body bytes.Buffer
+		i := 0
+		for _, n := range nums {
+			if !packed[n] {
+				continue
+			}
+			fmt.Fprintf(&head, "%d %d ", n, body.Len())
+			body.Write(pdf.Bytes(rv.Objects[n]))
+			body.WriteByte('\n')
+			ents[n] = entry{typ: 2, stm: stm, idx: i}
+			i++
+		}
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		zw.Write(head.Bytes())
+		zw.Write(body.Bytes())
+		zw.Close()
+		ents[stm] = entry{typ: 1, off: int64(out.Len())}
+		fmt.Fprintf(out, "%d 0 obj\n", stm)
+		out.Write(pdf.Bytes(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("ObjStm"), "N": pdf.Int(i),
+			"First": pdf.Int(head.Len()), "Filter": pdf.Name("FlateDecode")}, Data: z.Bytes()}))
+		out.WriteString("\nendobj\n")
+	}
+	for _, n := range nums {
+		if packed[n] {
+			continue
+		}
+		ents[n] = entry{typ: 1, off: int64(out.Len())}
+		fmt.Fprintf(out, "%d 0 obj\n", n)
+		out.Write(pdf.Bytes(rv.Objects[n]))
+		out.WriteString("\nendobj\n")
+	}
+	for n, off := range rv.At {
+		ents[n] = entry{typ: 1, off: off}
+	}
+	for _, n := range rv.Free {
+		ents[n] = entry{typ: 0}
+	}
+	if rv.Omit == OmitXref {
+		return out.Bytes(), nil
+	}
+	trailer := pdf.Dict{"Root": r.RootRef()}
+	for _, k := range []pdf.Name{"Info", "ID", "Encrypt"} {
+		if v, ok := r.Trailer()[k]; ok {
+			trailer[k] = v
+		}
+	}
+	prev := last.XrefOffset
+	if rv.Prev != 0 {
+		prev = rv.Prev
+	}
+	trailer["Prev"] = pdf.Int(prev)
+	if rv.Omit == OmitXrefKeepTrailer {
+		trailer["Size"] = pdf.Int(next)
+		for k, v := range rv.Trailer {
+			trailer[k] = v
+		}
+		out.WriteString("trailer\n")
+		out.Write(pdf.Bytes(trailer))
+		fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", last.XrefOffset)
+		return out.Bytes(), nil
+	}
+	xrefOff := int64(out.Len())
+	if rv.XrefStream || len(rv.Packed) > 0 {
+		xnum := next
+		next++
+		ents[xnum] = entry{typ: 1, off: xrefOff}
+		trailer["Size"] = pdf.Int(next)
+		for k, v := range rv.Trailer {
+			trailer[k] = v
+		}
+		var all []uint32
+		for n := range ents {
+			all = append(all, n)
+		}
+		var rows bytes.Buffer
+		var index pdf.Array
+		for _, run := range runsOf(all) {
+			index = append(index, pdf.Int(run[0]), pdf.Int(run[1]-run[0]+1))
+			for n := run[0]; n <= run[1]; n++ {
+				e := ents[n]
+				switch e.typ {
+				case 0:
+					rows.Write([]byte{0, 0, 0, 0, 0, 0, 1})
+				case 1:
+					rows.Write([]byte{1, byte(e.off >> 24), byte(e.off >> 16), byte(e.off >> 8), byte(e.off), 0, 0})
+				case 2:
+					rows.Write([]byte{2, byte(e.stm >> 24), byte(e.stm >> 16), byte(e.stm >> 8), byte(e.stm), byte(e.idx >> 8), byte(e.idx)})
+				}
+			}
+		}
+		d := trailer.Clone()
+		d["Type"] = pdf.Name("XRef")
+		d["W"] = pdf.Array{pdf.Int(1), pdf.Int(4), pdf.Int(2)}
+		d["Index"] = index
+		fmt.Fprintf(out, "%d 0 obj\n", xnum)
+		out.Write(pdf.Bytes(&pdf.Stream{Dict: d, Data: rows.Bytes()}))
+		out.WriteString("\nendobj\n")
+	} else {
+		trailer["Size"] = pdf.Int(next)
+		for k, v := range rv.Trailer {
+			trailer[k] = v
+		}
+		var all []uint32
+		for n := range ents {
+			all = append(all, n)
+		}
+		out.WriteString("xref\n")
+		if len(all) == 0 {
+			// An update that only re-points the trailer still needs a
+			// subsection: list object 0, always free.
+			out.WriteString("0 1\n0000000000 65535 f\r\n")
+		}
+		for _, run := range runsOf(all) {
+			fmt.Fprintf(out, "%d %d\n", run[0], run[1]-run[0]+1)
+			for n := run[0]; n <= run[1]; n++ {
+				if e := ents[n]; e.typ == 0 {
+					out.WriteString("0000000000 00001 f\r\n")
+				} else {
+					fmt.Fprintf(out, "%010d 00000 n\r\n", e.off)
+				}
+			}
+		}
+		if rv.Omit == OmitTrailer {
+			return out.Bytes(), nil
+		}
+		out.WriteString("trailer\n")
+		out.Write(pdf.Bytes(trailer))
+		out.WriteString("\n")
+	}
+	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", xrefOff)
+	return out.Bytes(), nil
+}
+
+// runsOf groups object numbers into [first, last] runs of consecutive numbers.
+func runsOf(nums []uint32) [][2]uint32 {
+	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
+	var out [][2]uint32
+	for _, n := range nums {
+		if len(out) > 0 && out[len(out)-1][1]+1 == n {
+			out[len(out)-1][1] = n
+			continue
+		}
+		out = append(out, [2]uint32{n, n})
+	}
+	return out
+}
+
+// Offset returns where "N 0 obj" of the newest definition of num starts,
+// for objects stored uncompressed.
+func Offset(doc []byte, num uint32) (int64, error) {
+	r, err := Open(doc)
+	if err != nil {
+		return 0, err
+	}
+	e, ok := r.Lookup(num)
+	if !ok || e.Type != 1 {
+		return 0, fmt.Errorf("object %d is not stored uncompressed", num)
+	}
+	return e.Offset, nil
+}
+
+// firstPage returns the first page's reference and dictionary.
+func firstPage(r *pdf.Reader, index int) (pdf.Page, error) {
+	pages, err := r.Pages()
+	if err != nil {
+		return pdf.Page{}, err
+	}
+	if index < 0 || index >= len(pages) {
+		return pdf.Page{}, fmt.Errorf("no page %d", index+1)
+	}
+	return pages[index], nil
+}
+
+// Stream makes a Flate-compressed stream holding data.
+func Stream(d pdf.Dict, data []byte) *pdf.Stream {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(data)
+	zw.Close()
+	d = d.Clone()
+	d["Filter"] = pdf.Name("FlateDecode")
+	return &pdf.Stream{Dict: d, Data: z.Bytes()}
+}
+
+// copyStream reads a stream of r into memory so an update can write it.
+func copyStream(r *pdf.Reader, s *pdf.Stream) (*pdf.Stream, error) {
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(r.RawStream(s)); err != nil {
+		return nil, err
+	}
+	d := s.Dict.Clone()
+	delete(d, "Length")
+	return &pdf.Stream{Dict: d, Data: b.Bytes()}, nil
+}
+
+var errNoField = errors.New("field not found")
+
+// FieldRef finds a terminal field by its fully qualified name.
+func FieldRef(r *pdf.Reader, name string) (pdf.Ref, pdf.Dict, error) {
+	cat, err := r.Catalog()
+	if err != nil {
+		return pdf.Ref{}, nil, err
+	}
+	af, _ := r.Dict(cat["AcroForm"])
+	fields, _ := r.Array(af["Fields"])
+	var find func(arr pdf.Array, prefix string, depth int) (pdf.Ref, pdf.Dict, bool)
+	find = func(arr pdf.Array, prefix string, depth int) (pdf.Ref, pdf.Dict, bool) {
+		if depth > 16 {
+			return pdf.Ref{}, nil, false
+		}
+		for _, o := range arr {
+			ref, ok := o.(pdf.Ref)
+			if !ok {
+				continue
+			}
+			d, _ := r.Dict(ref)
+			if d == nil {
+				continue
+			}
+			full := prefix
+			if t, ok := d["T"].(pdf.String); ok {
+				if full != "" {
+					full += "."
+				}
+				full += string(t.Bytes)
+			}
+			if full == name {
+				return ref, d, true
+			}
+			kids, _ := r.Array(d["Kids"])
+			if fr, fd, ok := find(kids, full, depth+1); ok {
+				return fr, fd, true
+			}
+		}
+		return pdf.Ref{}, nil, false
+	}
+	if ref, d, ok := find(fields, "", 0); ok {
+		return ref, d, nil
+	}
+	return pdf.Ref{}, nil, fmt.Errorf("%w: %s", errNoField, name)
+}
+
+// ScanLike writes a new document of pages pages, each showing one image of
+// imageBytes bytes of random data marked as JPEG: the shape of a scanned
+// document, for benchmarks (nothing ever decodes the images).
+func ScanLike(pages, imageBytes int, seed int64) []byte {
+	rng := rand.New(rand.NewSource(seed))
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	var offs []int64
+	obj := func(body []byte) {
+		offs = append(offs, int64(out.Len()))
+		fmt.Fprintf(&out, "%d 0 obj\n", len(offs))
+		out.Write(body)
+		out.WriteString("\nendobj\n")
+	}
+	// 1 catalog, 2 page tree, then per page: page, content, image.
+	kids := pdf.Array{}
+	for i := 0; i < pages; i++ {
+		kids = append(kids, pdf.Ref{Num: uint32(3 + 3*i)})
+	}
+	obj(pdf.Bytes(pdf.Dict{"Type": pdf.Name("Catalog"), "Pages": pdf.Ref{Num: 2}}))
+	obj(pdf.Bytes(pdf.Dict{"Type": pdf.Name("Pages"), "Kids": kids, "Count": pdf.Int(pages)}))
+	img := make([]byte, imageBytes)
+	for i := 0; i < pages; i++ {
+		p := uint32(3 + 3*i)
+		obj(pdf.Bytes(pdf.Dict{"Type": pdf.Name("Page"), "Parent": pdf.Ref{Num: 2}, "MediaBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(595), pdf.Int(842)},
+			"Resources": pdf.Dict{"XObject": pdf.Dict{"Im0": pdf.Ref{Num: p + 2}}}, "Contents": pdf.Ref{Num: p + 1}}))
+		obj(pdf.Bytes(&pdf.Stream{Dict: pdf.Dict{}, Data: []byte("q 595 0 0 842 0 0 cm /Im0 Do Q")}))
+		rng.Read(img)
+		obj(pdf.Bytes(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"), "Width": pdf.Int(1654),
+			"Height": pdf.Int(2339), "ColorSpace": pdf.Name("DeviceGray"), "BitsPerComponent": pdf.Int(8), "Filter": pdf.Name("DCTDecode")}, Data: img}))
+	}
+	xref := out.Len()
+	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f\r\n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&out, "%010d 00000 n\r\n", o)
+	}
+	out.WriteString("trailer\n")
+	out.Write(pdf.Bytes(pdf.Dict{"Size": pdf.Int(len(offs) + 1), "Root": pdf.Ref{Num: 1}}))
+	fmt.Fprintf(&out, "\nstartxref\n%d\n%%%%EOF\n", xref)
+	return out.Bytes()
+}

@@ -1,0 +1,345 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kyso-project/kyso/internal/attackgen"
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+func TestAllowed(t *testing.T) {
+	// want[class][P] for P = 0 (approval), 1, 2, 3.
+	want := map[ChangeClass][4]bool{
+		ChangeNone:       {true, true, true, true},
+		ChangeArchival:   {true, true, true, true},
+		ChangeFormFill:   {true, false, true, true},
+		ChangeAnnotation: {true, false, false, true},
+		ChangeOther:      {false, false, false, false},
+	}
+	for class, row := range want {
+		for p, ok := range row {
+			if got := Allowed(class, p); got != ok {
+				t.Errorf("Allowed(%s, %d) = %v, want %v", class, p, got, ok)
+			}
+		}
+	}
+	names := []string{"none", "archival", "form-fill", "annotation", "other"}
+	for c := ChangeNone; c <= ChangeOther; c++ {
+		if c.String() != names[c] {
+			t.Errorf("%d.String() = %q", c, c)
+		}
+		if c > ChangeNone && c-1 >= c {
+			t.Error("classes out of order")
+		}
+	}
+}
+
+func TestFieldLocks(t *testing.T) {
+	lock := func(action string, fields ...string) chgLock { return chgLock{action: action, fields: fields} }
+	for _, tc := range []struct {
+		locks []chgLock
+		field string
+		want  bool
+	}{
+		{nil, "quantity", false},
+		{[]chgLock{lock("All")}, "quantity", true},
+		{[]chgLock{lock("Include", "quantity")}, "quantity", true},
+		{[]chgLock{lock("Include", "quantity")}, "address", false},
+		{[]chgLock{lock("Include", "order")}, "order.quantity", true},
+		{[]chgLock{lock("Include", "order")}, "orders", false},
+		{[]chgLock{lock("Exclude", "quantity")}, "quantity", false},
+		{[]chgLock{lock("Exclude", "quantity")}, "address", true},
+		{[]chgLock{lock("Include", "a"), lock("Include", "b")}, "b", true},
+	} {
+		if got := chgLocked(tc.locks, tc.field); got != tc.want {
+			t.Errorf("%+v locks %q = %v, want %v", tc.locks, tc.field, got, tc.want)
+		}
+	}
+	r, err := attackgen.Open(chgRead(t, "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := chgReadLock(r, FieldLock{"Type": pdf.Name("TransformParams"), "Action": pdf.Name("Exclude"),
+		"Fields": pdf.Array{pdf.Str("a"), pdf.String{Bytes: []byte("b.c"), Hex: true}, pdf.Int(3)}})
+	if l.action != "Exclude" || strings.Join(l.fields, ",") != "a,b.c" {
+		t.Errorf("read %+v", l)
+	}
+	if l := chgReadLock(r, FieldLock{"Action": pdf.Name("Nonsense")}); l.action != "All" {
+		t.Errorf("unknown action gives %+v, want All (fail closed)", l)
+	}
+}
+
+func chgRead(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(chgTestdata(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestAnalyzeChangesArguments(t *testing.T) {
+	doc, _ := brSigned(t)
+	r, err := attackgen.Open(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rev := range []int{-1, 2} {
+		if _, err := AnalyzeChanges(context.Background(), r, rev, "Signature1", MDP{}); err == nil {
+			t.Errorf("revision %d: no error", rev)
+		}
+	}
+	rep, err := AnalyzeChanges(context.Background(), r, 1, "Signature1", MDP{})
+	if err != nil || rep.Class != ChangeNone || len(rep.Changes)+len(rep.Problems)+len(rep.Warnings) != 0 {
+		t.Errorf("last revision: %+v %v, want nothing", rep, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := AnalyzeChanges(ctx, r, 0, "", MDP{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// chgSigFields lists the signature fields with a value, by fully
+// qualified name, across all revisions.
+func chgSigFields(r *pdf.Reader) []string {
+	var names []string
+	seen := map[string]bool{}
+	for i := len(r.Revisions()) - 1; i >= 0; i-- {
+		v := r.At(i)
+		cat, _ := v.Catalog()
+		af, _ := v.Dict(cat["AcroForm"])
+		fields, _ := v.Array(af["Fields"])
+		var walk func(o pdf.Object, parent string, depth int)
+		walk = func(o pdf.Object, parent string, depth int) {
+			d, _ := v.Dict(o)
+			if d == nil || depth > 8 {
+				return
+			}
+			name := parent
+			if s, ok := d["T"].(pdf.String); ok {
+				if name != "" {
+					name += "."
+				}
+				name += string(s.Bytes)
+			}
+			if ft, _ := d.Name("FT"); ft == "Sig" && d["V"] != nil && !seen[name] {
+				seen[name] = true
+				names = append(names, name)
+			}
+			kids, _ := v.Array(d["Kids"])
+			for _, k := range kids {
+				walk(k, name, depth+1)
+			}
+		}
+		for _, f := range fields {
+			walk(f, "", 0)
+		}
+	}
+	return names
+}
+
+// Files signed by other tools (shared with the verdict tests in
+// testdata/corpus): the analysis must not call their legitimate updates
+// other, and must catch the signature-wrapping sample.
+func TestChangesOnOtherToolsFiles(t *testing.T) {
+	dir := filepath.Join("testdata", "corpus")
+	for _, tc := range []struct {
+		file  string
+		want  map[string]string // field -> class
+		wrap  bool
+		extra string // words a change must contain
+	}{
+		{file: "pyhanko-pades-lta.pdf", want: map[string]string{"Sig1": "archival"}, extra: "DSS updated"},
+		{file: "dss-izenpe-bt-docts.pdf", want: map[string]string{"Signature1": "archival", "Signature2": "none"}, extra: "form defaults (/AcroForm /DR) added"},
+		{file: "nodesignpdf-signed-twice.pdf", want: map[string]string{"Signature1": "form-fill", "Signature2": "none"}, extra: `signature "Signature2" added`},
+		{file: "pdfsign-simple-docts.pdf", want: map[string]string{"Signature 1": "archival"}, extra: `document timestamp "Signature 2" added`},
+		{file: "pdfcpu-testPAdES_BLTA.pdf", want: map[string]string{"SignatureFieldName 25": "archival"}, extra: "DSS added"},
+		{file: "openpdf-siwa-attack.pdf", want: map[string]string{"Signature1": "none"}, wrap: true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := attackgen.Open(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := chgSigFields(r)
+			if len(names) == 0 {
+				t.Fatal("no signature found")
+			}
+			var changes []string
+			for _, name := range names {
+				v := chgJudge(t, data, name, MDP{})
+				if tc.wrap {
+					if !strings.Contains(strings.Join(v.brProblem, " "), "signature wrapping") {
+						t.Errorf("%s: ByteRange problems %v, want signature wrapping", name, v.brProblem)
+					}
+				} else if len(v.brProblem) > 0 || len(v.rep.Problems) > 0 {
+					t.Errorf("%s: rejected: %v\n%s", name, v.brProblem, chgDescribe(v.rep))
+				}
+				if want, ok := tc.want[name]; ok && v.rep.Class.String() != want {
+					t.Errorf("%s: class %s, want %s\n%s", name, v.rep.Class, want, chgDescribe(v.rep))
+				}
+				for _, c := range v.rep.Changes {
+					changes = append(changes, c.String())
+				}
+			}
+			if !strings.Contains(strings.Join(changes, "\n"), tc.extra) {
+				t.Errorf("changes do not mention %q:\n%s", tc.extra, strings.Join(changes, "\n"))
+			}
+		})
+	}
+}
+
+// Signatures are analysed concurrently on one reader by the verifier.
+func TestAnalyzeChangesConcurrent(t *testing.T) {
+	var docs []attackgen.Case
+	for _, c := range chgAttackCases(t) {
+		if strings.HasPrefix(c.Name, "legit/lta") || strings.HasPrefix(c.Name, "shadow/replace-shared") || strings.HasPrefix(c.Name, "isa/objstm") {
+			docs = append(docs, c)
+		}
+	}
+	for _, c := range docs {
+		r, err := attackgen.Open(c.PDF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := chgJudge(t, c.PDF, c.Field, chgMDP(c)).rep
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for sigRev := range len(r.Revisions()) {
+					rep, err := AnalyzeChanges(context.Background(), r, sigRev, c.Field, chgMDP(c))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if sigRev == 1 && (rep.Class != want.Class || len(rep.Problems) != len(want.Problems)) {
+						t.Errorf("%s: concurrent result %s, want %s", c.Name, rep.Class, want.Class)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+}
+
+// FuzzAnalyzeChanges mutates signed documents with later revisions: the
+// analysis never panics and finishes.
+func FuzzAnalyzeChanges(f *testing.F) {
+	n := 0
+	for _, c := range chgAttackCases(f) {
+		if len(c.PDF) < 24<<10 && (strings.HasPrefix(c.Name, "legit/") || strings.HasPrefix(c.Name, "isa/") || strings.HasPrefix(c.Name, "shadow/")) {
+			f.Add(c.PDF, uint8(1))
+			n++
+		}
+	}
+	if n == 0 {
+		f.Fatal("no seeds")
+	}
+	lim := pdf.Limits{MaxSections: 64, MaxDecoded: 1 << 20, MaxObjectSize: 1 << 20}
+	f.Fuzz(func(t *testing.T, data []byte, rev uint8) {
+		r, err := pdf.NewReaderLimits(bytes.NewReader(data), int64(len(data)), lim)
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		sigRev := int(rev) % len(r.Revisions())
+		rep, err := AnalyzeChanges(ctx, r, sigRev, "Signature1", MDP{DocMDP: int(rev % 4)})
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("analysis did not finish in time: %v", err)
+			}
+			t.Fatalf("error on a readable file: %v", err)
+		}
+		if rep.Class == ChangeOther && len(rep.Problems) == 0 {
+			t.Fatal("class other without a problem")
+		}
+		// Any dictionary with a /ByteRange: the check must not panic.
+		for _, num := range r.ObjectNumbers() {
+			if num > 64 {
+				break
+			}
+			if d, _ := r.Dict(pdf.Ref{Num: num}); d != nil && d["ByteRange"] != nil {
+				if _, err := CheckByteRange(r, d, int64(num)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// chgBenchScan is a 50-page scan-like document of about 33 MB, signed,
+// then given validation data, a document timestamp and validation data
+// again: the full change analysis of the first signature reads three
+// later revisions.
+func chgBenchScan(b *testing.B) ([]byte, *attackgen.Signature) {
+	b.Helper()
+	doc := attackgen.ScanLike(50, 660<<10, 1)
+	doc, sig, err := attackgen.Sign(doc, attackgen.SigOptions{Field: "Signature1", Placeholder: 4096})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cert, _, _ := attackgen.TestCertificate()
+	if doc, err = attackgen.AddDSS(doc, [][]byte{cert.Raw}, sig, false); err != nil {
+		b.Fatal(err)
+	}
+	doc, ts, err := attackgen.Sign(doc, attackgen.SigOptions{Field: "Timestamp", DocTimeStamp: true, Placeholder: 4096})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if doc, err = attackgen.AddDSS(doc, [][]byte{cert.Raw}, ts, false); err != nil {
+		b.Fatal(err)
+	}
+	return doc, sig
+}
+
+// BenchmarkAnalyzeChanges opens the document and runs CheckByteRange and
+// AnalyzeChanges for its first signature, as a verify of the file does;
+// compare with BenchmarkSHA256Floor on the same bytes.
+func BenchmarkAnalyzeChanges(b *testing.B) {
+	doc, sig := chgBenchScan(b)
+	b.SetBytes(int64(len(doc)))
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		sd, _ := r.Dict(sig.Dict)
+		cov, err := CheckByteRange(r, sd, sig.ObjectOffset)
+		if err != nil || len(cov.Problems) > 0 {
+			b.Fatal(err, cov.Problems)
+		}
+		rep, err := AnalyzeChanges(context.Background(), r, cov.Revision, "Signature1", MDP{})
+		if err != nil || rep.Class != ChangeArchival {
+			b.Fatal(err, rep)
+		}
+	}
+}
+
+// BenchmarkSHA256Floor hashes the benchmark document: the floor the whole
+// verification is measured against.
+func BenchmarkSHA256Floor(b *testing.B) {
+	doc, _ := chgBenchScan(b)
+	b.SetBytes(int64(len(doc)))
+	b.ResetTimer()
+	for b.Loop() {
+		sha256.Sum256(doc)
+	}
+}

@@ -1,0 +1,232 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// sigLoc is where a signature dictionary was found.
+type sigLoc struct {
+	// Field is the fully qualified field name ("" for an orphan).
+	Field    string
+	FieldRef pdf.Ref
+	// DictRef is the signature dictionary's object (Num 0 when direct).
+	DictRef pdf.Ref
+	Dict    pdf.Dict
+	// Lock is the field's /Lock dictionary, if any.
+	Lock pdf.Dict
+	// View is the revision the dictionary was read from: the newest one that
+	// refers to it.
+	View int
+	// Orphan is set for a signature dictionary no field refers to.
+	Orphan bool
+}
+
+const (
+	maxFields     = 1 << 16
+	maxFieldDepth = 32
+	maxScan       = 1 << 18
+)
+
+var errTooManyFields = errors.New("too many form fields")
+
+// findSignatures returns every signature dictionary of the document: those
+// of the signature fields of every revision (AcroForm /Fields with their
+// /Kids, and widgets on pages outside the AcroForm), since a signature an
+// update detached from its field must still be judged, or an attacker could
+// hide the one that would fail. When no field holds a signature, any /Sig
+// or /DocTimeStamp dictionary with a /ByteRange is judged instead.
+func findSignatures(r *pdf.Reader) ([]sigLoc, []string) {
+	var locs []sigLoc
+	var warnings []string
+	seen := map[string]bool{}
+	add := func(l sigLoc) {
+		key := fmt.Sprintf("o%d", l.DictRef.Num)
+		if l.DictRef.Num == 0 {
+			key = fmt.Sprintf("f%d/%s", l.FieldRef.Num, l.Field)
+		}
+		if !seen[key] {
+			seen[key] = true
+			locs = append(locs, l)
+		}
+	}
+	revs := r.Revisions()
+	for i := len(revs) - 1; i >= 0; i-- {
+		v := r.At(i)
+		fields, err := fieldSignatures(v, i)
+		if err != nil && i == len(revs)-1 {
+			warnings = append(warnings, "reading the form fields: "+err.Error())
+		}
+		for _, l := range fields {
+			add(l)
+		}
+	}
+	if len(locs) == 0 {
+		orphans, warn := scanSignatureDicts(r)
+		if warn != "" {
+			warnings = append(warnings, warn)
+		}
+		locs = orphans
+	}
+	return locs, warnings
+}
+
+// fieldSignatures walks the AcroForm field tree and the widgets of every
+// page of one revision.
+func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
+	cat, err := r.Catalog()
+	if err != nil {
+		return nil, err
+	}
+	var out []sigLoc
+	visited := map[pdf.Ref]bool{}
+	count := 0
+	var walk func(o pdf.Object, parentName string, inheritedFT pdf.Name, depth int) error
+	walk = func(o pdf.Object, parentName string, inheritedFT pdf.Name, depth int) error {
+		if depth > maxFieldDepth {
+			return errors.New("form field tree too deep")
+		}
+		if count++; count > maxFields {
+			return errTooManyFields
+		}
+		ref, isRef := o.(pdf.Ref)
+		if isRef {
+			if visited[ref] {
+				return nil
+			}
+			visited[ref] = true
+		}
+		d, err := r.Dict(o)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return nil
+		}
+		name := parentName
+		if t, ok := resolveString(r, d["T"]); ok {
+			if name != "" {
+				name += "."
+			}
+			name += textString(t)
+		}
+		ft := inheritedFT
+		if n, ok := d.Name("FT"); ok {
+			ft = n
+		}
+		if ft == "Sig" {
+			if v, ok := d["V"]; ok && v != nil {
+				l := sigLoc{Field: name, FieldRef: ref, View: view}
+				l.DictRef, _ = v.(pdf.Ref)
+				l.Dict, err = r.Dict(v)
+				if err != nil {
+					return fmt.Errorf("signature value of field %q: %w", name, err)
+				}
+				l.Lock, _ = r.Dict(d["Lock"])
+				if l.Dict != nil {
+					out = append(out, l)
+				}
+			}
+		}
+		kids, _ := r.Array(d["Kids"])
+		for _, k := range kids {
+			if err := walk(k, name, ft, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var firstErr error
+	if af, err := r.Dict(cat["AcroForm"]); err == nil && af != nil {
+		fields, _ := r.Array(af["Fields"])
+		for _, f := range fields {
+			if err := walk(f, "", "", 0); err != nil {
+				firstErr = err
+				break
+			}
+		}
+	}
+	// Widgets on pages that the AcroForm does not list.
+	pages, err := r.Pages()
+	if err != nil && firstErr == nil {
+		firstErr = err
+	}
+	for _, p := range pages {
+		annots, _ := r.Array(p.Dict["Annots"])
+		for _, a := range annots {
+			ad, _ := r.Dict(a)
+			if ad == nil {
+				continue
+			}
+			if st, _ := ad.Name("Subtype"); st != "Widget" {
+				continue
+			}
+			// The widget's field is the top of its /Parent chain; walking
+			// from there gives the full name and the inherited /FT.
+			f, name := a, ""
+			for hops, cur := 0, ad; hops < maxFieldDepth; hops++ {
+				par, ok := cur["Parent"]
+				if !ok {
+					break
+				}
+				pd, _ := r.Dict(par)
+				if pd == nil {
+					break
+				}
+				f, cur = par, pd
+			}
+			if err := walk(f, name, "", 0); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	return out, firstErr
+}
+
+// scanSignatureDicts finds, in the newest revision, signature dictionaries
+// that no field refers to: the fallback when the form has no signed field,
+// so that a file whose signature was unhooked from its field is judged on
+// that signature rather than called unsigned.
+func scanSignatureDicts(r *pdf.Reader) ([]sigLoc, string) {
+	var out []sigLoc
+	nums := r.ObjectNumbers()
+	if len(nums) > maxScan {
+		return nil, "too many objects to look for signature dictionaries outside the form fields"
+	}
+	view := len(r.Revisions()) - 1
+	for _, num := range nums {
+		e, _ := r.Lookup(num)
+		ref := pdf.Ref{Num: num}
+		if e.Type == 1 {
+			ref.Gen = e.Gen
+		}
+		o, err := r.Get(ref)
+		if err != nil {
+			continue
+		}
+		d, ok := o.(pdf.Dict)
+		if !ok {
+			continue
+		}
+		t, _ := d.Name("Type")
+		if t != "Sig" && t != "DocTimeStamp" {
+			continue
+		}
+		if _, has := d["ByteRange"]; !has {
+			continue
+		}
+		out = append(out, sigLoc{DictRef: ref, Dict: d, View: view, Orphan: true})
+	}
+	return out, ""
+}
+
+// fieldLabel names a signature in messages.
+func fieldLabel(l sigLoc) string {
+	if l.Field != "" {
+		return fmt.Sprintf("field %q", strings.ToValidUTF8(l.Field, "?"))
+	}
+	return fmt.Sprintf("object %d", l.DictRef.Num)
+}

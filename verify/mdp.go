@@ -1,0 +1,115 @@
+package verify
+
+import (
+	"fmt"
+	"slices"
+)
+
+// changes judges what the revisions after a signature changed, under the
+// signature's DocMDP permission (certification) or the approval rules:
+// archival updates are always fine; form filling and annotations leave an
+// approval signature valid with a warning and must fit a certification
+// signature's P; anything else invalidates.
+func (v *verifier) changes(s *sigState) {
+	if s.cov == nil || len(s.cov.Problems) > 0 || len(s.ranges) != 2 {
+		s.out.Modification = ""
+		return
+	}
+	if s.cov.Whole {
+		s.out.Modification = ChangeNone.String()
+		return
+	}
+	mdp := MDP{DocMDP: s.d.DocMDP}
+	if s.d.FieldMDP != nil {
+		mdp.FieldLocks = append(mdp.FieldLocks, s.d.FieldMDP)
+	}
+	if s.loc.Lock != nil && s.d.FieldMDP == nil {
+		mdp.FieldLocks = append(mdp.FieldLocks, s.loc.Lock)
+	}
+	rep, err := AnalyzeChanges(v.ctx, v.r, s.cov.Revision, s.loc.Field, mdp)
+	if err != nil {
+		s.out.Modification = ChangeOther.String()
+		s.invalidf("the changes after signing could not be analysed: %v", err)
+		return
+	}
+	s.out.Modification = rep.Class.String()
+	// AnalyzeChanges names, as problems, every change of class other and
+	// every change beyond a certification signature's DocMDP permission.
+	for _, p := range rep.Problems {
+		s.invalidf("changed after signing: %s", p)
+	}
+	if rep.Class == ChangeOther && len(rep.Problems) == 0 {
+		s.invalidf("the document was changed after signing in a way no signature permits")
+	}
+	s.out.Warnings = append(s.out.Warnings, rep.Warnings...)
+	if (rep.Class == ChangeFormFill || rep.Class == ChangeAnnotation) && s.d.DocMDP == 0 {
+		what := ""
+		if len(rep.Changes) > 0 {
+			what = ": " + describeChanges(rep.Changes)
+		}
+		if s.isDocTS() {
+			s.warnf("the document was changed after this timestamp (%s)%s", Text("en", rep.Class.String()), what)
+		} else {
+			s.warnf("the document was changed after signing (%s), which an approval signature allows%s", Text("en", rep.Class.String()), what)
+		}
+	}
+	v.recordRevisions(rep)
+}
+
+// recordRevisions fills the revision history from a change report: each
+// revision's worst class and what it changed. Several signatures' reports
+// cover the same revisions; each change is listed once.
+func (v *verifier) recordRevisions(rep *ChangeReport) {
+	if v.revClass == nil {
+		v.revClass = map[int]ChangeClass{}
+	}
+	for _, c := range rep.Changes {
+		if c.Revision < 0 || c.Revision >= len(v.rep.Revisions) {
+			continue
+		}
+		rv := &v.rep.Revisions[c.Revision]
+		if cl, ok := v.revClass[c.Revision]; !ok || c.Class > cl {
+			v.revClass[c.Revision] = c.Class
+			rv.Class = c.Class.String()
+		}
+		d := c.What
+		if c.Object.Num != 0 {
+			d = fmt.Sprintf("%s (object %d)", c.What, c.Object.Num)
+		}
+		if len(rv.Changes) < 50 && !slices.Contains(rv.Changes, d) {
+			rv.Changes = append(rv.Changes, d)
+		}
+	}
+}
+
+// describeChanges lists the changes compactly for a reason.
+func describeChanges[T fmt.Stringer](cs []T) string {
+	const most = 5
+	out := ""
+	for i, c := range cs {
+		if i == most {
+			out += fmt.Sprintf("; and %d more", len(cs)-most)
+			break
+		}
+		if i > 0 {
+			out += "; "
+		}
+		out += c.String()
+	}
+	return out
+}
+
+// conclude turns the reasons gathered into the signature's status.
+func (s *sigState) conclude() {
+	s.out.Reasons = append(s.out.Reasons[:0], s.invalid...)
+	s.out.Reasons = append(s.out.Reasons, s.indet...)
+	switch {
+	case len(s.invalid) > 0:
+		s.out.Status = Invalid
+	case len(s.indet) > 0:
+		s.out.Status = Indeterminate
+	default:
+		s.out.Status = Valid
+	}
+	s.out.Integrity = s.digestOK
+}
