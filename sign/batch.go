@@ -5,18 +5,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
-	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/trust"
+	"github.com/kyso-project/kyso/verify"
 )
 
 // Job is one input and where its signed copy goes.
@@ -210,7 +211,7 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 		if err := p.finish(der); err != nil {
 			return err
 		}
-		sum, err := selfCheck(p, o.Key.Cert)
+		sum, err := selfCheck(ctx, p, o.Key.Cert)
 		if err != nil {
 			return fmt.Errorf("the signed output failed its own check: %w", err)
 		}
@@ -249,12 +250,13 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 	res.SigningTime = &when
 }
 
-// selfCheck re-reads the finished file: its bytes outside /Contents must
-// hash to the digest that was signed, /Contents must sit exactly in the
-// byte range's gap, and the CMS must verify against the signer. It returns
-// the SHA-256 of the whole file, derived from the state kept after the
-// input so the file is read once.
-func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
+// selfCheck reads the finished file back through the verifier, the code
+// an auditor's `kyso verify` runs: every signature must be intact, the new
+// one must cover the whole file and be signed by the key's certificate, and
+// its /Contents must be what was written. Chain and revocation are not
+// judged here (that is verification's job, with the unit's trust anchors).
+// It returns the file's SHA-256, hashed in the same pass.
+func selfCheck(ctx context.Context, p *prepared, cert *x509.Certificate) (string, error) {
 	f, err := os.Open(p.tmpPath)
 	if err != nil {
 		return "", err
@@ -267,50 +269,43 @@ func selfCheck(p *prepared, cert *x509.Certificate) (string, error) {
 	if st.Size() != p.size {
 		return "", fmt.Errorf("file is %d bytes, expected %d", st.Size(), p.size)
 	}
-	cEnd := p.contentsAt + int64(2*p.contentsN+2)
-	ranges := sha256.New()
-	if _, err := io.Copy(ranges, io.NewSectionReader(f, 0, p.contentsAt)); err != nil {
+	rep, err := verify.Verify(ctx, f, st.Size(), verify.Options{Trust: &trust.Store{}, RevocationSoft: true, FileSHA256: true, FileName: p.tmpPath})
+	if err != nil {
 		return "", err
 	}
+	if len(rep.Errors) > 0 {
+		return "", errors.New(strings.Join(rep.Errors, "; "))
+	}
+	if len(rep.Signatures) == 0 {
+		return "", errors.New("the verifier finds no signature")
+	}
+	for _, s := range rep.Signatures {
+		if !s.Integrity {
+			return "", fmt.Errorf("signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
+		}
+	}
+	last := rep.Signatures[len(rep.Signatures)-1]
+	sum := sha256.Sum256(cert.Raw)
+	switch {
+	case last.Covers != "whole":
+		return "", fmt.Errorf("the new signature covers %q, not the whole file", last.Covers)
+	case last.SignerCertSHA256 != "" && last.SignerCertSHA256 != hex.EncodeToString(sum[:]):
+		return "", errors.New("the new signature is not by the key's certificate")
+	case last.Status == verify.Invalid:
+		return "", fmt.Errorf("the new signature is invalid: %s", strings.Join(last.Reasons, "; "))
+	}
+	cEnd := p.contentsAt + int64(2*p.contentsN+2)
 	hx := make([]byte, cEnd-p.contentsAt)
 	if _, err := f.ReadAt(hx, p.contentsAt); err != nil {
 		return "", err
 	}
-	if _, err := io.Copy(ranges, io.NewSectionReader(f, cEnd, p.size-cEnd)); err != nil {
-		return "", err
+	if !bytes.Equal(hx, p.update[p.contentsAt-p.base:cEnd-p.base]) {
+		return "", errors.New("/Contents on disk is not what was written")
 	}
-	if !bytes.Equal(hx, p.update[p.contentsAt-p.base:cEnd-p.base]) || hx[0] != '<' || hx[len(hx)-1] != '>' {
-		return "", errors.New("/Contents on disk is not what was written into the byte range's gap")
+	if rep.SHA256 == "" {
+		return "", errors.New("the verifier did not hash the file")
 	}
-	der := make([]byte, len(hx)/2)
-	if _, err := hex.Decode(der, hx[1:len(hx)-1]); err != nil {
-		return "", fmt.Errorf("/Contents is not hex: %w", err)
-	}
-	sd, err := cms.Parse(der)
-	if err != nil {
-		return "", err
-	}
-	if len(sd.SignerInfos) != 1 {
-		return "", errors.New("want exactly one SignerInfo")
-	}
-	si := sd.SignerInfos[0]
-	md, err := si.MessageDigest()
-	if err != nil {
-		return "", err
-	}
-	sum := ranges.Sum(nil)
-	if !bytes.Equal(md, sum) {
-		return "", errors.New("message digest does not match the signed byte ranges")
-	}
-	if err := si.VerifySignature(cert, sum); err != nil {
-		return "", fmt.Errorf("signature does not verify with the signer certificate: %w", err)
-	}
-	whole := sha256.New()
-	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(p.prefix); err != nil {
-		return "", err
-	}
-	whole.Write(p.update)
-	return hex.EncodeToString(whole.Sum(nil)), nil
+	return rep.SHA256, nil
 }
 
 func fileSHA256(path string) (string, error) {

@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
-	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -124,11 +123,9 @@ type prepared struct {
 	contentsN  int   // hex capacity in bytes (without < >)
 	digest     []byte
 	when       time.Time
-	// update is the appended section (its /Contents filled by finish);
-	// prefix is the SHA-256 state after the input's bytes, so the
-	// output's whole-file hash needs no second pass.
+	// update is the appended section (its /Contents filled by finish),
+	// written after base bytes of input.
 	update []byte
-	prefix []byte
 	base   int64
 }
 
@@ -196,10 +193,6 @@ func prepare(ctx context.Context, in *os.File, size int64, out string, o *Option
 		return nil, err
 	}
 	ub := upd.Bytes()
-	prefix, err := h.(encoding.BinaryMarshaler).MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
 	rel := cAt - size
 	h.Write(ub[:rel])
 	h.Write(ub[rel+int64(2*capacity+2):])
@@ -207,7 +200,7 @@ func prepare(ctx context.Context, in *os.File, size int64, out string, o *Option
 		return nil, fail.Run(fmt.Errorf("writing %s: %w", tmp.Name(), err), "")
 	}
 	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when,
-		update: ub, prefix: prefix, base: size}, nil
+		update: ub, base: size}, nil
 }
 
 // copyHashing copies src to dst and into h, checking ctx between blocks,

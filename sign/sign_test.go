@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"os"
@@ -17,7 +18,9 @@ import (
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/testtool"
+	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
+	"github.com/kyso-project/kyso/verify"
 )
 
 func fixture(t testing.TB, name string) string {
@@ -118,6 +121,13 @@ func TestSignFixtures(t *testing.T) {
 				}
 				pdfsigValid(t, r.Output, want)
 				qpdfCheck(t, r.Output)
+				// kyso's own verifier agrees with pdfsig.
+				if !strings.Contains(r.Input, "pdfsign-simple") {
+					rep, err := verify.VerifyFile(context.Background(), r.Output, verify.Options{Trust: &trust.Store{Roots: []*x509.Certificate{p.Root.Cert}}, RevocationSoft: true})
+					if err != nil || rep.Status != verify.Valid || len(rep.Signatures) != 1 || rep.Signatures[0].Level != string(level) {
+						t.Fatalf("kyso verify disagrees with pdfsig on %s: %v %+v", r.Output, err, rep)
+					}
+				}
 			}
 			ents, _ := os.ReadDir(out)
 			if len(ents) != len(names) {
