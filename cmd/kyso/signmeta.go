@@ -15,7 +15,7 @@ type signMeta map[string]archive.Meta
 // infoKeyTTHC is the document-information key under which kyso stores a
 // result's TTHC metadata as JSON, so a signed file describes itself and
 // `kyso archive ingest` can read it back without a CSV.
-const infoKeyTTHC = "KysoTTHC"
+const infoKeyTTHC = archive.InfoKey
 
 func loadSignMeta(path string) (signMeta, error) {
 	if path == "" {

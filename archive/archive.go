@@ -1,0 +1,334 @@
+// Package archive keeps a unit's signed results for the long term: a bbolt
+// catalogue (what each document is, who signed it, the verdict and its
+// history) beside a content-addressed store of the files, with fixity audits,
+// backups, BagIt export and import, and the yearly digitization report.
+//
+// Writers take the lock file <db>.lock for their whole run but open the bbolt
+// file only for short commits, so readers (ls, show, report, audit) answer
+// while a long ingest runs. Every file is in the store before the record that
+// points at it is committed; see store.go and schema.go.
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/verify"
+)
+
+// VerifyFunc returns the verdict on the file at path. Ingest and audit
+// --reverify call it from several goroutines at once.
+type VerifyFunc func(ctx context.Context, path string) (*verify.Report, error)
+
+// Options say how a catalogue is opened.
+type Options struct {
+	// ReadOnly opens for reading: no writer lock is taken and bbolt's shared
+	// lock is held only while a query runs.
+	ReadOnly bool
+	// LockTimeout is how long to wait for another writer (default 10s).
+	LockTimeout time.Duration
+	// StorePath is the content store (default: the catalogue path + ".store").
+	StorePath string
+	// Verify gives the verdict on a file (ingest, audit with Reverify).
+	Verify VerifyFunc
+	// Command is written into the lock file so that a waiting process can
+	// name what holds it (default: this process's arguments).
+	Command string
+	// Actor is recorded in history events (default user@host).
+	Actor string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Unit is the unit that owns a catalogue; records without unit metadata
+// belong to it.
+type Unit struct {
+	Code  string `json:"unit_code"`
+	Name  string `json:"unit_name"`
+	Level string `json:"level"`
+}
+
+// Catalogue is an open catalogue and its content store.
+type Catalogue struct {
+	path  string
+	store store
+	opts  Options
+	unit  Unit
+	lock  *writerLock
+	// dbMu keeps this process's own bbolt opens apart: bbolt's file lock
+	// would otherwise make them wait for each other until the timeout.
+	dbMu sync.Mutex
+	// lastClose spaces a writer's commits so readers polling for bbolt's lock
+	// get their turn.
+	lastClose time.Time
+}
+
+const (
+	defaultLockTimeout = 10 * time.Second
+	// minWriterWait is how long a writer waits for readers that hold bbolt's
+	// shared lock (a long ls): they finish on their own.
+	minWriterWait = time.Minute
+	// commitGap is the pause between two commits of one writer; bbolt polls
+	// its lock every 50ms.
+	commitGap = 60 * time.Millisecond
+)
+
+// ErrExists is returned by Create for a catalogue of another unit.
+var ErrExists = errors.New("catalogue already exists")
+
+// ErrNoCatalogue is returned by Open when there is no catalogue at the path.
+var ErrNoCatalogue = errors.New("no catalogue")
+
+func (o *Options) fill(path string) {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = defaultLockTimeout
+	}
+	if o.StorePath == "" {
+		o.StorePath = path + ".store"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Actor == "" {
+		o.Actor = defaultActor()
+	}
+}
+
+func defaultActor() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return name + "@" + host
+}
+
+// Create makes an empty catalogue for unit at path, with its content store.
+// Creating one that exists for the same unit is not an error (so scripts may
+// run init every time); for another unit it is ErrExists.
+func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalogue, error) {
+	if unit.Code == "" {
+		return nil, fail.Usagef("a catalogue needs the unit's code")
+	}
+	if err := validateMeta(&Meta{Unit: unit.Code, UnitName: unit.Name, Level: unit.Level}); err != nil {
+		return nil, fail.Usage(err, "")
+	}
+	opts.ReadOnly = false
+	opts.fill(path)
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+		}
+	}
+	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
+	if err != nil {
+		return nil, err
+	}
+	c.lock = lock
+	err = c.withDB(ctx, true, func(db *bolt.DB) error {
+		if err := migrate(db, path, true); err != nil {
+			return err
+		}
+		return db.Update(func(tx *bolt.Tx) error {
+			m := tx.Bucket(bucketMeta)
+			if old := m.Get(keyUnit); old != nil {
+				var have Unit
+				if err := jsonUnmarshal(old, &have); err != nil {
+					return err
+				}
+				if have.Code != unit.Code {
+					return fail.Usage(fmt.Errorf("%s: %w for unit %s (%s)", path, ErrExists, have.Code, have.Name),
+						"use another --db, or archive ls to see what it holds")
+				}
+			}
+			return m.Put(keyUnit, jsonMarshal(unit))
+		})
+	})
+	if err == nil {
+		err = c.openStore()
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.unit = unit
+	return c, nil
+}
+
+// Open opens an existing catalogue. A writer takes the lock file (waiting up
+// to LockTimeout), upgrades an older schema and settles what an interrupted
+// writer left in the store.
+func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
+	opts.fill(path)
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fail.Run(fmt.Errorf("%s: %w", path, ErrNoCatalogue),
+				"create it with 'kyso archive init --db "+path+" --unit CODE --unit-name NAME --level LEVEL', or give --db or $KYSO_DB")
+		}
+		return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+	}
+	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	if !opts.ReadOnly {
+		lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
+		if err != nil {
+			return nil, err
+		}
+		c.lock = lock
+		if err := c.withDB(ctx, true, func(db *bolt.DB) error { return migrate(db, path, false) }); err != nil {
+			c.Close()
+			return nil, classifyOpen(err, path)
+		}
+	}
+	err := c.view(ctx, func(tx *bolt.Tx) error {
+		if err := checkSchema(tx, path); err != nil {
+			return err
+		}
+		return jsonUnmarshal(tx.Bucket(bucketMeta).Get(keyUnit), &c.unit)
+	})
+	if err == nil && !opts.ReadOnly {
+		err = c.openStore()
+	}
+	if err != nil {
+		c.Close()
+		return nil, classifyOpen(err, path)
+	}
+	return c, nil
+}
+
+func classifyOpen(err error, path string) error {
+	switch {
+	case fail.KindOf(err) != fail.KindNone:
+		return err
+	case errors.Is(err, ErrNewerSchema):
+		return fail.Run(err, "this catalogue was written by a newer kyso: upgrade kyso to read it")
+	case errors.Is(err, ErrOldSchema):
+		return fail.Run(err, "run a writing command (kyso archive audit or ingest) once to upgrade it")
+	}
+	return fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+}
+
+// openStore prepares the store and settles an interrupted writer's files.
+func (c *Catalogue) openStore() error {
+	if err := os.MkdirAll(c.store.tmpDir(), 0o755); err != nil {
+		return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
+	}
+	_, _, err := c.store.recover(func(sums []string) (map[string]bool, error) {
+		known := map[string]bool{}
+		err := c.view(context.Background(), func(tx *bolt.Tx) error {
+			for _, s := range sums {
+				if lookupSHA(tx, s) != 0 {
+					known[s] = true
+				}
+			}
+			return nil
+		})
+		return known, err
+	})
+	if err != nil {
+		return fail.Run(fmt.Errorf("content store %s: recovering after an interrupted run: %w", c.store.dir, err), "")
+	}
+	return nil
+}
+
+// Close releases the writer lock.
+func (c *Catalogue) Close() error {
+	err := c.lock.release()
+	c.lock = nil
+	return err
+}
+
+// Path returns the catalogue file; StorePath the content store folder.
+func (c *Catalogue) Path() string      { return c.path }
+func (c *Catalogue) StorePath() string { return c.store.dir }
+
+// Unit returns the unit that owns the catalogue.
+func (c *Catalogue) Unit() Unit { return c.unit }
+
+// FilePath returns where the content sum is stored.
+func (c *Catalogue) FilePath(sum string) string { return c.store.path(sum) }
+
+// withDB opens the bbolt file for the time of fn.
+func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB) error) error {
+	if write && c.lock == nil {
+		return fail.Runf("catalogue %s: opened read-only", c.path)
+	}
+	if write {
+		// Only the writer's own goroutine commits, so lastClose is not raced;
+		// lookups by the ingest workers go on during the pause.
+		if wait := commitGap - time.Since(c.lastClose); wait > 0 {
+			time.Sleep(wait)
+		}
+	}
+	c.dbMu.Lock()
+	defer c.dbMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	timeout := c.opts.LockTimeout
+	if write && timeout < minWriterWait {
+		timeout = minWriterWait
+	}
+	db, err := bolt.Open(c.path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: !write})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			who := "another kyso is writing to it"
+			if write {
+				who = "another process is reading it"
+			}
+			return fail.Run(lockedError(fmt.Sprintf("catalogue %s is busy: %s", c.path, who)),
+				"try again when it is done, or give it longer with --lock-timeout")
+		}
+		return fail.Run(fmt.Errorf("catalogue %s: %w", c.path, err), "if the file is damaged, restore it from a backup (kyso archive backup)")
+	}
+	err = fn(db)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fail.Run(fmt.Errorf("catalogue %s: %w", c.path, cerr), "")
+	}
+	if write {
+		c.lastClose = time.Now()
+	}
+	return err
+}
+
+// view runs fn in a read transaction.
+func (c *Catalogue) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	return c.withDB(ctx, false, func(db *bolt.DB) error { return db.View(fn) })
+}
+
+// update runs fn in a write transaction.
+func (c *Catalogue) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	return c.withDB(ctx, true, func(db *bolt.DB) error { return db.Update(fn) })
+}
+
+// updateAsWriter runs fn in a write transaction from a catalogue that may
+// have been opened read-only (audit, export record their events): it takes
+// the writer lock for the time of the commit, waiting up to wait.
+func (c *Catalogue) updateAsWriter(ctx context.Context, wait time.Duration, fn func(tx *bolt.Tx) error) error {
+	if c.lock != nil {
+		return c.update(ctx, fn)
+	}
+	lock, err := acquireWriterLock(ctx, c.path+".lock", wait, c.opts.Command)
+	if err != nil {
+		return err
+	}
+	c.lock = lock
+	defer func() {
+		c.lock.release()
+		c.lock = nil
+	}()
+	return c.update(ctx, fn)
+}

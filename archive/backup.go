@@ -1,0 +1,63 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/kyso-project/kyso/internal/fail"
+)
+
+// Backup writes a consistent copy of the catalogue file to out from one read
+// transaction, so others may keep reading (a writer's next commit waits
+// for it). The copy is fsynced under a temporary name, then renamed over
+// out. The content store is not copied: its files never change once
+// written, so a plain incremental copy of the folder is enough.
+func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
+	if abs, err := filepath.Abs(out); err == nil {
+		if self, err := filepath.Abs(c.path); err == nil && abs == self {
+			return 0, fail.Usagef("backup %s: that is the catalogue itself", out)
+		}
+	}
+	dir := filepath.Dir(out)
+	tmp, err := os.CreateTemp(dir, filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	var n int64
+	err = c.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(tmp)
+		return err
+	})
+	if err != nil {
+		if fail.KindOf(err) != fail.KindNone {
+			return 0, err
+		}
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	if err := tmp.Sync(); err != nil {
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	if err := tmp.Close(); err != nil {
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	done = true
+	if err := syncDirs([]string{dir}); err != nil {
+		return n, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	return n, nil
+}

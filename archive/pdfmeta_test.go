@@ -1,0 +1,94 @@
+package archive
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf16"
+)
+
+// pdfWithInfo is a minimal PDF whose Info dictionary holds the metadata the
+// way kyso sign writes it: JSON in a UTF-16BE text string.
+func pdfWithInfo(m Meta) []byte {
+	js, _ := json.Marshal(m)
+	u := []byte{0xFE, 0xFF}
+	for _, c := range utf16.Encode([]rune(string(js))) {
+		u = append(u, byte(c>>8), byte(c))
+	}
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>",
+		"<< /Producer (kyso) /" + InfoKey + " <" + hex.EncodeToString(u) + "> >>"}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	var offs []int
+	for i, o := range objs {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+func TestEmbeddedMetadata(t *testing.T) {
+	_, c := newCatalogue(t)
+	dir := t.TempDir()
+	want := Meta{Dossier: "H26.01-250305-0009", Procedure: "1.001234", ProcedureName: "Đăng ký khai sinh",
+		Unit: "000.00.01.H26", Level: "commune", Issued: "2025-03-05"}
+	self := filepath.Join(dir, "self.pdf")
+	os.WriteFile(self, pdfWithInfo(want), 0o644)
+	other := Meta{Dossier: "X-1", Procedure: "1.001234", Issued: "2025-03-05"}
+	override := filepath.Join(dir, "override.pdf")
+	os.WriteFile(override, pdfWithInfo(other), 0o644)
+	pattern := filepath.Join(dir, "Y-2_9.999999.pdf")
+	os.WriteFile(pattern, pdfWithInfo(Meta{Dossier: "Z-3", Issued: "2024-01-02"}), 0o644)
+
+	res, sum := ingest(t, c, []string{self, override, pattern}, IngestOptions{
+		Meta:        map[string]Meta{"override.pdf": {Dossier: "CSV-1"}},
+		NamePattern: mustPattern(t, "{dossier}_{procedure}.pdf"),
+	})
+	if sum.Ingested != 3 {
+		t.Fatalf("%+v %+v", sum, res)
+	}
+	tests := []struct {
+		ref  string
+		want Meta
+	}{
+		{"H26.01-250305-0009", Meta{Dossier: "H26.01-250305-0009", Procedure: "1.001234", ProcedureName: "Đăng ký khai sinh", Unit: "000.00.01.H26", Level: "commune", Issued: "2025-03-05"}},
+		{"CSV-1", Meta{Dossier: "CSV-1", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level}},
+		{"Y-2", Meta{Dossier: "Y-2", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
+	}
+	for _, tt := range tests {
+		es, err := c.Find(t.Context(), tt.ref)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.ref, err)
+		}
+		if got := es[0].Record.Meta; got != tt.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tt.ref, got, tt.want)
+		}
+	}
+}
+
+func TestTextString(t *testing.T) {
+	tests := []struct {
+		in   []byte
+		want string
+	}{
+		{[]byte{0xFE, 0xFF, 0x00, 'x', 0x1E, 0xA1}, "xạ"},
+		{[]byte{0xEF, 0xBB, 0xBF, 'a'}, "a"},
+		{[]byte("plain"), "plain"},
+		{[]byte{0xE9}, "é"},
+	}
+	for _, tt := range tests {
+		if got := textString(tt.in); got != tt.want {
+			t.Errorf("textString(%x) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kyso-project/kyso/archive"
+	"github.com/kyso-project/kyso/internal/fail"
+)
+
+func init() { commands = append(commands, newArchiveCmd) }
+
+// archiveFlags locate the catalogue; every archive subcommand has them.
+type archiveFlags struct {
+	DB          string
+	Store       string
+	LockTimeout time.Duration
+}
+
+func (a *archiveFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&a.DB, "db", "", "catalogue file (default $KYSO_DB, else ./kyso.db)")
+	a.addCommon(fs)
+}
+
+// addCommon adds the flags other than --db (report takes several --db).
+func (a *archiveFlags) addCommon(fs *pflag.FlagSet) {
+	fs.StringVar(&a.Store, "store", "", "content store folder (default: the catalogue path + .store)")
+	fs.DurationVar(&a.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for another process that holds the catalogue")
+}
+
+// dbPath is --db, else $KYSO_DB, else ./kyso.db.
+func (a *archiveFlags) dbPath() string {
+	if a.DB != "" {
+		return a.DB
+	}
+	if p := os.Getenv("KYSO_DB"); p != "" {
+		return p
+	}
+	return "kyso.db"
+}
+
+func (a *archiveFlags) options(cmd *cobra.Command, readOnly bool) archive.Options {
+	return archive.Options{
+		ReadOnly:    readOnly,
+		LockTimeout: a.LockTimeout,
+		StorePath:   a.Store,
+		Command:     "kyso " + strings.TrimPrefix(cmd.CommandPath(), "kyso ") + " " + strings.Join(cmd.Flags().Args(), " "),
+	}
+}
+
+// open opens the catalogue for reading or writing.
+func (a *archiveFlags) open(cmd *cobra.Command, readOnly bool, verifier archive.VerifyFunc) (*archive.Catalogue, error) {
+	o := a.options(cmd, readOnly)
+	o.Verify = verifier
+	return archive.Open(cmd.Context(), a.dbPath(), o)
+}
+
+func newArchiveCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "archive SUBCOMMAND",
+		Short: "Keep signed results in the unit's catalogue: ingest, find, audit, back up, export, report",
+		Long: `The unit's archive of signed results: a catalogue file (bbolt; --db, default
+$KYSO_DB, else ./kyso.db) and a content store beside it (<db>.store/) that holds
+every file once, named by its SHA-256 and read-only.
+
+Commands that change the catalogue (init, ingest, import, totals import) wait up
+to --lock-timeout for another writer, then exit 5 naming it. ls, show, report,
+audit, backup and export answer while a long ingest runs. A crash or kill at any
+moment leaves a catalogue that the next run completes.`,
+		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune
+  kyso archive ingest --db kyso.db --trust roots/ --meta meta.csv signed/
+  kyso archive ls --db kyso.db --unit 000.00.00.H26 --from 2025-01-01 --to 2025-12-31
+  kyso archive report --db kyso.db --year 2025 --format html --out report.html`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fail.Usage(fmt.Errorf("unknown archive command %q", args[0]), "see 'kyso archive --help'")
+			}
+			return fail.Usage(errors.New("kyso archive needs a command"), "see 'kyso archive --help'")
+		},
+	}
+	for _, sub := range []func(*globalOptions) *cobra.Command{
+		newArchiveInitCmd, newArchiveIngestCmd, newArchiveLsCmd, newArchiveShowCmd, newArchiveAuditCmd,
+		newArchiveBackupCmd, newArchiveExportCmd, newArchiveImportCmd, newArchiveTotalsCmd, newArchiveReportCmd,
+	} {
+		cmd.AddCommand(sub(g))
+	}
+	return cmd
+}
+
+func newArchiveInitCmd(g *globalOptions) *cobra.Command {
+	var a archiveFlags
+	var unit archive.Unit
+	cmd := &cobra.Command{
+		Use:   "init --unit CODE --unit-name NAME --level LEVEL",
+		Short: "Create an empty catalogue for a unit",
+		Long: `Create an empty catalogue and its content store for a unit. Records that carry no
+unit metadata belong to this unit. Running init again for the same unit changes
+nothing; for another unit it is refused. LEVEL is data: province, district,
+commune or any other word.`,
+		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			unit.Level = strings.ToLower(strings.TrimSpace(unit.Level))
+			if unit.Code == "" || unit.Name == "" || unit.Level == "" {
+				return fail.Usage(errors.New("init needs --unit, --unit-name and --level"), "see 'kyso archive init --help'")
+			}
+			c, err := archive.Create(cmd.Context(), a.dbPath(), unit, a.options(cmd, false))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if g.JSON {
+				return newJSONLines(g.io.out).write(map[string]string{"db": c.Path(), "store": c.StorePath(),
+					"unit_code": unit.Code, "unit_name": unit.Name, "level": unit.Level})
+			}
+			fmt.Fprintf(g.io.out, "catalogue %s for %s %s (%s), store %s\n", c.Path(), unit.Code, unit.Name, unit.Level, c.StorePath())
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	a.addFlags(fs)
+	fs.StringVar(&unit.Code, "unit", "", "the unit's code (mã định danh), e.g. 000.00.00.H26")
+	fs.StringVar(&unit.Name, "unit-name", "", "the unit's name, e.g. \"UBND xã Hòa Đông\"")
+	fs.StringVar(&unit.Level, "level", "", "the unit's level: province, district, commune or other")
+	return cmd
+}
+
+type ingestFlags struct {
+	archiveFlags
+	verifyFlags
+	Meta        string
+	NamePattern string
+	Strict      bool
+	Jobs        int
+}
+
+func newArchiveIngestCmd(g *globalOptions) *cobra.Command {
+	f := &ingestFlags{}
+	cmd := &cobra.Command{
+		Use:   "ingest INPUT...",
+		Short: "Verify, store and catalogue signed PDFs",
+		Long: `Verify each PDF (with the same options as kyso verify), copy it into the content
+store while hashing it (SHA-256), and record it with its metadata and verdict.
+
+  ingested   a new document; an indeterminate verdict is kept and flagged
+             (--strict rejects it)
+  duplicate  the same bytes are already in the catalogue
+  rejected   an invalid document or an unreadable file, with the reason
+
+Two different documents with the same dossier code are versions of one dossier.
+Metadata comes from --meta (CSV with a header: file, dossier_code, procedure_code,
+procedure_name, unit_code, level, issued_date as YYYY-MM-DD, and optionally
+unit_name, result_number, copy_form; file is the input's base name), else from
+--name-pattern, else the record has the catalogue's unit only.
+
+Files are hashed and verified in parallel (--jobs); records are committed in small
+batches so readers are not kept waiting. Exit 4 when any input was rejected.`,
+		Example: `  kyso archive ingest --db kyso.db --trust roots/ --meta meta.csv signed/
+  kyso archive ingest --trust roots/ --name-pattern '{dossier}_{procedure}.pdf' signed/ --json
+  KYSO_DB=/srv/kyso/kyso.db kyso archive ingest --trust roots/ --strict /srv/scans/2025-03-05/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runArchiveIngest(cmd, g, f, args) },
+	}
+	fs := cmd.Flags()
+	f.archiveFlags.addFlags(fs)
+	f.verifyFlags.addFlags(fs)
+	fs.StringVar(&f.Meta, "meta", "", "CSV of metadata per file (see above)")
+	fs.StringVar(&f.NamePattern, "name-pattern", "", "read metadata from file names: {dossier} {procedure} {unit} {date} {number} {any}")
+	fs.BoolVar(&f.Strict, "strict", false, "reject documents whose verdict is indeterminate")
+	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files hashed and verified in parallel")
+	return cmd
+}
+
+func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args []string) error {
+	var opts archive.IngestOptions
+	opts.Strict, opts.Jobs = f.Strict, f.Jobs
+	if f.Meta != "" {
+		m, err := readCSVFile(f.Meta, archive.ReadMeta)
+		if err != nil {
+			return err
+		}
+		opts.Meta = m
+	}
+	if f.NamePattern != "" {
+		np, err := archive.ParseNamePattern(f.NamePattern)
+		if err != nil {
+			return fail.Usage(err, "e.g. --name-pattern '{dossier}_{procedure}.pdf'")
+		}
+		opts.NamePattern = np
+	}
+	inputs, err := collectPDFs(args)
+	if err != nil {
+		return err
+	}
+	if len(inputs) == 0 {
+		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+	}
+	files := make([]string, len(inputs))
+	for i, in := range inputs {
+		files[i] = in.Path
+	}
+	verifier, err := newVerifier(g, &f.verifyFlags)
+	if err != nil {
+		return err
+	}
+	c, err := f.open(cmd, false, verifier)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	jl := newJSONLines(g.io.out)
+	prog := newProgress(g, "ingest", len(files))
+	sum, err := c.Ingest(cmd.Context(), files, opts, func(r archive.IngestResult) error {
+		prog.step()
+		if g.JSON {
+			return jl.write(r)
+		}
+		if prog.on {
+			fmt.Fprint(g.io.err, "\r\033[K")
+		}
+		switch r.Status {
+		case archive.StatusRejected:
+			fmt.Fprintf(g.io.out, "rejected   %s: %s\n", r.Input, r.Reason)
+		case archive.StatusDuplicate:
+			fmt.Fprintf(g.io.out, "duplicate  %s (record %d)\n", r.Input, r.ID)
+		default:
+			line := fmt.Sprintf("ingested   %s as record %d", r.Input, r.ID)
+			if r.Dossier != "" {
+				line += ", dossier " + r.Dossier
+				if r.Version > 1 {
+					line += fmt.Sprintf(" version %d", r.Version)
+				}
+			}
+			for _, w := range r.Warnings {
+				line += "; " + w
+			}
+			fmt.Fprintln(g.io.out, line)
+		}
+		return nil
+	})
+	prog.finish()
+	if !g.JSON {
+		fmt.Fprintf(g.io.out, "%d ingested, %d duplicate, %d rejected\n", sum.Ingested, sum.Duplicate, sum.Rejected)
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Rejected > 0 {
+		return exitStatus(exitInput)
+	}
+	return nil
+}
+
+// readCSVFile opens name and parses it; a malformed file is a usage error:
+// nothing has been done yet and the user must fix the file.
+func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, error)) (T, error) {
+	var zero T
+	fh, err := os.Open(name)
+	if err != nil {
+		return zero, fail.Usage(fmt.Errorf("%s: %w", name, unwrapPathErr(err)), "")
+	}
+	defer fh.Close()
+	v, err := parse(fh, filepath.Clean(name))
+	if err != nil {
+		return zero, fail.Usage(err, "the file is UTF-8 CSV with a header row; see --help for its columns")
+	}
+	return v, nil
+}
+
+// withCatalogue opens the catalogue read-only for fn.
+func withCatalogue(cmd *cobra.Command, a *archiveFlags, fn func(ctx context.Context, c *archive.Catalogue) error) error {
+	c, err := a.open(cmd, true, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(cmd.Context(), c)
+}
