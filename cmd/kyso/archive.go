@@ -92,6 +92,7 @@ moment leaves a catalogue that the next run completes.`,
 	for _, sub := range []func(*globalOptions) *cobra.Command{
 		newArchiveInitCmd, newArchiveIngestCmd, newArchiveLsCmd, newArchiveShowCmd, newArchiveAuditCmd,
 		newArchiveBackupCmd, newArchiveExportCmd, newArchiveImportCmd, newArchiveTotalsCmd, newArchiveReportCmd,
+		newArchiveRenewCmd,
 	} {
 		cmd.AddCommand(sub(g))
 	}
