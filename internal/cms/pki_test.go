@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kyso-project/kyso/internal/testtool"
 )
 
 // A throwaway PKI: root -> intermediate -> signers with RSA, ECDSA and
@@ -123,9 +125,7 @@ func writePEMFile(t testing.TB, name, typ string, der ...[]byte) {
 
 func needOpenSSL(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl is not installed: the independent cross-check cannot run")
-	}
+	testtool.Need(t, "openssl")
 }
 
 func openssl(t testing.TB, args ...string) []byte {

@@ -16,9 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
+	"software.sslmate.com/src/go-pkcs12"
+
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/testpki"
-	"software.sslmate.com/src/go-pkcs12"
 )
 
 const testPass = "mật khẩu thử 123" // non-ASCII on purpose: PKCS#12 passwords are BMPString
@@ -27,9 +30,7 @@ const testPass = "mật khẩu thử 123" // non-ASCII on purpose: PKCS#12 passw
 // a user would make one.
 func opensslP12(t *testing.T, dir, name string, leaf *testpki.Leaf, chain []*x509.Certificate, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	testtool.Need(t, "openssl")
 	keyDER, err := x509.MarshalPKCS8PrivateKey(leaf.Key)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/kyso-project/kyso/internal/testtool"
 )
 
 // appendRevision appends objects (number -> body) and a classic xref table
@@ -162,9 +164,7 @@ func TestHiddenSectionIsItsOwnRevision(t *testing.T) {
 
 // A linearized file's first-page section still joins the main one.
 func TestLinearizedIsOneRevision(t *testing.T) {
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		t.Skip("qpdf not installed")
-	}
+	testtool.Need(t, "qpdf")
 	out := filepath.Join(t.TempDir(), "lin.pdf")
 	if o, err := exec.Command("qpdf", "--linearize", filepath.Join("..", "..", "testdata", "pdf", "form.pdf"), out).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf: %v %s", err, o)

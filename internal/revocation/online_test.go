@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
 	"github.com/kyso-project/kyso/internal/testpki"
 )
 
@@ -150,9 +152,7 @@ func TestFetcherCanceledCaller(t *testing.T) {
 // so instead a loopback server runs `openssl ocsp -reqin/-respout` per
 // request: the responses are OpenSSL's all the same.
 func TestOpenSSLResponder(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	testtool.Need(t, "openssl")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

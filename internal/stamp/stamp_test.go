@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -91,9 +93,7 @@ func addWidget(t testing.TB, r *pdf.Reader, u *pdf.Update, page pdf.Page, wd Wid
 func need(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (poppler-utils, mupdf-tools, qpdf)", tool)
-		}
+		testtool.Need(t, tool)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
 	"golang.org/x/crypto/ocsp"
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -121,9 +123,7 @@ func TestCertificates(t *testing.T) {
 // TestOpenSSLAgrees has openssl, an independent implementation, judge the
 // chain and read the .p12 files.
 func TestOpenSSLAgrees(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	testtool.Need(t, "openssl")
 	dir := t.TempDir()
 	p, err := New(Options{Dir: dir, ReuseKeys: true})
 	if err != nil {

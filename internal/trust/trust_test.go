@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/testpki"
 )
@@ -137,9 +139,7 @@ func TestLoad(t *testing.T) {
 // TestParseCertificatesOpenSSLForms reads what openssl writes: PKCS#7
 // bundles (DER and PEM) and OpenSSL's TRUSTED CERTIFICATE PEM.
 func TestParseCertificatesOpenSSLForms(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	testtool.Need(t, "openssl")
 	p := testpki.Shared(t)
 	dir := t.TempDir()
 	chain := writeFile(t, filepath.Join(dir, "chain.pem"), pemOf(p.Inter.Cert, p.Root.Cert))

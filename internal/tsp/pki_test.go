@@ -12,12 +12,13 @@ import (
 	"encoding/pem"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kyso-project/kyso/internal/testtool"
 )
 
 // A throwaway PKI: a root CA and TSA certificates under it, with the
@@ -132,9 +133,7 @@ func (a *testTSA) writeFiles(t testing.TB, dir string) (cert, key, root string) 
 
 func needOpenSSL(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl is not installed: the independent cross-check cannot run")
-	}
+	testtool.Need(t, "openssl")
 }
 
 func newTSAName() pkix.Name { return pkix.Name{CommonName: "kyso TEST TSA"} }
