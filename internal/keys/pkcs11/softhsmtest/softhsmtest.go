@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/testtool"
+
 	p11 "github.com/miekg/pkcs11"
 
 	"github.com/kyso-project/kyso/internal/testpki"
@@ -44,13 +46,14 @@ type Token struct {
 // Module returns the path of the SoftHSM2 module, or skips t.
 func Module(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("softhsm2-util"); err != nil {
-		t.Skip("softhsm2 is not installed (apt-get install softhsm2): softhsm2-util not found")
-	}
+	testtool.Need(t, "softhsm2-util")
 	for _, pattern := range []string{"/usr/lib/softhsm/libsofthsm2.so", "/usr/lib/*/softhsm/libsofthsm2.so", "/usr/local/lib/softhsm/libsofthsm2.so"} {
 		if m, _ := filepath.Glob(pattern); len(m) > 0 {
 			return m[0]
 		}
+	}
+	if os.Getenv("KYSO_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("softhsm2 is required (KYSO_REQUIRE_TOOLS=1) but libsofthsm2.so is not found")
 	}
 	t.Skip("softhsm2 is not installed: libsofthsm2.so not found")
 	return ""
