@@ -364,8 +364,13 @@ func TestAudit(t *testing.T) {
 	year, _ := strconv.Atoi(es[0].Record.Issued[:4])
 	digitized := func() int {
 		rep, err := BuildReport(context.Background(), []*Catalogue{ro}, ReportOptions{Year: year})
-		if err != nil || len(rep.Rows) != 1 {
+		// A unit with no totals and nothing digitized in the year has no
+		// row: then nothing is counted (record 4 may be the year's only one).
+		if err != nil || len(rep.Rows) > 1 {
 			t.Fatalf("report: %+v %v", rep, err)
+		}
+		if len(rep.Rows) == 0 {
+			return 0
 		}
 		return rep.Rows[0].Digitized
 	}

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/fileutil"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -723,14 +725,6 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 }
 
 func hashFile(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, f, make([]byte, copyBufSize)); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum, _, err := fileutil.SHA256(p)
+	return sum, err
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/fileutil"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -158,13 +160,7 @@ func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res
 		os.Remove(tmp)
 		return err
 	}
-	newSum, err := hashFile(tmp)
-	var size int64
-	if st, serr := os.Stat(tmp); serr == nil {
-		size = st.Size()
-	} else if err == nil {
-		err = serr
-	}
+	newSum, size, err := fileutil.SHA256(tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return c.store.fault(err)

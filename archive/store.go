@@ -189,16 +189,7 @@ func pendingSum(path string) (string, error) {
 			return base[:64], nil
 		}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hashFile(path)
 }
 
 // recover settles what an interrupted writer left in .tmp/: a file whose

@@ -489,23 +489,10 @@ func (v *verifier) describeSigner(s *sigState) {
 }
 
 func hashName(h crypto.Hash) string {
-	switch h {
-	case crypto.SHA1:
-		return "sha-1"
-	case crypto.SHA224:
-		return "sha-224"
-	case crypto.SHA256:
-		return "sha-256"
-	case crypto.SHA384:
-		return "sha-384"
-	case crypto.SHA512:
-		return "sha-512"
-	case crypto.MD5:
-		return "md5"
-	case hashSHAKE256:
+	if h == hashSHAKE256 {
 		return "shake256"
 	}
-	return strings.ToLower(h.String())
+	return cms.HashName(h)
 }
 
 // pkcs1Hash learns the digest algorithm of a bare RSA PKCS#1 v1.5

@@ -168,6 +168,21 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return fail.Usage(fmt.Errorf("config %s: %w", path, err), "the config file is YAML whose keys are flag names")
 	}
+	for k, v := range raw {
+		keys := []string{k}
+		if sec, ok := v.(map[string]any); ok {
+			keys = keys[:0]
+			for sk := range sec {
+				keys = append(keys, sk)
+			}
+		}
+		for _, key := range keys {
+			if isSecretFlag(key) {
+				return fail.Usage(fmt.Errorf("config %s: %q cannot be set in a config file", path, key),
+					"name the variable or file that holds it: pass-env, pass-file, pin-env, pin-file")
+			}
+		}
+	}
 	values := map[string]any{}
 	for k, v := range raw {
 		if _, isSection := v.(map[string]any); !isSection {
@@ -184,10 +199,6 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		v, ok := values[f.Name]
 		if !ok || f.Changed {
-			return
-		}
-		if isSecretFlag(f.Name) {
-			errs = append(errs, fmt.Errorf("config %s: %q cannot be set in a config file", path, f.Name))
 			return
 		}
 		items := []any{v}
@@ -209,7 +220,11 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 // isSecretFlag guards against a secret being written into a config file:
 // only the names of variables and files that hold secrets may be.
 func isSecretFlag(name string) bool {
-	return name == "pass" || name == "pin" || name == "password"
+	switch strings.ToLower(name) {
+	case "pass", "pin", "password", "passphrase", "secret":
+		return true
+	}
+	return false
 }
 
 func isCobraUsageError(err error) bool {

@@ -82,8 +82,9 @@ func HashFromOID(oid asn1.ObjectIdentifier) crypto.Hash {
 	return 0
 }
 
-// hashName is the lowercase name used in messages ("sha-256").
-func hashName(h crypto.Hash) string {
+// HashName is the lowercase name of a digest algorithm used in messages
+// and reports ("sha-256").
+func HashName(h crypto.Hash) string {
 	switch h {
 	case crypto.MD5:
 		return "md5"

@@ -29,7 +29,7 @@ func TestOpenSSLVerifiesSignDetached(t *testing.T) {
 		s *testSigner
 		h crypto.Hash
 	}{{p.rsa, crypto.SHA256}, {p.rsa, crypto.SHA512}, {p.ec, crypto.SHA256}, {p.ec384, crypto.SHA384}} {
-		t.Run(tc.s.name+" "+hashName(tc.h), func(t *testing.T) {
+		t.Run(tc.s.name+" "+HashName(tc.h), func(t *testing.T) {
 			der, _, err := SignDetached(context.Background(), digestOf(tc.h, data), SignOptions{
 				Signer: tc.s.key, Cert: tc.s.cert, Hash: tc.h, Chain: []*x509.Certificate{p.inter.cert}})
 			if err != nil {

@@ -64,9 +64,9 @@ func checkSignHash(h crypto.Hash) error {
 	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
 		return nil
 	case crypto.SHA1, crypto.MD5:
-		return fail.Usage(fmt.Errorf("cms: %s is too weak for new signatures", hashName(h)), "use sha-256")
+		return fail.Usage(fmt.Errorf("cms: %s is too weak for new signatures", HashName(h)), "use sha-256")
 	}
-	return fail.Usage(fmt.Errorf("cms: unsupported signature hash %s", hashName(h)), "use sha-256")
+	return fail.Usage(fmt.Errorf("cms: unsupported signature hash %s", HashName(h)), "use sha-256")
 }
 
 func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, digest []byte, o SignOptions) ([]byte, []byte, error) {
@@ -80,7 +80,7 @@ func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, diges
 		return nil, nil, fail.Usage(fmt.Errorf("cms: signing needs a key and its parsed certificate"), "")
 	}
 	if len(digest) != o.Hash.Size() {
-		return nil, nil, fmt.Errorf("cms: digest is %d bytes, %s needs %d", len(digest), hashName(o.Hash), o.Hash.Size())
+		return nil, nil, fmt.Errorf("cms: digest is %d bytes, %s needs %d", len(digest), HashName(o.Hash), o.Hash.Size())
 	}
 	pub := o.Signer.Public()
 	if k, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(o.Cert.PublicKey) {

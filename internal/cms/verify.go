@@ -94,14 +94,14 @@ func verify(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash crypt
 	case 0:
 		return unsupported("unknown digest algorithm")
 	default:
-		return unsupported("digest algorithm %s", hashName(h))
+		return unsupported("digest algorithm %s", HashName(h))
 	}
 	if msg != nil {
 		hh := h.New()
 		hh.Write(msg)
 		digest = hh.Sum(nil)
 	} else if h != digestHash || len(digest) != h.Size() {
-		return fail.Inputf("cms: content digest is not %s", hashName(h))
+		return fail.Inputf("cms: content digest is not %s", HashName(h))
 	}
 	var err error
 	switch scheme.kind {
@@ -183,7 +183,7 @@ func pssParams(der []byte) (crypto.Hash, *rsa.PSSOptions, error) {
 		return 0, nil, bad
 	}
 	if h != mgfHash {
-		return 0, nil, unsupported("rsassa-pss with mgf1 over %s and message hash %s", hashName(mgfHash), hashName(h))
+		return 0, nil, unsupported("rsassa-pss with mgf1 over %s and message hash %s", HashName(mgfHash), HashName(h))
 	}
 	return h, &rsa.PSSOptions{SaltLength: int(salt), Hash: h}, nil
 }
@@ -328,7 +328,7 @@ func VerifyPKCS1(pub crypto.PublicKey, h crypto.Hash, digest, sig []byte) error 
 		return fail.Inputf("cms: pkcs#1 signature but the certificate key is %T", pub)
 	}
 	if h == crypto.MD5 || !h.Available() {
-		return unsupported("digest algorithm %s", hashName(h))
+		return unsupported("digest algorithm %s", HashName(h))
 	}
 	if err := rsa.VerifyPKCS1v15(pk, h, digest, sig); err != nil {
 		return fail.Input(ErrBadSignature, "")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 
 	"io"
 	"math/rand"
@@ -28,6 +29,11 @@ type Doc struct {
 	Pages int      // default 1
 	DPI   int      // default 200
 	Seed  int64    // noise seed
+	// JPEG, when above 0, stores pages as DCTDecode images of that quality,
+	// as scanner software does; else as Flate-compressed grey.
+	JPEG int
+	// Noise is the scanner noise amplitude (grey levels; default 14).
+	Noise int
 }
 
 var (
@@ -51,8 +57,12 @@ func page(d Doc, n int) (*image.Gray, error) {
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	rnd := rand.New(rand.NewSource(d.Seed*1000 + int64(n)))
 	// Paper: light grey with scanner noise.
+	noise := d.Noise
+	if noise <= 0 {
+		noise = 14
+	}
 	for i := range img.Pix {
-		img.Pix[i] = uint8(236 + rnd.Intn(14))
+		img.Pix[i] = uint8(250 - noise + rnd.Intn(noise))
 	}
 	ink := image.NewUniform(color.Gray{Y: 40})
 	draw1 := func(text string, size float64, x, y int, center bool) error {
@@ -118,15 +128,23 @@ func Write(w io.Writer, d Doc) error {
 			return err
 		}
 		var z bytes.Buffer
-		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
-		zw.Write(img.Pix)
-		zw.Close()
+		filter := "FlateDecode"
+		if d.JPEG > 0 {
+			filter = "DCTDecode"
+			if err := jpeg.Encode(&z, img, &jpeg.Options{Quality: d.JPEG}); err != nil {
+				return err
+			}
+		} else {
+			zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+			zw.Write(img.Pix)
+			zw.Close()
+		}
 		pg := 4 + 3*i
 		obj(fmt.Sprintf("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im0 %d 0 R>>>>/Contents %d 0 R>>", pg+2, pg+1), nil)
 		content := []byte("q 595 0 0 842 0 0 cm /Im0 Do Q")
 		obj(fmt.Sprintf("<</Length %d>>", len(content)), content)
 		b := img.Bounds()
-		obj(fmt.Sprintf("<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray/BitsPerComponent 8/Filter/FlateDecode/Length %d>>", b.Dx(), b.Dy(), z.Len()), z.Bytes())
+		obj(fmt.Sprintf("<</Type/XObject/Subtype/Image/Width %d/Height %d/ColorSpace/DeviceGray/BitsPerComponent 8/Filter/%s/Length %d>>", b.Dx(), b.Dy(), filter, z.Len()), z.Bytes())
 	}
 	xref := buf.Len()
 	fmt.Fprintf(&buf, "xref\n0 %d\n0000000000 65535 f\r\n", len(offsets)+1)
