@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -179,7 +178,7 @@ batches so readers are not kept waiting. Exit 4 when any input was rejected.`,
 	fs.StringVar(&f.Meta, "meta", "", "CSV of metadata per file (see above)")
 	fs.StringVar(&f.NamePattern, "name-pattern", "", "read metadata from file names: {dossier} {procedure} {unit} {date} {number} {any}")
 	fs.BoolVar(&f.Strict, "strict", false, "reject documents whose verdict is indeterminate")
-	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files hashed and verified in parallel")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed and verified in parallel (default: the number of CPUs)")
 	return cmd
 }
 

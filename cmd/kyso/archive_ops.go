@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +42,7 @@ Exit 1 when any record is not ok.`,
 	f.archiveFlags.addFlags(fs)
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
-	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files hashed in parallel")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs)")
 	return cmd
 }
 
@@ -161,7 +160,7 @@ is how a commune's archive travels to the district or the province.`,
 	}
 	a.addFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the package folder to write (new or empty)")
-	cmd.Flags().IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "files copied in parallel")
+	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "files copied in parallel (default: the number of CPUs)")
 	return cmd
 }
 

@@ -131,7 +131,7 @@ indeterminate.`,
 	fs := cmd.Flags()
 	f.addFlags(fs)
 	fs.StringVar(&f.Report, "report", "", "also write a printable HTML report of all inputs to this file")
-	fs.IntVarP(&f.Jobs, "jobs", "j", runtime.NumCPU(), "files verified in parallel")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files verified in parallel (default: the number of CPUs)")
 	return cmd
 }
 
@@ -200,7 +200,7 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func(context.Context, string) (*verify.Report, error),
 	done func(int, *verify.Report), emit func(*verify.Report)) error {
 	if jobs < 1 {
-		jobs = 1
+		jobs = runtime.NumCPU()
 	}
 	type result struct {
 		i   int
