@@ -91,7 +91,7 @@ timestamps and the yearly digitization report.`,
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	pf.StringVar(&g.Config, "config", "", "config file (default ./kyso.yaml, then the user config folder's kyso/kyso.yaml)")
 	pf.BoolVar(&g.Progress, "progress", false, "draw progress on stderr even when it is not a terminal")
-	pf.StringVar(&g.Lang, "lang", "", "language of human output: vi or en (default from the locale)")
+	pf.StringVar(&g.Lang, "lang", "", "language of human output: vi or en (default vi; en when the locale is English)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fail.Usage(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
 	})
