@@ -31,6 +31,8 @@ func Package(tool string) string {
 		return "poppler-utils"
 	case "mutool":
 		return "mupdf-tools"
+	case "zbarimg":
+		return "zbar-tools"
 	case "softhsm2-util":
 		return "softhsm2"
 	case "pkcs11-tool":
