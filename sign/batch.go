@@ -170,12 +170,17 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		res.Status, res.Err = StatusFailed, fail.Input(err, "")
 		return res, nil
 	}
+	r, err := pdf.NewReader(in, st.Size())
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		return res, nil
+	}
+	if _, enc := r.Trailer()["Encrypt"]; enc {
+		res.Status, res.Err = StatusFailed, fail.Input(errors.New("the PDF is encrypted; kyso signs only unencrypted documents"),
+			"save an unencrypted copy with the tool that made it, then sign that")
+		return res, nil
+	}
 	if o.Inspect != nil {
-		r, err := pdf.NewReader(in, st.Size())
-		if err != nil {
-			res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
-			return res, nil
-		}
 		warn, dpi, err := o.Inspect(ctx, r)
 		res.Warnings, res.MinDPI = warn, dpi
 		if err != nil {

@@ -41,12 +41,12 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 		return fail.Inputf("the PDF has no pages")
 	}
 	sig := pdf.Dict{
-		"Type":      pdf.Name("Sig"),
-		"Filter":    pdf.Name("Adobe.PPKLite"),
-		"SubFilter": pdf.Name("ETSI.CAdES.detached"),
-		"ByteRange": pdf.Raw{Bytes: append([]byte(nil), byteRangePlaceholder...), Mark: "byterange"},
-		"Contents":  pdf.Raw{Bytes: []byte("<" + strings.Repeat("0", 2*capacity) + ">"), Mark: "contents"},
-		"M":         pdf.Str(pdfDate(when)),
+		"Type":       pdf.Name("Sig"),
+		"Filter":     pdf.Name("Adobe.PPKLite"),
+		"SubFilter":  pdf.Name("ETSI.CAdES.detached"),
+		"ByteRange":  pdf.Raw{Bytes: append([]byte(nil), byteRangePlaceholder...), Mark: "byterange"},
+		"Contents":   pdf.Raw{Bytes: []byte("<" + strings.Repeat("0", 2*capacity) + ">"), Mark: "contents"},
+		"M":          pdf.Str(pdfDate(when)),
 		"Prop_Build": pdf.Dict{"App": pdf.Dict{"Name": pdf.Name("kyso")}},
 	}
 	if docTS {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"os/exec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,5 +290,40 @@ func BenchmarkSignScan(b *testing.B) {
 	b.SetBytes(st.Size())
 	for i := 0; i < b.N; i++ {
 		Batch(context.Background(), []Job{{in, filepath.Join(out, "s.pdf")}}, o, func(*Result) {})
+	}
+}
+
+// A linearized file's newest cross-reference section sits at its start;
+// the update's /Prev must point there, or other readers lose the objects
+// only that section lists (the first page).
+func TestLinearizedInput(t *testing.T) {
+	qpdf := testtool.Need(t, "qpdf")
+	dir := t.TempDir()
+	lin := filepath.Join(dir, "linearized.pdf")
+	if out, err := exec.Command(qpdf, "--linearize", "--object-streams=generate", fixture(t, "form.pdf"), lin).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --linearize: %v %s", err, out)
+	}
+	p := testpki.Shared(t)
+	res, _ := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, lin)
+	if res[0].Status != StatusSigned {
+		t.Fatalf("%+v", res[0])
+	}
+	out, err := testtool.Run(t, "qpdf", "--check", res[0].Output)
+	if err != nil || strings.Contains(out, "WARNING") {
+		t.Fatalf("qpdf --check of the signed linearized file: %v\n%s", err, out)
+	}
+	pdfsigValid(t, res[0].Output, 1)
+}
+
+func TestEncryptedInputRefused(t *testing.T) {
+	qpdf := testtool.Need(t, "qpdf")
+	enc := filepath.Join(t.TempDir(), "encrypted.pdf")
+	if out, err := exec.Command(qpdf, "--encrypt", "", "owner", "256", "--", fixture(t, "simple.pdf"), enc).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --encrypt: %v %s", err, out)
+	}
+	p := testpki.Shared(t)
+	res, _ := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, enc)
+	if res[0].Status != StatusFailed || !strings.Contains(res[0].Error, "encrypted") || fail.KindOf(res[0].Err) != fail.KindInput {
+		t.Fatalf("encrypted input: %+v", res[0])
 	}
 }

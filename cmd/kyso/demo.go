@@ -213,4 +213,3 @@ func contains(xs []int, x int) bool {
 	}
 	return false
 }
-

@@ -21,8 +21,8 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
-	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11"
+	"github.com/kyso-project/kyso/internal/revocation"
 )
 
 func init() { commands = append(commands, newKeysCmd) }

@@ -275,6 +275,10 @@ func (r *Reader) readSections(start int64) error {
 				rv.Entries[k] = e
 			}
 			rv.Trailer = mergeTrailer(rv.Trailer, s.trailer)
+			// The chain starts at the newer section: an update's /Prev
+			// must point there, or readers lose the objects it lists.
+			rv.XrefOffset = s.off
+			rv.XrefObjects = append(rv.XrefObjects, s.xrefObj...)
 			continue
 		}
 		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj}
