@@ -180,18 +180,32 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			"save an unencrypted copy with the tool that made it, then sign that")
 		return res, nil
 	}
+	opts := &o.Options
+	switch p := verify.CertificationPermission(r); {
+	case p == 1:
+		res.Status, res.Err = StatusFailed, fail.Input(errors.New("the document is certified with no changes permitted (DocMDP P=1): another signature would break its certification"),
+			"sign the document before it is certified, or ask its author for an uncertified copy")
+		return res, nil
+	case p > 1 && opts.Stamp != nil:
+		// A certification allows signing, but a new visible widget may draw
+		// anything over the certified content (the SSA attack), so verifiers
+		// refuse it: sign invisibly.
+		cp := *opts
+		cp.Stamp = nil
+		opts = &cp
+		res.Warnings = append(res.Warnings, fmt.Sprintf("the document is certified (DocMDP P=%d): signed without the visible stamp, which the certification does not allow", p))
+	}
 	if o.Inspect != nil {
 		warn, dpi, err := o.Inspect(ctx, r)
-		res.Warnings, res.MinDPI = warn, dpi
+		res.Warnings, res.MinDPI = append(res.Warnings, warn...), dpi
 		if err != nil {
 			res.Status, res.Err = StatusFailed, err
 			return res, nil
 		}
 	}
-	opts := &o.Options
 	if o.MetadataFor != nil {
 		if m := o.MetadataFor(job.Input); m != nil {
-			cp := o.Options
+			cp := *opts
 			cp.Metadata = m
 			opts = &cp
 		}

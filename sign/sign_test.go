@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -325,5 +327,42 @@ func TestEncryptedInputRefused(t *testing.T) {
 	res, _ := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, enc)
 	if res[0].Status != StatusFailed || !strings.Contains(res[0].Error, "encrypted") || fail.KindOf(res[0].Err) != fail.KindInput {
 		t.Fatalf("encrypted input: %+v", res[0])
+	}
+}
+
+// A certified document takes another signature only where its DocMDP
+// permission allows: never at P=1, and at P=2 only invisibly (a new
+// visible widget could draw over the certified content).
+func TestCertifiedInputs(t *testing.T) {
+	base, err := os.ReadFile(fixture(t, "form.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testpki.Shared(t)
+	dir := t.TempDir()
+	for _, perm := range []int{1, 2} {
+		doc, _, err := attackgen.Sign(base, attackgen.SigOptions{DocMDP: perm, Field: "Certify"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(dir, fmt.Sprintf("certified-p%d.pdf", perm))
+		os.WriteFile(in, doc, 0o644)
+		stamp := &DecreeStamp{}
+		res, _ := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB, Stamp: stamp}}, in)
+		r := res[0]
+		switch perm {
+		case 1:
+			if r.Status != StatusFailed || !strings.Contains(r.Error, "P=1") {
+				t.Fatalf("P=1: %+v", r)
+			}
+		case 2:
+			if r.Status != StatusSigned || len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "without the visible stamp") {
+				t.Fatalf("P=2: %+v", r)
+			}
+			rep, err := verify.VerifyFile(context.Background(), r.Output, verify.Options{Trust: &trust.Store{}, RevocationSoft: true})
+			if err != nil || len(rep.Signatures) != 2 || rep.Signatures[0].Status == verify.Invalid || rep.Signatures[0].Modification != "form-fill" {
+				t.Fatalf("P=2: the certification does not stay intact: %v %+v", err, rep)
+			}
+		}
 	}
 }

@@ -406,3 +406,44 @@ func parsePDFDate(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// CertificationPermission returns the DocMDP permission P (1, 2 or 3) of
+// the document's certification signature, or 0 when it is not certified.
+// The catalog's /Perms /DocMDP names it; some tools write only the
+// signature's DocMDP transform, so signature fields are looked at too.
+// Signing code asks before adding a signature that the certification
+// would not allow.
+func CertificationPermission(r *pdf.Reader) int {
+	cat, err := r.Catalog()
+	if err != nil {
+		return 0
+	}
+	perms, _ := r.Dict(cat["Perms"])
+	if sig, _ := r.Dict(perms["DocMDP"]); sig != nil {
+		return docMDPOf(r, sig)
+	}
+	acro, _ := r.Dict(cat["AcroForm"])
+	p := 0
+	var walk func(o pdf.Object, depth int)
+	walk = func(o pdf.Object, depth int) {
+		fields, _ := r.Array(o)
+		for _, f := range fields {
+			if p != 0 || depth > 16 {
+				return
+			}
+			fd, _ := r.Dict(f)
+			if sig, _ := r.Dict(fd["V"]); sig != nil {
+				p = docMDPOf(r, sig)
+			}
+			walk(fd["Kids"], depth+1)
+		}
+	}
+	walk(acro["Fields"], 0)
+	return p
+}
+
+func docMDPOf(r *pdf.Reader, sig pdf.Dict) int {
+	s := &sigDict{}
+	s.readReferences(r, sig["Reference"])
+	return s.DocMDP
+}
