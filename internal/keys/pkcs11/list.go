@@ -1,51 +1,14 @@
+//go:build cgo
+
 package pkcs11
 
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"sort"
 
 	p11 "github.com/miekg/pkcs11"
 )
-
-// TokenInfo is what List found on one token.
-type TokenInfo struct {
-	Slot         uint
-	Label        string
-	Serial       string
-	Manufacturer string
-	Model        string
-	// LoggedIn says the objects were read after login. Without it, tokens
-	// hide private keys (CKA_PRIVATE), so Keys come from the public halves
-	// stored beside them, when the token stores them.
-	LoggedIn bool
-	Keys     []KeyInfo
-	// Certs holds every X.509 certificate on the token, those of Keys too.
-	Certs []CertInfo
-}
-
-// KeyInfo describes a key pair on a token.
-type KeyInfo struct {
-	Label string
-	ID    []byte
-	// Type is "RSA-2048", "EC P-256" and the like.
-	Type string
-	// Private says the private key itself was seen; false when the key is
-	// known only from its public half (listed without login).
-	Private bool
-	// AlwaysAuthenticate: the token asks for the PIN again at each signature.
-	AlwaysAuthenticate bool
-	// Cert is the key's certificate, nil if the token holds none.
-	Cert *x509.Certificate
-}
-
-// CertInfo is a certificate on a token.
-type CertInfo struct {
-	Label string
-	ID    []byte
-	Cert  *x509.Certificate
-}
 
 // List describes the tokens of module: all of them, or the one whose label
 // or serial is tokenLabel. With a PIN it logs in first (once), which needs

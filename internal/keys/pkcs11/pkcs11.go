@@ -1,9 +1,5 @@
-// Package pkcs11 signs with a private key held on a token (a USB key or
-// smart card from a CA) through the vendor's PKCS#11 module, and lists
-// what the tokens of a module hold, so the officer can pick the right key.
-//
-// The run logs in once and shares the login between all workers; a wrong
-// PIN is never retried, because tokens count failed attempts and lock.
+//go:build cgo
+
 package pkcs11
 
 import (
@@ -23,35 +19,6 @@ import (
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 )
-
-// ErrTokenGone is wrapped by the errors of a key whose token was pulled
-// out, stopped answering or lost its login, and of a key already closed:
-// a batch driver stops issuing work when it sees it.
-var ErrTokenGone = errors.New("the token was removed or stopped answering")
-
-// Options say which token and key to sign with.
-type Options struct {
-	// Module is the vendor's PKCS#11 library (a path, or a bare file name
-	// for the system loader to find).
-	Module string
-	// Token is the token's label (as UTF-8, compared after Unicode
-	// normalization) or its serial number. Empty: the only token present.
-	Token string
-	// KeyLabel and KeyID select the private key (both may be given). With
-	// neither, the token must hold exactly one private key.
-	KeyLabel string
-	KeyID    []byte
-	// PIN is the user PIN. It is kept in memory only while the key is
-	// open, for keys that ask for it again at each signature.
-	PIN []byte
-	// ChainFile holds extra certificates (PEM or DER) to complete the
-	// chain when the token holds only some of it.
-	ChainFile string
-	// FetchIssuer, if set, fetches a certificate's issuer from its
-	// caIssuers (AIA) address when neither the token nor ChainFile has
-	// it. Errors leave the chain as it is.
-	FetchIssuer func(ctx context.Context, c *x509.Certificate) (*x509.Certificate, error)
-}
 
 // Open logs in to the token and returns its key. The key's Signer signs on
 // the token and is safe for concurrent use; Close logs out.

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package softhsmtest builds SoftHSM2 tokens for tests: a real PKCS#11
 // module holding the test PKI's keys the way a CA's USB token does, so
 // kyso's token code is tested without the hardware. Tests skip, saying
