@@ -73,7 +73,7 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 		return nil
 	})
 	if err == nil {
-		fmt.Fprintf(bw, "%d records\n", n)
+		fmt.Fprintf(bw, "%d %s\n", n, label(g.language(), "records"))
 	}
 	return err
 }
@@ -125,7 +125,7 @@ that was edited after the fact is flagged.`,
 					if i > 0 {
 						fmt.Fprintln(g.io.out)
 					}
-					printEntry(g.io.out, c, e)
+					printEntry(g.io.out, c, e, g.language())
 				}
 				return nil
 			})
@@ -135,18 +135,41 @@ that was edited after the fact is flagged.`,
 	return cmd
 }
 
-func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry) {
-	r := e.Record
-	field := func(label, value string) {
-		if value != "" {
-			fmt.Fprintf(w, "  %-14s %s\n", label+":", value)
+// showLabels are the labels of `archive show` and `ls` in Vietnamese; the
+// English text is the key. Values (event types, verdicts) stay as stored.
+var showLabels = map[string]string{
+	"Record": "Bản ghi", "dossier": "hồ sơ", "version": "phiên bản", "Procedure": "Thủ tục",
+	"Unit": "Đơn vị", "Issued": "Ngày ban hành", "Result": "Kết quả", "File": "Tệp", "bytes": "byte",
+	"Stored at": "Nơi lưu", "Earlier": "Bản trước", "until": "đến", "Verdict": "Kết luận",
+	"verified": "kiểm tra lúc", "Fixity": "Toàn vẹn lưu trữ", "Imported from": "Nhập từ",
+	"record": "bản ghi", "Ingested": "Đưa vào lưu trữ", "Signatures": "Chữ ký", "signer": "người ký",
+	"issuer": "tổ chức cấp", "serial": "số hiệu", "signing time": "thời gian ký",
+	"claimed": "tự khai", "timestamp": "dấu thời gian", "History": "Lịch sử", "WARNING": "CẢNH BÁO",
+	"records": "bản ghi",
+}
+
+func label(lang, en string) string {
+	if lang == "vi" {
+		if v, ok := showLabels[en]; ok {
+			return v
 		}
 	}
-	title := fmt.Sprintf("Record %d", r.ID)
+	return en
+}
+
+func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, lang string) {
+	r := e.Record
+	l := func(en string) string { return label(lang, en) }
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(w, "  %-16s %s\n", l(name)+":", value)
+		}
+	}
+	title := fmt.Sprintf("%s %d", l("Record"), r.ID)
 	if r.Dossier != "" {
-		title += fmt.Sprintf(": dossier %s", r.Dossier)
+		title += fmt.Sprintf(": %s %s", l("dossier"), r.Dossier)
 		if r.Version > 0 {
-			title += fmt.Sprintf(", version %d", r.Version)
+			title += fmt.Sprintf(", %s %d", l("version"), r.Version)
 		}
 	}
 	fmt.Fprintln(w, title)
@@ -158,32 +181,32 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry) {
 	field("Unit", unit)
 	field("Issued", r.Issued)
 	field("Result", strings.TrimSpace(r.ResultNumber+" "+r.CopyForm))
-	field("File", fmt.Sprintf("%s, %d bytes", r.Name, r.Size))
+	field("File", fmt.Sprintf("%s, %d %s", r.Name, r.Size, l("bytes")))
 	field("SHA-256", r.SHA256)
 	field("Stored at", c.FilePath(r.SHA256))
 	for _, old := range r.Earlier {
-		field("Earlier", fmt.Sprintf("%s (%d bytes, until %s)", old.SHA256, old.Size, old.Until.Format(time.RFC3339)))
+		field("Earlier", fmt.Sprintf("%s (%d %s, %s %s)", old.SHA256, old.Size, l("bytes"), l("until"), old.Until.Format(time.RFC3339)))
 	}
-	field("Verdict", fmt.Sprintf("%s (verified %s)", r.Status, r.VerifiedAt.Format(time.RFC3339)))
+	field("Verdict", fmt.Sprintf("%s (%s %s)", r.Status, l("verified"), r.VerifiedAt.Format(time.RFC3339)))
 	field("Fixity", r.Fixity)
 	if r.Origin != nil {
-		field("Imported from", fmt.Sprintf("%s record %d", r.Origin.Unit, r.Origin.ID))
+		field("Imported from", fmt.Sprintf("%s %s %d", r.Origin.Unit, l("record"), r.Origin.ID))
 	}
 	field("Ingested", r.IngestedAt.Format(time.RFC3339))
 	if len(r.Signatures) > 0 {
-		fmt.Fprintln(w, "  Signatures:")
+		fmt.Fprintf(w, "  %s:\n", l("Signatures"))
 	}
 	for i, s := range r.Signatures {
 		fmt.Fprintf(w, "    %d. %s %s, %s\n", i+1, orDash(s.Kind), s.Status, s.Level)
-		fmt.Fprintf(w, "       signer %s\n       issuer %s, serial %s\n", s.Signer, s.Issuer, s.Serial)
+		fmt.Fprintf(w, "       %s %s\n       %s %s, %s %s\n", l("signer"), s.Signer, l("issuer"), s.Issuer, l("serial"), s.Serial)
 		if s.SigningTime != nil {
-			fmt.Fprintf(w, "       signing time %s (claimed)\n", s.SigningTime.Format(time.RFC3339))
+			fmt.Fprintf(w, "       %s %s (%s)\n", l("signing time"), s.SigningTime.Format(time.RFC3339), l("claimed"))
 		}
 		if s.TimestampTime != nil {
-			fmt.Fprintf(w, "       timestamp %s %s\n", s.TimestampTime.Format(time.RFC3339), s.TSA)
+			fmt.Fprintf(w, "       %s %s %s\n", l("timestamp"), s.TimestampTime.Format(time.RFC3339), s.TSA)
 		}
 	}
-	fmt.Fprintln(w, "  History:")
+	fmt.Fprintf(w, "  %s:\n", l("History"))
 	for _, ev := range e.History {
 		fmt.Fprintf(w, "    %s  %-9s %s", ev.Time.Format(time.RFC3339), ev.Type, ev.Actor)
 		if ev.Detail != "" {
@@ -192,6 +215,6 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry) {
 		fmt.Fprintln(w)
 	}
 	if e.HistoryError != "" {
-		fmt.Fprintf(w, "  WARNING: %s\n", e.HistoryError)
+		fmt.Fprintf(w, "  %s: %s\n", l("WARNING"), e.HistoryError)
 	}
 }

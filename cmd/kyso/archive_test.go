@@ -57,7 +57,7 @@ func archiveFixture(t *testing.T) string {
 func runKyso(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	t.Setenv("KYSO_LANG", "")
+	t.Setenv("KYSO_LANG", "en") // labels in English unless a test asks for --lang vi
 	code := run(args, strings.NewReader(""), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
