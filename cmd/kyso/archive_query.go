@@ -62,7 +62,8 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 	n := 0
 	err := c.List(ctx, q, func(r *archive.Record) error {
 		if n == 0 {
-			fmt.Fprintf(bw, "%-7s %-10s %-22s %-10s %-15s %-13s %-12s %s\n", "ID", "ISSUED", "DOSSIER", "PROCEDURE", "UNIT", "STATUS", "SHA256", "NAME")
+			h := lsHeader[g.language()]
+			fmt.Fprintf(bw, "%s %s %s %s %s %s %s %s\n", pad(h[0], 7), pad(h[1], 10), pad(h[2], 22), pad(h[3], 10), pad(h[4], 15), pad(h[5], 13), pad(h[6], 12), h[7])
 		}
 		n++
 		fmt.Fprintf(bw, "%-7d %-10s %-22s %-10s %-15s %-13s %-12.12s %s\n", r.ID, orDash(r.Issued), clip(orDash(r.Dossier), 22),
@@ -76,6 +77,20 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 		fmt.Fprintf(bw, "%d %s\n", n, label(g.language(), "records"))
 	}
 	return err
+}
+
+// lsHeader is the header of `archive ls` per language.
+var lsHeader = map[string][8]string{
+	"en": {"ID", "ISSUED", "DOSSIER", "PROCEDURE", "UNIT", "STATUS", "SHA256", "NAME"},
+	"vi": {"ID", "BAN HÀNH", "HỒ SƠ", "THỦ TỤC", "ĐƠN VỊ", "KẾT LUẬN", "SHA256", "TỆP"},
+}
+
+// pad left-aligns s in n columns, counting characters, not bytes.
+func pad(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
 }
 
 func orDash(s string) string {
