@@ -20,6 +20,20 @@ import (
 
 func init() { commands = append(commands, newDemoCmd) }
 
+// demoTitlesVI are the demo's step titles in Vietnamese.
+var demoTitlesVI = map[string]string{
+	"Test PKI, timestamp authority and OCSP responder on 127.0.0.1 (names say TEST)": "Hạ tầng khóa THỬ NGHIỆM, máy chủ cấp dấu thời gian và OCSP trên 127.0.0.1 (tên có chữ TEST)",
+	"Sample scans of TTHC results (200 dpi, greyscale)":                              "Bản quét mẫu kết quả giải quyết TTHC (200 dpi, thang xám)",
+	"Sign at B-T with the visible stamp":                                             "Ký số mức B-T, có dấu hiển thị",
+	"Verify (an auditor's verdict)":                                                  "Kiểm tra chữ ký (kết luận cho người kiểm tra)",
+	"Create the unit's catalogue":                                                    "Tạo kho lưu trữ của đơn vị",
+	"Ingest the signed results":                                                      "Đưa kết quả đã ký vào lưu trữ",
+	"List the catalogue":                                                             "Liệt kê kho lưu trữ",
+	"Import the year's totals of issued results":                                     "Nhập số kết quả đã ban hành trong năm",
+	"Check fixity of the store":                                                      "Kiểm tra toàn vẹn kho lưu trữ",
+	"Digitization report against the yearly target":                                  "Báo cáo số hóa so với chỉ tiêu năm",
+}
+
 // demoMarker marks a folder made by `kyso demo`, which may be rebuilt.
 const demoMarker = ".kyso-demo"
 
@@ -55,6 +69,9 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 	began := time.Now()
 	last := began
 	step := func(title string) {
+		if g.language() == "vi" && demoTitlesVI[title] != "" {
+			title = demoTitlesVI[title]
+		}
 		fmt.Fprintf(out, "\n== %s\n", title)
 		g.log.Debug("demo step", "title", title, "previous_step", time.Since(last).String())
 		last = time.Now()
@@ -138,7 +155,12 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 			return fail.Run(fmt.Errorf("demo step %q ended with exit code %d", s.title, code), "")
 		}
 	}
-	fmt.Fprintf(out, "\nDone in %s. Everything is in %s (verification report: verify-report.html).\n", time.Since(began).Round(100*time.Millisecond), dir)
+	took := time.Since(began).Round(100 * time.Millisecond)
+	if g.language() == "vi" {
+		fmt.Fprintf(out, "\nXong trong %s. Mọi tệp ở %s (báo cáo kiểm tra chữ ký: verify-report.html).\n", took, dir)
+	} else {
+		fmt.Fprintf(out, "\nDone in %s. Everything is in %s (verification report: verify-report.html).\n", took, dir)
+	}
 	return nil
 }
 
