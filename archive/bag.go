@@ -603,7 +603,7 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 // commitImport places a batch's files and records it in one transaction.
 func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, dir string, now time.Time) error {
 	return c.update(ctx, func(tx *bolt.Tx) error {
-		var dirs []string
+		var files []placement
 		for _, it := range batch {
 			if it.res.Status != "" {
 				continue
@@ -631,20 +631,11 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 				continue
 			}
 			for i, p := range it.pending {
-				d, err := c.store.place(p, r.Contents()[i].SHA256)
-				if err != nil {
-					return fail.Run(err, "")
-				}
-				dirs = append(dirs, d...)
+				files = append(files, placement{p, r.Contents()[i].SHA256})
 			}
 		}
-		if err := syncDirs(dirs); err != nil {
-			return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
-		}
-		if testHookBeforeCommit != nil {
-			if err := testHookBeforeCommit(); err != nil {
-				return err
-			}
+		if err := c.placeAll(files); err != nil {
+			return err
 		}
 		dossiers := tx.Bucket(bucketIdx).Bucket(idxDossier)
 		for _, it := range batch {

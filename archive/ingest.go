@@ -382,25 +382,16 @@ type committer struct {
 func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 	c := co.c
 	err := c.update(ctx, func(tx *bolt.Tx) error {
-		var dirs []string
+		var files []placement
 		for _, it := range batch {
 			if id := lookupSHA(tx, it.rec.SHA256); id != 0 {
 				it.kind, it.res.ID = itemDuplicate, id
 				continue
 			}
-			d, err := c.store.place(it.pending, it.rec.SHA256)
-			if err != nil {
-				return fail.Run(err, "")
-			}
-			dirs = append(dirs, d...)
+			files = append(files, placement{it.pending, it.rec.SHA256})
 		}
-		if err := syncDirs(dirs); err != nil {
-			return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
-		}
-		if testHookBeforeCommit != nil {
-			if err := testHookBeforeCommit(); err != nil {
-				return err
-			}
+		if err := c.placeAll(files); err != nil {
+			return err
 		}
 		dossiers := tx.Bucket(bucketIdx).Bucket(idxDossier)
 		for _, it := range batch {

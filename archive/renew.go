@@ -192,12 +192,8 @@ func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res
 		if cur.SHA256 != r.SHA256 {
 			return fmt.Errorf("record %d changed during the run", r.ID)
 		}
-		dirs, err := c.store.place(pending, newSum)
-		if err != nil {
-			return fail.Run(err, "")
-		}
-		if err := syncDirs(dirs); err != nil {
-			return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
+		if err := c.placeAll([]placement{{pending, newSum}}); err != nil {
+			return err
 		}
 		if err := putIndexes(tx, cur, true); err != nil {
 			return err

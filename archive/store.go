@@ -247,3 +247,27 @@ func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) 
 	}
 	return adopted, removed, nil
 }
+
+// placement is a pending file and the content it holds.
+type placement struct{ pending, sum string }
+
+// placeAll links pending files into the store and syncs the folders that
+// changed: what must be durable before the records that point at the files
+// are committed. It runs inside that commit's transaction.
+func (c *Catalogue) placeAll(files []placement) error {
+	var dirs []string
+	for _, f := range files {
+		d, err := c.store.place(f.pending, f.sum)
+		if err != nil {
+			return fail.Run(err, "")
+		}
+		dirs = append(dirs, d...)
+	}
+	if err := syncDirs(dirs); err != nil {
+		return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
+	}
+	if testHookBeforeCommit != nil {
+		return testHookBeforeCommit()
+	}
+	return nil
+}

@@ -130,47 +130,9 @@ func (tok *Token) WriteCert(t testing.TB, ctx *p11.Ctx, sh p11.SessionHandle, ce
 	}
 }
 
-// WithSession runs fn in a read-write session on token Label, logged in as
-// the user. It loads and unloads the module itself, so no key of the code
-// under test may be open meanwhile.
-func (tok *Token) WithSession(t testing.TB, fn func(*p11.Ctx, p11.SessionHandle)) {
-	t.Helper()
-	ctx := p11.New(tok.Module)
-	if ctx == nil {
-		t.Fatalf("cannot load %s", tok.Module)
-	}
-	defer ctx.Destroy()
-	if err := ctx.Initialize(); err != nil {
-		t.Fatalf("C_Initialize: %v", err)
-	}
-	defer ctx.Finalize()
-	ids, err := ctx.GetSlotList(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		ti, err := ctx.GetTokenInfo(id)
-		if err != nil || ti.Label != Label {
-			continue
-		}
-		sh, err := ctx.OpenSession(id, p11.CKF_SERIAL_SESSION|p11.CKF_RW_SESSION)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ctx.CloseSession(sh)
-		if err := ctx.Login(sh, p11.CKU_USER, PIN); err != nil {
-			t.Fatal(err)
-		}
-		defer ctx.Logout(sh)
-		fn(ctx, sh)
-		return
-	}
-	t.Fatalf("token %q not found", Label)
-}
-
-// TokenFlags returns the token's flags (CKF_USER_PIN_COUNT_LOW and the
-// like), loading the module for the call.
-func (tok *Token) TokenFlags(t testing.TB) uint {
+// withSlot loads the module, finds token Label and runs fn on its slot,
+// unloading the module afterwards.
+func (tok *Token) withSlot(t testing.TB, fn func(ctx *p11.Ctx, slot uint, info p11.TokenInfo)) {
 	t.Helper()
 	ctx := p11.New(tok.Module)
 	if ctx == nil {
@@ -187,11 +149,39 @@ func (tok *Token) TokenFlags(t testing.TB) uint {
 	}
 	for _, id := range ids {
 		if ti, err := ctx.GetTokenInfo(id); err == nil && ti.Label == Label {
-			return ti.Flags
+			fn(ctx, id, ti)
+			return
 		}
 	}
 	t.Fatalf("token %q not found", Label)
-	return 0
+}
+
+// WithSession runs fn in a read-write session on token Label, logged in as
+// the user. It loads and unloads the module itself, so no key of the code
+// under test may be open meanwhile.
+func (tok *Token) WithSession(t testing.TB, fn func(*p11.Ctx, p11.SessionHandle)) {
+	t.Helper()
+	tok.withSlot(t, func(ctx *p11.Ctx, slot uint, _ p11.TokenInfo) {
+		sh, err := ctx.OpenSession(slot, p11.CKF_SERIAL_SESSION|p11.CKF_RW_SESSION)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ctx.CloseSession(sh)
+		if err := ctx.Login(sh, p11.CKU_USER, PIN); err != nil {
+			t.Fatal(err)
+		}
+		defer ctx.Logout(sh)
+		fn(ctx, sh)
+	})
+}
+
+// TokenFlags returns the token's flags (CKF_USER_PIN_COUNT_LOW and the
+// like), loading the module for the call.
+func (tok *Token) TokenFlags(t testing.TB) uint {
+	t.Helper()
+	var flags uint
+	tok.withSlot(t, func(_ *p11.Ctx, _ uint, info p11.TokenInfo) { flags = info.Flags })
+	return flags
 }
 
 // ChainFile writes the root CA (the certificate missing from the token)
