@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -25,6 +26,8 @@ type AuditOptions struct {
 	Reverify bool
 	// Jobs is how many files are hashed at once (default: CPUs).
 	Jobs int
+	// Trust, when set, says whether each checkpoint's TSA is trusted.
+	Trust *trust.Store
 }
 
 // Audit statuses.
@@ -45,8 +48,9 @@ type AuditResult struct {
 	Verdict verify.Status `json:"verdict,omitempty"`
 	Dossier string        `json:"dossier_code,omitempty"`
 
-	rec *Record
-	rep *verify.Report
+	rec    *Record
+	rep    *verify.Report
+	edited bool
 }
 
 // AuditSummary counts the outcomes. Unrecorded is the number of results
@@ -57,10 +61,29 @@ type AuditSummary struct {
 	OK, Missing, Corrupt, Invalid int
 	Unrecorded                    int
 	Warning                       string
+	// Chain is what VerifyChain found: record hashes, the catalogue's
+	// chain and its checkpoints.
+	Chain *ChainReport
 }
 
-// Problems is the number of records that are not ok.
-func (s AuditSummary) Problems() int { return s.Missing + s.Corrupt + s.Invalid }
+// Problems is the number of records that are not ok, plus the problems of
+// the chain itself and the checkpoints that do not hold.
+func (s AuditSummary) Problems() int {
+	n := s.Missing + s.Corrupt + s.Invalid
+	if s.Chain != nil {
+		for _, p := range s.Chain.Problems {
+			if p.ID == 0 {
+				n++
+			}
+		}
+		for _, cp := range s.Chain.Checkpoints {
+			if !cp.OK {
+				n++
+			}
+		}
+	}
+	return n
+}
 
 // auditChunk is how many records one read transaction takes: the bbolt file
 // is closed while they are hashed, so an ingest can commit meanwhile.
@@ -83,6 +106,15 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 	var pending []AuditResult
 	var after uint64
 	started := c.opts.Now()
+	// The record hashes and the chain first: a record found edited is
+	// reported corrupt, and its audit outcome is not written over it, which
+	// would give the edit a fresh hash.
+	chain, err := c.VerifyChain(ctx, ChainOptions{Trust: opts.Trust})
+	if err != nil {
+		return sum, err
+	}
+	sum.Chain = chain
+	edited := chain.problemsByID()
 	for {
 		chunk, err := c.auditSnapshot(ctx, after)
 		if err != nil {
@@ -92,6 +124,11 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 			break
 		}
 		after = chunk[len(chunk)-1].ID
+		for i := range chunk {
+			if reason, ok := edited[chunk[i].ID]; ok {
+				chunk[i].Status, chunk[i].Reason, chunk[i].edited = FixityCorrupt, reason, true
+			}
+		}
 		c.checkFiles(ctx, chunk, opts, jobs)
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -113,7 +150,7 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 					return sum, err
 				}
 			}
-			if opts.Reverify || r.Status != r.rec.Fixity {
+			if !r.edited && (opts.Reverify || r.Status != r.rec.Fixity) {
 				pending = append(pending, r)
 			}
 		}
@@ -127,7 +164,8 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 		}
 	}
 	run := Run{Type: "audit", Time: started, Actor: c.opts.Actor, Checked: sum.Checked,
-		Counts: map[string]int{FixityOK: sum.OK, FixityMissing: sum.Missing, FixityCorrupt: sum.Corrupt, FixityInvalid: sum.Invalid}}
+		Counts: map[string]int{FixityOK: sum.OK, FixityMissing: sum.Missing, FixityCorrupt: sum.Corrupt, FixityInvalid: sum.Invalid,
+			"chain_problems": len(chain.Problems)}}
 	if err := c.recordAudit(ctx, c.opts.LockTimeout, pending, &run); err != nil {
 		if !cannotWrite(err) {
 			return sum, err

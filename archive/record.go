@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -42,6 +43,10 @@ type Record struct {
 	Origin *Origin `json:"origin,omitempty"`
 	// HistoryHead is the hex SHA-256 of the newest history event's bytes.
 	HistoryHead string `json:"history_head"`
+	// RecordHash is the hex SHA-256 of the record's canonical JSON (every
+	// field above, history_head included); the catalogue's chain holds it
+	// too (chain.go).
+	RecordHash string `json:"record_hash,omitempty"`
 }
 
 // Meta is what a record is: the TTHC metadata from --meta, a file-name
@@ -245,9 +250,27 @@ func putIndexes(tx *bolt.Tx, r *Record, del bool) error {
 	return nil
 }
 
-// putRecord stores r under its id (assigning one when it has none).
+// putRecord stores r under its id (assigning one when it has none), with
+// its record hash, and appends the write to the catalogue's chain. It is the
+// only writer of records/: ingest, import, renew, audit and export events
+// all go through it, so the chain sees every change.
 func putRecord(tx *bolt.Tx, r *Record) error {
+	return writeRecord(tx, r, true)
+}
+
+// writeRecord is putRecord; checkOld refuses to overwrite a stored record
+// that no longer matches its own hash (an edit made outside kyso), which a
+// rewrite would otherwise hide. Only the migration that adds the hashes
+// writes without it.
+func writeRecord(tx *bolt.Tx, r *Record, checkOld bool) error {
 	b := tx.Bucket(bucketRecords)
+	if checkOld && r.ID != 0 {
+		if old := b.Get(idKey(r.ID)); old != nil {
+			if err := checkStoredHash(old); err != nil {
+				return fail.Run(fmt.Errorf("record %d: %w", r.ID, err), "run kyso archive audit, and restore the catalogue from a backup")
+			}
+		}
+	}
 	b.FillPercent = 0.9
 	if r.ID == 0 {
 		id, err := b.NextSequence()
@@ -256,11 +279,19 @@ func putRecord(tx *bolt.Tx, r *Record) error {
 		}
 		r.ID = id
 	}
+	rh, err := computeRecordHash(r)
+	if err != nil {
+		return err
+	}
+	r.RecordHash = hex.EncodeToString(rh[:])
 	data, err := encodeRecord(r)
 	if err != nil {
 		return err
 	}
-	return b.Put(idKey(r.ID), data)
+	if err := b.Put(idKey(r.ID), data); err != nil {
+		return err
+	}
+	return appendChain(tx, r.ID, rh)
 }
 
 // getRecord reads one record; nil when there is none.

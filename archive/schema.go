@@ -31,9 +31,15 @@ package archive
 //	    unit|0|YYYY -> JSON Total     results issued per unit and year
 //	runs/
 //	    seq(u64)   -> JSON Run        catalogue-wide log: audits, exports, imports
+//	chain/                            (schema 2) append-only, FillPercent 1
+//	    seq(u64)   -> id(8) | record hash(32) | entry(32)
+//	                                  one entry per record write; entry =
+//	                                  SHA-256(previous entry | id | record hash)
+//	checkpoints/                      (schema 2)
+//	    seq(u64)   -> JSON Checkpoint an RFC 3161 token over the chain head
 //
-// A record and all its index keys and events are written in one Update
-// transaction. The content store beside the file holds ab/cd/<sha256>.
+// A record and all its index keys, events and its chain entry are written
+// in one Update transaction (putRecord is the only writer of records/). The content store beside the file holds ab/cd/<sha256>.
 
 import (
 	"encoding/binary"
@@ -47,7 +53,7 @@ import (
 // schemaVersion is the version this build writes. Catalogues of a newer
 // version are refused; older ones are migrated in order when opened for
 // writing.
-const schemaVersion = 1
+const schemaVersion = 2
 
 var (
 	bucketMeta    = []byte("meta")
@@ -89,6 +95,34 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		for _, name := range allIndexes {
 			if _, err := idx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 1 -> 2: record hashes and the chain (chain.go). Every record gets its
+	// hash and one chain entry, in id order; the whole catalogue in one
+	// transaction, so an interrupted upgrade starts again from scratch.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketChain, bucketCheckpoints} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		var ids []uint64
+		err := tx.Bucket(bucketRecords).ForEach(func(k, _ []byte) error {
+			ids = append(ids, idOfKey(k))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			r, err := getRecord(tx, id)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", id, err)
+			}
+			if err := writeRecord(tx, r, false); err != nil {
 				return err
 			}
 		}
