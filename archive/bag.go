@@ -25,6 +25,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/keys"
+	"github.com/kyso-project/kyso/internal/trust"
+	"github.com/kyso-project/kyso/verify"
 )
 
 // An export is a BagIt 1.0 bag (RFC 8493):
@@ -36,6 +39,8 @@ import (
 //	                         hash chain survives the journey
 //	data/totals.jsonl        results issued per unit and year
 //	data/files/ab/<sha256>.pdf
+//	tagmanifest-sha256.txt.p7s   with export --sign: a detached CMS signature
+//	                             over tagmanifest-sha256.txt (bagtrust.go)
 //
 // bagit.txt is written last: a bag without it is an unfinished export.
 const (
@@ -107,12 +112,22 @@ func (hw *hashingWriter) close() (string, error) {
 	return hex.EncodeToString(hw.h.Sum(nil)), err
 }
 
+// ExportOptions say how a bag is written.
+type ExportOptions struct {
+	// Jobs is how many files are copied at once (default: CPUs).
+	Jobs int
+	// Sign, when set, signs the bag: a detached CMS signature over
+	// tagmanifest-sha256.txt, which names the exporting unit to the importer.
+	Sign *keys.Key
+}
+
 // Export writes every record, its history and its files as a BagIt bag in
 // dir, which must be empty or absent. Stored files are re-hashed as they are
 // copied: a corrupt one stops the export. Each exported record gets an
 // "exported" event when the bag is complete.
-func (c *Catalogue) Export(ctx context.Context, dir string, jobs int) (ExportSummary, error) {
+func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (ExportSummary, error) {
 	var sum ExportSummary
+	jobs := o.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
@@ -220,7 +235,14 @@ func (c *Catalogue) Export(ctx context.Context, dir string, jobs int) (ExportSum
 		payloadBytes += hw.n
 	}
 	payloadBytes += recs.n
-	if err := writeTagFiles(dir, c.unit, manifest, payloadBytes, c.opts.Now()); err != nil {
+	var signTM func([]byte) ([]byte, error)
+	if o.Sign != nil {
+		signTM = func(tm []byte) ([]byte, error) { return signTagManifest(ctx, o.Sign, tm) }
+	}
+	if err := writeTagFiles(dir, c.unit, manifest, payloadBytes, c.opts.Now(), signTM); err != nil {
+		if fail.KindOf(err) != fail.KindNone {
+			return sum, err
+		}
 		return sum, ioErr(err)
 	}
 	// The bag is complete: say so in every record's history.
@@ -332,7 +354,7 @@ func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
 
 // writeTagFiles writes the manifest, bag-info.txt, the tag manifest and,
 // last, bagit.txt.
-func writeTagFiles(dir string, unit Unit, manifest []manifestEntry, payloadBytes int64, now time.Time) error {
+func writeTagFiles(dir string, unit Unit, manifest []manifestEntry, payloadBytes int64, now time.Time, sign func([]byte) ([]byte, error)) error {
 	sort.Slice(manifest, func(i, j int) bool { return manifest[i].path < manifest[j].path })
 	var m bytes.Buffer
 	for _, e := range manifest {
@@ -353,8 +375,17 @@ func writeTagFiles(dir string, unit Unit, manifest []manifestEntry, payloadBytes
 	}
 	s := sha256.Sum256([]byte(bagit))
 	tm.WriteString(fmt.Sprintf("%x  %s\n", s, "bagit.txt"))
-	if err := writeSynced(filepath.Join(dir, "tagmanifest-sha256.txt"), tm.Bytes()); err != nil {
+	if err := writeSynced(filepath.Join(dir, bagTagManifest), tm.Bytes()); err != nil {
 		return err
+	}
+	if sign != nil {
+		sig, err := sign(tm.Bytes())
+		if err != nil {
+			return err
+		}
+		if err := writeSynced(filepath.Join(dir, bagSignature), sig); err != nil {
+			return err
+		}
 	}
 	return writeSynced(filepath.Join(dir, "bagit.txt"), []byte(bagit))
 }
@@ -417,39 +448,99 @@ const (
 	StatusImported = "imported"
 )
 
-// ImportResult is the outcome for one record of a bag.
+// ImportOptions say how a bag is judged.
+type ImportOptions struct {
+	// Strict refuses records whose fresh verdict is indeterminate, as
+	// ingest --strict does.
+	Strict bool
+	// Trust holds the anchors the bag's signature is checked against (the
+	// catalogue's own, the same as its verifier's); nil: the signature is
+	// checked but its chain is "untrusted".
+	Trust *trust.Store
+	// RequireSigned refuses a bag without a valid signature whose chain is
+	// trusted.
+	RequireSigned bool
+}
+
+// ImportResult is the outcome for one record of a bag: the contract of
+// `kyso archive import --json`.
 type ImportResult struct {
 	SourceID uint64 `json:"source_id"`
 	ID       uint64 `json:"id"`
 	SHA256   string `json:"sha256"`
 	Status   string `json:"status"`
 	Reason   string `json:"reason,omitempty"`
+	// Claimed is the verdict the bag's record states; Verdict the one this
+	// catalogue reached on the file, which is what is recorded.
+	Claimed verify.Status `json:"claimed,omitempty"`
+	Verdict verify.Status `json:"verdict,omitempty"`
+	// Mismatches lists where the bag's claims differ from what was found.
+	Mismatches []string `json:"mismatches,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
 }
 
 // ImportSummary counts the outcomes of an import.
 type ImportSummary struct {
 	Imported, Duplicate, Rejected int
-	Totals                        int
-	Source                        Unit
+	// Mismatched counts records whose claims differ from the fresh verdict
+	// (imported or not).
+	Mismatched int
+	Totals     int
+	Source     Unit
+	// Sender is who signed the bag; nil for an unsigned bag.
+	Sender *BagSender
 }
 
-// Import loads a bag written by Export: every file is checked against the
-// manifest while it is copied into the store, every history chain is checked,
-// and each record keeps its fields and history, gaining an "imported" event
-// and its origin. Records whose content is already here are duplicates;
-// totals are added where this catalogue has none for that unit and year.
-func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportResult) error) (ImportSummary, error) {
+// Import loads a bag written by Export. The bag is checked first: only
+// regular files, a tag manifest that matches, and its signature when it has
+// one (bagtrust.go). Then every file is checked against the manifest while
+// it is copied into the store and verified again with this catalogue's
+// verifier, exactly as ingest does; the bag's verdicts are claims compared
+// with the fresh ones, and the fresh ones are recorded. Every history chain
+// is checked; each record keeps its fields and history, gaining an
+// "imported" event and its origin. Records whose content is already here,
+// or that the bag holds twice, are duplicates; totals are added where this
+// catalogue has none for that unit and year.
+func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, report func(ImportResult) error) (ImportSummary, error) {
 	var sum ImportSummary
 	if c.lock == nil {
 		return sum, fail.Runf("catalogue %s: opened read-only", c.path)
 	}
+	if c.opts.Verify == nil {
+		return sum, fail.Runf("archive: no verifier configured")
+	}
 	bad := func(format string, a ...any) error {
 		return fail.Input(fmt.Errorf("bag %s: "+format, append([]any{dir}, a...)...), "the export is incomplete or damaged: export it again")
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "bagit.txt")); err != nil || !bytes.Contains(b, []byte("BagIt-Version:")) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return sum, bad("not a folder")
+	}
+	if b, err := readRegular(filepath.Join(dir, "bagit.txt"), 1<<16); err != nil || !bytes.Contains(b, []byte("BagIt-Version:")) {
 		return sum, bad("no bagit.txt: not a BagIt bag, or an unfinished export")
 	}
-	mf, err := os.Open(filepath.Join(dir, "manifest-sha256.txt"))
+	if err := checkBagTree(dir); err != nil {
+		return sum, err
+	}
+	tm, err := checkTagManifest(dir)
+	if err != nil {
+		return sum, err
+	}
+	sender, err := checkBagSignature(dir, tm, o.Trust, c.opts.Now())
+	if err != nil {
+		return sum, err
+	}
+	sum.Sender = sender
+	if o.RequireSigned && !sender.Trusted() {
+		why := "it is not signed"
+		if sender != nil {
+			why = "its signer " + sender.Subject + " is " + sender.Chain
+			if len(sender.Problems) > 0 {
+				why += " (" + sender.Problems[0] + ")"
+			}
+		}
+		return sum, refuse(dir, "a signature by a trusted sender is required and %s", why)
+	}
+	mf, err := openRegular(filepath.Join(dir, "manifest-sha256.txt"))
 	if err != nil {
 		return sum, bad("no manifest-sha256.txt")
 	}
@@ -473,7 +564,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 		}
 	}
 	var info bagCatalogueInfo
-	if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(bagCatalogue))); err != nil || json.Unmarshal(b, &info) != nil {
+	if b, err := readRegular(filepath.Join(dir, filepath.FromSlash(bagCatalogue)), 1<<20); err != nil || json.Unmarshal(b, &info) != nil {
 		return sum, bad("%s is unreadable", bagCatalogue)
 	}
 	if info.Schema > schemaVersion {
@@ -481,7 +572,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 	}
 	sum.Source = info.Unit
 
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(bagRecords)))
+	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagRecords)))
 	if err != nil {
 		return sum, bad("%s: %v", bagRecords, unwrapPath(err))
 	}
@@ -497,11 +588,16 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 		default:
 			sum.Rejected++
 		}
+		if len(r.Mismatches) > 0 {
+			sum.Mismatched++
+		}
 		if report != nil {
 			return report(r)
 		}
 		return nil
 	}
+	// seen makes a record the bag holds twice one record.
+	seen := map[string]uint64{}
 	for done := false; !done; {
 		var batch []*importItem
 		for len(batch) < commitMax {
@@ -515,41 +611,69 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 			if l.Record == nil {
 				return sum, bad("%s: a line without a record", bagRecords)
 			}
-			batch = append(batch, &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256}})
+			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256, Claimed: l.Record.Status}}
+			key := strings.ToLower(l.Record.SHA256)
+			if first, dup := seen[key]; dup {
+				it.res.Status, it.res.Reason = StatusDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", first)
+			} else {
+				seen[key] = l.Record.ID
+			}
+			batch = append(batch, it)
 		}
-		c.importFiles(ctx, dir, manifest, batch)
+		if err := c.importFiles(ctx, dir, manifest, batch, o); err != nil {
+			dropItems(c, batch)
+			return sum, err
+		}
 		if err := ctx.Err(); err != nil {
+			dropItems(c, batch)
 			return sum, err
 		}
 		if err := c.commitImport(ctx, batch, info.Unit, dir, now); err != nil {
 			return sum, err
 		}
 		for _, it := range batch {
-			for i, p := range it.pending {
-				c.store.dropPending(p, it.line.Record.Contents()[i].SHA256)
+			for _, p := range it.pending {
+				c.store.dropPending(p.pending, p.sum)
 			}
 			if err := emit(it.res); err != nil {
 				return sum, err
 			}
 		}
 	}
-	n, err := c.importTotals(ctx, dir, &info)
+	n, err := c.importTotals(ctx, dir, &info, sender)
 	sum.Totals = n
 	return sum, err
 }
 
 type importItem struct {
 	line    bagLine
-	pending []string
+	pending []placement
 	res     ImportResult
+	rep     *verify.Report // the fresh verdict on the current content
+	err     error          // stops the run
+}
+
+// dropItems removes the pending files of items that will not be committed.
+func dropItems(c *Catalogue, batch []*importItem) {
+	for _, it := range batch {
+		for _, p := range it.pending {
+			removeFile(p.pending)
+		}
+		it.pending = nil
+	}
 }
 
 // importFiles copies each item's contents into the store in parallel,
-// checking them against the manifest; a mismatch rejects the item.
-func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[string]string, batch []*importItem) {
+// checking them against the manifest, and verifies each as ingest does; a
+// mismatch or an invalid document rejects the item. The first error that
+// stops the run (the store, the verifier) is returned.
+func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[string]string, batch []*importItem, o ImportOptions) error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, it := range batch {
+		if it.res.Status != "" {
+			continue
+		}
 		if err := validateMeta(&it.line.Record.Meta); err != nil {
 			it.res.Status, it.res.Reason = StatusRejected, err.Error()
 			continue
@@ -558,46 +682,147 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			for _, content := range it.line.Record.Contents() {
-				if !reSHA256.MatchString(content.SHA256) {
-					it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf("bad sha256 %q", content.SHA256)
-					return
+			c.importItemFiles(ctx, dir, manifest, it, o)
+			if it.res.Status == StatusRejected || it.err != nil {
+				for _, p := range it.pending {
+					removeFile(p.pending)
 				}
-				name := bagFile(strings.ToLower(content.SHA256))
-				if manifest[name] != strings.ToLower(content.SHA256) {
-					it.res.Status, it.res.Reason = StatusRejected, name+" is not in the manifest"
-					return
-				}
-				src, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
-				if err != nil {
-					it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf("%s: %v", name, unwrapPath(err))
-					return
-				}
-				tmp, got, _, err := c.store.copyIn(ctx, src)
-				src.Close()
-				if err != nil {
-					it.res.Status, it.res.Reason = StatusRejected, err.Error()
-					return
-				}
-				if got != strings.ToLower(content.SHA256) {
-					removeFile(tmp)
-					it.res.Status, it.res.Reason = StatusRejected, name+" does not match the manifest: it was damaged"
-					return
-				}
-				pending := ""
-				if err = c.store.syncFile(tmp); err == nil {
-					pending, err = c.store.seal(tmp, got)
-				}
-				if err != nil {
-					removeFile(tmp)
-					it.res.Status, it.res.Reason = StatusRejected, err.Error()
-					return
-				}
-				it.pending = append(it.pending, pending)
+				it.pending = nil
 			}
 		}()
 	}
 	wg.Wait()
+	for _, it := range batch {
+		if it.err != nil {
+			return it.err
+		}
+	}
+	return nil
+}
+
+func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest map[string]string, it *importItem, o ImportOptions) {
+	r := it.line.Record
+	reject := func(format string, a ...any) {
+		it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf(format, a...)
+	}
+	// Content already here is a duplicate: no need to copy and verify it.
+	var known uint64
+	if err := c.view(ctx, func(tx *bolt.Tx) error { known = lookupSHA(tx, r.SHA256); return nil }); err != nil {
+		it.err = err
+		return
+	}
+	if known != 0 {
+		it.res.Status, it.res.ID = StatusDuplicate, known
+		return
+	}
+	contents := r.Contents()
+	for i, content := range contents {
+		current := i == len(contents)-1
+		if !reSHA256.MatchString(content.SHA256) {
+			reject("bad sha256 %q", content.SHA256)
+			return
+		}
+		sum := strings.ToLower(content.SHA256)
+		name := bagFile(sum)
+		if manifest[name] != sum {
+			reject("%s is not in the manifest", name)
+			return
+		}
+		src, err := openRegular(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			reject("%s: %v", name, unwrapPath(err))
+			return
+		}
+		tmp, got, _, err := c.store.copyIn(ctx, src)
+		src.Close()
+		if err != nil {
+			if fail.KindOf(err) == fail.KindRun || ctx.Err() != nil {
+				it.err = err
+			} else {
+				reject("%s: %v", name, unwrapPath(err))
+			}
+			return
+		}
+		if got != sum {
+			removeFile(tmp)
+			if current {
+				it.res.Mismatches = append(it.res.Mismatches, fmt.Sprintf("sha256: the bag says %s, the file is %s", sum, got))
+			}
+			reject("%s does not match the manifest and the record: it was altered", name)
+			return
+		}
+		// The same judgement as ingest, with this catalogue's verifier.
+		j := c.judge(ctx, tmp, o.Strict && current)
+		if j.err != nil {
+			removeFile(tmp)
+			it.err = j.err
+			return
+		}
+		reason := strings.ReplaceAll(sanitize(j.reject), tmp, name)
+		if current {
+			if j.rep != nil {
+				it.res.Verdict = j.rep.Status
+				it.res.Mismatches = append(it.res.Mismatches, compareClaims(r, j.rep)...)
+			}
+			it.res.Warnings = append(it.res.Warnings, j.warnings...)
+		}
+		if reason != "" {
+			removeFile(tmp)
+			if !current {
+				reject("earlier version %s: %s", sum[:12], reason)
+			} else if r.Status != "" && (j.rep == nil || r.Status != j.rep.Status) {
+				reject("%s here (the bag says %s): %s", verdictWord(j.rep), r.Status, reason)
+			} else {
+				reject("%s", reason)
+			}
+			return
+		}
+		pending, err := c.store.seal(tmp, got)
+		if err != nil {
+			removeFile(tmp)
+			it.err = err
+			return
+		}
+		it.pending = append(it.pending, placement{pending, got})
+		if current {
+			it.rep = j.rep
+		}
+	}
+}
+
+func verdictWord(rep *verify.Report) string {
+	if rep == nil {
+		return "not verifiable"
+	}
+	return string(rep.Status)
+}
+
+// compareClaims lists where a bag's record differs from the fresh verdict.
+func compareClaims(r *Record, rep *verify.Report) []string {
+	var out []string
+	if r.Status != rep.Status {
+		out = append(out, fmt.Sprintf("status: the bag says %s, verified here %s", orNone(string(r.Status)), rep.Status))
+	}
+	claimed, fresh := signerList(r.Signatures), signerList(summarise(rep))
+	if claimed != fresh {
+		out = append(out, fmt.Sprintf("signatures: the bag says [%s], verified here [%s]", claimed, fresh))
+	}
+	return out
+}
+
+func signerList(sigs []Signature) string {
+	var parts []string
+	for _, s := range sigs {
+		parts = append(parts, s.Kind+" "+s.Signer+" "+string(s.Status))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
 }
 
 // commitImport places a batch's files and records it in one transaction.
@@ -630,9 +855,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 				it.res.Status, it.res.Reason = StatusRejected, err.Error()
 				continue
 			}
-			for i, p := range it.pending {
-				files = append(files, placement{p, r.Contents()[i].SHA256})
-			}
+			files = append(files, it.pending...)
 		}
 		if err := c.placeAll(files); err != nil {
 			return err
@@ -643,6 +866,12 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 				continue
 			}
 			r := it.line.Record
+			// Two records of the bag with the same content in one batch:
+			// the first one stands.
+			if id := lookupSHA(tx, r.SHA256); id != 0 {
+				it.res.Status, it.res.ID = StatusDuplicate, id
+				continue
+			}
 			if r.Origin == nil {
 				r.Origin = &Origin{Unit: source.Code, ID: r.ID}
 			}
@@ -650,17 +879,23 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 			if err != nil {
 				return err
 			}
-			r.ID, r.HistoryHead, r.Fixity = id, "", ""
+			r.ID, r.HistoryHead, r.Fixity, r.RecordHash = id, "", "", ""
 			if r.Dossier != "" {
 				r.Version = countPrefix(dossiers, joinKey(r.Dossier)) + 1
 			}
+			// The record holds this catalogue's verdict, not the bag's.
+			claimed := r.Status
+			r.Status, r.VerifiedAt, r.Signatures = it.rep.Status, verdictTime(it.rep, now), summarise(it.rep)
 			for _, h := range it.line.History {
 				if err := putRawEvent(tx, r, h); err != nil {
 					return err
 				}
 			}
-			if err := appendEvent(tx, r, Event{Time: now, Type: EventImported, Actor: c.opts.Actor,
-				Detail: fmt.Sprintf("from %s record %d (%s)", source.Code, it.res.SourceID, dir)}); err != nil {
+			detail := fmt.Sprintf("from %s record %d (%s); verdict here %s", source.Code, it.res.SourceID, dir, r.Status)
+			if claimed != r.Status {
+				detail += fmt.Sprintf(", the bag said %s", orNone(string(claimed)))
+			}
+			if err := appendEvent(tx, r, Event{Time: now, Type: EventImported, Actor: c.opts.Actor, Detail: detail}); err != nil {
 				return err
 			}
 			if err := putRecord(tx, r); err != nil {
@@ -676,8 +911,8 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 }
 
 // importTotals adds the bag's totals this catalogue lacks, and logs the run.
-func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatalogueInfo) (int, error) {
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(bagTotals)))
+func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatalogueInfo, sender *BagSender) (int, error) {
+	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagTotals)))
 	if err != nil {
 		return 0, fail.Input(fmt.Errorf("bag %s: %s: %w", dir, bagTotals, unwrapPath(err)), "")
 	}
@@ -710,7 +945,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 			n++
 		}
 		return putRun(tx, &Run{Type: "import", Time: c.opts.Now(), Actor: c.opts.Actor, Checked: info.Records,
-			Detail: "from " + info.Unit.Code + " (" + dir + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals"})
+			Detail: "from " + info.Unit.Code + " (" + dir + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals, " + senderText(sender)})
 	})
 	return n, err
 }
@@ -718,4 +953,12 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 func hashFile(p string) (string, error) {
 	sum, _, err := fileutil.SHA256(p)
 	return sum, err
+}
+
+// senderText says who signed a bag, for the run log.
+func senderText(s *BagSender) string {
+	if s == nil {
+		return "unsigned"
+	}
+	return "signed by " + s.Subject + " (" + s.Chain + ")"
 }

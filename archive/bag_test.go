@@ -17,7 +17,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	c.Close()
 	ro := openRO(t, path)
 	bag := filepath.Join(t.TempDir(), "export")
-	sum, err := ro.Export(context.Background(), bag, 2)
+	sum, err := ro.Export(context.Background(), bag, ExportOptions{Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	isum, err := c2.Import(context.Background(), bag, nil)
+	isum, err := c2.Import(context.Background(), bag, ImportOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Errorf("%d files in the second store", n)
 	}
 	// Again: all duplicates.
-	isum, err = c2.Import(context.Background(), bag, nil)
+	isum, err = c2.Import(context.Background(), bag, ImportOptions{}, nil)
 	if err != nil || isum.Duplicate != 5 || isum.Imported != 0 {
 		t.Fatalf("second import: %+v %v", isum, err)
 	}
@@ -101,7 +101,7 @@ func TestImportRefusesDamage(t *testing.T) {
 	path, c := sampleCatalogue(t)
 	c.Close()
 	bag := filepath.Join(t.TempDir(), "export")
-	if _, err := openRO(t, path).Export(context.Background(), bag, 1); err != nil {
+	if _, err := openRO(t, path).Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// Damage one payload file.
@@ -117,7 +117,7 @@ func TestImportRefusesDamage(t *testing.T) {
 
 	_, c2 := newCatalogue(t)
 	var rejected []ImportResult
-	sum, err := c2.Import(context.Background(), bag, func(r ImportResult) error {
+	sum, err := c2.Import(context.Background(), bag, ImportOptions{}, func(r ImportResult) error {
 		if r.Status == StatusRejected {
 			rejected = append(rejected, r)
 		}
@@ -137,12 +137,12 @@ func TestImportRefusesDamage(t *testing.T) {
 	data, _ = os.ReadFile(rec)
 	os.WriteFile(rec, []byte(strings.Replace(string(data), "Đăng ký khai sinh", "Đăng ký kết hôn", 1)), 0o644)
 	_, c3 := newCatalogue(t)
-	if _, err := c3.Import(context.Background(), bag, nil); err == nil || !strings.Contains(err.Error(), "manifest") {
+	if _, err := c3.Import(context.Background(), bag, ImportOptions{}, nil); err == nil || !strings.Contains(err.Error(), "manifest") {
 		t.Fatalf("edited records: %v", err)
 	}
 	// An unfinished export (no bagit.txt) is refused.
 	os.Remove(filepath.Join(bag, "bagit.txt"))
-	if _, err := c3.Import(context.Background(), bag, nil); err == nil || !strings.Contains(err.Error(), "bagit.txt") {
+	if _, err := c3.Import(context.Background(), bag, ImportOptions{}, nil); err == nil || !strings.Contains(err.Error(), "bagit.txt") {
 		t.Fatalf("unfinished bag: %v", err)
 	}
 }

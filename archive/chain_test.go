@@ -69,7 +69,10 @@ func editRecord(t *testing.T, path string, id uint64, edit func(m map[string]any
 		var prev [32]byte
 		type kv struct{ k, v []byte }
 		var all []kv
-		cb.ForEach(func(k, v []byte) error { all = append(all, kv{append([]byte{}, k...), append([]byte{}, v...)}); return nil })
+		cb.ForEach(func(k, v []byte) error {
+			all = append(all, kv{append([]byte{}, k...), append([]byte{}, v...)})
+			return nil
+		})
 		for _, e := range all {
 			if binary.BigEndian.Uint64(e.k) == lastSeq {
 				copy(e.v[8:40], rh[:])

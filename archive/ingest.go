@@ -256,35 +256,19 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		it.res.Status, it.res.ID = StatusDuplicate, known
 		return drop(itemDuplicate)
 	}
-	// The fsync runs while the copy is verified: one waits on the disk, the
-	// other on the CPU.
-	synced := make(chan error, 1)
-	go func() { synced <- c.store.syncFile(tmp) }()
-	rep, err := c.opts.Verify(ctx, tmp)
-	if serr := <-synced; serr != nil {
-		it.err = serr
+	v := c.judge(ctx, tmp, opts.Strict)
+	if v.err != nil {
+		it.err = v.err
 		return drop(itemRejected)
 	}
-	switch {
-	case err != nil && (fail.KindOf(err) == fail.KindRun || ctx.Err() != nil):
-		it.err = err
-		return drop(itemRejected)
-	case err != nil:
-		return reject(err.Error())
-	case rep == nil:
-		return reject("the verifier gave no verdict")
+	if v.rep != nil {
+		it.res.Verdict = v.rep.Status
 	}
-	it.res.Verdict = rep.Status
-	switch rep.Status {
-	case verify.Valid:
-	case verify.Indeterminate:
-		if opts.Strict {
-			return reject("indeterminate (--strict): " + firstReason(rep))
-		}
-		it.res.Warnings = append(it.res.Warnings, "indeterminate: "+firstReason(rep))
-	default:
-		return reject(firstReason(rep))
+	if v.reject != "" {
+		return reject(v.reject)
 	}
+	rep := v.rep
+	it.res.Warnings = append(it.res.Warnings, v.warnings...)
 	// Metadata: the --meta row wins, else the file name, over what the
 	// signed file says about itself.
 	base := filepath.Base(path)
@@ -316,6 +300,53 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 	}
 	it.res.Dossier = m.Dossier
 	return it
+}
+
+// judgement is what judge concluded about one copy in the store.
+type judgement struct {
+	rep      *verify.Report
+	warnings []string
+	// reject, when not empty, is why the document is refused.
+	reject string
+	// err stops the run (the store or the verifier failed).
+	err error
+}
+
+// judge fsyncs and verifies a copy of a document in the store's .tmp and
+// decides whether it may be archived: valid yes, indeterminate with a
+// warning (refused when strict), invalid or unverifiable no. Ingest and
+// import both call it, so a bag's files meet exactly the policy of the
+// unit's own scans.
+func (c *Catalogue) judge(ctx context.Context, tmp string, strict bool) judgement {
+	// The fsync runs while the copy is verified: one waits on the disk, the
+	// other on the CPU.
+	synced := make(chan error, 1)
+	go func() { synced <- c.store.syncFile(tmp) }()
+	rep, err := c.opts.Verify(ctx, tmp)
+	if serr := <-synced; serr != nil {
+		return judgement{err: serr}
+	}
+	switch {
+	case err != nil && (fail.KindOf(err) == fail.KindRun || ctx.Err() != nil):
+		return judgement{err: err}
+	case err != nil:
+		return judgement{reject: err.Error()}
+	case rep == nil:
+		return judgement{reject: "the verifier gave no verdict"}
+	}
+	j := judgement{rep: rep}
+	switch rep.Status {
+	case verify.Valid:
+	case verify.Indeterminate:
+		if strict {
+			j.reject = "indeterminate (--strict): " + firstReason(rep)
+		} else {
+			j.warnings = append(j.warnings, "indeterminate: "+firstReason(rep))
+		}
+	default:
+		j.reject = firstReason(rep)
+	}
+	return j
 }
 
 // fillDefaults gives a record without unit metadata the catalogue's unit.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/verify"
 )
 
 type auditFlags struct {
@@ -23,16 +24,21 @@ func newArchiveAuditCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit [--reverify]",
 		Short: "Re-hash every stored file and check every history: fixity",
-		Long: `Re-hash every stored file in parallel and check each record's history chain:
-  ok       the file is there, unchanged, and the history is intact
+		Long: `Re-hash every stored file in parallel, check each record's history chain, and
+recompute every record's hash and the catalogue's hash chain (docs/catalogue.md):
+  ok       the file is there, unchanged, and the record and its history are intact
   missing  the stored file is gone
-  corrupt  the stored file changed, or the history was edited
+  corrupt  the stored file changed, or the record or its history was edited
+           outside kyso (its hash or the chain no longer matches)
   invalid  with --reverify: the signature no longer verifies
+Stored checkpoints (kyso archive checkpoint) are checked against the chain: each
+proves the catalogue's state at its date; the TSA's chain is judged against
+--trust.
 --reverify runs verification again (same options as kyso verify) and records the
 verdict. Outcomes that changed since the last audit are written to the history.
 The audit reads while an ingest runs and takes the writer lock only for those
 short commits. Human output lists the problems only; --json lists every record.
-Exit 1 when any record is not ok.`,
+Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 		Example: `  kyso archive audit --db kyso.db
   kyso archive audit --db kyso.db --reverify --trust roots/ --json > audit.jsonl`,
 		Args: cobra.NoArgs,
@@ -61,7 +67,15 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 	}
 	defer c.Close()
 	jl := newJSONLines(g.io.out)
-	sum, err := c.Audit(cmd.Context(), archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}, func(r archive.AuditResult) error {
+	ao := archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}
+	if len(f.Trust) > 0 {
+		vo, err := f.verifyFlags.options(g)
+		if err != nil {
+			return err
+		}
+		ao.Trust = vo.Trust
+	}
+	sum, err := c.Audit(cmd.Context(), ao, func(r archive.AuditResult) error {
 		if g.JSON {
 			return jl.write(r)
 		}
@@ -76,7 +90,12 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 	if sum.Warning != "" {
 		fmt.Fprintf(g.io.err, "kyso: warning: %s\n", sum.Warning)
 	}
-	if !g.JSON {
+	if g.JSON {
+		// stdout holds one object per record; the chain and its checkpoints
+		// are told on stderr.
+		printChain(g.io.err, sum.Chain)
+	} else {
+		printChain(g.io.out, sum.Chain)
 		fmt.Fprintf(g.io.out, "audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
 			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid)
 	}
@@ -124,91 +143,194 @@ robocopy) after the backup. See docs/operations.md for restoring.`,
 
 func newArchiveExportCmd(g *globalOptions) *cobra.Command {
 	var a archiveFlags
+	var key keyFlags
 	var out string
 	var jobs int
+	var signBag bool
 	cmd := &cobra.Command{
-		Use:   "export --out DIR",
+		Use:   "export --out DIR [--sign KEY FLAGS]",
 		Short: "Export every record, its history and its file as a BagIt package",
 		Long: `Write the whole archive into DIR (new or empty) as a BagIt 1.0 package: the files
 under data/files/, the records and their histories as JSON Lines in
 data/records.jsonl, the totals in data/totals.jsonl, with manifest-sha256.txt,
 bag-info.txt and tagmanifest-sha256.txt. Stored files are re-hashed on the way.
 kyso archive import loads the package into another catalogue without loss: this
-is how a commune's archive travels to the district or the province.`,
+is how a commune's archive travels to the district or the province.
+
+--sign signs the package with the unit's key, from the same sources as kyso sign
+(--p12 with --pass-env/--pass-file or a prompt, or --pkcs11 --token with
+--pin-env/--pin-file or a prompt): a detached CMS signature over
+tagmanifest-sha256.txt, written to tagmanifest-sha256.txt.p7s. It covers the
+manifests and through them every file, so the importer can tell who sent the
+package and that nothing in it changed on the way.`,
 		Example: `  kyso archive export --db kyso.db --out /media/usb/hoa-dong-2025
+  KYSO_PASS=... kyso archive export --db kyso.db --out /media/usb/hoa-dong-2025 --sign --p12 unit.p12 --pass-env KYSO_PASS
   cd /media/usb/hoa-dong-2025 && sha256sum -c manifest-sha256.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return fail.Usage(errors.New("export needs --out DIR"), "")
 			}
+			o := archive.ExportOptions{Jobs: jobs}
+			if signBag {
+				k, err := key.load(cmd.Context(), g)
+				if err != nil {
+					return err
+				}
+				if k.Close != nil {
+					defer k.Close()
+				}
+				if err := checkKeyUsable(k); err != nil {
+					return err
+				}
+				o.Sign = k
+			} else if key.P12 != "" || key.PKCS11 != "" {
+				return fail.Usage(errors.New("a key was given without --sign"), "add --sign to sign the package")
+			}
 			return withCatalogue(cmd, &a, func(ctx context.Context, c *archive.Catalogue) error {
-				sum, err := c.Export(ctx, out, jobs)
+				sum, err := c.Export(ctx, out, o)
 				if err != nil {
 					return err
 				}
 				if sum.Warning != "" {
 					fmt.Fprintf(g.io.err, "kyso: warning: %s\n", sum.Warning)
 				}
+				signer := ""
+				if o.Sign != nil {
+					signer = o.Sign.Cert.Subject.String()
+				}
 				if g.JSON {
-					return newJSONLines(g.io.out).write(map[string]any{"out": out, "records": sum.Records, "files": sum.Files, "bytes": sum.Bytes})
+					return newJSONLines(g.io.out).write(map[string]any{"out": out, "records": sum.Records, "files": sum.Files, "bytes": sum.Bytes, "signed_by": signer})
 				}
 				fmt.Fprintf(g.io.out, "exported %d records (%d files, %d bytes) to %s\n", sum.Records, sum.Files, sum.Bytes, out)
+				if signer != "" {
+					fmt.Fprintf(g.io.out, "signed by %s\n", signer)
+				}
 				return nil
 			})
 		},
 	}
-	a.addFlags(cmd.Flags())
-	cmd.Flags().StringVarP(&out, "out", "o", "", "the package folder to write (new or empty)")
-	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "files copied in parallel (default: the number of CPUs)")
+	fs := cmd.Flags()
+	a.addFlags(fs)
+	key.addFlags(fs)
+	fs.StringVarP(&out, "out", "o", "", "the package folder to write (new or empty)")
+	fs.IntVarP(&jobs, "jobs", "j", 0, "files copied in parallel (default: the number of CPUs)")
+	fs.BoolVar(&signBag, "sign", false, "sign the package (tagmanifest-sha256.txt.p7s) with the key given by --p12 or --pkcs11")
 	return cmd
 }
 
+type importFlags struct {
+	archiveFlags
+	verifyFlags
+	Strict        bool
+	RequireSigned bool
+}
+
 func newArchiveImportCmd(g *globalOptions) *cobra.Command {
-	var a archiveFlags
+	f := &importFlags{}
 	cmd := &cobra.Command{
 		Use:   "import DIR",
-		Short: "Load a package written by export into this catalogue",
-		Long: `Load a BagIt package written by kyso archive export. Every file is checked against
-the manifest while it is copied into the store, and every history chain is
-checked; each record keeps its fields and history, gains an "imported" event and
-remembers where it came from. Records already here (same content) are duplicates;
-totals are added where this catalogue has none for that unit and year. A record
-whose file does not match the manifest is rejected (exit 4).`,
-		Example: `  kyso archive import --db district.db /media/usb/hoa-dong-2025
+		Short: "Load a package written by export into this catalogue, verifying every file again",
+		Long: `Load a BagIt package written by kyso archive export. Nothing in the package is taken
+on trust:
+
+- the package must hold only regular files and folders (a symbolic link, FIFO or
+  device refuses it), and tagmanifest-sha256.txt must match the files it lists;
+- a signed package (tagmanifest-sha256.txt.p7s, see export --sign) must verify;
+  the sender is named, with whether its certificate chains to --trust.
+  --require-signed refuses a package without a valid signature from a trusted
+  sender;
+- every file is checked against the manifest while it is copied into the store,
+  then verified again with this catalogue's trust anchors and options (the same
+  as kyso verify and ingest: --trust, --offline, --revocation, --strict). The
+  verdicts written in the package are claims: they are compared with the fresh
+  verdicts, every difference is reported, and the fresh verdict is recorded. A
+  record whose document is invalid here is rejected, as ingest rejects it.
+
+Each record keeps its fields and history, gains an "imported" event and
+remembers where it came from. Records already here (same content), or listed
+twice in the package, are duplicates; totals are added where this catalogue has
+none for that unit and year.
+
+Exit 1 when the package itself is refused (bad signature, changed tag manifest,
+special file), 4 when some records were rejected.`,
+		Example: `  kyso archive import --db district.db --trust roots/ /media/usb/hoa-dong-2025
+  kyso archive import --db district.db --trust roots/ --require-signed --json /media/usb/hoa-dong-2025
   kyso archive report --db district.db --year 2025`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.open(cmd, false, nil)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			jl := newJSONLines(g.io.out)
-			sum, err := c.Import(cmd.Context(), args[0], func(r archive.ImportResult) error {
-				if g.JSON {
-					return jl.write(r)
-				}
-				if r.Status == archive.StatusRejected {
-					fmt.Fprintf(g.io.out, "rejected   record %d: %s\n", r.SourceID, r.Reason)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if !g.JSON {
-				fmt.Fprintf(g.io.out, "from %s %s: %d imported, %d duplicate, %d rejected, %d totals added\n",
-					sum.Source.Code, sum.Source.Name, sum.Imported, sum.Duplicate, sum.Rejected, sum.Totals)
-			}
-			if sum.Rejected > 0 {
-				return exitStatus(exitInput)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runArchiveImport(cmd, g, f, args[0]) },
 	}
-	a.addFlags(cmd.Flags())
+	fs := cmd.Flags()
+	f.archiveFlags.addFlags(fs)
+	f.verifyFlags.addFlags(fs)
+	fs.BoolVar(&f.Strict, "strict", false, "reject records whose fresh verdict is indeterminate")
+	fs.BoolVar(&f.RequireSigned, "require-signed", false, "refuse a package not signed by a sender trusted by --trust")
 	return cmd
+}
+
+func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir string) error {
+	vo, err := f.verifyFlags.options(g)
+	if err != nil {
+		return err
+	}
+	verifier := func(ctx context.Context, path string) (*verify.Report, error) {
+		oo := vo
+		oo.FileName = path
+		return verify.VerifyFile(ctx, path, oo)
+	}
+	c, err := f.open(cmd, false, verifier)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	jl := newJSONLines(g.io.out)
+	o := archive.ImportOptions{Strict: f.Strict, Trust: vo.Trust, RequireSigned: f.RequireSigned}
+	sum, err := c.Import(cmd.Context(), dir, o, func(r archive.ImportResult) error {
+		if g.JSON {
+			return jl.write(r)
+		}
+		switch {
+		case r.Status == archive.StatusRejected:
+			fmt.Fprintf(g.io.out, "rejected   record %d: %s\n", r.SourceID, r.Reason)
+		case r.Status == archive.StatusDuplicate && r.Reason != "":
+			fmt.Fprintf(g.io.out, "duplicate  record %d: %s\n", r.SourceID, r.Reason)
+		}
+		for _, m := range r.Mismatches {
+			fmt.Fprintf(g.io.out, "mismatch   record %d: %s\n", r.SourceID, m)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, archive.ErrBagRefused) {
+			printError(g.io.err, err)
+			return exitStatus(exitInvalid)
+		}
+		return err
+	}
+	if s := sum.Sender; s != nil {
+		line := fmt.Sprintf("signed by %s (issuer %s): chain %s", s.Subject, s.Issuer, s.Chain)
+		for _, p := range s.Problems {
+			line += "; " + p
+		}
+		if g.JSON {
+			fmt.Fprintf(g.io.err, "kyso: %s\n", line)
+		} else {
+			fmt.Fprintln(g.io.out, line)
+		}
+		if !s.Trusted() {
+			fmt.Fprintf(g.io.err, "kyso: warning: the package's sender is not trusted by --trust\n")
+		}
+	} else {
+		fmt.Fprintf(g.io.err, "kyso: warning: the package is not signed: who sent it is not known\n")
+	}
+	if !g.JSON {
+		fmt.Fprintf(g.io.out, "from %s %s: %d imported, %d duplicate, %d rejected, %d with claims that differ, %d totals added\n",
+			sum.Source.Code, sum.Source.Name, sum.Imported, sum.Duplicate, sum.Rejected, sum.Mismatched, sum.Totals)
+	}
+	if sum.Rejected > 0 {
+		return exitStatus(exitInput)
+	}
+	return nil
 }
 
 func newArchiveTotalsCmd(g *globalOptions) *cobra.Command {
