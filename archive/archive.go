@@ -216,7 +216,7 @@ func classifyOpen(err error, path string) error {
 	case errors.Is(err, ErrNewerSchema):
 		return fail.Run(err, "this catalogue was written by a newer kyso: upgrade kyso to read it")
 	case errors.Is(err, ErrOldSchema):
-		return fail.Run(err, "run a writing command (kyso archive audit or ingest) once to upgrade it")
+		return fail.Run(err, "run a command that writes to it once (kyso archive ingest, import, renew or checkpoint) to upgrade it")
 	}
 	return fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 }

@@ -797,7 +797,8 @@ func verdictWord(rep *verify.Report) string {
 	return string(rep.Status)
 }
 
-// compareClaims lists where a bag's record differs from the fresh verdict.
+// compareClaims lists where a bag's record differs from the fresh verdict:
+// its status, and who signed it.
 func compareClaims(r *Record, rep *verify.Report) []string {
 	var out []string
 	if r.Status != rep.Status {
@@ -813,7 +814,9 @@ func compareClaims(r *Record, rep *verify.Report) []string {
 func signerList(sigs []Signature) string {
 	var parts []string
 	for _, s := range sigs {
-		parts = append(parts, s.Kind+" "+s.Signer+" "+string(s.Status))
+		// Who signed, and of what kind; the statuses are compared as the
+		// record's status above.
+		parts = append(parts, s.Kind+" "+s.Signer)
 	}
 	return strings.Join(parts, "; ")
 }

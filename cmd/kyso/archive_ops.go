@@ -318,7 +318,7 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 			fmt.Fprintln(g.io.out, line)
 		}
 		if !s.Trusted() {
-			fmt.Fprintf(g.io.err, "kyso: warning: the package's sender is not trusted by --trust\n")
+			fmt.Fprintf(g.io.err, "kyso: warning: the package's sender is not trusted (by --trust, or the system roots without it)\n")
 		}
 	} else {
 		fmt.Fprintf(g.io.err, "kyso: warning: the package is not signed: who sent it is not known\n")
