@@ -227,5 +227,12 @@ func entry(tx *bolt.Tx, id uint64) (*Entry, error) {
 	if err := checkChain(raw, r.HistoryHead); err != nil {
 		e.HistoryError = err.Error()
 	}
+	// The record itself against its hash (the chain is audit's).
+	if err := checkStoredHash(tx.Bucket(bucketRecords).Get(idKey(id))); err != nil {
+		if e.HistoryError != "" {
+			e.HistoryError += "; "
+		}
+		e.HistoryError += err.Error()
+	}
 	return e, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,6 +46,11 @@ func TestAuditExitsOneOnEditedCatalogue(t *testing.T) {
 	code, out, errOut := runKyso(t, "archive", "audit", "--db", db)
 	if code != exitInvalid || !strings.Contains(out, "corrupt  record") || !strings.Contains(out, "does not match its record hash: a field was edited") {
 		t.Fatalf("audit of the edited catalogue: %d\n%s%s", code, out, errOut)
+	}
+	// show flags the record too.
+	code, out, _ = runKyso(t, "archive", "show", "--db", db, "--lang", "en", strconv.FormatUint(id, 10))
+	if code != 0 || !strings.Contains(out, "WARNING: the stored record does not match its record hash") {
+		t.Fatalf("show of the edited record: %d\n%s", code, out)
 	}
 	// --json: the record is corrupt; the chain summary goes to stderr.
 	code, out, errOut = runKyso(t, "archive", "audit", "--db", db, "--json")

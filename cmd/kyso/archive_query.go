@@ -160,7 +160,7 @@ var showLabels = map[string]string{
 	"record": "bản ghi", "Ingested": "Đưa vào lưu trữ", "Signatures": "Chữ ký", "signer": "người ký",
 	"issuer": "tổ chức cấp", "serial": "số hiệu", "signing time": "thời gian ký",
 	"claimed": "tự khai", "timestamp": "dấu thời gian", "History": "Lịch sử", "WARNING": "CẢNH BÁO",
-	"records": "bản ghi",
+	"records": "bản ghi", "Record hash": "Mã băm bản ghi",
 }
 
 func label(lang, en string) string {
@@ -204,6 +204,7 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, lang string)
 	}
 	field("Verdict", fmt.Sprintf("%s (%s %s)", r.Status, l("verified"), r.VerifiedAt.Format(time.RFC3339)))
 	field("Fixity", r.Fixity)
+	field("Record hash", r.RecordHash)
 	if r.Origin != nil {
 		field("Imported from", fmt.Sprintf("%s %s %d", r.Origin.Unit, l("record"), r.Origin.ID))
 	}
