@@ -30,7 +30,7 @@ const benchUnits = 30
 
 // benchLayout names the cached catalogue: bump it when the stored layout
 // changes, so that an old one is not measured.
-const benchLayout = 2
+const benchLayout = 3
 
 func benchRecords() int {
 	if n, err := strconv.Atoi(os.Getenv("KYSO_BENCH_RECORDS")); err == nil && n > 0 {
