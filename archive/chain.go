@@ -26,7 +26,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/trust"
 )
 
@@ -349,9 +348,4 @@ func (r *ChainReport) problemsByID() map[uint64]string {
 		}
 	}
 	return out
-}
-
-// chainError classifies a catalogue whose chain cannot be extended.
-func chainError(path string, err error) error {
-	return fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 }

@@ -72,9 +72,9 @@ func newArchiveCmd(g *globalOptions) *cobra.Command {
 $KYSO_DB, else ./kyso.db) and a content store beside it (<db>.store/) that holds
 every file once, named by its SHA-256 and read-only.
 
-Commands that change the catalogue (init, ingest, import, totals import) wait up
-to --lock-timeout for another writer, then exit 5 naming it. ls, show, report,
-audit, backup and export answer while a long ingest runs. A crash or kill at any
+Commands that change the catalogue (init, ingest, import, renew, checkpoint,
+totals import) wait up to --lock-timeout for another writer, then exit 5 naming
+it. ls, show, report, audit, backup and export answer while a long ingest runs. A crash or kill at any
 moment leaves a catalogue that the next run completes.`,
 		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune
   kyso archive ingest --db kyso.db --trust roots/ --meta meta.csv signed/
