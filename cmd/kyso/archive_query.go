@@ -117,7 +117,8 @@ func newArchiveShowCmd(g *globalOptions) *cobra.Command {
 		Long: `Show one record by id or SHA-256, or every version of a dossier code: what it is,
 where it is stored, who signed it and the verdict, and its history (ingested,
 verified, audited, renewed, exported, imported) with time and actor. A history
-that was edited after the fact is flagged.`,
+or a record that was edited after the fact is flagged. The last line names the
+catalogue's newest checkpoint (kyso archive checkpoint), if it has one.`,
 		Example: `  kyso archive show --db kyso.db H26.01-250511-0004
   kyso archive show 12 --json`,
 		Args: cobra.ExactArgs(1),
@@ -142,6 +143,15 @@ that was edited after the fact is flagged.`,
 					}
 					printEntry(g.io.out, c, e, g.language())
 				}
+				cps, err := c.Checkpoints(ctx)
+				if err != nil {
+					return err
+				}
+				if n := len(cps); n > 0 {
+					cp := cps[n-1]
+					fmt.Fprintf(g.io.out, "%s: %d, %s %s (%s %d, TSA %s)\n", label(g.language(), "Checkpoints"), n,
+						label(g.language(), "latest"), cp.Time.Format(time.RFC3339), label(g.language(), "chain entry"), cp.Seq, cp.TSA)
+				}
 				return nil
 			})
 		},
@@ -160,7 +170,8 @@ var showLabels = map[string]string{
 	"record": "bản ghi", "Ingested": "Đưa vào lưu trữ", "Signatures": "Chữ ký", "signer": "người ký",
 	"issuer": "tổ chức cấp", "serial": "số hiệu", "signing time": "thời gian ký",
 	"claimed": "tự khai", "timestamp": "dấu thời gian", "History": "Lịch sử", "WARNING": "CẢNH BÁO",
-	"records": "bản ghi", "Record hash": "Mã băm bản ghi",
+	"records": "bản ghi", "Record hash": "Mã băm bản ghi", "Checkpoints": "Mốc thời gian của kho",
+	"latest": "gần nhất", "chain entry": "mục chuỗi",
 }
 
 func label(lang, en string) string {
