@@ -223,7 +223,24 @@ func TestMigrationAddsHashes(t *testing.T) {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchema, u64(1))
+		if err := tx.Bucket(bucketMeta).Put(keySchema, u64(1)); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The upgrade goes two records per transaction; the first one is done
+	// and then the process dies, as a crash would leave it.
+	defer func(n int) { migrateChunk = n }(migrateChunk)
+	migrateChunk = 2
+	err = db.Update(func(tx *bolt.Tx) error {
+		done, err := migrations[1](tx)
+		if done {
+			t.Error("5 records done in one chunk of 2")
+		}
+		return err
 	})
 	db.Close()
 	if err != nil {

@@ -81,54 +81,63 @@ var allIndexes = [][]byte{idxSHA, idxDossier, idxProcedure, idxUnit, idxIssued, 
 
 // migrations[i] brings a catalogue from version i to version i+1. They run
 // in order, each in its own transaction, so an interrupted upgrade resumes.
-var migrations = []func(tx *bolt.Tx) error{
+// A migration that has more to do than one transaction should hold returns
+// done=false after a part: it is called again in a new transaction, and the
+// version moves only with the part that returns done.
+var migrations = []func(tx *bolt.Tx) (done bool, err error){
 	// 0 -> 1: the first schema.
-	func(tx *bolt.Tx) error {
+	func(tx *bolt.Tx) (bool, error) {
 		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketHistory, bucketTotals, bucketRuns} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+				return false, err
 			}
 		}
 		idx, err := tx.CreateBucketIfNotExists(bucketIdx)
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, name := range allIndexes {
 			if _, err := idx.CreateBucketIfNotExists(name); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return true, nil
 	},
 	// 1 -> 2: record hashes and the chain (chain.go). Every record gets its
-	// hash and one chain entry, in id order; the whole catalogue in one
-	// transaction, so an interrupted upgrade starts again from scratch.
-	func(tx *bolt.Tx) error {
+	// hash and one chain entry, in id order, migrateChunk records per
+	// transaction (a million records would not fit one in memory); an
+	// interrupted upgrade resumes after the last record the chain holds.
+	func(tx *bolt.Tx) (bool, error) {
 		for _, name := range [][]byte{bucketChain, bucketCheckpoints} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
+				return false, err
 			}
 		}
+		from := uint64(1)
+		if k, v := tx.Bucket(bucketChain).Cursor().Last(); k != nil && len(v) == chainEntryLen {
+			from = binary.BigEndian.Uint64(v[:8]) + 1
+		}
 		var ids []uint64
-		err := tx.Bucket(bucketRecords).ForEach(func(k, _ []byte) error {
+		cur := tx.Bucket(bucketRecords).Cursor()
+		for k, _ := cur.Seek(idKey(from)); k != nil && len(ids) < migrateChunk; k, _ = cur.Next() {
 			ids = append(ids, idOfKey(k))
-			return nil
-		})
-		if err != nil {
-			return err
 		}
 		for _, id := range ids {
 			r, err := getRecord(tx, id)
 			if err != nil {
-				return fmt.Errorf("record %d: %w", id, err)
+				return false, fmt.Errorf("record %d: %w", id, err)
 			}
 			if err := writeRecord(tx, r, false); err != nil {
-				return err
+				return false, err
 			}
 		}
-		return nil
+		return len(ids) < migrateChunk, nil
 	},
 }
+
+// migrateChunk is how many records one transaction of a chunked migration
+// rewrites.
+var migrateChunk = 20000
 
 // ErrNewerSchema is returned for a catalogue written by a newer kyso.
 var ErrNewerSchema = errors.New("catalogue schema is newer than this kyso")
@@ -160,26 +169,34 @@ func migrate(db *bolt.DB, path string, create bool) error {
 		return fmt.Errorf("%s: schema version %d, this kyso reads up to %d: %w", path, have, schemaVersion, ErrNewerSchema)
 	}
 	for v := have; v < schemaVersion; v++ {
-		err := db.Update(func(tx *bolt.Tx) error {
-			if err := migrations[v](tx); err != nil {
-				return err
-			}
-			m, err := tx.CreateBucketIfNotExists(bucketMeta)
-			if err != nil {
-				return err
-			}
-			if v == 0 && m.Get(keyCreated) == nil {
-				if err := m.Put(keyCreated, []byte(time.Now().Format(time.RFC3339))); err != nil {
+		for done := false; !done; {
+			if err := db.Update(func(tx *bolt.Tx) error {
+				var err error
+				if done, err = migrations[v](tx); err != nil || !done {
 					return err
 				}
+				return setSchema(tx, v+1)
+			}); err != nil {
+				return fmt.Errorf("%s: migrating the catalogue to schema %d: %w", path, v+1, err)
 			}
-			return m.Put(keySchema, u64(v+1))
-		})
-		if err != nil {
-			return fmt.Errorf("%s: migrating the catalogue to schema %d: %w", path, v+1, err)
 		}
 	}
 	return nil
+}
+
+// setSchema records that the catalogue is at version v (and, for the first
+// schema, when it was created).
+func setSchema(tx *bolt.Tx, v uint64) error {
+	m, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	if v == 1 && m.Get(keyCreated) == nil {
+		if err := m.Put(keyCreated, []byte(time.Now().Format(time.RFC3339))); err != nil {
+			return err
+		}
+	}
+	return m.Put(keySchema, u64(v))
 }
 
 // checkSchema refuses a catalogue this build cannot read as it is.
