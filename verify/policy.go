@@ -100,11 +100,20 @@ func LoadPolicy(path string) (*Policy, error) {
 		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, unwrapPathErr(err)), "")
 	}
 	p := DefaultPolicy()
+	def := DefaultPolicy()
+	// A list the file gives replaces the default's instead of merging.
+	p.Digests, p.EKUs = nil, nil
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && err.Error() != "EOF" {
 		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, err),
 			"keys: min-rsa-bits, min-ec-bits, digests (name: sunset date or \"\"), accepted-ekus")
+	}
+	if p.Digests == nil {
+		p.Digests = def.Digests
+	}
+	if p.EKUs == nil {
+		p.EKUs = def.EKUs
 	}
 	sum := sha256.Sum256(data)
 	p.Name, p.SHA256 = path, hex.EncodeToString(sum[:])
