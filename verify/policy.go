@@ -346,6 +346,11 @@ func (s *sigState) policyFinding(id, why string) {
 	if id == "" {
 		return
 	}
+	for _, f := range s.findings {
+		if f.ID == id && f.Message == why {
+			return
+		}
+	}
 	s.indeterminatef("%s", why)
 	s.findings = append(s.findings, Finding{ID: id, Severity: string(Indeterminate), Message: why})
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -195,6 +196,16 @@ func TestPolicyFile(t *testing.T) {
 	}
 	// The anchors are named with their fingerprints.
 	if len(r.Basis.Anchors) != 1 || !strings.Contains(r.Basis.Anchors[0].Subject, "kyso TEST Root CA") || len(r.Basis.Anchors[0].SHA256) != 64 {
-		t.Errorf("anchors %+v", r.Basis.Anchors)
+		t.Fatalf("anchors %+v", r.Basis.Anchors)
+	}
+	// The printable report names the same basis and the finding.
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, []*Report{r}, HTMLOptions{Lang: "en"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Validation policy", strict, sp.SHA256, r.Basis.Anchors[0].SHA256, FindingDigestRejected} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the HTML report does not show %q", want)
+		}
 	}
 }
