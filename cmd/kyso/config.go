@@ -31,19 +31,22 @@ type configFile struct {
 var systemConfig = "/etc/kyso/kyso.yaml"
 
 // findConfig says which config file applies: --config, else the user's
-// (os.UserConfigDir, which is $XDG_CONFIG_HOME on Unix when set), else the
-// system's. Only the first that exists is read; they are not merged.
+// ($XDG_CONFIG_HOME, else os.UserConfigDir), else the system's. Only the
+// first that exists is read; they are not merged. A relative
+// $XDG_CONFIG_HOME is ignored (the XDG specification says so), as it would
+// make the working folder a config location again.
 func findConfig(explicit string) (configFile, error) {
 	if explicit != "" {
 		return configFile{Path: explicit, Source: "--config"}, nil
 	}
 	var candidates []configFile
-	if dir, err := os.UserConfigDir(); err == nil && dir != "" {
-		src := "user config folder"
-		if x := os.Getenv("XDG_CONFIG_HOME"); x != "" && filepath.Clean(x) == filepath.Clean(dir) {
-			src = "$XDG_CONFIG_HOME"
-		}
-		candidates = append(candidates, configFile{Path: filepath.Join(dir, "kyso", "kyso.yaml"), Source: src})
+	xdg := os.Getenv("XDG_CONFIG_HOME")
+	if xdg != "" && filepath.IsAbs(xdg) {
+		// Honoured on every system (Go's UserConfigDir reads it on Unix only).
+		candidates = append(candidates, configFile{Path: filepath.Join(xdg, "kyso", "kyso.yaml"), Source: "$XDG_CONFIG_HOME"})
+	}
+	if dir, err := os.UserConfigDir(); err == nil && dir != "" && filepath.IsAbs(dir) && (xdg == "" || filepath.Clean(dir) != filepath.Clean(xdg)) {
+		candidates = append(candidates, configFile{Path: filepath.Join(dir, "kyso", "kyso.yaml"), Source: "user config folder"})
 	}
 	if runtime.GOOS != "windows" && systemConfig != "" {
 		candidates = append(candidates, configFile{Path: systemConfig, Source: "system"})
