@@ -15,6 +15,7 @@ func init() {
 		"policy":          {"Validation policy", "Chính sách kiểm tra"},
 		"signed_metadata": {"Signed TTHC metadata", "Thông tin TTHC đã ký"},
 		"findings":        {"Findings", "Kết quả phát hiện"},
+		"warning":         {"warning", "cảnh báo"},
 	} {
 		words[k] = w
 	}
