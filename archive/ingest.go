@@ -77,8 +77,10 @@ type ingestItem struct {
 	source  string
 	res     IngestResult
 	err     error // stops the run
-	// events follow the ingest event in the record's history.
+	// events follow the ingest event in the record's history; basis says
+	// what the verdict rested on (basisNote).
 	events []Event
+	basis  string
 }
 
 // Ingest archives files: each is copied into the store while it is hashed,
@@ -317,6 +319,7 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		IngestedAt: now,
 	}
 	it.events = metadataEvents(rep, now, c.opts.Actor)
+	it.basis = basisNote(rep)
 	for _, ev := range it.events {
 		it.res.Warnings = append(it.res.Warnings, ev.Detail)
 	}
@@ -413,7 +416,7 @@ func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 				detail += fmt.Sprintf(" as version %d of dossier %s", r.Version, r.Dossier)
 			}
 			events := append([]Event{{Time: r.IngestedAt, Type: EventIngested, Actor: c.opts.Actor,
-				Detail: detail + "; verdict " + string(r.Status)}}, it.events...)
+				Detail: detail + "; verdict " + string(r.Status) + it.basis}}, it.events...)
 			if err := insertRecord(tx, r, events...); err != nil {
 				return err
 			}

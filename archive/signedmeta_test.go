@@ -104,4 +104,8 @@ func TestIngestRecordsSignedMetadata(t *testing.T) {
 	if !found || es[0].HistoryError != "" {
 		t.Errorf("history %+v (%s)", es[0].History, es[0].HistoryError)
 	}
+	// The ingest event names the policy and the anchors the verdict rested on.
+	if d := es[0].History[0].Detail; !strings.Contains(d, "verdict valid under policy default, trust anchors sha256 ") {
+		t.Errorf("ingest event %q", d)
+	}
 }
