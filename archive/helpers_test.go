@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,6 +24,13 @@ func stubVerify(ctx context.Context, path string) (*verify.Report, error) {
 	sig := verify.Signature{Index: 1, Kind: "approval", Signer: "CN=Văn thư TEST", Issuer: "CN=TEST CA", Serial: "01",
 		SigningTime: &signed, TimestampTime: &signed, Level: "B-T", Integrity: true, Status: verify.Valid}
 	rep := &verify.Report{File: path, Status: verify.Valid, Signatures: []verify.Signature{sig}, CheckedAt: signed}
+	if m, ok := embeddedMeta(path); ok {
+		// The stub takes the newest metadata for the signed one.
+		b, _ := json.Marshal(m)
+		var fields map[string]string
+		json.Unmarshal(b, &fields)
+		rep.SignedMetadata = &verify.SignedMetadata{Fields: fields}
+	}
 	switch {
 	case bytes.Contains(data, []byte("TAMPERED")):
 		rep.Status, rep.Errors = verify.Invalid, []string{"the document was changed after it was signed"}

@@ -77,6 +77,10 @@ type ingestItem struct {
 	source  string
 	res     IngestResult
 	err     error // stops the run
+	// events follow the ingest event in the record's history; basis says
+	// what the verdict rested on (basisNote).
+	events []Event
+	basis  string
 }
 
 // Ingest archives files: each is copied into the store while it is hashed,
@@ -270,11 +274,11 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 	rep := v.rep
 	it.res.Warnings = append(it.res.Warnings, v.warnings...)
 	// Metadata: the --meta row wins, else the file name, over what the
-	// signed file says about itself.
+	// signed file says about itself — as signed, never a later revision's.
 	base := filepath.Base(path)
 	m, ok := opts.Meta[base]
 	if !ok {
-		if em, found := embeddedMeta(tmp); found {
+		if em, found := signedMeta(rep); found {
 			m, ok = em, true
 		}
 		if opts.NamePattern != nil {
@@ -297,6 +301,11 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		SHA256: sum, Size: size, Name: base, Meta: m,
 		Status: rep.Status, VerifiedAt: verdictTime(rep, now), Signatures: summarise(rep),
 		IngestedAt: now,
+	}
+	it.events = metadataEvents(rep, now, c.opts.Actor)
+	it.basis = basisNote(rep)
+	for _, ev := range it.events {
+		it.res.Warnings = append(it.res.Warnings, ev.Detail)
 	}
 	it.res.Dossier = m.Dossier
 	return it
@@ -437,8 +446,9 @@ func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 			if r.Version > 1 {
 				detail += fmt.Sprintf(" as version %d of dossier %s", r.Version, r.Dossier)
 			}
-			if err := insertRecord(tx, r, Event{Time: r.IngestedAt, Type: EventIngested, Actor: c.opts.Actor,
-				Detail: detail + "; verdict " + string(r.Status)}); err != nil {
+			events := append([]Event{{Time: r.IngestedAt, Type: EventIngested, Actor: c.opts.Actor,
+				Detail: detail + "; verdict " + string(r.Status) + it.basis}}, it.events...)
+			if err := insertRecord(tx, r, events...); err != nil {
 				return err
 			}
 		}

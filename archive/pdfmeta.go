@@ -3,19 +3,59 @@ package archive
 import (
 	"encoding/json"
 	"os"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/verify"
 )
 
 // InfoKey is the document-information key under which `kyso sign --meta`
 // writes a result's TTHC metadata (the JSON of Meta), so that a signed file
-// describes itself and ingest needs no CSV.
-const InfoKey = "KysoTTHC"
+// describes itself and ingest needs no CSV. Verify reads it back from the
+// revision the signature covers.
+const InfoKey = verify.MetadataInfoKey
 
-// embeddedMeta reads the metadata a signed file carries in its newest
-// document information dictionary; ok is false when it has none.
+// EventMetadataChanged is the history event of a record whose document had
+// its TTHC metadata changed after signing: the record holds the signed
+// values, and the event says what the unsigned revision claimed.
+const EventMetadataChanged = "metadata-changed"
+
+// signedMeta is the TTHC metadata as signed, from the verifier's report:
+// the values of the revision the signature covers, never those a later,
+// unsigned revision wrote.
+func signedMeta(rep *verify.Report) (Meta, bool) {
+	if rep == nil || rep.SignedMetadata == nil {
+		return Meta{}, false
+	}
+	b, err := json.Marshal(rep.SignedMetadata.Fields)
+	if err != nil {
+		return Meta{}, false
+	}
+	var m Meta
+	if json.Unmarshal(b, &m) != nil || validateMeta(&m) != nil {
+		return Meta{}, false
+	}
+	return m, true
+}
+
+// metadataEvents are the history events for the verifier's findings on the
+// document's metadata (changed, added or removed after signing).
+func metadataEvents(rep *verify.Report, at time.Time, actor string) []Event {
+	var out []Event
+	for _, f := range rep.Findings {
+		if f.ID == verify.FindingMetadataChanged {
+			out = append(out, Event{Time: at, Type: EventMetadataChanged, Actor: actor,
+				Detail: sanitize(f.Message) + "; recorded: the signed values"})
+		}
+	}
+	return out
+}
+
+// embeddedMeta reads the metadata a file carries in its newest document
+// information dictionary, signed or not (the tests' stub verifier takes it
+// for the signed one); ok is false when it has none.
 func embeddedMeta(path string) (m Meta, ok bool) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -3,6 +3,7 @@ package verify
 import (
 	"html/template"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -39,7 +40,10 @@ func WriteHTML(w io.Writer, reports []*Report, o HTMLOptions) error {
 			}
 			return Text(lang, "altered")
 		},
-		"inc": func(i int) int { return i + 1 },
+		"inc":     func(i int) int { return i + 1 },
+		"basis":   basisOf,
+		"digests": describeDigests,
+		"join":    func(s []string) string { return strings.Join(s, ", ") },
 		"count": func(rs []*Report, s Status) int {
 			n := 0
 			for _, r := range rs {
@@ -83,6 +87,12 @@ ul { margin: .2em 0 .6em; }
 {{range .Reports}}<tr><td class="mono">{{.File}}</td><td class="{{.Status}}">{{status .Status}}</td><td>{{len .Signatures}}</td></tr>
 {{end}}</table>
 <p>{{t "valid"}}: {{count .Reports "valid"}} · {{t "indeterminate"}}: {{count .Reports "indeterminate"}} · {{t "invalid"}}: {{count .Reports "invalid"}}</p>
+{{with basis .Reports}}<h2>{{t "basis"}}</h2>
+<table>
+<tr><td class="k">{{t "config"}}</td><td>{{if .Config}}<span class="mono">{{.Config}}</span> ({{.ConfigSource}}){{else}}{{t "none"}}{{end}}</td></tr>
+<tr><td class="k">{{t "trust_anchors"}}</td><td>{{if .Anchors}}<ol>{{range .Anchors}}<li>{{.Subject}}<br><span class="mono">SHA-256 {{.SHA256}}</span></li>{{end}}</ol>{{else}}{{t "system_roots"}} ({{.AnchorCount}}){{end}}</td></tr>
+{{with .Policy}}<tr><td class="k">{{t "policy"}}</td><td>{{.Name}}{{if .SHA256}} <span class="mono">SHA-256 {{.SHA256}}</span>{{end}}<br>RSA &ge; {{.MinRSABits}} bit, EC &ge; {{.MinECBits}} bit<br>{{digests .}}<br>EKU: {{join .EKUs}}</td></tr>{{end}}
+</table>{{end}}
 {{range .Reports}}
 <section class="file">
 <h2>{{t "file"}}: <span class="mono">{{.File}}</span> — <span class="{{.Status}}">{{status .Status}}</span></h2>
@@ -93,6 +103,8 @@ ul { margin: .2em 0 .6em; }
 </table>
 {{if .Errors}}<h3>{{t "errors"}}</h3><ul>{{range .Errors}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Warnings}}<h3>{{t "warnings"}}</h3><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Findings}}<h3>{{t "findings"}}</h3><ul>{{range .Findings}}<li><span class="mono">{{.ID}}</span> ({{t .Severity}}{{if .Signature}}, {{t "signature"}} {{inc .Signature}}{{end}}): {{.Message}}</li>{{end}}</ul>{{end}}
+{{with .SignedMetadata}}<h3>{{t "signed_metadata"}} ({{t "signature"}} {{inc .Signature}}, {{t "revision"}} {{.Revision}})</h3><table>{{range $k, $v := .Fields}}<tr><td class="k">{{$k}}</td><td>{{$v}}</td></tr>{{end}}</table>{{end}}
 {{range .Signatures}}
 <h3>{{t "signature"}} {{inc .Index}}{{if .Field}} — {{.Field}}{{end}} — <span class="{{.Status}}">{{status .Status}}</span></h3>
 <table>

@@ -24,6 +24,13 @@ type Report struct {
 	Size      int64      `json:"size,omitempty"`
 	// CheckedAt is the time the verdict was reached (or --at).
 	CheckedAt time.Time `json:"checked_at"`
+	// Findings are conclusions with a stable ID (policy refusals, an
+	// untrusted timestamp, signed metadata changed after signing).
+	Findings []Finding `json:"findings,omitempty"`
+	// SignedMetadata is the TTHC metadata as signed (see metadata.go).
+	SignedMetadata *SignedMetadata `json:"signed_metadata,omitempty"`
+	// Basis is the configuration, trust anchors and policy in force.
+	Basis *Basis `json:"basis,omitempty"`
 }
 
 // Signature is the verdict on one signature or document timestamp.

@@ -56,6 +56,8 @@ type sigState struct {
 	evidenceRev int
 
 	invalid, indet []string
+	// findings are the conclusions with a stable ID (Report.Findings).
+	findings []Finding
 }
 
 func (s *sigState) isDocTS() bool { return s.d != nil && s.d.SubFilter == subRFC3161 }

@@ -60,13 +60,19 @@ func (v *verifier) validate(s *sigState) {
 		consider(Timestamp{Kind: "document", Time: *o.out.TimestampTime, TSA: o.out.Signer,
 			Chain: o.out.Chain, Verified: true, Proves: o.proof != nil, Signature: o.out.Index})
 	}
+	// Only a timestamp from a trusted TSA proves a time; one that does
+	// not chain to a trust anchor is listed in Timestamps, flagged, and
+	// neither shown as the signature's time nor counted for its level.
 	switch {
 	case proven != nil:
 		s.out.TimestampTime = proven
 	case earliest != nil:
-		s.out.TimestampTime = earliest
-		s.warnf("the timestamp of %s is not from a trusted timestamp authority: the signing time is not proven", earliest.Format(time.RFC3339))
+		why := fmt.Sprintf("the timestamp of %s is not from a trusted timestamp authority: it proves nothing, the signing time is not proven", earliest.Format(time.RFC3339))
+		s.warnf("%s", why)
+		s.findings = append(s.findings, Finding{ID: FindingUntrustedTS, Severity: "warning", Message: why})
 	}
+	hasT = proven != nil
+	v.applyPolicy(s, proven)
 	if s.out.SigningTime != nil {
 		m := *s.out.SigningTime
 		if proven != nil && m.After(proven.Add(skew)) {
@@ -133,7 +139,21 @@ func (v *verifier) validateDocTimestamp(s *sigState) {
 		s.invalidf("the timestamp time %s is outside the TSA certificate's validity", gen.Format(time.RFC3339))
 	}
 	rev := v.judgeRevocation(s, s.cert, chain, gen, ev, true)
-	if s.digestOK && s.sigOK && chain.status == "trusted" && rev.status != "revoked" && len(s.invalid) == 0 {
+	if id, why := v.timestampPolicy(s.hash, gen, s.cert); id != "" {
+		s.policyFinding(id, why)
+	}
+	if s.token.SignedData != nil && len(s.token.SignedData.SignerInfos) == 1 {
+		if id, why := v.timestampPolicy(signerHash(s.token.SignedData.SignerInfos[0]), gen, nil); id != "" {
+			s.policyFinding(id, why)
+		}
+	}
+	defer func() {
+		if s.proof == nil {
+			// Not proven: the time stays in the token, not in the verdict.
+			s.out.TimestampTime = nil
+		}
+	}()
+	if s.digestOK && s.sigOK && chain.status == "trusted" && rev.status != "revoked" && len(s.invalid) == 0 && len(s.findings) == 0 {
 		t := gen.UTC()
 		s.proof = &t
 	}
@@ -177,6 +197,13 @@ func (v *verifier) signatureTimestamp(s *sigState, der []byte) Timestamp {
 	ts.Chain = chain.status
 	v.judgeRevocation(tsState, tok.Cert, chain, tok.Info.GenTime, v.evidence(tok.SignedData, nil), true)
 	ts.Verified = true
+	if id, why := v.timestampPolicy(tok.Info.HashAlg, tok.Info.GenTime, tok.Cert); id != "" {
+		ts.Problems = append(ts.Problems, why)
+	} else if len(tok.SignedData.SignerInfos) == 1 {
+		if id, why := v.timestampPolicy(signerHash(tok.SignedData.SignerInfos[0]), tok.Info.GenTime, nil); id != "" {
+			ts.Problems = append(ts.Problems, why)
+		}
+	}
 	ts.Problems = append(ts.Problems, tsState.invalid...)
 	ts.Problems = append(ts.Problems, tsState.indet...)
 	for _, w := range tsState.out.Warnings {

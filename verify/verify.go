@@ -47,6 +47,11 @@ type Options struct {
 	// FileSHA256 fills Report.SHA256, hashed in the same single pass that
 	// hashes the signed ranges.
 	FileSHA256 bool
+	// Policy is the validation policy; nil means DefaultPolicy().
+	Policy *Policy
+	// Basis names the configuration the caller read; Verify adds the
+	// trust anchors and the policy and puts it in Report.Basis.
+	Basis *Basis
 }
 
 // VerifyFile opens path and verifies it.
@@ -180,6 +185,7 @@ func (v *verifier) run() error {
 		}
 		v.changes(s)
 	}
+	v.signedMetadata()
 	v.finish()
 	return v.ctx.Err()
 }
@@ -236,6 +242,8 @@ func (v *verifier) finish() {
 		st = Invalid
 	}
 	rep.Status = st
+	v.collectFindings()
+	rep.Basis = v.basis()
 }
 
 func worse(a, b Status) Status {

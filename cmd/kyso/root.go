@@ -1,18 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/term"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -34,6 +30,9 @@ type globalOptions struct {
 	Config    string
 	Progress  bool
 	Lang      string
+
+	// config is the configuration file that was read (empty: none).
+	config configFile
 
 	io  *streams
 	log *slog.Logger
@@ -89,7 +88,7 @@ timestamps and the yearly digitization report.`,
 	pf.BoolVar(&g.JSON, "json", false, "write JSON Lines to stdout (one object per input or row)")
 	pf.StringVar(&g.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	pf.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug, info, warn or error")
-	pf.StringVar(&g.Config, "config", "", "config file (default ./kyso.yaml, then the user config folder's kyso/kyso.yaml)")
+	pf.StringVar(&g.Config, "config", "", "config file (default: the user config folder's kyso/kyso.yaml, else /etc/kyso/kyso.yaml; never the working folder)")
 	pf.BoolVar(&g.Progress, "progress", false, "draw progress on stderr even when it is not a terminal")
 	pf.StringVar(&g.Lang, "lang", "", "language of human output: vi or en (default vi; en when the locale is English)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -139,82 +138,6 @@ func (g *globalOptions) language() string {
 		return "en"
 	}
 	return "vi"
-}
-
-// applyConfig sets every flag the user did not set from the config file,
-// whose keys are flag names. A key may also sit under a section named after
-// the command ("sign:", "archive ingest:"), which wins over the top level.
-func applyConfig(cmd *cobra.Command, g *globalOptions) error {
-	path := g.Config
-	explicit := path != ""
-	if !explicit {
-		path = "kyso.yaml"
-		if _, err := os.Stat(path); err != nil {
-			dir, derr := os.UserConfigDir()
-			if derr != nil {
-				return nil
-			}
-			path = filepath.Join(dir, "kyso", "kyso.yaml")
-		}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if !explicit && errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		return fail.Usage(fmt.Errorf("config %s: %w", path, err), "")
-	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return fail.Usage(fmt.Errorf("config %s: %w", path, err), "the config file is YAML whose keys are flag names")
-	}
-	for k, v := range raw {
-		keys := []string{k}
-		if sec, ok := v.(map[string]any); ok {
-			keys = keys[:0]
-			for sk := range sec {
-				keys = append(keys, sk)
-			}
-		}
-		for _, key := range keys {
-			if isSecretFlag(key) {
-				return fail.Usage(fmt.Errorf("config %s: %q cannot be set in a config file", path, key),
-					"name the variable or file that holds it: pass-env, pass-file, pin-env, pin-file")
-			}
-		}
-	}
-	values := map[string]any{}
-	for k, v := range raw {
-		if _, isSection := v.(map[string]any); !isSection {
-			values[k] = v
-		}
-	}
-	section := strings.TrimPrefix(cmd.CommandPath(), "kyso ")
-	if sec, ok := raw[section].(map[string]any); ok {
-		for k, v := range sec {
-			values[k] = v
-		}
-	}
-	var errs []error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		v, ok := values[f.Name]
-		if !ok || f.Changed {
-			return
-		}
-		items := []any{v}
-		if list, ok := v.([]any); ok {
-			items = list
-		}
-		for _, it := range items {
-			if err := f.Value.Set(fmt.Sprint(it)); err != nil {
-				errs = append(errs, fmt.Errorf("config %s: %s: %w", path, f.Name, err))
-			}
-		}
-	})
-	if len(errs) > 0 {
-		return fail.Usage(errors.Join(errs...), "")
-	}
-	return nil
 }
 
 // isSecretFlag guards against a secret being written into a config file:

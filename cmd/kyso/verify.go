@@ -36,6 +36,7 @@ type verifyFlags struct {
 	Offline    bool
 	Revocation string
 	At         string
+	Policy     string
 }
 
 func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
@@ -43,6 +44,7 @@ func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&v.Offline, "offline", false, "use only the revocation data embedded in the files; fetch nothing")
 	fs.StringVar(&v.Revocation, "revocation", "hard", "when a certificate's revocation status is unknown: hard (indeterminate) or soft (a warning)")
 	fs.StringVar(&v.At, "at", "", "judge as of this time (RFC 3339, or YYYY-MM-DD in Vietnam time) instead of now")
+	fs.StringVar(&v.Policy, "policy", "", "validation policy file (YAML: min-rsa-bits, min-ec-bits, digests, accepted-ekus; default: the policy of docs/verify.md)")
 }
 
 // options turns the flags into verify.Options.
@@ -67,6 +69,12 @@ func (v *verifyFlags) options(g *globalOptions) (verify.Options, error) {
 		return o, fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
 	}
 	o.Trust = store
+	if v.Policy != "" {
+		if o.Policy, err = verify.LoadPolicy(v.Policy); err != nil {
+			return o, err
+		}
+	}
+	o.Basis = &verify.Basis{Config: g.config.Path, ConfigSource: g.config.Source, Trust: v.Trust}
 	o.Fetcher = &revocation.Fetcher{Offline: v.Offline, HTTP: &http.Client{Timeout: 15 * time.Second}}
 	return o, nil
 }

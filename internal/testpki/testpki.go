@@ -247,6 +247,11 @@ func (b *builder) issue(role string, t *x509.Certificate, parent *Issuer) (*x509
 		b.err = err
 		return nil, nil
 	}
+	return b.issueWith(key, t, parent)
+}
+
+// issueWith issues t for key, signed by parent (self-signed when nil).
+func (b *builder) issueWith(key crypto.Signer, t *x509.Certificate, parent *Issuer) (*x509.Certificate, crypto.Signer) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		b.err = err
@@ -263,7 +268,7 @@ func (b *builder) issue(role string, t *x509.Certificate, parent *Issuer) (*x509
 	}
 	der, err := x509.CreateCertificate(rand.Reader, t, parentCert, key.Public(), parentKey)
 	if err != nil {
-		b.err = fmt.Errorf("%s certificate: %w", role, err)
+		b.err = fmt.Errorf("%s certificate: %w", t.Subject.CommonName, err)
 		return nil, nil
 	}
 	cert, err := x509.ParseCertificate(der)
