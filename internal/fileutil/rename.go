@@ -1,17 +1,10 @@
 package fileutil
 
-import (
-	"errors"
-	"time"
-)
+import "errors"
 
 // ErrInUse is wrapped by Rename's error when the file to replace stayed
 // open in another program (Windows only: see rename_windows.go).
 var ErrInUse = errors.New("the file is open in another program")
-
-// renameWait bounds how long Rename waits for another program to let go
-// of the file it replaces.
-var renameWait = 5 * time.Second
 
 // Rename moves the finished temporary file tmp onto dst, replacing dst if
 // it exists. On Linux and macOS this is rename(2), atomic even when

@@ -9,6 +9,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// renameWait bounds how long Rename waits for another program to let go
+// of the file it replaces.
+var renameWait = 5 * time.Second
+
 // rename is os.Rename (MoveFileEx with MOVEFILE_REPLACE_EXISTING), retried
 // while dst or tmp is held open without FILE_SHARE_DELETE.
 func rename(tmp, dst string) error {
