@@ -224,8 +224,13 @@ func (c *Ctx) CloseSession(sh SessionHandle) error { return c.call(fnCloseSessio
 func (c *Ctx) CloseAllSessions(slot uint) error { return c.call(fnCloseAllSessions, uintptr(slot)) }
 
 // Login logs userType in with pin. The copy handed to the module is
-// cleared when the call returns.
+// cleared when the call returns. An empty pin is passed as NULL, which is
+// how a token with a PIN pad (protected authentication path) is told to
+// ask for it itself.
 func (c *Ctx) Login(sh SessionHandle, userType uint, pin []byte) error {
+	if len(pin) == 0 {
+		return c.call(fnLogin, uintptr(sh), uintptr(userType), 0, 0)
+	}
 	p := cmem(len(pin))
 	copy(p, pin)
 	err := c.call(fnLogin, uintptr(sh), uintptr(userType), addr(p), uintptr(len(pin)))
