@@ -4,8 +4,8 @@ go 1.26.8
 
 require (
 	github.com/digitorus/pdfsign v0.0.0-20250819064552-5f74f69dda1d
+	github.com/ebitengine/purego v0.11.3
 	github.com/go-fonts/liberation v0.3.3
-	github.com/miekg/pkcs11 v1.1.2
 	github.com/pdfcpu/pdfcpu v0.15.0
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // Backup writes a consistent copy of the catalogue file to out from one read
@@ -52,7 +53,7 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 	if err := tmp.Close(); err != nil {
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
+	if err := fileutil.Rename(tmp.Name(), out); err != nil {
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}
 	done = true

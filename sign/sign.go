@@ -23,6 +23,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/tsp"
@@ -290,13 +291,13 @@ func commit(tmpPath, out string, force bool) error {
 			if errors.Is(err, os.ErrExist) {
 				return fail.Inputf("%s already exists (use --force to overwrite)", out)
 			}
-			if err := os.Rename(tmpPath, out); err != nil {
+			if err := fileutil.Rename(tmpPath, out); err != nil {
 				return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
 			}
 		} else {
 			os.Remove(tmpPath)
 		}
-	} else if err := os.Rename(tmpPath, out); err != nil {
+	} else if err := fileutil.Rename(tmpPath, out); err != nil {
 		return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
 	}
 	if d, err := os.Open(filepath.Dir(out)); err == nil {

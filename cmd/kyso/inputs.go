@@ -34,7 +34,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 		if !st.IsDir() {
 			if !seen[a] {
 				seen[a] = true
-				out = append(out, inputFile{Path: a, Rel: filepath.Base(a)})
+				out = append(out, inputFile{Path: slashPath(a), Rel: filepath.Base(a)})
 			}
 			continue
 		}
@@ -50,7 +50,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 			if err != nil {
 				return err
 			}
-			found = append(found, inputFile{Path: p, Rel: rel})
+			found = append(found, inputFile{Path: slashPath(p), Rel: slashPath(rel)})
 			return nil
 		})
 		if err != nil {

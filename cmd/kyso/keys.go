@@ -33,8 +33,14 @@ type keyFlags struct {
 	P12, PassEnv, PassFile         string
 	PKCS11, Token, KeyLabel, KeyID string
 	PinEnv, PinFile, Chain         string
+	// Search adds places to look for PKCS#11 modules when --pkcs11 is
+	// not given (see pkcs11.SearchPath).
+	Search []string
 	// login (kyso keys only) asks for the PIN at the prompt.
 	login bool
+	// discover (kyso keys only): with neither --p12 nor --pkcs11, list
+	// the tokens of every module found.
+	discover bool
 }
 
 // addSourceFlags adds the flags saying where keys are: the file or module,
@@ -43,8 +49,9 @@ func (k *keyFlags) addSourceFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&k.P12, "p12", "", "key and certificate in a PKCS#12 file (.p12/.pfx)")
 	fs.StringVar(&k.PassEnv, "pass-env", "", "name of the environment variable holding the .p12 password")
 	fs.StringVar(&k.PassFile, "pass-file", "", "file whose first line is the .p12 password")
-	fs.StringVar(&k.PKCS11, "pkcs11", "", "the token vendor's PKCS#11 module (.so/.dll; see docs/pkcs11.md)")
-	fs.StringVar(&k.Token, "token", "", "label (or serial number) of the token (see 'kyso keys --pkcs11 MODULE')")
+	fs.StringVar(&k.PKCS11, "pkcs11", "", "the token vendor's PKCS#11 module (.so/.dll; default: search the usual places, see docs/pkcs11.md)")
+	fs.StringSliceVar(&k.Search, "pkcs11-path", nil, "more files, folders or patterns to search for PKCS#11 modules when --pkcs11 is not given (also $"+pkcs11.EnvPath+")")
+	fs.StringVar(&k.Token, "token", "", "label (or serial number) of the token (see 'kyso keys')")
 	fs.StringVar(&k.PinEnv, "pin-env", "", "name of the environment variable holding the token's PIN")
 	fs.StringVar(&k.PinFile, "pin-file", "", "file whose first line is the token's PIN")
 }
@@ -59,14 +66,14 @@ func (k *keyFlags) addFlags(fs *pflag.FlagSet) {
 
 // check refuses missing and conflicting options, before any secret is read.
 func (k *keyFlags) check() error {
-	const hint = "give --p12 FILE (with --pass-env VAR or --pass-file FILE) or --pkcs11 MODULE --token LABEL (with --pin-env VAR or --pin-file FILE)"
+	const hint = "give --p12 FILE (with --pass-env VAR or --pass-file FILE) or --token LABEL (with --pin-env VAR or --pin-file FILE; 'kyso keys' lists the tokens)"
 	switch {
-	case k.P12 == "" && k.PKCS11 == "":
+	case k.P12 == "" && k.PKCS11 == "" && k.Token == "" && !k.discover:
 		return fail.Usage(errors.New("no key given"), hint)
 	case k.P12 != "" && k.PKCS11 != "":
 		return fail.Usage(errors.New("--p12 and --pkcs11 cannot be used together"), hint)
 	case k.P12 != "":
-		only := setFlags("--token", k.Token, "--key-label", k.KeyLabel, "--key-id", k.KeyID, "--pin-env", k.PinEnv, "--pin-file", k.PinFile)
+		only := setFlags("--token", k.Token, "--pkcs11-path", strings.Join(k.Search, ","), "--key-label", k.KeyLabel, "--key-id", k.KeyID, "--pin-env", k.PinEnv, "--pin-file", k.PinFile)
 		if len(only) > 0 {
 			return fail.Usage(fmt.Errorf("%s can only be used with --pkcs11", strings.Join(only, ", ")), "a .p12 file takes --pass-env or --pass-file")
 		}
@@ -137,6 +144,9 @@ func (k *keyFlags) load(ctx context.Context, g *globalOptions) (*keys.Key, error
 		return nil, err
 	}
 	id, _ := k.keyID()
+	if err := k.findModule(ctx, g); err != nil {
+		return nil, err
+	}
 	secret, err := k.secret(g)
 	if err != nil {
 		return nil, err
@@ -167,21 +177,45 @@ func (k *keyFlags) load(ctx context.Context, g *globalOptions) (*keys.Key, error
 	})
 }
 
+// findModule, when a token is asked for without --pkcs11, searches the
+// modules for the one holding it (before any PIN is read) and says which
+// it chose.
+func (k *keyFlags) findModule(ctx context.Context, g *globalOptions) error {
+	if k.P12 != "" || k.PKCS11 != "" {
+		return nil
+	}
+	m, err := pkcs11.FindModule(ctx, pkcs11.SearchPath(k.Search), k.Token)
+	if err != nil {
+		return err
+	}
+	k.PKCS11 = m
+	fmt.Fprintf(g.io.err, "kyso: note: token '%s' is in PKCS#11 module %s\n", k.Token, m)
+	return nil
+}
+
 func newKeysCmd(g *globalOptions) *cobra.Command {
-	f := &keyFlags{}
+	f := &keyFlags{discover: true}
 	cmd := &cobra.Command{
-		Use:   "keys (--p12 FILE | --pkcs11 MODULE)",
-		Short: "List the keys and certificates of a .p12 file or of the tokens of a PKCS#11 module",
+		Use:   "keys [--p12 FILE | --pkcs11 MODULE]",
+		Short: "List the keys and certificates of a .p12 file or of the tokens plugged in",
 		Long: `List what can sign: for a .p12 file its certificate; for a PKCS#11 module every
 token (label, serial) and on each its keys and certificates (label, id in hex,
 type, subject, issuer, validity), so that --token, --key-label and --key-id of
 'kyso sign' can be chosen. Labels are shown as UTF-8.
 
+With neither --p12 nor --pkcs11, kyso looks for token drivers (PKCS#11
+modules) where they are usually installed (the Vietnamese CAs' drivers,
+OpenSC, SoftHSM2; see docs/pkcs11.md), first in the places given with
+--pkcs11-path or $KYSO_PKCS11_PATH, and lists the tokens of every module it
+finds, saying where it looked. 'kyso sign --token LABEL' then finds the
+module by itself.
+
 Tokens hide private keys until the user logs in. Without a PIN, keys are listed
 from the public keys and certificates stored beside them (what most tokens
 show); give --pin-env, --pin-file or --login (prompt) to list the private keys
 themselves. A PIN is tried once; with several tokens, choose one with --token.`,
-		Example: `  kyso keys --pkcs11 /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+		Example: `  kyso keys
+  kyso keys --pkcs11 /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
   kyso keys --pkcs11 /usr/lib/softhsm/libsofthsm2.so --token "Token Hòa Đông" --pin-env KYSO_PIN --json
   kyso keys --p12 unit.p12 --pass-file ~/.kyso-pass`,
 		Args: cobra.NoArgs,
@@ -198,7 +232,9 @@ themselves. A PIN is tried once; with several tokens, choose one with --token.`,
 // keyRow is one line of `kyso keys --json`: a key, or a certificate that
 // belongs to no key listed (a CA certificate, or a key the token hides).
 type keyRow struct {
-	Token       string `json:"token"`
+	Token string `json:"token"`
+	// Module is the PKCS#11 module of the token.
+	Module      string `json:"module,omitempty"`
 	TokenSerial string `json:"token_serial"`
 	// Object is "private-key", "public-key" (a key seen only by its
 	// public half, without login), "certificate", "p12", or "token" for a
@@ -254,7 +290,18 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 			grp.rows = append(grp.rows, r)
 		}
 		groups = append(groups, grp)
+	} else if f.PKCS11 == "" && f.Token == "" {
+		if f.PinEnv != "" || f.PinFile != "" || f.login {
+			return fail.Usage(errors.New("a PIN is tried on one token only"), "choose the token with --token LABEL (run 'kyso keys' without a PIN to see them)")
+		}
+		var err error
+		if groups, err = discoverGroups(ctx, g, f); err != nil {
+			return err
+		}
 	} else {
+		if err := f.findModule(ctx, g); err != nil {
+			return err
+		}
 		var pin []byte
 		if f.PinEnv != "" || f.PinFile != "" || f.login {
 			var err error
@@ -271,7 +318,7 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 			return fail.Run(fmt.Errorf("pkcs11 module %s: no token is present", f.PKCS11), "plug the token in, then try again")
 		}
 		for _, t := range tokens {
-			groups = append(groups, tokenGroup(t))
+			groups = append(groups, tokenGroup(t, f.PKCS11))
 		}
 	}
 	if g.JSON {
@@ -288,10 +335,46 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 	return printKeys(g, groups)
 }
 
+// discoverGroups lists the tokens of every module found on the search
+// path, and says on stderr where it looked and which modules failed.
+func discoverGroups(ctx context.Context, g *globalOptions, f *keyFlags) ([]keyGroup, error) {
+	found, tried, err := pkcs11.Discover(ctx, pkcs11.SearchPath(f.Search))
+	if err != nil {
+		return nil, err
+	}
+	var groups []keyGroup
+	var failed []string
+	for _, m := range found {
+		if m.Err != nil {
+			failed = append(failed, fmt.Sprintf("%s (%v)", m.Path, m.Err))
+			continue
+		}
+		for _, t := range m.Tokens {
+			grp := tokenGroup(t, m.Path)
+			grp.title += " in " + m.Path
+			groups = append(groups, grp)
+		}
+	}
+	for _, fl := range failed {
+		fmt.Fprintf(g.io.err, "kyso: note: PKCS#11 module %s could not be used\n", fl)
+	}
+	if len(groups) == 0 {
+		return nil, fail.Run(fmt.Errorf("no token found; %s", pkcs11.TriedText(tried)),
+			"plug the token in and install its driver; if kyso still does not find it, give the driver's file with --pkcs11 FILE, or its folder with --pkcs11-path or $"+pkcs11.EnvPath+" (see docs/pkcs11.md)")
+	}
+	var mods []string
+	for _, m := range found {
+		mods = append(mods, m.Path)
+	}
+	fmt.Fprintf(g.io.err, "kyso: note: PKCS#11 modules found: %s (%d places searched; 'kyso sign --token LABEL' finds the module by itself)\n",
+		strings.Join(mods, ", "), len(tried))
+	return groups, nil
+}
+
 // tokenGroup lists a token's keys, then the certificates of no listed key.
-func tokenGroup(t pkcs11.TokenInfo) keyGroup {
+func tokenGroup(t pkcs11.TokenInfo, module string) keyGroup {
 	grp := keyGroup{title: fmt.Sprintf("token '%s' (serial %s, %s %s)", t.Label, t.Serial, t.Manufacturer, t.Model)}
-	base := keyRow{Token: t.Label, TokenSerial: t.Serial}
+	base := keyRow{Token: t.Label, TokenSerial: t.Serial, Module: module}
 	owned := map[*x509.Certificate]bool{}
 	for _, k := range t.Keys {
 		r := base

@@ -33,6 +33,7 @@ type exitStatus int
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func main() {
+	restoreConsole := setupConsole() // UTF-8 console on Windows
 	// KYSO_CPUPROFILE=FILE writes a CPU profile of the run (for `make bench`).
 	if p := os.Getenv("KYSO_CPUPROFILE"); p != "" {
 		if f, err := os.Create(p); err == nil {
@@ -40,10 +41,13 @@ func main() {
 			code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 			pprof.StopCPUProfile()
 			f.Close()
+			restoreConsole()
 			os.Exit(code)
 		}
 	}
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	restoreConsole()
+	os.Exit(code)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

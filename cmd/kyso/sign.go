@@ -147,7 +147,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	opts.Existing = existingOutputCheck
 	jobs := make([]sign.Job, len(inputs))
 	for i, in := range inputs {
-		jobs[i] = sign.Job{Input: in.Path, Output: filepath.Join(f.Out, in.Rel)}
+		jobs[i] = sign.Job{Input: in.Path, Output: slashPath(filepath.Join(f.Out, in.Rel))}
 	}
 	if meta != nil {
 		opts.MetadataFor = meta.forFile

@@ -86,7 +86,7 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 		}
 		out := in.Path
 		if !f.InPlace {
-			out = filepath.Join(f.Out, in.Rel)
+			out = slashPath(filepath.Join(f.Out, in.Rel))
 		}
 		res := timestampResult{Input: in.Path, Output: out, Status: "timestamped"}
 		warnings, err := ltv.ExtendFile(ctx, in.Path, out, true, f.InPlace)

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
@@ -350,7 +351,7 @@ func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
 	if err := tmp.Close(); err != nil {
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := fileutil.Rename(tmp.Name(), path); err != nil {
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
 	return nil

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -7,7 +5,7 @@ import (
 	"context"
 	"sort"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 )
 
 // List describes the tokens of module: all of them, or the one whose label

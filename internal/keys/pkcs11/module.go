@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -11,7 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -60,9 +58,9 @@ func loadModule(path string) (*module, error) {
 		m.refs++
 		return m, nil
 	}
-	ctx := p11.New(path)
-	if ctx == nil {
-		return nil, fail.Run(fmt.Errorf("pkcs11 module %s cannot be loaded: not a PKCS#11 library for this system, or a library it needs is missing", path), moduleHint)
+	ctx, err := p11.Load(path)
+	if err != nil {
+		return nil, fail.Run(fmt.Errorf("pkcs11 module %s cannot be loaded: %w (not a PKCS#11 library for this system, or a library it needs is missing)", path, err), moduleHint)
 	}
 	m := &module{path: path, ctx: ctx, refs: 1, owned: true}
 	if err := ctx.Initialize(); err != nil {

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -13,7 +11,7 @@ import (
 	"fmt"
 	"math/big"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 )
 
 // findObjects returns the handles of the objects matching template.

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -14,7 +12,7 @@ import (
 	"fmt"
 	"strings"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
@@ -131,7 +129,7 @@ func (t *token) login(sh p11.SessionHandle, pin []byte) (bool, error) {
 	if flags&p11.CKF_USER_PIN_LOCKED != 0 {
 		return false, t.pinLocked()
 	}
-	err := t.mod.ctx.Login(sh, p11.CKU_USER, string(pin))
+	err := t.mod.ctx.Login(sh, p11.CKU_USER, pin)
 	switch {
 	case err == nil:
 		return true, nil

@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -23,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kyso-project/kyso/internal/fail"

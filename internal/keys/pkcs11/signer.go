@@ -1,5 +1,3 @@
-//go:build cgo
-
 package pkcs11
 
 import (
@@ -13,7 +11,7 @@ import (
 	"runtime"
 	"sync"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 
 	"github.com/kyso-project/kyso/internal/fail"
 )
@@ -89,7 +87,7 @@ func (s *signer) signOn(sh p11.SessionHandle, mech []*p11.Mechanism, data []byte
 		return nil, false, s.tok.wrap(err, fmt.Sprintf("key '%s': starting a signature", s.key.name()))
 	}
 	if s.key.alwaysAuth {
-		if err := ctx.Login(sh, p11.CKU_CONTEXT_SPECIFIC, string(s.pin)); err != nil {
+		if err := ctx.Login(sh, p11.CKU_CONTEXT_SPECIFIC, s.pin); err != nil {
 			var e error
 			switch {
 			case isRV(err, p11.CKR_PIN_INCORRECT):

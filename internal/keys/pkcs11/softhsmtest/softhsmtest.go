@@ -1,5 +1,3 @@
-//go:build cgo
-
 // Package softhsmtest builds SoftHSM2 tokens for tests: a real PKCS#11
 // module holding the test PKI's keys the way a CA's USB token does, so
 // kyso's token code is tested without the hardware. Tests skip, saying
@@ -16,7 +14,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/testtool"
 
-	p11 "github.com/miekg/pkcs11"
+	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 
 	"github.com/kyso-project/kyso/internal/testpki"
 )
@@ -134,9 +132,9 @@ func (tok *Token) WriteCert(t testing.TB, ctx *p11.Ctx, sh p11.SessionHandle, ce
 // unloading the module afterwards.
 func (tok *Token) withSlot(t testing.TB, fn func(ctx *p11.Ctx, slot uint, info p11.TokenInfo)) {
 	t.Helper()
-	ctx := p11.New(tok.Module)
-	if ctx == nil {
-		t.Fatalf("cannot load %s", tok.Module)
+	ctx, err := p11.Load(tok.Module)
+	if err != nil {
+		t.Fatalf("cannot load %s: %v", tok.Module, err)
 	}
 	defer ctx.Destroy()
 	if err := ctx.Initialize(); err != nil {
@@ -167,7 +165,7 @@ func (tok *Token) WithSession(t testing.TB, fn func(*p11.Ctx, p11.SessionHandle)
 			t.Fatal(err)
 		}
 		defer ctx.CloseSession(sh)
-		if err := ctx.Login(sh, p11.CKU_USER, PIN); err != nil {
+		if err := ctx.Login(sh, p11.CKU_USER, []byte(PIN)); err != nil {
 			t.Fatal(err)
 		}
 		defer ctx.Logout(sh)
