@@ -302,7 +302,7 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 	})
 	if err != nil {
 		if errors.Is(err, archive.ErrBagRefused) {
-			printError(g.io.err, err)
+			printError(g.io.err, err, g.pr())
 			return exitStatus(exitInvalid)
 		}
 		return err

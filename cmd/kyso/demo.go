@@ -171,7 +171,7 @@ func runNested(ctx context.Context, g *globalOptions, args []string) int {
 	err := root.ExecuteContext(ctx)
 	var es exitStatus
 	if err != nil && !errors.As(err, &es) {
-		printError(g.io.err, err)
+		printError(g.io.err, err, g.pr())
 	}
 	return exitCodeOf(err)
 }

@@ -28,7 +28,10 @@ func newDocsCmd(g *globalOptions) *cobra.Command {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return fail.Run(err, "")
 			}
-			return writeDocs(cmd.Root(), out)
+			// The reference in docs/ is English, whatever --lang says.
+			en := newLocalizedRootCmd(g.io, "")
+			en.InitDefaultCompletionCmd()
+			return writeDocs(en, out)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "docs/cli", "output folder")

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // Exit codes of the command-line contract (docs/exit-codes.md).
@@ -53,7 +54,8 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd(&streams{in: stdin, out: stdout, err: stderr})
+	lang := i18n.Detect(args, os.Getenv)
+	root := newLocalizedRootCmd(&streams{in: stdin, out: stdout, err: stderr}, lang)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCodeOf(err)
@@ -63,7 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		var es exitStatus
 		if !errors.As(err, &es) {
-			printError(stderr, err)
+			printError(stderr, err, i18n.New(lang))
 		}
 	}
 	return code
@@ -98,9 +100,9 @@ func exitCodeOf(err error) int {
 
 // printError writes err in the one style of the project: "kyso: error: ..."
 // and, when there is a next step, a "hint: ..." line.
-func printError(w io.Writer, err error) {
-	fmt.Fprintf(w, "kyso: error: %v\n", err)
+func printError(w io.Writer, err error, p *i18n.Printer) {
+	fmt.Fprintln(w, p.T("kyso: error: %s", p.Err(cobraError(err))))
 	if h := fail.HintOf(err); h != "" {
-		fmt.Fprintf(w, "hint: %s\n", h)
+		fmt.Fprintln(w, p.T("hint: %s", p.Translate(h)))
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -36,6 +36,11 @@ type globalOptions struct {
 
 	io  *streams
 	log *slog.Logger
+	// p renders the catalogue's messages in the run's language (pr).
+	p *i18n.Printer
+	// detected is the language found before parsing (--lang, $KYSO_LANG,
+	// the locale), which --help is rendered in.
+	detected string
 }
 
 // stderrIsTerminal reports whether progress may be drawn.
@@ -58,7 +63,13 @@ func versionString() string {
 }
 
 func newRootCmd(s *streams) *cobra.Command {
-	g := &globalOptions{io: s}
+	return newLocalizedRootCmd(s, "")
+}
+
+// newLocalizedRootCmd builds the command tree in lang (vi or en; "" leaves
+// the English keys as they are, for tools that read the tree).
+func newLocalizedRootCmd(s *streams, lang string) *cobra.Command {
+	g := &globalOptions{io: s, detected: lang}
 	root := &cobra.Command{
 		Use:   "kyso",
 		Short: "Sign, timestamp, verify and archive scanned PDFs of TTHC results",
@@ -92,10 +103,13 @@ timestamps and the yearly digitization report.`,
 	pf.BoolVar(&g.Progress, "progress", false, "draw progress on stderr even when it is not a terminal")
 	pf.StringVar(&g.Lang, "lang", "", "language of human output: vi or en (default vi; en when the locale is English)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fail.Usage(err, fmt.Sprintf("see '%s --help'", c.CommandPath()))
+		return fail.Usage(err, i18n.Sprintf("see '%s --help'", c.CommandPath()))
 	})
 	for _, add := range commands {
 		root.AddCommand(add(g))
+	}
+	if lang != "" {
+		localize(root, g.pr())
 	}
 	return root
 }
@@ -121,23 +135,17 @@ func (g *globalOptions) setupLogging() error {
 	return nil
 }
 
-// language returns "vi" or "en".
+// language returns "vi" or "en": --lang, else what was found before
+// parsing, else $KYSO_LANG and the locale; Vietnamese unless English is
+// asked for.
 func (g *globalOptions) language() string {
-	l := g.Lang
-	if l == "" {
-		for _, v := range []string{"KYSO_LANG", "LC_ALL", "LC_MESSAGES", "LANG"} {
-			if s := os.Getenv(v); s != "" {
-				l = s
-				break
-			}
-		}
+	if g.Lang != "" {
+		return i18n.Normalize(g.Lang)
 	}
-	// kyso is made for Vietnamese units: Vietnamese unless the locale or
-	// --lang asks for English.
-	if strings.HasPrefix(strings.ToLower(l), "en") {
-		return "en"
+	if g.detected != "" {
+		return g.detected
 	}
-	return "vi"
+	return i18n.Detect(nil, os.Getenv)
 }
 
 // isSecretFlag guards against a secret being written into a config file:
