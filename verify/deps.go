@@ -2,11 +2,11 @@ package verify
 
 import (
 	"crypto/x509"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 )
@@ -127,7 +127,7 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 		who = "the TSA certificate"
 	}
 	if issuer == nil {
-		v.unknownRevocation(s, soft, fmt.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
+		v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
 		return rv
 	}
 	res := revocation.Check(v.ctx, cert, issuer, at, revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool}, v.o.Fetcher)
@@ -143,9 +143,9 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 		s.invalidf("%s was revoked on %s (%s), before %s", who, res.RevokedAt.UTC().Format(time.RFC3339),
 			revocation.ReasonName(res.Reason), at.UTC().Format(time.RFC3339))
 	default:
-		msg := fmt.Sprintf("the revocation status of %s is unknown", who)
+		msg := i18n.Sprintf("the revocation status of %s is unknown", who)
 		if len(res.Problems) > 0 {
-			msg += ": " + strings.Join(res.Problems, "; ")
+			msg = i18n.Sprintf("the revocation status of %s is unknown: %s", who, strings.Join(res.Problems, "; "))
 		}
 		v.unknownRevocation(s, soft, msg)
 		return rv

@@ -1,138 +1,314 @@
 package verify
 
 import (
+	"fmt"
 	"html/template"
 	"io"
+	"sort"
 	"strings"
 	"time"
+
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
-// HTMLOptions shape the printable report.
+// HTMLOptions shape the auditor's report.
 type HTMLOptions struct {
-	Lang string
+	// Lang is vi or en (Printer, when set, wins).
+	Lang    string
+	Printer *i18n.Printer
 	// Generated is the time printed as the report's date (zero: now).
 	Generated time.Time
 	// Version names the kyso that made the report.
 	Version string
+	// Title replaces the report's title (kyso archive audit).
+	Title string
+	// Scope says what was checked (a catalogue's path), shown in the header.
+	Scope string
+	// Basis is the configuration, anchors and policy in force; nil: the
+	// first report's.
+	Basis *Basis
+	// Notes are lines shown under the tally (the catalogue's chain...).
+	Notes []string
 }
 
-// WriteHTML writes a printable report of reports: a summary, then one
-// section per file with its verdict, reasons, and for each signature who
-// signed, when, its chain, timestamps and the revision history. Everything
-// from the files is escaped by html/template.
+// AuditEntry is one file of the report: a verification Report, and what
+// the catalogue knows of it.
+type AuditEntry struct {
+	Report *Report
+	// Dossier is the dossier code (mã hồ sơ), when known.
+	Dossier string
+	// Fixity is the archive audit's outcome (ok, missing, corrupt,
+	// invalid); empty for kyso verify.
+	Fixity string
+	// Record names the catalogue record ("" for kyso verify).
+	Record string
+}
+
+// WriteHTML writes the auditor's report of reports (kyso verify --report).
 func WriteHTML(w io.Writer, reports []*Report, o HTMLOptions) error {
+	entries := make([]AuditEntry, len(reports))
+	for i, r := range reports {
+		entries[i] = AuditEntry{Report: r}
+		if r.SignedMetadata != nil {
+			entries[i].Dossier = r.SignedMetadata.Fields["dossier_code"]
+		}
+	}
+	return WriteAuditHTML(w, entries, o)
+}
+
+// WriteAuditHTML writes a printable report an auditor can file: A4 pages
+// numbered "page n of m"; a header with the report's time, kyso's version,
+// the trust anchors (subject and SHA-256), the validation policy and the
+// config file; per file its verdict first, then its SHA-256, size and
+// dossier code, its signatures with the signing time labelled as proven
+// (by a trusted timestamp) or as claimed; a closing tally and a block for
+// the auditor's signature. Everything from the files is escaped by
+// html/template.
+func WriteAuditHTML(w io.Writer, entries []AuditEntry, o HTMLOptions) error {
 	if o.Generated.IsZero() {
 		o.Generated = time.Now()
 	}
-	lang := o.Lang
-	if lang != "vi" {
-		lang = "en"
+	p := o.Printer
+	if p == nil {
+		p = i18n.New(o.Lang)
+	}
+	basis := o.Basis
+	if basis == nil {
+		for _, e := range entries {
+			if e.Report != nil && e.Report.Basis != nil {
+				basis = e.Report.Basis
+				break
+			}
+		}
+	}
+	counts := map[Status]int{}
+	for _, e := range entries {
+		counts[e.Report.Status]++
+	}
+	title := o.Title
+	if title == "" {
+		title = p.T("Signature verification report")
 	}
 	t := template.Must(template.New("report").Funcs(template.FuncMap{
-		"t":      func(k string) string { return Text(lang, k) },
-		"status": func(s Status) string { return StatusText(lang, s) },
-		"time":   func(t *time.Time) string { return FormatTime(lang, t) },
-		"tval":   func(t time.Time) string { return FormatTime(lang, &t) },
-		"short":  ShortName,
+		"T":      func(k string, a ...any) string { return p.T(k, a...) },
+		"status": func(s Status) string { return statusText(p, s) },
+		"time": func(t *time.Time) string {
+			if t == nil {
+				return "—"
+			}
+			return p.Time(*t)
+		},
+		"tval":  p.Time,
+		"short": ShortName,
+		"int":   func(n int64) string { return p.Int(n) },
 		"integrity": func(ok bool) string {
 			if ok {
-				return Text(lang, "intact")
+				return p.T("intact")
 			}
-			return Text(lang, "altered")
+			return p.T("altered")
 		},
-		"inc":     func(i int) int { return i + 1 },
-		"basis":   basisOf,
-		"digests": describeDigests,
-		"join":    func(s []string) string { return strings.Join(s, ", ") },
-		"count": func(rs []*Report, s Status) int {
-			n := 0
-			for _, r := range rs {
-				if r.Status == s {
-					n++
-				}
-			}
-			return n
-		},
-	}).Parse(htmlTemplate))
+		"word":     func(k string) string { return p.T(wordKey(k)) },
+		"inc":      func(i int) string { return fmt.Sprint(i + 1) },
+		"sigf":     func(r *Report, i int, warn bool) []shownFinding { return findingTexts(p, r, &i, warn) },
+		"filef":    func(r *Report, warn bool) []shownFinding { return findingTexts(p, r, nil, warn) },
+		"digests":  func(pol *Policy) string { return describeDigests(p, pol) },
+		"join":     func(s []string) string { return strings.Join(s, ", ") },
+		"fixity":   func(s string) string { return p.T(fixityKey(s)) },
+		"tr":       p.Translate,
+		"proven":   func(s Signature) bool { return s.TimestampTime != nil },
+		"docts":    func(s Signature) bool { return s.Kind == kindDocTimestamp },
+		"countOf":  func(s Status) int { return counts[s] },
+		"pageWord": func() string { return p.T("page") },
+		"ofWord":   func() string { return p.T("of") },
+	}).Parse(auditTemplate))
 	return t.Execute(w, struct {
 		Lang      string
-		Reports   []*Report
+		Title     string
+		Scope     string
+		Entries   []AuditEntry
 		Generated time.Time
 		Version   string
-	}{lang, reports, o.Generated, o.Version})
+		Basis     *Basis
+		Notes     []string
+		Total     int
+	}{p.Lang(), title, o.Scope, entries, o.Generated, o.Version, basis, o.Notes, len(entries)})
 }
 
-const htmlTemplate = `<!DOCTYPE html>
+func statusText(p *i18n.Printer, s Status) string {
+	switch s {
+	case Valid:
+		return p.T("VALID")
+	case Indeterminate:
+		return p.T("INDETERMINATE")
+	}
+	return p.T("INVALID")
+}
+
+// wordKey is the catalogue key of a value of the Report (a chain status, a
+// change class, a signature kind...).
+func wordKey(k string) string {
+	if w, ok := valueWords[k]; ok {
+		return w
+	}
+	return k
+}
+
+// valueWords are the English words for the Report's values.
+var valueWords = map[string]string{
+	"good": "not revoked", "whole": "the whole document", "revision": "its revision",
+	"partial": "part of the document", "document-timestamp": "document timestamp",
+	"archival": "validation data and timestamps only", "form-fill": "form filling", "annotation": "annotations",
+	"other": "other changes", "none": "none", "": "none",
+}
+
+func fixityKey(s string) string {
+	switch s {
+	case "ok":
+		return "fixity: ok"
+	case "missing":
+		return "fixity: missing"
+	case "corrupt":
+		return "fixity: corrupt"
+	case "invalid":
+		return "fixity: no longer valid"
+	}
+	return s
+}
+
+// findingTexts are the localized findings of signature i (nil: the file),
+// warnings or not; errors without a finding are included for the file.
+func findingTexts(p *i18n.Printer, r *Report, i *int, warn bool) []shownFinding {
+	var out []shownFinding
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if (f.Signature == nil) != (i == nil) || i != nil && *f.Signature != *i || (f.Severity == "warning") != warn {
+			continue
+		}
+		out = append(out, shownFinding{f.Localize(p), f.ID})
+		seen[f.Message] = true
+	}
+	if i == nil && !warn {
+		for _, e := range r.Errors {
+			if !seen[e] {
+				out = append(out, shownFinding{Text: p.Translate(e)})
+			}
+		}
+	}
+	if i != nil && len(r.Findings) == 0 && int(*i) < len(r.Signatures) {
+		// A report without findings (read back from a catalogue).
+		s := r.Signatures[*i]
+		src := s.Reasons
+		if warn {
+			src = s.Warnings
+		}
+		for _, m := range src {
+			out = append(out, shownFinding{Text: p.Translate(m)})
+		}
+	}
+	return out
+}
+
+// shownFinding is a finding as the report shows it: the text, and the ID
+// scripts and auditors can quote.
+type shownFinding struct{ Text, ID string }
+
+// describeDigests renders a policy's digests: "sha-256, sha-1 (sunset 2009-08-01)".
+func describeDigests(p *i18n.Printer, pol *Policy) string {
+	names := make([]string, 0, len(pol.Digests))
+	for k := range pol.Digests {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for i, k := range names {
+		if s := pol.Digests[k]; s != "" {
+			names[i] = p.T("%s (sunset %s)", k, s)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+const auditTemplate = `<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
-<title>{{t "report_title"}}</title>
+<title>{{.Title}}</title>
 <style>
-body { font-family: "Times New Roman", "Liberation Serif", serif; font-size: 11pt; margin: 2em; color: #000; }
-h1 { font-size: 16pt; } h2 { font-size: 13pt; border-top: 1px solid #888; padding-top: .6em; } h3 { font-size: 11.5pt; margin-bottom: .3em; }
-table { border-collapse: collapse; margin: .3em 0 .8em; } td, th { border: 1px solid #999; padding: 2px 6px; text-align: left; vertical-align: top; }
-th { background: #eee; font-weight: bold; } .k { width: 14em; background: #f6f6f6; }
-.valid { color: #065f06; font-weight: bold; } .invalid { color: #a00; font-weight: bold; } .indeterminate { color: #8a5a00; font-weight: bold; }
-.mono { font-family: "DejaVu Sans Mono", monospace; font-size: 9pt; word-break: break-all; }
-section.file { page-break-inside: avoid; } @media print { section.file { page-break-before: auto; } }
-ul { margin: .2em 0 .6em; }
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-center { content: "{{pageWord}} " counter(page) " {{ofWord}} " counter(pages); font: 9pt "Liberation Serif", "Times New Roman", serif; }
+  @bottom-left { content: "kyso{{if .Version}} {{.Version}}{{end}}"; font: 8pt "Liberation Serif", serif; color: #555; }
+  @bottom-right { content: "{{tval .Generated}}"; font: 8pt "Liberation Serif", serif; color: #555; } }
+body { font-family: "Liberation Serif", "Times New Roman", serif; font-size: 11pt; color: #000; margin: 0; }
+@media screen { body { max-width: 190mm; margin: 1em auto; } }
+h1 { font-size: 16pt; margin: 0 0 .3em; } h2 { font-size: 12.5pt; margin: .9em 0 .3em; }
+h3 { font-size: 11pt; margin: .6em 0 .2em; }
+table { border-collapse: collapse; width: 100%; margin: .2em 0 .5em; }
+td, th { border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }
+th { background: #eee; } td.k { width: 42mm; background: #f6f6f6; }
+.mono { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-break: break-all; }
+.verdict { font-weight: bold; } .valid { color: #065f06; } .invalid { color: #a00; } .indeterminate { color: #8a5a00; }
+section.file { break-inside: avoid-page; border-top: 1.5px solid #444; margin-top: .8em; padding-top: .3em; }
+section.file h2 { margin-top: 0; }
+.proven { font-weight: bold; } .claimed { font-style: italic; }
+.id { font-family: "Liberation Mono", monospace; font-size: 8pt; color: #444; }
+ul { margin: .1em 0 .4em 1.2em; padding: 0; }
+.tally td { text-align: center; font-size: 12pt; }
+.sign { break-inside: avoid-page; margin-top: 2em; display: flex; justify-content: space-between; }
+.sign div { width: 45%; text-align: center; } .sign .line { margin-top: 22mm; border-top: 1px dotted #000; }
 </style>
 </head>
 <body>
-<h1>{{t "report_title"}}</h1>
-<p>{{t "checked_at"}}: {{tval .Generated}}{{if .Version}} — kyso {{.Version}}{{end}}</p>
-<h2>{{t "summary"}}</h2>
+<h1>{{.Title}}</h1>
 <table>
-<tr><th>{{t "file"}}</th><th>{{t "verdict"}}</th><th>{{t "signatures"}}</th></tr>
-{{range .Reports}}<tr><td class="mono">{{.File}}</td><td class="{{.Status}}">{{status .Status}}</td><td>{{len .Signatures}}</td></tr>
-{{end}}</table>
-<p>{{t "valid"}}: {{count .Reports "valid"}} · {{t "indeterminate"}}: {{count .Reports "indeterminate"}} · {{t "invalid"}}: {{count .Reports "invalid"}}</p>
-{{with basis .Reports}}<h2>{{t "basis"}}</h2>
-<table>
-<tr><td class="k">{{t "config"}}</td><td>{{if .Config}}<span class="mono">{{.Config}}</span> ({{.ConfigSource}}){{else}}{{t "none"}}{{end}}</td></tr>
-<tr><td class="k">{{t "trust_anchors"}}</td><td>{{if .Anchors}}<ol>{{range .Anchors}}<li>{{.Subject}}<br><span class="mono">SHA-256 {{.SHA256}}</span></li>{{end}}</ol>{{else}}{{t "system_roots"}} ({{.AnchorCount}}){{end}}</td></tr>
-{{with .Policy}}<tr><td class="k">{{t "policy"}}</td><td>{{.Name}}{{if .SHA256}} <span class="mono">SHA-256 {{.SHA256}}</span>{{end}}<br>RSA &ge; {{.MinRSABits}} bit, EC &ge; {{.MinECBits}} bit<br>{{digests .}}<br>EKU: {{join .EKUs}}</td></tr>{{end}}
-</table>{{end}}
-{{range .Reports}}
-<section class="file">
-<h2>{{t "file"}}: <span class="mono">{{.File}}</span> — <span class="{{.Status}}">{{status .Status}}</span></h2>
-<table>
-{{if .SHA256}}<tr><td class="k">{{t "sha256"}}</td><td class="mono">{{.SHA256}}</td></tr>{{end}}
-<tr><td class="k">{{t "size"}}</td><td>{{.Size}} {{t "bytes"}}</td></tr>
-<tr><td class="k">{{t "checked_at"}}</td><td>{{tval .CheckedAt}}</td></tr>
-</table>
-{{if .Errors}}<h3>{{t "errors"}}</h3><ul>{{range .Errors}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Warnings}}<h3>{{t "warnings"}}</h3><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Findings}}<h3>{{t "findings"}}</h3><ul>{{range .Findings}}<li><span class="mono">{{.ID}}</span> ({{t .Severity}}{{if .Signature}}, {{t "signature"}} {{inc .Signature}}{{end}}): {{.Message}}</li>{{end}}</ul>{{end}}
-{{with .SignedMetadata}}<h3>{{t "signed_metadata"}} ({{t "signature"}} {{inc .Signature}}, {{t "revision"}} {{.Revision}})</h3><table>{{range $k, $v := .Fields}}<tr><td class="k">{{$k}}</td><td>{{$v}}</td></tr>{{end}}</table>{{end}}
-{{range .Signatures}}
-<h3>{{t "signature"}} {{inc .Index}}{{if .Field}} — {{.Field}}{{end}} — <span class="{{.Status}}">{{status .Status}}</span></h3>
-<table>
-<tr><td class="k">{{t "kind"}}</td><td>{{t .Kind}} ({{.SubFilter}}){{if .DocMDP}}, DocMDP P={{.DocMDP}}{{end}}</td></tr>
-<tr><td class="k">{{t "signer"}}</td><td>{{short .Signer}}<br><span class="mono">{{.Signer}}</span></td></tr>
-<tr><td class="k">{{t "issuer"}}</td><td>{{short .Issuer}}<br><span class="mono">{{.Issuer}}</span></td></tr>
-<tr><td class="k">{{t "serial"}}</td><td class="mono">{{.Serial}}</td></tr>
-<tr><td class="k">{{t "signing_time"}}</td><td>{{time .SigningTime}}{{if .SigningTime}} ({{t "claimed"}}){{end}}</td></tr>
-<tr><td class="k">{{t "timestamp"}}</td><td>{{time .TimestampTime}}{{if .TSA}} — {{short .TSA}}{{end}}</td></tr>
-<tr><td class="k">{{t "integrity"}}</td><td>{{integrity .Integrity}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}</td></tr>
-<tr><td class="k">{{t "covers"}}</td><td>{{t .Covers}}</td></tr>
-<tr><td class="k">{{t "modification"}}</td><td>{{if .Modification}}{{t .Modification}}{{else}}—{{end}}</td></tr>
-<tr><td class="k">{{t "chain"}}</td><td>{{t .Chain}}{{if .ChainSubjects}}<ol>{{range .ChainSubjects}}<li class="mono">{{.}}</li>{{end}}</ol>{{end}}</td></tr>
-<tr><td class="k">{{t "revocation"}}</td><td>{{t .Revocation}}</td></tr>
-{{if .Level}}<tr><td class="k">{{t "level"}}</td><td>{{.Level}}</td></tr>{{end}}
-</table>
-{{if .Timestamps}}<table><tr><th>{{t "timestamps"}}</th><th>{{t "tsa"}}</th><th>{{t "chain"}}</th><th></th></tr>
-{{range .Timestamps}}<tr><td>{{if eq .Kind "signature"}}{{t "kind_signature"}}{{else}}{{t "kind_document"}} ({{t "signature"}} {{inc .Signature}}){{end}}<br>{{tval .Time}}</td><td>{{short .TSA}}</td><td>{{t .Chain}}</td><td>{{if .Proves}}{{t "proves"}}{{else}}{{t "not_proves"}}{{end}}{{range .Problems}}<br>{{.}}{{end}}</td></tr>
-{{end}}</table>{{end}}
-{{if .Reasons}}<p><b>{{t "reasons"}}:</b></p><ul>{{range .Reasons}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Warnings}}<p><b>{{t "warnings"}}:</b></p><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<tr><td class="k">{{T "Report made at"}}</td><td>{{tval .Generated}}</td></tr>
+<tr><td class="k">{{T "Made by"}}</td><td>kyso {{if .Version}}{{.Version}}{{else}}—{{end}}</td></tr>
+{{if .Scope}}<tr><td class="k">{{T "Catalogue"}}</td><td class="mono">{{.Scope}}</td></tr>{{end}}
+<tr><td class="k">{{T "Files"}}</td><td>{{.Total}}</td></tr>
+{{with .Basis}}
+<tr><td class="k">{{T "Configuration file"}}</td><td>{{if .Config}}<span class="mono">{{.Config}}</span> ({{.ConfigSource}}){{else}}{{T "none"}}{{end}}</td></tr>
+<tr><td class="k">{{T "Trust anchors"}}</td><td>{{if .Anchors}}<ol>{{range .Anchors}}<li>{{.Subject}}<br><span class="mono">SHA-256 {{.SHA256}}</span></li>{{end}}</ol>{{else}}{{T "the system's root certificates (%d)" .AnchorCount}}{{end}}</td></tr>
+{{with .Policy}}<tr><td class="k">{{T "Validation policy"}}</td><td>{{.Name}}{{if .SHA256}} <span class="mono">SHA-256 {{.SHA256}}</span>{{end}}<br>{{T "RSA keys of at least %d bits, elliptic curves of at least %d bits" .MinRSABits .MinECBits}}<br>{{T "digests: %s" (digests .)}}<br>{{T "accepted key usages: %s" (join .EKUs)}}</td></tr>{{end}}
 {{end}}
-{{if .Revisions}}<h3>{{t "revisions"}}</h3>
-<table><tr><th>{{t "revision"}}</th><th>{{t "end"}}</th><th>{{t "changes"}}</th></tr>
-{{range .Revisions}}<tr><td>{{.Index}}{{if eq .Index 0}} ({{t "rev_original"}}){{end}}</td><td>{{.End}}</td><td>{{if .Class}}{{t .Class}}{{end}}{{range .Changes}}<br>{{.}}{{end}}</td></tr>
-{{end}}</table>{{end}}
+</table>
+
+{{range .Entries}}{{$r := .Report}}
+<section class="file">
+<h2><span class="verdict {{$r.Status}}">{{status $r.Status}}</span> — <span class="mono">{{$r.File}}</span></h2>
+<table>
+{{if .Record}}<tr><td class="k">{{T "Record"}}</td><td>{{.Record}}{{if .Fixity}} — {{fixity .Fixity}}{{end}}</td></tr>{{end}}
+<tr><td class="k">SHA-256</td><td class="mono">{{if $r.SHA256}}{{$r.SHA256}}{{else}}—{{end}}</td></tr>
+<tr><td class="k">{{T "Size"}}</td><td>{{T "%d bytes" $r.Size}}</td></tr>
+{{if .Dossier}}<tr><td class="k">{{T "Dossier code"}}</td><td class="mono">{{.Dossier}}</td></tr>{{end}}
+<tr><td class="k">{{T "Checked at"}}</td><td>{{tval $r.CheckedAt}}</td></tr>
+</table>
+{{with filef $r false}}<h3>{{T "Reasons"}}</h3><ul>{{range .}}<li>{{.Text}}{{if .ID}} <span class="id">[{{.ID}}]</span>{{end}}</li>{{end}}</ul>{{end}}
+{{range $r.Signatures}}{{$i := .Index}}
+<h3>{{if docts .}}{{T "Document timestamp %s" (inc .Index)}}{{else}}{{T "Signature %s" (inc .Index)}}{{end}} — <span class="verdict {{.Status}}">{{status .Status}}</span></h3>
+<table>
+<tr><td class="k">{{T "Signer"}}</td><td>{{short .Signer}}{{if .Signer}}<br><span class="mono">{{.Signer}}</span>{{end}}</td></tr>
+<tr><td class="k">{{T "Issuer"}}</td><td>{{short .Issuer}}{{if .Serial}}<br><span class="mono">{{T "serial %s" .Serial}}</span>{{end}}</td></tr>
+{{if proven .}}<tr><td class="k">{{T "Time (proven)"}}</td><td class="proven">{{time .TimestampTime}}{{if .TSA}} — {{T "timestamp by %s" (short .TSA)}}{{end}}</td></tr>{{end}}
+{{if and .SigningTime (not (docts .))}}<tr><td class="k">{{if proven .}}{{T "Time claimed by the signer"}}{{else}}{{T "Time (claimed, not proven)"}}{{end}}</td><td class="claimed">{{time .SigningTime}}</td></tr>{{end}}
+<tr><td class="k">{{T "Integrity"}}</td><td>{{integrity .Integrity}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}{{if .Covers}} — {{T "covers %s" (word .Covers)}}{{end}}</td></tr>
+<tr><td class="k">{{T "Certificate chain"}}</td><td>{{word .Chain}}{{if .ChainSubjects}}<ol>{{range .ChainSubjects}}<li class="mono">{{.}}</li>{{end}}</ol>{{end}}</td></tr>
+<tr><td class="k">{{T "Revocation"}}</td><td>{{word .Revocation}}</td></tr>
+{{if .Modification}}<tr><td class="k">{{T "Changed after signing"}}</td><td>{{word .Modification}}</td></tr>{{end}}
+{{if .Level}}<tr><td class="k">{{T "PAdES level"}}</td><td>{{.Level}}</td></tr>{{end}}
+</table>
+{{with sigf $r $i false}}<p><strong>{{T "Reasons"}}:</strong></p><ul>{{range .}}<li>{{.Text}}{{if .ID}} <span class="id">[{{.ID}}]</span>{{end}}</li>{{end}}</ul>{{end}}
+{{with sigf $r $i true}}<p><strong>{{T "Warnings"}}:</strong></p><ul>{{range .}}<li>{{.Text}}{{if .ID}} <span class="id">[{{.ID}}]</span>{{end}}</li>{{end}}</ul>{{end}}
+{{end}}
+{{with filef $r true}}<h3>{{T "Warnings"}}</h3><ul>{{range .}}<li>{{.Text}}{{if .ID}} <span class="id">[{{.ID}}]</span>{{end}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}
+
+<h2>{{T "Tally"}}</h2>
+<table class="tally"><tr><th>{{T "valid"}}</th><th>{{T "invalid"}}</th><th>{{T "indeterminate"}}</th><th>{{T "Total"}}</th></tr>
+<tr><td class="valid">{{countOf "valid"}}</td><td class="invalid">{{countOf "invalid"}}</td><td class="indeterminate">{{countOf "indeterminate"}}</td><td>{{.Total}}</td></tr></table>
+{{range .Notes}}<p>{{.}}</p>{{end}}
+<div class="sign">
+<div><strong>{{T "Prepared by"}}</strong><br><i>{{T "(signature and full name)"}}</i><div class="line"></div></div>
+<div>{{T "Date: ..../..../........"}}<br><strong>{{T "Auditor"}}</strong><br><i>{{T "(signature and full name)"}}</i><div class="line"></div></div>
+</div>
 </body>
 </html>
 `

@@ -48,9 +48,9 @@ func (v *verifier) changes(s *sigState) {
 			what = ": " + describeChanges(rep.Changes)
 		}
 		if s.isDocTS() {
-			s.warnf("the document was changed after this timestamp (%s)%s", Text("en", rep.Class.String()), what)
+			s.warnf("the document was changed after this timestamp (%s)%s", englishWord(rep.Class.String()), what)
 		} else {
-			s.warnf("the document was changed after signing (%s), which an approval signature allows%s", Text("en", rep.Class.String()), what)
+			s.warnf("the document was changed after signing (%s), which an approval signature allows%s", englishWord(rep.Class.String()), what)
 		}
 	}
 	v.recordRevisions(rep)

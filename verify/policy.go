@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // Policy is the validation policy: which algorithms and key sizes a
@@ -196,10 +197,10 @@ func (p *Policy) checkDigest(h crypto.Hash, proven *time.Time) (id, why string) 
 		if proven != nil && proven.Before(end) {
 			return "", ""
 		}
-		return FindingDigestSunset, fmt.Sprintf("the policy (%s) accepts %s only with proof of existence before %s (ETSI TS 119 312 sunset), and no trusted timestamp proves that",
+		return FindingDigestSunset, i18n.Sprintf("the policy (%s) accepts %s only with proof of existence before %s (ETSI TS 119 312 sunset), and no trusted timestamp proves that",
 			p.Name, name, sunset)
 	}
-	return FindingDigestRejected, fmt.Sprintf("the policy (%s) does not accept the digest algorithm %s", p.Name, name)
+	return FindingDigestRejected, i18n.Sprintf("the policy (%s) does not accept the digest algorithm %s", p.Name, name)
 }
 
 // checkKey says why a signer's or TSA's public key is refused.
@@ -207,11 +208,11 @@ func (p *Policy) checkKey(pub crypto.PublicKey) (id, why string) {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		if k.N != nil && k.N.BitLen() < p.MinRSABits {
-			return FindingKeyTooSmall, fmt.Sprintf("the policy (%s) requires RSA keys of at least %d bits; this one has %d", p.Name, p.MinRSABits, k.N.BitLen())
+			return FindingKeyTooSmall, i18n.Sprintf("the policy (%s) requires RSA keys of at least %d bits; this one has %d", p.Name, p.MinRSABits, k.N.BitLen())
 		}
 	case *ecdsa.PublicKey:
 		if k.Curve != nil && k.Curve.Params().BitSize < p.MinECBits {
-			return FindingKeyTooSmall, fmt.Sprintf("the policy (%s) requires elliptic curves of at least %d bits; this one has %d", p.Name, p.MinECBits, k.Curve.Params().BitSize)
+			return FindingKeyTooSmall, i18n.Sprintf("the policy (%s) requires elliptic curves of at least %d bits; this one has %d", p.Name, p.MinECBits, k.Curve.Params().BitSize)
 		}
 	}
 	return "", ""
@@ -240,7 +241,7 @@ func (p *Policy) checkEKU(c *x509.Certificate) (id, why string) {
 		}
 	}
 	sort.Strings(names)
-	return FindingEKU, fmt.Sprintf("the signer's certificate is restricted to %s (extended key usage), which excludes signing documents under the policy (%s)",
+	return FindingEKU, i18n.Sprintf("the signer's certificate is restricted to %s (extended key usage), which excludes signing documents under the policy (%s)",
 		strings.Join(names, ", "), p.Name)
 }
 
@@ -280,8 +281,15 @@ type Finding struct {
 	// Severity is invalid, indeterminate or warning.
 	Severity string `json:"severity"`
 	// Signature is the Index of the signature it concerns; nil for the file.
-	Signature *int   `json:"signature,omitempty"`
-	Message   string `json:"message"`
+	Signature *int `json:"signature,omitempty"`
+	// Message is the English text; Text the same in the language of the
+	// run (kyso fills it when it writes JSON).
+	Message string `json:"message"`
+	Text    string `json:"text,omitempty"`
+
+	// key and args are the message in the catalogue (reasons.go).
+	key  string
+	args []any
 }
 
 // Basis is what a verdict rests on beside the file: the configuration read,
@@ -351,8 +359,9 @@ func (s *sigState) policyFinding(id, why string) {
 			return
 		}
 	}
-	s.indeterminatef("%s", why)
-	s.findings = append(s.findings, Finding{ID: id, Severity: string(Indeterminate), Message: why})
+	s.indet = append(s.indet, why)
+	m, _ := newMessage("%s", why)
+	s.findings = append(s.findings, Finding{ID: id, Severity: string(Indeterminate), Message: why, key: m.key, args: m.args})
 }
 
 // applyPolicy judges a signature's algorithms, key and certificate's

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -51,11 +52,11 @@ type sigDict struct {
 }
 
 func (s *sigDict) problem(format string, a ...any) {
-	s.Problems = append(s.Problems, fmt.Sprintf(format, a...))
+	s.Problems = append(s.Problems, i18n.Sprintf(format, a...))
 }
 
 func (s *sigDict) warn(format string, a ...any) {
-	s.Warnings = append(s.Warnings, fmt.Sprintf(format, a...))
+	s.Warnings = append(s.Warnings, i18n.Sprintf(format, a...))
 }
 
 // maxContents bounds the /Contents of one signature: a CMS with a long

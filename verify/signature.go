@@ -73,15 +73,15 @@ func (s *sigState) order() int64 {
 func (s *sigState) label() string { return fieldLabel(s.loc) }
 
 func (s *sigState) invalidf(format string, a ...any) {
-	s.invalid = append(s.invalid, fmt.Sprintf(format, a...))
+	s.invalid = append(s.invalid, s.finding(string(Invalid), format, a...))
 }
 
 func (s *sigState) indeterminatef(format string, a ...any) {
-	s.indet = append(s.indet, fmt.Sprintf(format, a...))
+	s.indet = append(s.indet, s.finding(string(Indeterminate), format, a...))
 }
 
 func (s *sigState) warnf(format string, a ...any) {
-	s.out.Warnings = append(s.out.Warnings, fmt.Sprintf(format, a...))
+	s.out.Warnings = append(s.out.Warnings, s.finding("warning", format, a...))
 }
 
 // prepare reads a signature's dictionary, checks its byte range and parses

@@ -3,10 +3,10 @@ package verify
 import (
 	"bytes"
 	"crypto/x509"
-	"fmt"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 
@@ -67,9 +67,13 @@ func (v *verifier) validate(s *sigState) {
 	case proven != nil:
 		s.out.TimestampTime = proven
 	case earliest != nil:
-		why := fmt.Sprintf("the timestamp of %s is not from a trusted timestamp authority: it proves nothing, the signing time is not proven", earliest.Format(time.RFC3339))
+		why := i18n.Sprintf("the timestamp of %s is not from a trusted timestamp authority: it proves nothing, the signing time is not proven", earliest.Format(time.RFC3339))
 		s.warnf("%s", why)
-		s.findings = append(s.findings, Finding{ID: FindingUntrustedTS, Severity: "warning", Message: why})
+		for i := range s.findings {
+			if s.findings[i].Message == why {
+				s.findings[i].ID = FindingUntrustedTS
+			}
+		}
 	}
 	hasT = proven != nil
 	v.applyPolicy(s, proven)
@@ -153,7 +157,7 @@ func (v *verifier) validateDocTimestamp(s *sigState) {
 			s.out.TimestampTime = nil
 		}
 	}()
-	if s.digestOK && s.sigOK && chain.status == "trusted" && rev.status != "revoked" && len(s.invalid) == 0 && len(s.findings) == 0 {
+	if s.digestOK && s.sigOK && chain.status == "trusted" && rev.status != "revoked" && len(s.invalid) == 0 && !s.policyRefused() {
 		t := gen.UTC()
 		s.proof = &t
 	}
@@ -165,7 +169,7 @@ func (v *verifier) signatureTimestamp(s *sigState, der []byte) Timestamp {
 	ts := Timestamp{Kind: "signature", Chain: "incomplete"}
 	tok, err := tsp.ParseToken(der)
 	if err != nil {
-		ts.Problems = append(ts.Problems, fmt.Sprintf("the signature timestamp cannot be read: %v", err))
+		ts.Problems = append(ts.Problems, i18n.Sprintf("the signature timestamp cannot be read: %v", err))
 		s.warnf("%s", ts.Problems[0])
 		return ts
 	}
@@ -179,7 +183,7 @@ func (v *verifier) signatureTimestamp(s *sigState, der []byte) Timestamp {
 	if tok.Cert == nil {
 		ts.Problems = append(ts.Problems, "the TSA certificate is neither in the timestamp token nor in the file")
 	} else if err := tok.Verify(); err != nil {
-		ts.Problems = append(ts.Problems, fmt.Sprintf("the signature timestamp does not verify: %v", err))
+		ts.Problems = append(ts.Problems, i18n.Sprintf("the signature timestamp does not verify: %v", err))
 	} else if !tok.MatchesData(s.si.Signature) {
 		ts.Problems = append(ts.Problems, "the signature timestamp is not over this signature")
 	}

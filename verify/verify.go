@@ -124,7 +124,7 @@ type verifier struct {
 }
 
 func (v *verifier) fileError(format string, a ...any) {
-	v.rep.Errors = append(v.rep.Errors, fmt.Sprintf(format, a...))
+	v.rep.Errors = append(v.rep.Errors, v.fileFinding(string(Invalid), format, a...))
 }
 
 func (v *verifier) run() error {
@@ -142,7 +142,7 @@ func (v *verifier) run() error {
 		v.rep.Revisions = append(v.rep.Revisions, Revision{Index: rv.Index, End: rv.End})
 	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
-		v.rep.Warnings = append(v.rep.Warnings, "the document is encrypted: kyso judges its signatures but cannot read its encrypted text (field names may show garbled)")
+		v.rep.Warnings = append(v.rep.Warnings, v.fileFinding("warning", "the document is encrypted: kyso judges its signatures but cannot read its encrypted text (field names may show garbled)"))
 	}
 	locs, warns := findSignatures(r)
 	v.rep.Warnings = append(v.rep.Warnings, warns...)
@@ -238,7 +238,7 @@ func (v *verifier) finish() {
 		}
 	}
 	if len(rep.Signatures) == 0 && len(rep.Errors) == 0 {
-		rep.Errors = append(rep.Errors, "the document has no signature")
+		rep.Errors = append(rep.Errors, v.fileFinding(string(Invalid), "the document has no signature"))
 		st = Invalid
 	}
 	rep.Status = st

@@ -36,10 +36,31 @@ type progress struct {
 	done    int
 	started time.Time
 	last    time.Time
+	// drawn says the bar is on the screen (and must be cleared before a
+	// line is printed).
+	drawn bool
 }
 
 func newProgress(g *globalOptions, label string, total int) *progress {
-	return &progress{w: g.io.err, on: g.showProgress() && total > 0, label: label, total: total, started: time.Now()}
+	return &progress{w: g.io.err, on: g.showProgress() && total > 0, label: g.t(label), total: total, started: time.Now()}
+}
+
+// print writes s to w (a per-file line, a summary) without colliding with
+// the bar: the bar's line is cleared first and drawn again after.
+func (p *progress) print(w io.Writer, s string) {
+	if p == nil {
+		io.WriteString(w, s)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.on && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	io.WriteString(w, s)
+	if p.on && p.drawn {
+		p.draw(time.Now())
+	}
 }
 
 // step records one finished item and redraws at most ten times a second.
@@ -58,6 +79,12 @@ func (p *progress) step() {
 		return
 	}
 	p.last = now
+	p.draw(now)
+}
+
+// draw draws the bar; p.mu is held.
+func (p *progress) draw(now time.Time) {
+	p.drawn = true
 	const width = 30
 	filled := width * p.done / p.total
 	bar := make([]byte, width)
@@ -71,9 +98,15 @@ func (p *progress) step() {
 	fmt.Fprintf(p.w, "\r%s [%s] %d/%d %s", p.label, bar, p.done, p.total, now.Sub(p.started).Round(time.Second))
 }
 
-// finish ends the progress line.
+// finish clears the progress line.
 func (p *progress) finish() {
-	if p != nil && p.on {
-		fmt.Fprintln(p.w)
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.on && p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
 	}
 }

@@ -10,19 +10,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/kyso-project/kyso/internal/fail"
-	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
@@ -159,33 +157,43 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 	if err != nil {
 		return err
 	}
-	lang := g.language()
+	p := g.pr()
 	jl := newJSONLines(g.io.out)
 	bar := newProgress(g, "verifying", len(inputs))
+	table := newVerdictTable(p, g.io.out, bar)
 	reports := make([]*verify.Report, len(inputs))
 	emit := func(rep *verify.Report) {
+		localizeReport(p, rep)
 		if g.JSON {
 			jl.write(rep)
 		} else {
-			writeVerdict(g.io.out, rep, lang)
+			table.add(rep)
 		}
 	}
 	err = verifyAll(ctx, inputs, f.Jobs, verifyOne, func(i int, rep *verify.Report) {
 		bar.step()
 		reports[i] = rep
 	}, emit)
-	bar.finish()
 	if err != nil {
+		bar.finish()
 		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 			return exitStatus(exitInterrupted)
 		}
 		return err
 	}
 	if f.Report != "" {
-		if err := writeHTMLReport(f.Report, reports, lang); err != nil {
+		if err := writeHTMLReport(f.Report, reports, p); err != nil {
+			bar.finish()
 			return err
 		}
 	}
+	if !g.JSON {
+		if _, err := table.finish(failureDir(f.Report)); err != nil {
+			bar.finish()
+			return err
+		}
+	}
+	bar.finish()
 	code := exitOK
 	for _, r := range reports {
 		switch r.Status {
@@ -274,85 +282,10 @@ func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func
 	return nil
 }
 
-// writeVerdict prints one file's verdict for people: a line with the
-// verdict, a table of its signatures, then the reasons and warnings.
-func writeVerdict(w io.Writer, rep *verify.Report, lang string) {
-	t := func(k string) string { return verify.Text(lang, k) }
-	fmt.Fprintf(w, "%s: %s\n", rep.File, verify.StatusText(lang, rep.Status))
-	for _, e := range rep.Errors {
-		fmt.Fprintf(w, "  %s: %s\n", t("errors"), e)
-	}
-	if len(rep.Signatures) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "  #\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t("signer"), t("issuer"), t("signing_time"), t("timestamp"),
-			t("integrity"), t("validity"), t("verdict"))
-		for _, s := range rep.Signatures {
-			integrity := t("altered")
-			if s.Integrity {
-				integrity = t("intact")
-			}
-			validity := t(s.Chain) + ", " + t(s.Revocation)
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Index+1, cell(verify.ShortName(s.Signer)), cell(verify.ShortName(s.Issuer)),
-				verify.FormatTime(lang, s.SigningTime), verify.FormatTime(lang, s.TimestampTime), integrity, validity, t(string(s.Status)))
-		}
-		tw.Flush()
-	}
-	for _, s := range rep.Signatures {
-		for _, r := range s.Reasons {
-			fmt.Fprintf(w, "  %s %d, %s: %s\n", t("signature"), s.Index+1, strings.ToLower(t("reasons")), r)
-		}
-		for _, wn := range s.Warnings {
-			fmt.Fprintf(w, "  %s %d, %s: %s\n", t("signature"), s.Index+1, strings.ToLower(t("warnings")), wn)
-		}
-	}
-	// The file's warnings repeat the signatures' ones, prefixed; those were
-	// just shown.
-	for _, wn := range rep.Warnings {
-		if !strings.HasPrefix(wn, "signature ") {
-			fmt.Fprintf(w, "  %s: %s\n", t("warnings"), wn)
-		}
-	}
-}
-
-// cell keeps a table cell on one line and of a sane width.
-func cell(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
-	if s == "" {
-		return "—"
-	}
-	if r := []rune(s); len(r) > 48 {
-		return string(r[:47]) + "…"
-	}
-	return s
-}
-
 // writeHTMLReport writes the report to a temporary file and renames it, so
 // a failed run leaves no half-written report.
-func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".kyso-report-*.html")
-	if err != nil {
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	defer os.Remove(tmp.Name())
-	if err := verify.WriteHTML(tmp, reports, verify.HTMLOptions{Lang: lang, Version: versionString()}); err != nil {
-		tmp.Close()
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	if err := tmp.Close(); err != nil {
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	if err := fileutil.Rename(tmp.Name(), path); err != nil {
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	return nil
+func writeHTMLReport(path string, reports []*verify.Report, p *i18n.Printer) error {
+	return writeAtomic(path, func(w io.Writer) error {
+		return verify.WriteHTML(w, reports, verify.HTMLOptions{Printer: p, Version: versionString()})
+	})
 }

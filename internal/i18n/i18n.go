@@ -204,7 +204,7 @@ func (p *Printer) Translate(s string) string {
 	}
 	if v, ok := rendered.Load(s); ok {
 		m := v.(*Error)
-		return p.T(m.Key, p.localArgs(m.Args)...)
+		return p.T(m.Key, p.LocalArgs(m.Args)...)
 	}
 	if known[VI][s] && !strings.Contains(s, "%") {
 		return p.T(s)
@@ -223,11 +223,26 @@ var (
 
 const maxRendered = 1 << 14
 
+// Rendered returns the key and arguments of a text made by Sprintf.
+func Rendered(s string) (*Error, bool) {
+	v, ok := rendered.Load(s)
+	if !ok {
+		return nil, false
+	}
+	return v.(*Error), true
+}
+
 // Sprintf renders key in English, remembering it for Translate.
 func Sprintf(key string, args ...any) string {
 	s := fmt.Sprintf(key, args...)
 	renderMu.Lock()
-	if nRendered < maxRendered {
+	if nRendered >= maxRendered {
+		// Full: start again rather than grow without bound; what is
+		// forgotten is shown in English.
+		rendered.Clear()
+		nRendered = 0
+	}
+	{
 		if _, loaded := rendered.LoadOrStore(s, &Error{Key: key, Args: args}); !loaded {
 			nRendered++
 		}
@@ -261,12 +276,16 @@ func (e *Error) Unwrap() []error {
 	return errs
 }
 
-func (p *Printer) localArgs(args []any) []any {
+// LocalArgs renders the arguments of a message in p's language: errors
+// through Err, strings that are rendered messages through Translate.
+func (p *Printer) LocalArgs(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case error:
 			out[i] = p.Err(v)
+		case string:
+			out[i] = p.Translate(v)
 		case fmt.Stringer:
 			out[i] = v.String()
 		default:
@@ -291,7 +310,7 @@ func (p *Printer) Err(err error) string {
 	}
 	switch e := err.(type) {
 	case *Error:
-		return p.T(e.Key, p.localArgs(e.Args)...)
+		return p.T(e.Key, p.LocalArgs(e.Args)...)
 	case Localizer:
 		return e.Localize(p)
 	}
