@@ -1,7 +1,10 @@
 package verify
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/trust"
 	"html/template"
 	"io"
 	"sort"
@@ -243,7 +246,7 @@ h1 { font-size: 16pt; margin: 0 0 .3em; } h2 { font-size: 12.5pt; margin: .9em 0
 h3 { font-size: 11pt; margin: .6em 0 .2em; }
 table { border-collapse: collapse; width: 100%; margin: .2em 0 .5em; }
 td, th { border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }
-th { background: #eee; } td.k { width: 42mm; background: #f6f6f6; }
+th { background: #eee; } td.k { width: 50mm; background: #f6f6f6; }
 .mono { font-family: "Liberation Mono", "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-break: break-all; }
 .verdict { font-weight: bold; } .valid { color: #065f06; } .invalid { color: #a00; } .indeterminate { color: #8a5a00; }
 section.file { break-inside: avoid-page; border-top: 1.5px solid #444; margin-top: .8em; padding-top: .3em; }
@@ -288,9 +291,9 @@ ul { margin: .1em 0 .4em 1.2em; padding: 0; }
 <tr><td class="k">{{T "Issuer"}}</td><td>{{short .Issuer}}{{if .Serial}}<br><span class="mono">{{T "serial %s" .Serial}}</span>{{end}}</td></tr>
 {{if proven .}}<tr><td class="k">{{T "Time (proven)"}}</td><td class="proven">{{time .TimestampTime}}{{if .TSA}} — {{T "timestamp by %s" (short .TSA)}}{{end}}</td></tr>{{end}}
 {{if and .SigningTime (not (docts .))}}<tr><td class="k">{{if proven .}}{{T "Time claimed by the signer"}}{{else}}{{T "Time (claimed, not proven)"}}{{end}}</td><td class="claimed">{{time .SigningTime}}</td></tr>{{end}}
-<tr><td class="k">{{T "Integrity"}}</td><td>{{integrity .Integrity}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}{{if .Covers}} — {{T "covers %s" (word .Covers)}}{{end}}</td></tr>
+{{if .Chain}}<tr><td class="k">{{T "Integrity"}}</td><td>{{integrity .Integrity}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}{{if .Covers}} — {{T "covers %s" (word .Covers)}}{{end}}</td></tr>
 <tr><td class="k">{{T "Certificate chain"}}</td><td>{{word .Chain}}{{if .ChainSubjects}}<ol>{{range .ChainSubjects}}<li class="mono">{{.}}</li>{{end}}</ol>{{end}}</td></tr>
-<tr><td class="k">{{T "Revocation"}}</td><td>{{word .Revocation}}</td></tr>
+<tr><td class="k">{{T "Revocation"}}</td><td>{{word .Revocation}}</td></tr>{{end}}
 {{if .Modification}}<tr><td class="k">{{T "Changed after signing"}}</td><td>{{word .Modification}}</td></tr>{{end}}
 {{if .Level}}<tr><td class="k">{{T "PAdES level"}}</td><td>{{.Level}}</td></tr>{{end}}
 </table>
@@ -312,3 +315,14 @@ ul { margin: .1em 0 .4em 1.2em; padding: 0; }
 </body>
 </html>
 `
+
+// AnchorsOf lists a store's trust anchors with their SHA-256, as a Basis
+// names them.
+func AnchorsOf(st *trust.Store) []Anchor {
+	var out []Anchor
+	for _, c := range st.Roots {
+		sum := sha256.Sum256(c.Raw)
+		out = append(out, Anchor{Subject: formatDN(c.Subject), SHA256: hex.EncodeToString(sum[:])})
+	}
+	return out
+}

@@ -17,6 +17,7 @@ type auditFlags struct {
 	verifyFlags
 	Reverify bool
 	Jobs     int
+	Report   string
 }
 
 func newArchiveAuditCmd(g *globalOptions) *cobra.Command {
@@ -49,10 +50,15 @@ Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
 	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs)")
+	fs.StringVar(&f.Report, "report", "", "also write the auditor's printable HTML report of every record to this file")
 	return cmd
 }
 
 func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error {
+	if err := checkReportName(f.Report); err != nil {
+		return err
+	}
+	var all []archive.AuditResult
 	var verifier archive.VerifyFunc
 	if f.Reverify {
 		v, err := newVerifier(g, &f.verifyFlags)
@@ -76,6 +82,9 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		ao.Trust = vo.Trust
 	}
 	sum, err := c.Audit(cmd.Context(), ao, func(r archive.AuditResult) error {
+		if f.Report != "" {
+			all = append(all, r)
+		}
 		if g.JSON {
 			return jl.write(r)
 		}
@@ -98,6 +107,11 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		printChain(g.io.out, sum.Chain)
 		fmt.Fprintf(g.io.out, "audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
 			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid)
+	}
+	if f.Report != "" {
+		if err := writeAuditReport(cmd.Context(), g, c, f.Report, all, sum, &f.verifyFlags); err != nil {
+			return err
+		}
 	}
 	if sum.Problems() > 0 {
 		return exitStatus(exitInvalid)

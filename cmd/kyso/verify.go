@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +34,9 @@ type verifyFlags struct {
 	Revocation string
 	At         string
 	Policy     string
+
+	// fileSHA256 asks for each file's SHA-256 (for the auditor's report).
+	fileSHA256 bool
 }
 
 func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
@@ -48,7 +49,7 @@ func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
 
 // options turns the flags into verify.Options.
 func (v *verifyFlags) options(g *globalOptions) (verify.Options, error) {
-	o := verify.Options{Lang: g.language()}
+	o := verify.Options{Lang: g.language(), FileSHA256: v.fileSHA256}
 	switch v.Revocation {
 	case "hard", "":
 	case "soft":
@@ -150,9 +151,10 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 	if len(inputs) == 0 {
 		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
 	}
-	if f.Report != "" && !strings.EqualFold(filepath.Ext(f.Report), ".html") && !strings.EqualFold(filepath.Ext(f.Report), ".htm") {
-		return fail.Usagef("--report %s: the report is HTML; name it *.html", f.Report)
+	if err := checkReportName(f.Report); err != nil {
+		return err
 	}
+	f.fileSHA256 = f.Report != ""
 	verifyOne, err := newVerifier(g, &f.verifyFlags)
 	if err != nil {
 		return err

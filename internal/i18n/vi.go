@@ -293,7 +293,7 @@ var viMessages = map[string]string{
 	"Size":                                "Kích thước",
 	"Tally":                               "Tổng hợp",
 	"Time (claimed, not proven)":          "Thời gian (tự khai, chưa được chứng minh)",
-	"Time (proven)":                       "Thời gian (đã được chứng minh)",
+	"Time (proven)":                       "Thời gian (đã chứng minh)",
 	"Time claimed by the signer":          "Thời gian người ký tự khai",
 	"Total":                               "Tổng cộng",
 	"Trust anchors":                       "Chứng thư gốc tin cậy",
@@ -376,4 +376,8 @@ var viMessages = map[string]string{
 	"not a readable PDF: %v": "không phải là tệp PDF đọc được: %v",
 	"the document is encrypted: kyso judges its signatures but cannot read its encrypted text (field names may show garbled)": "tài liệu được mã hóa: kyso đánh giá các chữ ký nhưng không đọc được nội dung mã hóa (tên trường có thể hiển thị sai)",
 	"the document has no signature": "tài liệu không có chữ ký",
+	"Catalogue audit report":        "Báo cáo kiểm tra kho lưu trữ",
+	"Records checked: %d — ok: %d — missing: %d — corrupt: %d — no longer valid: %d": "Số bản ghi đã kiểm tra: %d — tốt: %d — mất tệp: %d — hỏng: %d — không còn hợp lệ: %d",
+	"--report %s: the report is HTML; name it *.html":                                "--report %s: báo cáo có dạng HTML; hãy đặt tên *.html",
+	"also write the auditor's printable HTML report of every record to this file":    "đồng thời ghi báo cáo HTML in được cho kiểm toán về mọi bản ghi vào tệp này",
 }
