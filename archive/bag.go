@@ -305,7 +305,7 @@ func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return 0, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
 	}
-	src, err := os.Open(c.store.path(content.SHA256))
+	src, err := fileutil.OpenRegular(c.store.path(content.SHA256))
 	if err != nil {
 		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)),
 			"run kyso archive audit to see what is missing, and restore the store from a backup")
@@ -446,10 +446,10 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 	bad := func(format string, a ...any) error {
 		return fail.Input(fmt.Errorf("bag %s: "+format, append([]any{dir}, a...)...), "the export is incomplete or damaged: export it again")
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "bagit.txt")); err != nil || !bytes.Contains(b, []byte("BagIt-Version:")) {
+	if b, err := fileutil.ReadFile(filepath.Join(dir, "bagit.txt")); err != nil || !bytes.Contains(b, []byte("BagIt-Version:")) {
 		return sum, bad("no bagit.txt: not a BagIt bag, or an unfinished export")
 	}
-	mf, err := os.Open(filepath.Join(dir, "manifest-sha256.txt"))
+	mf, err := fileutil.OpenRegular(filepath.Join(dir, "manifest-sha256.txt"))
 	if err != nil {
 		return sum, bad("no manifest-sha256.txt")
 	}
@@ -473,7 +473,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 		}
 	}
 	var info bagCatalogueInfo
-	if b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(bagCatalogue))); err != nil || json.Unmarshal(b, &info) != nil {
+	if b, err := fileutil.ReadFile(filepath.Join(dir, filepath.FromSlash(bagCatalogue))); err != nil || json.Unmarshal(b, &info) != nil {
 		return sum, bad("%s is unreadable", bagCatalogue)
 	}
 	if info.Schema > schemaVersion {
@@ -481,7 +481,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, report func(ImportRe
 	}
 	sum.Source = info.Unit
 
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(bagRecords)))
+	f, err := fileutil.OpenRegular(filepath.Join(dir, filepath.FromSlash(bagRecords)))
 	if err != nil {
 		return sum, bad("%s: %v", bagRecords, unwrapPath(err))
 	}
@@ -568,12 +568,17 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 					it.res.Status, it.res.Reason = StatusRejected, name+" is not in the manifest"
 					return
 				}
-				src, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
+				src, err := fileutil.OpenRegular(filepath.Join(dir, filepath.FromSlash(name)))
 				if err != nil {
 					it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf("%s: %v", name, unwrapPath(err))
 					return
 				}
-				tmp, got, _, err := c.store.copyIn(ctx, src)
+				tmp, got, _, err := c.store.copyIn(ctx, src.Reader())
+				if err == nil {
+					if err = src.Unchanged(); err != nil {
+						removeFile(tmp)
+					}
+				}
 				src.Close()
 				if err != nil {
 					it.res.Status, it.res.Reason = StatusRejected, err.Error()
@@ -677,7 +682,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 
 // importTotals adds the bag's totals this catalogue lacks, and logs the run.
 func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatalogueInfo) (int, error) {
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(bagTotals)))
+	f, err := fileutil.OpenRegular(filepath.Join(dir, filepath.FromSlash(bagTotals)))
 	if err != nil {
 		return 0, fail.Input(fmt.Errorf("bag %s: %s: %w", dir, bagTotals, unwrapPath(err)), "")
 	}

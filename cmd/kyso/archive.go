@@ -204,11 +204,16 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 		return err
 	}
 	if len(inputs) == 0 {
-		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+		return nothingToDo(g, args)
 	}
-	files := make([]string, len(inputs))
-	for i, in := range inputs {
-		files[i] = in.Path
+	var files []string
+	var unreadable []inputFile
+	for _, in := range inputs {
+		if in.Err != nil {
+			unreadable = append(unreadable, in)
+		} else {
+			files = append(files, in.Path)
+		}
 	}
 	verifier, err := newVerifier(g, &f.verifyFlags)
 	if err != nil {
@@ -220,8 +225,8 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 	}
 	defer c.Close()
 	jl := newJSONLines(g.io.out)
-	prog := newProgress(g, "ingest", len(files))
-	sum, err := c.Ingest(cmd.Context(), files, opts, func(r archive.IngestResult) error {
+	prog := newProgress(g, "ingest", len(inputs))
+	onResult := func(r archive.IngestResult) error {
 		prog.step()
 		if g.JSON {
 			return jl.write(r)
@@ -248,7 +253,17 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 			fmt.Fprintln(g.io.out, line)
 		}
 		return nil
-	})
+	}
+	for _, in := range unreadable {
+		if err := onResult(archive.IngestResult{Input: in.Path, Status: archive.StatusRejected, Reason: in.Err.Error()}); err != nil {
+			return err
+		}
+	}
+	var sum archive.IngestSummary
+	if len(files) > 0 {
+		sum, err = c.Ingest(cmd.Context(), files, opts, onResult)
+	}
+	sum.Rejected += len(unreadable)
 	prog.finish()
 	if !g.JSON {
 		fmt.Fprintf(g.io.out, "%d ingested, %d duplicate, %d rejected\n", sum.Ingested, sum.Duplicate, sum.Rejected)
