@@ -132,11 +132,11 @@ func summarise(rep *verify.Report) []Signature {
 func decodeRecord(v []byte) (*Record, error) {
 	b, err := recordJSON(v)
 	if err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	r := new(Record)
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	return r, nil
 }
