@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 func init() { commands = append(commands, newArchiveCmd) }
@@ -281,7 +282,7 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 // nothing has been done yet and the user must fix the file.
 func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, error)) (T, error) {
 	var zero T
-	fh, err := os.Open(name)
+	fh, err := fileutil.OpenRegular(name)
 	if err != nil {
 		return zero, fail.Usage(fmt.Errorf("%s: %w", name, unwrapPathErr(err)), "")
 	}
