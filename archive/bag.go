@@ -143,6 +143,9 @@ func (c *Catalogue) Export(ctx context.Context, dir string, jobs int) (ExportSum
 				}
 				line := bagLine{Record: r}
 				for _, raw := range rawHistory(tx, r.ID) {
+					if !json.Valid(raw) {
+						return damagef("record %d: a history event does not decode", r.ID)
+					}
 					line.History = append(line.History, raw)
 				}
 				chunk = append(chunk, line)
