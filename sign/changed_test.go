@@ -23,8 +23,10 @@ func TestInputChangedWhileSigned(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, change := range map[string]func(path string) error{
-		"shrinks":   func(path string) error { return os.Truncate(path, int64(len(data)/2)) },
-		"is longer": func(path string) error { return os.WriteFile(path, append(append([]byte{}, data...), "% more\n"...), 0o644) },
+		"shrinks": func(path string) error { return os.Truncate(path, int64(len(data)/2)) },
+		"is longer": func(path string) error {
+			return os.WriteFile(path, append(append([]byte{}, data...), "% more\n"...), 0o644)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
