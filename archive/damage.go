@@ -90,9 +90,20 @@ func damagedErr(d *DamagedError) error {
 func guard(path string, f func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
-		if p := recover(); p != nil {
-			err = damagedErr(&DamagedError{Path: path, Detail: fmt.Sprintf("bbolt: %v", p)})
+		p := recover()
+		if p == nil {
+			return
 		}
+		if de, ok := p.(*DamagedError); ok {
+			// Raised by a helper without an error return (mustBeID).
+			d := *de
+			if d.Path == "" {
+				d.Path = path
+			}
+			err = damagedErr(&d)
+			return
+		}
+		err = damagedErr(&DamagedError{Path: path, Detail: fmt.Sprintf("bbolt: %v", p)})
 	}()
 	return f()
 }
@@ -171,4 +182,14 @@ func structureProblem(path string) string {
 	}}
 	checkPagesRaw(env)
 	return first
+}
+
+// mustBeID returns the record id stored as an index value, raising the
+// damage (caught by guard at the transaction's boundary) when the value is
+// not one: for lookups whose callers have no error to return.
+func mustBeID(index string, v []byte) uint64 {
+	if len(v) != 8 {
+		panic(damagef("index %s: an entry holds %d bytes where a record id belongs", index, len(v)))
+	}
+	return idOfKey(v)
 }

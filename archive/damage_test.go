@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
 )
@@ -245,5 +248,49 @@ func TestDamagedCatalogue(t *testing.T) {
 		if damaged[op.name] == 0 {
 			t.Errorf("%s never reported damage: the flips are not reaching it", op.name)
 		}
+	}
+}
+
+// TestDecodeFailuresAreDamage: a record or an index entry that does not
+// decode is the damaged-catalogue error, naming what gave it away.
+func TestDecodeFailuresAreDamage(t *testing.T) {
+	path, c := sampleCatalogue(t)
+	ctx := context.Background()
+	var rec *Record
+	if err := c.List(ctx, Query{}, func(r *Record) error {
+		if rec == nil {
+			rec = r
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	poke := func(fn func(tx *bolt.Tx) error) {
+		t.Helper()
+		db, err := bolt.Open(path, 0o644, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, _ := hex.DecodeString(rec.SHA256)
+	poke(func(tx *bolt.Tx) error { return tx.Bucket(bucketIdx).Bucket(idxSHA).Put(sum, []byte{1, 2, 3}) })
+	r := openRO(t, path)
+	if _, err := r.Find(ctx, rec.SHA256); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "index sha256") {
+		t.Errorf("Find by a damaged sha256 entry: %v", err)
+	}
+	poke(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put(idKey(rec.ID), []byte("z\x00garbage")) })
+	err := r.List(ctx, Query{}, func(*Record) error { return nil })
+	if !errors.Is(err, ErrDamaged) || fail.KindOf(err) != fail.KindRun || !strings.Contains(err.Error(), "a record does not decode") ||
+		!strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), DamagedAdvice) {
+		t.Errorf("List over a record that does not decode: %v", err)
+	}
+	sumCheck, err := Check(ctx, path, testOptions(), nil)
+	if !errors.Is(err, ErrCheckFailed) || sumCheck.Problems < 2 {
+		t.Errorf("Check: %+v %v; want the record and the index entry reported", sumCheck, err)
 	}
 }

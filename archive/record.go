@@ -279,10 +279,10 @@ func lookupSHA(tx *bolt.Tx, sum string) uint64 {
 		return 0
 	}
 	v := tx.Bucket(bucketIdx).Bucket(idxSHA).Get(k)
-	if len(v) != 8 {
+	if v == nil {
 		return 0
 	}
-	return idOfKey(v)
+	return mustBeID("sha256", v)
 }
 
 // countPrefix counts the keys of b that start with prefix.
