@@ -137,11 +137,11 @@ func summarise(rep *verify.Report) []Signature {
 func decodeRecord(v []byte) (*Record, error) {
 	b, err := recordJSON(v)
 	if err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	r := new(Record)
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	return r, nil
 }
@@ -310,10 +310,10 @@ func lookupSHA(tx *bolt.Tx, sum string) uint64 {
 		return 0
 	}
 	v := tx.Bucket(bucketIdx).Bucket(idxSHA).Get(k)
-	if len(v) != 8 {
+	if v == nil {
 		return 0
 	}
-	return idOfKey(v)
+	return mustBeID("sha256", v)
 }
 
 // countPrefix counts the keys of b that start with prefix.

@@ -49,7 +49,7 @@ func readAllTotals(tx *bolt.Tx) ([]Total, error) {
 	err := tx.Bucket(bucketTotals).ForEach(func(k, v []byte) error {
 		var t Total
 		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("totals %q: %w", k, err)
+			return damagef("totals %q do not decode: %v", k, err)
 		}
 		out = append(out, t)
 		return nil
