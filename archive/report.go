@@ -285,4 +285,3 @@ func DefaultTarget(level string, year int) float64 {
 	}
 	return math.Min(100, 80+20*float64(year-2025))
 }
-

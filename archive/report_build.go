@@ -346,7 +346,9 @@ func (d *reportData) periodView(p Period, targets Targets) *periodView {
 			continue
 		}
 		if !p.districtsExist() && levelClass(d.units[t.Unit].level) == "district" {
-			if sp := t.span(); spanMeets(sp, p) {
+			// Worth a word only when the total is for months after the
+			// districts ended (a 2025 yearly total is not).
+			if sp := t.span(); spanMeets(sp, p) && fmt.Sprintf("%04d-%02d-01", sp.year, sp.first) >= districtsAbolished {
 				droppedUnits[t.Unit] = true
 				droppedTotals++
 			}
