@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -469,7 +470,7 @@ func (r *reportRender) renderXLSX(w io.Writer) error {
 					x.SetCellInt(name, ref, int64(c.n))
 					x.SetCellStyle(name, ref, ref, pick(bold, countB, count))
 				case kindPercent:
-					x.SetCellFloat(name, ref, c.n/100, 6, 64)
+					x.SetCellFloat(name, ref, math.Round(c.n*100)/10000, -1, 64)
 					x.SetCellStyle(name, ref, ref, pick(bold, pctB, pct))
 				default:
 					x.SetCellStr(name, ref, c.text)
