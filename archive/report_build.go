@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -129,8 +128,18 @@ type Report struct {
 	// them until `kyso archive set-meta` gives them one.
 	Undated int `json:"undated"`
 	// Missing lists the units (and periods) without a denominator.
-	Missing  []string `json:"missing,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+	// DistrictsLeftOut says, per period that starts after districts were
+	// abolished, what district-level data was found and left out.
+	DistrictsLeftOut []DistrictNote `json:"districts_left_out,omitempty"`
+}
+
+// DistrictNote is the district-level data a period left out.
+type DistrictNote struct {
+	Period  string   `json:"period"`
+	Results int      `json:"results"`
+	Totals  int      `json:"totals"`
+	Units   []string `json:"units"`
 }
 
 // digitizedResult is one counted record: a dossier of a unit issued on a
@@ -299,10 +308,9 @@ func BuildReport(ctx context.Context, cats []*Catalogue, opts ReportOptions) (*R
 			rep.Sectors = append(rep.Sectors, b.sectorRows()...)
 		}
 		rep.Missing = append(rep.Missing, b.missing...)
-		rep.Warnings = append(rep.Warnings, b.warnings...)
-	}
-	if rep.Undated > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d records have no issue date and are not counted in any period; give them one with kyso archive set-meta", rep.Undated))
+		if b.districts != nil {
+			rep.DistrictsLeftOut = append(rep.DistrictsLeftOut, *b.districts)
+		}
 	}
 	if opts.Trend {
 		rep.Trend = d.trend(opts.Targets)
@@ -313,14 +321,14 @@ func BuildReport(ctx context.Context, cats []*Catalogue, opts ReportOptions) (*R
 // periodView is the data of one period, districts dropped after they were
 // abolished.
 type periodView struct {
-	d        *reportData
-	p        Period
-	year     int
-	targets  Targets
-	results  []digitizedResult
-	totals   []int // indexes into d.totals whose years meet the period
-	missing  []string
-	warnings []string
+	d         *reportData
+	p         Period
+	year      int
+	targets   Targets
+	results   []digitizedResult
+	totals    []int // indexes into d.totals whose years meet the period
+	missing   []string
+	districts *DistrictNote
 }
 
 func (d *reportData) periodView(p Period, targets Targets) *periodView {
@@ -357,8 +365,7 @@ func (d *reportData) periodView(p Period, targets Targets) *periodView {
 		v.totals = append(v.totals, i)
 	}
 	if len(droppedUnits) > 0 {
-		v.warnings = append(v.warnings, fmt.Sprintf("period %s: %d results and %d totals of district-level units (%s) are left out: districts were abolished on 1 July 2025; map them to their new unit with --merge",
-			p.Label, droppedResults, droppedTotals, strings.Join(sortedKeys(droppedUnits), ", ")))
+		v.districts = &DistrictNote{Period: p.Label, Results: droppedResults, Totals: droppedTotals, Units: sortedKeys(droppedUnits)}
 	}
 	return v
 }

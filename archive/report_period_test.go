@@ -163,8 +163,8 @@ func TestReportPeriods(t *testing.T) {
 	if rep.Rows[0].UnitCode != d1 || rep.Rows[len(rep.Rows)-1].Total != TotalAll {
 		t.Errorf("order: district first, the province's total last: %+v", rep.Rows)
 	}
-	if rep.Undated != 1 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "1 records have no issue date") {
-		t.Errorf("undated %d, warnings %q", rep.Undated, rep.Warnings)
+	if rep.Undated != 1 || rep.DistrictsLeftOut != nil {
+		t.Errorf("undated %d, districts left out %+v", rep.Undated, rep.DistrictsLeftOut)
 	}
 
 	// By procedure: C2 has no procedure totals, so the rate is over C1's.
@@ -193,8 +193,8 @@ func TestReportPeriods(t *testing.T) {
 
 	// Q3: districts are gone (and the report says so); C2 has no Q3 total.
 	rep = build(t, c, ReportOptions{Period: period(t, "2025-Q3")})
-	if hasRow(rep, d1) || !strings.Contains(strings.Join(rep.Warnings, "\n"), "000.00.02.H26") {
-		t.Errorf("Q3 2025: district row or no warning: %+v %q", rep.Rows, rep.Warnings)
+	if n := rep.DistrictsLeftOut; hasRow(rep, d1) || len(n) != 1 || n[0].Results != 1 || n[0].Totals != 1 || len(n[0].Units) != 1 || n[0].Units[0] != d1 {
+		t.Errorf("Q3 2025: district row or no note: %+v %+v", rep.Rows, rep.DistrictsLeftOut)
 	}
 	checkFig(t, "Q3 commune 1", unitRow(t, rep, "2025-Q3", c1, "").Figures, wantFig{10, 1, 10, 100, 9, DenImported})
 	checkFig(t, "Q3 commune 2", unitRow(t, rep, "2025-Q3", c2, "").Figures, wantFig{0, 1, 0, 100, 0, DenMissing})

@@ -28,9 +28,12 @@ type reportFlags struct {
 	By      string
 	Split   string
 	doc     reportDoc
+	Sign    bool
+	key     keyFlags
+	TSA     []string
 }
 
-// reportDoc is what the HTML document says around the table.
+// reportDoc is what the HTML/PDF document says around the table.
 type reportDoc struct {
 	UnitName, Parent, Number, Date, Place, SignerTitle, SignerName string
 	Recipients                                                     []string
@@ -39,7 +42,7 @@ type reportDoc struct {
 func newArchiveReportCmd(g *globalOptions) *cobra.Command {
 	f := &reportFlags{}
 	cmd := &cobra.Command{
-		Use:   "report [--year YYYY | --period P | --from DATE --to DATE] [--format table|csv|json|xlsx|html] [--out FILE]",
+		Use:   "report [--year YYYY | --period P | --from DATE --to DATE] [--format table|csv|json|xlsx|html|pdf] [--out FILE]",
 		Short: "The digitization report: results issued, digitized, percent against the target, per period",
 		Long: `The digitization report a unit sends to the province: for a period, how many
 results were issued (from kyso archive totals import), how many are digitized
@@ -81,7 +84,10 @@ reads the Vietnamese, headers "Vietnamese (key)", or the keys alone with
 sheet per breakdown and one of notes, frozen header row, number formats); html,
 a document to send: quốc hiệu and tiêu ngữ, the unit's name, the report's number
 and date (--number, --date, --place), the tables, charts and a signature block
-(--signer-title, --signer-name, --recipient), printable from a browser. Records without an issue date are counted and listed,
+(--signer-title, --signer-name, --recipient); pdf, the same document printed by
+headless Chromium (chromium, chrome or edge on PATH, or $KYSO_CHROMIUM); --sign
+signs that PDF with the unit's key in the same run (the key flags of kyso sign;
+with --tsa the signature is timestamped, B-T), ready for kyso verify. Records without an issue date are counted and listed,
 never silently left out: give them one with kyso archive set-meta.`,
 		Example: `  kyso archive report --db kyso.db --year 2025
   kyso archive report --period 2026-Q3 --format xlsx --out bao-cao-q3.xlsx
@@ -98,7 +104,7 @@ never silently left out: give them one with kyso archive set-meta.`,
 	fs.StringVar(&f.Period, "period", "", "the period: YYYY, YYYY-Q1..Q4, YYYY-H1|H2, YYYY-9M or YYYY-MM")
 	fs.StringVar(&f.From, "from", "", "first issue date of a free period (YYYY-MM-DD, with --to)")
 	fs.StringVar(&f.To, "to", "", "last issue date of a free period (YYYY-MM-DD, with --from)")
-	fs.StringVar(&f.Format, "format", "", "table, csv, json, xlsx or html (default table, or from --out's extension)")
+	fs.StringVar(&f.Format, "format", "", "table, csv, json, xlsx, html or pdf (default table, or from --out's extension)")
 	fs.StringVarP(&f.Out, "out", "o", "", "write the report to this file instead of stdout")
 	fs.StringVar(&f.Targets, "targets", "", "CSV level,year,target_percent overriding the default schedule")
 	fs.StringVar(&f.Merge, "merge", "", "CSV old_unit_code,new_unit_code[,new_unit_name,new_level]: merged units roll up into their new one")
@@ -112,6 +118,9 @@ never silently left out: give them one with kyso archive set-meta.`,
 	fs.StringVar(&f.doc.SignerTitle, "signer-title", "", "the signer's title over the signature (default CHỦ TỊCH)")
 	fs.StringVar(&f.doc.SignerName, "signer-name", "", "the signer's name under the signature")
 	fs.StringArrayVar(&f.doc.Recipients, "recipient", nil, "a line of \"Nơi nhận\" (repeatable; default \"Như trên\" and \"Lưu: VT\")")
+	fs.BoolVar(&f.Sign, "sign", false, "sign the PDF report with the unit's key (--p12 or --pkcs11 and their secret flags, as kyso sign)")
+	f.key.addFlags(fs)
+	fs.StringArrayVar(&f.TSA, "tsa", nil, "with --sign: RFC 3161 timestamp authority URL (repeatable), for a B-T signature")
 	return cmd
 }
 
@@ -128,6 +137,8 @@ func (f *reportFlags) reportFormat(g *globalOptions) (string, error) {
 			format = "json"
 		case ".xlsx":
 			format = "xlsx"
+		case ".pdf":
+			format = "pdf"
 		default:
 			format = "table"
 		}
@@ -137,12 +148,15 @@ func (f *reportFlags) reportFormat(g *globalOptions) (string, error) {
 	}
 	switch format {
 	case "table", "csv", "json", "html":
-	case "xlsx":
+	case "xlsx", "pdf":
 		if f.Out == "" {
 			return "", fail.Usagef("--format %s needs --out FILE", format)
 		}
 	default:
-		return "", fail.Usagef("--format %q: want table, csv, json, xlsx or html", f.Format)
+		return "", fail.Usagef("--format %q: want table, csv, json, xlsx, html or pdf", f.Format)
+	}
+	if f.Sign && format != "pdf" {
+		return "", fail.Usagef("--sign signs the PDF report: give --format pdf or an --out ending in .pdf")
 	}
 	return format, nil
 }
@@ -222,8 +236,8 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 			return fail.Usagef("--date %q: want YYYY-MM-DD", f.doc.Date)
 		}
 	}
-	opts := archive.ReportOptions{Period: period, Split: split, Trend: format == "html",
-		Details: by != "unit" || format == "xlsx" || format == "html"}
+	opts := archive.ReportOptions{Period: period, Split: split, Trend: format == "html" || format == "pdf",
+		Details: by != "unit" || format == "xlsx" || format == "html" || format == "pdf"}
 	if f.Targets != "" {
 		if opts.Targets, err = readCSVFile(f.Targets, archive.ReadTargets); err != nil {
 			return err
@@ -233,6 +247,17 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		if opts.Merges, err = readCSVFile(f.Merge, archive.ReadMerges); err != nil {
 			return err
 		}
+	}
+	var signer *reportSigner
+	if f.Sign {
+		if _, err := findChromium(); err != nil {
+			return err
+		}
+		// The key is opened, and its secret read, before any work.
+		if signer, err = openReportSigner(cmd.Context(), g, &f.key, f.TSA); err != nil {
+			return err
+		}
+		defer signer.Close()
 	}
 	dbs := f.DBs
 	if len(dbs) == 0 {
@@ -260,15 +285,37 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	if err != nil {
 		return err
 	}
-	for _, w := range rep.Warnings {
+	for _, w := range districtNotes(rep, labelsFor("en")) {
 		fmt.Fprintf(g.io.err, "kyso: warning: %s\n", w)
+	}
+	if rep.Undated > 0 {
+		fmt.Fprintf(g.io.err, "kyso: warning: %d records have no issue date and are counted in no period; give them one with kyso archive set-meta\n", rep.Undated)
 	}
 	r := &reportRender{rep: rep, l: labelsFor(g.language()), by: by, doc: f.doc, now: time.Now()}
 	if f.Out == "" {
 		return r.render(g.io.out, format)
 	}
 	var buf bytes.Buffer
-	if err := r.render(&buf, format); err != nil {
+	if format == "pdf" {
+		if err := r.render(&buf, "html"); err != nil {
+			return err
+		}
+		pdf, err := printPDF(cmd.Context(), buf.Bytes())
+		if err != nil {
+			return err
+		}
+		if signer != nil {
+			if err := signer.signTo(cmd.Context(), pdf, f.Out); err != nil {
+				return err
+			}
+			if !g.JSON {
+				fmt.Fprintf(g.io.err, "signed report written to %s\n", f.Out)
+			}
+			return nil
+		}
+		buf.Reset()
+		buf.Write(pdf)
+	} else if err := r.render(&buf, format); err != nil {
 		return err
 	}
 	if err := writeFileAtomic(f.Out, buf.Bytes()); err != nil {

@@ -125,9 +125,8 @@ func (r *reportRender) renderHTML(w io.Writer) error {
 	}
 	var notes []string
 	notes = append(notes, r.notes()...)
-	notes = append(notes, r.rep.Warnings...)
 	data := map[string]any{
-		"L": l, "Lang": l.lang, "Title": r.title(), "Period": l.periodText(r.rep.Period), "Sheets": sheets,
+		"L": l, "Lang": l.lang, "Title": r.title(), "Subject": fmt.Sprintf(l.Subject, l.periodText(r.rep.Period)), "Period": l.periodText(r.rep.Period), "Sheets": sheets,
 		"Bars": bars, "ChartH": 20 + float64(len(bars))*chartRowH, "LabelW": chartLabelW, "BarW": chartBarW,
 		"FullW": chartLabelW + chartBarW + 70, "Trend": trend, "TrendW": 60 + float64(len(trend))*trendStep,
 		"TrendBase": trendTop + trendH, "TargetPath": targetPath, "Notes": notes, "Sources": r.rep.Sources,
@@ -167,7 +166,7 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-@page { size: A4 landscape; margin: 2cm 1.5cm 2cm 3cm; }
+@page { size: A4 landscape; margin: 1.5cm 1.5cm 1.5cm 2cm; }
 body { font-family: "Times New Roman", "Liberation Serif", serif; font-size: 13pt; margin: 2em; color: #000; }
 table.head { width: 100%; border: none; margin-bottom: 1em; }
 table.head td { border: none; text-align: center; vertical-align: top; padding: 0; }
@@ -191,7 +190,7 @@ td.to { font-size: 11pt; } td.to b { font-style: italic; }
 td.signer { text-align: center; }
 .space { height: 5em; }
 footer { margin-top: 2em; font-size: 9pt; color: #444; }
-@media print { body { margin: 0; } h2 { page-break-after: avoid; } svg, tr { page-break-inside: avoid; } }
+@media print { body { margin: 0; font-size: 12pt; } table.data { font-size: 9.5pt; } h2 { page-break-after: avoid; } svg, tr { page-break-inside: avoid; } }
 </style>
 </head>
 <body>
@@ -200,7 +199,7 @@ footer { margin-top: 2em; font-size: 9pt; color: #444; }
 <td><span class="country">{{.L.Country}}</span><br><span class="motto">{{.L.Motto}}</span><div class="date">{{.DateLine}}</div></td>
 </tr></table>
 <h1>{{.L.Report}}</h1>
-<p class="sub">{{.Title}}</p>
+<p class="sub">{{.Subject}}</p>
 {{if not .Sheets}}<p>{{.L.NoRows}}</p>{{end}}
 {{range .Sheets}}<h2>{{.Name}}</h2>
 <table class="data">

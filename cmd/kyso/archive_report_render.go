@@ -22,6 +22,7 @@ type reportLabels struct {
 	Digitized, Percent, Target, Shortfall, Denominator, Procedure, ProcedureName, Sector string
 	ByUnit, ByProcedure, BySector, Notes, Trend, Legend, LegendTarget, Sources, Made     string
 	NoRows, Total, LevelTotal, Missing, MissingList, Undated, Warnings, Chart, Range     string
+	Subject, Districts                                                                   string
 	Country, Motto, Report, Number, Recipients, DefaultRecipients, DefaultSigner, Signed string
 	DateLine                                                                             string
 	levels, dens                                                                         map[string]string
@@ -32,6 +33,7 @@ var reportText = map[string]reportLabels{
 	"vi": {
 		lang:  "vi",
 		Title: "Báo cáo kết quả số hóa kết quả giải quyết thủ tục hành chính, kỳ %s", Period: "Kỳ báo cáo",
+		Subject:  "Kết quả số hóa kết quả giải quyết thủ tục hành chính, kỳ %s",
 		UnitCode: "Mã đơn vị", UnitName: "Tên đơn vị", Level: "Cấp", Year: "Năm", Received: "Hồ sơ tiếp nhận",
 		Resolved: "Hồ sơ đã giải quyết", Issued: "Kết quả đã ban hành", Digitized: "Đã số hóa", Percent: "Tỷ lệ",
 		Target: "Chỉ tiêu", Shortfall: "Còn thiếu", Denominator: "Nguồn mẫu số", Procedure: "Mã thủ tục",
@@ -52,6 +54,7 @@ var reportText = map[string]reportLabels{
 	"en": {
 		lang:  "en",
 		Title: "Digitization of administrative-procedure results, period %s", Period: "Period",
+		Subject:  "Digitization of administrative-procedure results, period %s",
 		UnitCode: "Unit code", UnitName: "Unit name", Level: "Level", Year: "Year", Received: "Dossiers received",
 		Resolved: "Dossiers resolved", Issued: "Results issued", Digitized: "Digitized", Percent: "Percent",
 		Target: "Target", Shortfall: "Shortfall", Denominator: "Denominator", Procedure: "Procedure code",
@@ -279,6 +282,15 @@ func (r *reportRender) notes() []string {
 		out = append(out, r.l.MissingList+": "+strings.Join(r.rep.Missing, "; ")+".")
 	}
 	out = append(out, fmt.Sprintf("%s: %d.", r.l.Undated, r.rep.Undated))
+	return append(out, districtNotes(r.rep, r.l)...)
+}
+
+// districtNotes say what district-level data periods after 1 July 2025 left out.
+func districtNotes(rep *archive.Report, l reportLabels) []string {
+	var out []string
+	for _, n := range rep.DistrictsLeftOut {
+		out = append(out, fmt.Sprintf(l.Districts, n.Period, n.Results, n.Totals, strings.Join(n.Units, ", ")))
+	}
 	return out
 }
 
@@ -494,9 +506,6 @@ func (r *reportRender) renderXLSX(w io.Writer) error {
 		lines = append(lines, r.l.Sources+": "+src.Code+" "+src.Name)
 	}
 	lines = append(lines, r.notes()...)
-	for _, wline := range r.rep.Warnings {
-		lines = append(lines, r.l.Warnings+": "+wline)
-	}
 	lines = append(lines, r.l.Made+": "+r.now.Format(time.RFC3339))
 	for i, line := range lines {
 		x.SetCellStr(notes, "A"+strconv.Itoa(i+1), line)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/xml"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/kyso-project/kyso/archive"
+	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/testtool"
+	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -242,5 +246,70 @@ func TestArchiveSetMeta(t *testing.T) {
 	code, out, _ = runKyso(t, "archive", "report", "--db", db, "--period", "2025-Q1", "--json")
 	if code != 0 || !strings.Contains(out, `"unit_code":"000.00.01.H26","unit_name":"UBND xã Hòa Đông","level":"commune","year":2025,"issued":8,"digitized":3`) {
 		t.Errorf("report after set-meta: %s", out)
+	}
+}
+
+// TestArchiveReportPDF prints the document with headless Chromium, reads it
+// back with pdftotext, then signs it in the same run and has kyso verify and
+// poppler's pdfsig judge the signature.
+func TestArchiveReportPDF(t *testing.T) {
+	testtool.Need(t, "chromium")
+	testtool.Need(t, "pdftotext")
+	db := reportFixture(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bao-cao.pdf")
+	doc := []string{"--number", "15/BC-UBND", "--date", "2026-01-05", "--place", "Hòa Đông", "--signer-name", "Nguyễn Văn A"}
+	code, _, errOut := runKyso(t, append([]string{"archive", "report", "--db", db, "--year", "2025", "--out", out, "--lang", "vi"}, doc...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	text, err := testtool.Run(t, "pdftotext", "-layout", out, "-")
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, text)
+	}
+	var lines []string // each line's words, one space apart
+	for _, line := range strings.Split(text, "\n") {
+		lines = append(lines, strings.Join(strings.Fields(line), " "))
+	}
+	flat := strings.Join(lines, "\n")
+	for _, s := range []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "UBND XÃ HÒA ĐÔNG", "Số: 15/BC-UBND",
+		"Hòa Đông, ngày 05 tháng 01 năm 2026", "BÁO CÁO", "000.00.01.H26 UBND xã Hòa Đông xã 2025 20 4 20,00% 100,00% 16 25 22",
+		"1.001234 Đăng ký khai sinh Hộ tịch 12 3 25,00%", "Nơi nhận:", "CHỦ TỊCH", "Nguyễn Văn A", "50,00%"} {
+		if !strings.Contains(flat, s) {
+			t.Errorf("the PDF lacks %q:\n%s", s, flat)
+		}
+	}
+
+	// Signed in the same run, timestamped by a TSA on 127.0.0.1.
+	pkiDir := filepath.Join(dir, "pki")
+	_, base, stop, err := testpki.Start(testpki.Options{Dir: pkiDir, ReuseKeys: true}, func(p *testpki.PKI) http.Handler {
+		return &tsp.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert, Chain: p.Chain()}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	t.Setenv("KYSO_TEST_PASS", testpki.DefaultPassword)
+	signed := filepath.Join(dir, "bao-cao-ky-so.pdf")
+	if code, _, errOut := runKyso(t, "archive", "report", "--db", db, "--year", "2025", "--out", signed, "--sign",
+		"--p12", filepath.Join(pkiDir, "signer.p12"), "--pass-env", "KYSO_TEST_PASS", "--tsa", base+"/tsa"); code != 0 {
+		t.Fatalf("--sign: exit %d: %s", code, errOut)
+	}
+	code, vout, errOut := runKyso(t, "verify", "--trust", filepath.Join(pkiDir, "root.crt"), "--json", signed)
+	if code != 0 || !strings.Contains(vout, `"status":"valid"`) || !strings.Contains(vout, `"level":"B-T"`) {
+		t.Errorf("kyso verify of the signed report: exit %d %s %s", code, vout, errOut)
+	}
+	if out, err := testtool.Run(t, "pdfsig", signed); err != nil || !strings.Contains(out, "Signature is Valid") {
+		t.Errorf("pdfsig: %v\n%s", err, out)
+	}
+	// --sign is for PDF only, and without a key it is a usage error before any work.
+	if code, _, _ := runKyso(t, "archive", "report", "--db", db, "--year", "2025", "--sign", "--out", filepath.Join(dir, "x.html")); code != 2 {
+		t.Errorf("--sign with html: exit %d, want 2", code)
+	}
+	if code, _, _ := runKyso(t, "archive", "report", "--db", db, "--year", "2025", "--sign", "--out", filepath.Join(dir, "y.pdf")); code != 2 {
+		t.Errorf("--sign without a key: exit %d, want 2", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "y.pdf")); err == nil {
+		t.Error("a failed run left its output")
 	}
 }
