@@ -571,6 +571,8 @@ func sumFigures(rows []Figures) Figures {
 		return t
 	case known < parts:
 		t.Denominator = DenPartial
+	case len(rows) == 1:
+		t.Denominator = rows[0].Denominator
 	default:
 		t.Denominator = DenSummed
 	}

@@ -373,11 +373,15 @@ func (r *reportRender) renderCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// compact drops the received and resolved columns when no row has them
-// (people's views; CSV keeps every column for scripts).
+// compact drops the year (the title says the period) and the received and
+// resolved columns when no row has them (people's views; CSV and xlsx keep
+// every column).
 func (s reportSheet) compact() reportSheet {
 	keep := make([]bool, len(s.cols))
 	for j, c := range s.cols {
+		if c.key == "year" {
+			continue
+		}
 		keep[j] = c.key != "received" && c.key != "resolved"
 		for _, row := range s.rows {
 			if !row[j].empty {

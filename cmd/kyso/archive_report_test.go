@@ -273,7 +273,7 @@ func TestArchiveReportPDF(t *testing.T) {
 	}
 	flat := strings.Join(lines, "\n")
 	for _, s := range []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "UBND XÃ HÒA ĐÔNG", "Số: 15/BC-UBND",
-		"Hòa Đông, ngày 05 tháng 01 năm 2026", "BÁO CÁO", "000.00.01.H26 UBND xã Hòa Đông xã 2025 20 4 20,00% 100,00% 16 25 22",
+		"Hòa Đông, ngày 05 tháng 01 năm 2026", "BÁO CÁO", "000.00.01.H26 UBND xã Hòa Đông xã 20 4 20,00% 100,00% 16 25 22",
 		"1.001234 Đăng ký khai sinh Hộ tịch 12 3 25,00%", "Nơi nhận:", "CHỦ TỊCH", "Nguyễn Văn A", "50,00%"} {
 		if !strings.Contains(flat, s) {
 			t.Errorf("the PDF lacks %q:\n%s", s, flat)
