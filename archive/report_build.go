@@ -242,8 +242,7 @@ func (d *reportData) scan(tx *bolt.Tx, self Unit, lo, hi string, details bool, m
 			res.unit = m.Code
 			d.learn(m.Code, m.Name, m.Level)
 		}
-		year := 0
-		fmt.Sscanf(string(k[0:4]), "%d", &year)
+		year := int(k[0]-'0')*1000 + int(k[1]-'0')*100 + int(k[2]-'0')*10 + int(k[3]-'0')
 		d.years[year] = true
 		d.results = append(d.results, res)
 	}
@@ -288,6 +287,10 @@ func BuildReport(ctx context.Context, cats []*Catalogue, opts ReportOptions) (*R
 		rep.Sources = append(rep.Sources, c.unit)
 	}
 	rep.Undated = d.undated
+	if len(cats) > 1 {
+		// Each catalogue's results come in date order; several are merged.
+		sort.SliceStable(d.results, func(i, j int) bool { return d.results[i].date < d.results[j].date })
+	}
 	// Procedures learn their sector from the totals when records lack it.
 	for i := range d.results {
 		r := &d.results[i]
@@ -336,16 +339,21 @@ func (d *reportData) periodView(p Period, targets Targets) *periodView {
 	fromY, toY := p.From[:4], p.To[:4]
 	droppedUnits := map[string]bool{}
 	droppedResults := 0
-	for _, r := range d.results {
-		if r.date < p.From || r.date > p.To {
-			continue
+	// d.results is sorted by date: the period is a slice of it.
+	lo := sort.Search(len(d.results), func(i int) bool { return d.results[i].date >= p.From })
+	hi := sort.Search(len(d.results), func(i int) bool { return d.results[i].date > p.To })
+	v.results = d.results[lo:hi:hi]
+	if !p.districtsExist() {
+		var kept []digitizedResult
+		for _, r := range v.results {
+			if levelClass(d.units[r.unit].level) == "district" {
+				droppedUnits[r.unit] = true
+				droppedResults++
+				continue
+			}
+			kept = append(kept, r)
 		}
-		if !p.districtsExist() && levelClass(d.units[r.unit].level) == "district" {
-			droppedUnits[r.unit] = true
-			droppedResults++
-			continue
-		}
-		v.results = append(v.results, r)
+		v.results = kept
 	}
 	droppedTotals := 0
 	for i, t := range d.totals {
@@ -600,11 +608,28 @@ func distinct(results []digitizedResult) int {
 // after each level, and every unit's total (the province's) last.
 func (v *periodView) unitRows(monthly bool) []ReportRow {
 	d := v.d
-	resultsBy := map[string][]digitizedResult{}
+	// The distinct dossiers of each unit, and of each original unit that
+	// merged into it.
+	type pair struct{ unit, orig string }
+	dossiers := map[string]map[string]struct{}{}
+	byOrig := map[pair]map[string]struct{}{}
 	units := map[string]bool{}
-	for _, r := range v.results {
-		resultsBy[r.unit] = append(resultsBy[r.unit], r)
+	for i := range v.results {
+		r := &v.results[i]
 		units[r.unit] = true
+		set := dossiers[r.unit]
+		if set == nil {
+			set = map[string]struct{}{}
+			dossiers[r.unit] = set
+		}
+		set[r.dossier] = struct{}{}
+		if r.origUnit != r.unit {
+			k := pair{r.unit, r.origUnit}
+			if byOrig[k] == nil {
+				byOrig[k] = map[string]struct{}{}
+			}
+			byOrig[k][r.dossier] = struct{}{}
+		}
 	}
 	// unit -> original unit -> its whole-unit totals
 	totalsBy := map[string]map[string][]Total{}
@@ -630,25 +655,27 @@ func (v *periodView) unitRows(monthly bool) []ReportRow {
 			origs[o] = true
 		}
 		digBy := map[string]int{}
-		for _, r := range resultsBy[u] {
-			origs[r.origUnit] = true
-		}
-		for o := range origs {
-			var rs []digitizedResult
-			for _, r := range resultsBy[u] {
-				if r.origUnit == o {
-					rs = append(rs, r)
-				}
+		own := len(dossiers[u])
+		for k, set := range byOrig {
+			if k.unit == u {
+				origs[k.orig] = true
+				digBy[k.orig] = len(set)
+				own -= len(set)
 			}
-			digBy[o] = distinct(rs)
 		}
+		if own > 0 || len(origs) == 0 {
+			origs[u] = true
+		}
+		// The unit's own dossiers: all of them less the merged units'
+		// (a dossier in both counts once, for the merged unit).
+		digBy[u] = max(0, own)
 		c := newCombined()
 		for _, o := range sortedKeys(origs) {
 			c.add(v.tile(totalsBy[u][o]), digBy[o], target)
 		}
 		f := c.figures()
 		// A dossier in two merged units' catalogues counts once.
-		f.Digitized = distinct(resultsBy[u])
+		f.Digitized = len(dossiers[u])
 		if f.Denominator == DenMissing {
 			v.missing = append(v.missing, fmt.Sprintf("%s %s: %s", u, info.name, v.p.Label))
 		}
