@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -31,8 +30,6 @@ type ReportOptions struct {
 	Merges Merges
 	// Trend adds one point per year the catalogues hold figures for.
 	Trend bool
-	// Now is unused; kept so callers that set it still compile.
-	Now func() time.Time
 }
 
 // Figures are the counts of one row and what they give.

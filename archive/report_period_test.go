@@ -339,3 +339,81 @@ func TestSetMeta(t *testing.T) {
 		t.Errorf("the issued index did not move: %d records", len(ls))
 	}
 }
+
+func TestReadMerges(t *testing.T) {
+	m, err := ReadMerges(strings.NewReader("\ufeffma_don_vi_cu,ma_don_vi_moi,ten_don_vi_moi\nA,B,UBND xã B\nB,C,UBND xã C\n"), "merge.csv")
+	if err != nil || m["A"].Code != "C" || m["B"].Code != "C" || m["B"].Name != "UBND xã C" {
+		t.Errorf("chain: %+v %v", m, err)
+	}
+	for in, want := range map[string]string{
+		"old_unit_code,new_unit_code\nA,B\nB,A\n": "circle",
+		"old_unit_code,new_unit_code\nA,B\nA,C\n": "already mapped on line 2",
+		"old_unit_code,new_unit_code\nA,\n":       "must both be given",
+		"old_unit,new_unit_code\nA,B\n":           "no old_unit_code column",
+		"old_unit_code,new_unit_code\nA,B\x01C\n": "control character",
+	} {
+		if _, err := ReadMerges(strings.NewReader(in), "m"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestReadTotalsPeriods(t *testing.T) {
+	rows, err := ReadTotals(strings.NewReader("ma_don_vi,nam,ky,ma_thu_tuc,linh_vuc,tiep_nhan,da_giai_quyet,da_ban_hanh\nU,2025,2025-Q3,1.001,Hộ tịch,9,8,7\nU,2025,T07,,,,,2\nU,2025,NĂM,,,,,30\n"), "t")
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%+v %v", rows, err)
+	}
+	r := rows[0]
+	if r.Period != "Q3" || r.Procedure != "1.001" || r.Sector != "Hộ tịch" || *r.Received != 9 || *r.Resolved != 8 || r.Issued != 7 {
+		t.Errorf("row 1: %+v", r)
+	}
+	if rows[1].Period != "07" || rows[2].Period != "" {
+		t.Errorf("periods: %q %q", rows[1].Period, rows[2].Period)
+	}
+	for in, want := range map[string]string{
+		"unit_code,year,period,issued\nU,2025,Q5,3\n":              "period",
+		"unit_code,year,period,issued\nU,2025,Q1,3\nU,2025,q1,4\n": "already on line 2",
+		"unit_code,year,received,issued\nU,2025,x,3\n":             "received",
+		"unit_code,year,resolved,issued\nU,2025,-1,3\n":            "negative",
+		"unit_code,year\nU,2025\n":                                 "no issued column",
+	} {
+		if _, err := ReadTotals(strings.NewReader(in), "t"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", in, err, want)
+		}
+	}
+}
+
+func FuzzReadMerges(f *testing.F) {
+	f.Add("old_unit_code,new_unit_code,new_unit_name,new_level\n000.00.09.H26,000.00.01.H26,UBND xã Hòa Đông,commune\n")
+	f.Add("old_unit_code,new_unit_code\nA,B\nB,C\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		m, err := ReadMerges(strings.NewReader(in), "m")
+		if err != nil {
+			return
+		}
+		for old, to := range m {
+			if _, again := m[to.Code]; again {
+				t.Fatalf("%s maps to %s, which is mapped again", old, to.Code)
+			}
+		}
+	})
+}
+
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"2026", "2026-Q3", "2026-H1", "2026-9M", "2026-07", "2026-13"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, err := ParsePeriod(in)
+		if err != nil {
+			return
+		}
+		if p.From > p.To || p.Label == "" || len(p.From) != 10 {
+			t.Fatalf("%q: %+v", in, p)
+		}
+		again, err := ParsePeriod(p.Label)
+		if err != nil || again != p {
+			t.Fatalf("%q: label %q reads back as %+v %v", in, p.Label, again, err)
+		}
+	})
+}
