@@ -946,7 +946,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 	err = c.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTotals)
 		for _, t := range rows {
-			k := totalKey(t.Unit, t.Year)
+			k := t.key()
 			if b.Get(k) != nil {
 				continue
 			}

@@ -298,6 +298,10 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		it.res.Warnings = append(it.res.Warnings, "no metadata for "+base)
 	}
 	c.fillDefaults(&m)
+	if m.Issued == "" {
+		// Without an issue date no report period counts the result.
+		it.res.Warnings = append(it.res.Warnings, "no issue date: no report counts "+base+" until kyso archive set-meta gives it one")
+	}
 	if it.pending, err = c.store.seal(tmp, sum); err != nil {
 		it.err = err
 		return drop(itemRejected)

@@ -60,6 +60,8 @@ type Meta struct {
 	Level         string `json:"level,omitempty"`
 	ResultNumber  string `json:"result_number,omitempty"`
 	CopyForm      string `json:"copy_form,omitempty"`
+	// Sector is the procedure's field (lĩnh vực), for the report's breakdown.
+	Sector string `json:"sector,omitempty"`
 	// Issued is the result's issue date, YYYY-MM-DD.
 	Issued string `json:"issued_date,omitempty"`
 }
@@ -165,7 +167,7 @@ func validateMeta(m *Meta) error {
 			return fmt.Errorf("%s %q contains a control character", f.name, f.v)
 		}
 	}
-	for _, f := range []struct{ name, v string }{{"procedure_name", m.ProcedureName}, {"unit_name", m.UnitName}} {
+	for _, f := range []struct{ name, v string }{{"procedure_name", m.ProcedureName}, {"unit_name", m.UnitName}, {"sector", m.Sector}} {
 		if strings.ContainsRune(f.v, 0) {
 			return fmt.Errorf("%s contains a NUL byte", f.name)
 		}

@@ -92,7 +92,7 @@ moment leaves a catalogue that the next run completes.`,
 	for _, sub := range []func(*globalOptions) *cobra.Command{
 		newArchiveInitCmd, newArchiveIngestCmd, newArchiveLsCmd, newArchiveShowCmd, newArchiveAuditCmd,
 		newArchiveBackupCmd, newArchiveExportCmd, newArchiveImportCmd, newArchiveTotalsCmd, newArchiveReportCmd,
-		newArchiveRenewCmd, newArchiveCheckpointCmd, newArchiveCheckCmd,
+		newArchiveRenewCmd, newArchiveCheckpointCmd, newArchiveCheckCmd, newArchiveSetMetaCmd,
 	} {
 		cmd.AddCommand(sub(g))
 	}
