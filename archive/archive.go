@@ -78,10 +78,12 @@ const (
 	// minWriterWait is how long a writer waits for readers that hold bbolt's
 	// shared lock (a long ls): they finish on their own.
 	minWriterWait = time.Minute
-	// commitGap is the pause between two commits of one writer; bbolt polls
-	// its lock every 50ms.
-	commitGap = 60 * time.Millisecond
 )
+
+// commitGap is the pause between two commits of one writer; bbolt polls
+// its lock every 50ms. (A variable so that tests that commit thousands of
+// times can do without it.)
+var commitGap = 60 * time.Millisecond
 
 // ErrExists is returned by Create for a catalogue of another unit.
 var ErrExists = errors.New("catalogue already exists")
@@ -140,6 +142,9 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 	}
 	c.lock = lock
 	err = c.withDB(ctx, true, func(db *bolt.DB) error {
+		if err := db.View(checkIntact); err != nil {
+			return err
+		}
 		if err := migrate(db, path, true); err != nil {
 			return err
 		}
@@ -148,7 +153,7 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 			if old := m.Get(keyUnit); old != nil {
 				var have Unit
 				if err := jsonUnmarshal(old, &have); err != nil {
-					return err
+					return damagef("the catalogue's unit does not decode: %v", err)
 				}
 				if have.Code != unit.Code {
 					return fail.Usage(fmt.Errorf("%s: %w for unit %s (%s)", path, ErrExists, have.Code, have.Name),
@@ -188,16 +193,27 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 			return nil, err
 		}
 		c.lock = lock
-		if err := c.withDB(ctx, true, func(db *bolt.DB) error { return migrate(db, path, false) }); err != nil {
+		if err := c.withDB(ctx, true, func(db *bolt.DB) error {
+			if err := db.View(checkIntact); err != nil {
+				return err
+			}
+			return migrate(db, path, false)
+		}); err != nil {
 			c.Close()
 			return nil, classifyOpen(err, path)
 		}
 	}
 	err := c.view(ctx, func(tx *bolt.Tx) error {
+		if err := checkIntact(tx); err != nil {
+			return err
+		}
 		if err := checkSchema(tx, path); err != nil {
 			return err
 		}
-		return jsonUnmarshal(tx.Bucket(bucketMeta).Get(keyUnit), &c.unit)
+		if err := jsonUnmarshal(tx.Bucket(bucketMeta).Get(keyUnit), &c.unit); err != nil {
+			return damagef("the catalogue's unit does not decode: %v", err)
+		}
+		return nil
 	})
 	if err == nil && !opts.ReadOnly {
 		err = c.openStore()
@@ -282,8 +298,20 @@ func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB)
 	if write && timeout < minWriterWait {
 		timeout = minWriterWait
 	}
-	db, err := bolt.Open(c.path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: !write})
+	// Every bbolt call goes through guard: a damaged page makes bbolt panic
+	// or fault, and that must be the damaged-catalogue error, not a crash.
+	var db *bolt.DB
+	err := guard(c.path, func() (err error) {
+		db, err = bolt.Open(c.path, 0o644, &bolt.Options{Timeout: timeout, ReadOnly: !write})
+		return err
+	})
 	if err != nil {
+		if errors.Is(err, ErrDamaged) {
+			return err
+		}
+		if d := asDamage(c.path, err); d != err {
+			return d
+		}
 		if errors.Is(err, bolt.ErrTimeout) {
 			who := "another kyso is writing to it"
 			if write {
@@ -294,14 +322,21 @@ func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB)
 		}
 		return fail.Run(fmt.Errorf("catalogue %s: %w", c.path, err), "if the file is damaged, restore it from a backup (kyso archive backup)")
 	}
-	err = fn(db)
-	if cerr := db.Close(); err == nil && cerr != nil {
+	panicked := true
+	err = guard(c.path, func() error {
+		err := fn(db)
+		panicked = false
+		return err
+	})
+	if panicked {
+		closeAfterPanic(db)
+	} else if cerr := guard(c.path, db.Close); err == nil && cerr != nil {
 		err = fail.Run(fmt.Errorf("catalogue %s: %w", c.path, cerr), "")
 	}
 	if write {
 		c.lastClose = time.Now()
 	}
-	return err
+	return asDamage(c.path, err)
 }
 
 // view runs fn in a read transaction.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -16,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
 )
@@ -252,7 +252,7 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 // checkContent re-hashes one stored file.
 func (c *Catalogue) checkContent(content Content) (string, string) {
 	p := c.store.path(content.SHA256)
-	f, err := os.Open(p)
+	f, err := fileutil.OpenRegular(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return FixityMissing, "stored file " + p + " is missing"
 	}
@@ -261,7 +261,7 @@ func (c *Catalogue) checkContent(content Content) (string, string) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, f, make([]byte, copyBufSize))
+	n, err := io.CopyBuffer(h, f.Reader(), make([]byte, copyBufSize))
 	if err != nil {
 		return FixityCorrupt, fmt.Sprintf("stored file %s: %v", p, unwrapPath(err))
 	}

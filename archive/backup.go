@@ -47,6 +47,11 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 		}
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}
+	// A backup of a damaged catalogue must not replace a good one: the
+	// copy's pages are checked before it takes the name.
+	if p := structureProblem(tmp.Name()); p != "" {
+		return 0, damagedErr(&DamagedError{Path: c.path, Detail: p})
+	}
 	if err := tmp.Sync(); err != nil {
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}

@@ -158,6 +158,9 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 				}
 				line := bagLine{Record: r}
 				for _, raw := range rawHistory(tx, r.ID) {
+					if !json.Valid(raw) {
+						return damagef("record %d: a history event does not decode", r.ID)
+					}
 					line.History = append(line.History, raw)
 				}
 				chunk = append(chunk, line)
@@ -327,7 +330,7 @@ func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return 0, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
 	}
-	src, err := os.Open(c.store.path(content.SHA256))
+	src, err := fileutil.OpenRegular(c.store.path(content.SHA256))
 	if err != nil {
 		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)),
 			"run kyso archive audit to see what is missing, and restore the store from a backup")
@@ -733,7 +736,12 @@ func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest ma
 			reject("%s: %v", name, unwrapPath(err))
 			return
 		}
-		tmp, got, _, err := c.store.copyIn(ctx, src)
+		tmp, got, _, err := c.store.copyIn(ctx, src.Reader())
+		if err == nil {
+			if err = src.Unchanged(); err != nil {
+				removeFile(tmp)
+			}
+		}
 		src.Close()
 		if err != nil {
 			if fail.KindOf(err) == fail.KindRun || ctx.Err() != nil {
@@ -938,7 +946,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 	err = c.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTotals)
 		for _, t := range rows {
-			k := totalKey(t.Unit, t.Year)
+			k := t.key()
 			if b.Get(k) != nil {
 				continue
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/trust"
 )
@@ -158,9 +159,11 @@ func fileKind(m fs.FileMode) string {
 	return "special file"
 }
 
-// openRegular opens a file of the bag only if it is a regular file, and
-// checks that what was opened is what was looked at (no swap in between).
-func openRegular(p string) (*os.File, error) {
+// openRegular opens a file of the bag only if it is a regular file and not
+// a symbolic link: links are refused before anything is opened, and
+// fileutil.OpenRegular checks the opened file itself (never blocking on a
+// FIFO or device), and that it is the one that was looked at.
+func openRegular(p string) (*fileutil.File, error) {
 	before, err := os.Lstat(p)
 	if err != nil {
 		return nil, err
@@ -168,7 +171,7 @@ func openRegular(p string) (*os.File, error) {
 	if !before.Mode().IsRegular() {
 		return nil, &os.PathError{Op: "open", Path: p, Err: fmt.Errorf("a %s, not a regular file", fileKind(before.Mode().Type()))}
 	}
-	f, err := os.Open(p)
+	f, err := fileutil.OpenRegular(p)
 	if err != nil {
 		return nil, err
 	}
@@ -195,8 +198,10 @@ func readRegular(p string, max int64) ([]byte, error) {
 		return nil, &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("%d bytes, more than a tag file may hold", st.Size())}
 	}
 	var buf bytes.Buffer
-	_, err = buf.ReadFrom(f)
-	return buf.Bytes(), err
+	if _, err = buf.ReadFrom(f.Reader()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), f.Unchanged()
 }
 
 // checkTagManifest reads the tag manifest and checks every tag file it

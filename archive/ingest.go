@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -229,11 +230,16 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		it.err = err
 		return it
 	}
-	f, err := os.Open(path)
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return reject(fmt.Sprintf("cannot read %s: %v", path, unwrapPath(err)))
 	}
-	tmp, sum, size, err := c.store.copyIn(ctx, f)
+	tmp, sum, size, err := c.store.copyIn(ctx, f.Reader())
+	if err == nil {
+		if err = f.Unchanged(); err != nil {
+			removeFile(tmp)
+		}
+	}
 	f.Close()
 	if err != nil {
 		if fail.KindOf(err) == fail.KindRun || errors.Is(err, context.Canceled) {
@@ -292,6 +298,10 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		it.res.Warnings = append(it.res.Warnings, "no metadata for "+base)
 	}
 	c.fillDefaults(&m)
+	if m.Issued == "" {
+		// Without an issue date no report period counts the result.
+		it.res.Warnings = append(it.res.Warnings, "no issue date: no report counts "+base+" until kyso archive set-meta gives it one")
+	}
 	if it.pending, err = c.store.seal(tmp, sum); err != nil {
 		it.err = err
 		return drop(itemRejected)

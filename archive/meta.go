@@ -15,7 +15,7 @@ import (
 
 // ReadMeta reads a --meta CSV: a header row naming the columns (file,
 // dossier_code, procedure_code, procedure_name, unit_code, unit_name, level,
-// issued_date, result_number, copy_form; others are ignored), one row per
+// issued_date, result_number, copy_form, sector; others are ignored), one row per
 // file, keyed by the file's base name. name is used in errors.
 func ReadMeta(r io.Reader, name string) (map[string]Meta, error) {
 	rows, header, err := readCSV(r, name, []string{"file"})
@@ -32,7 +32,7 @@ func ReadMeta(r io.Reader, name string) (map[string]Meta, error) {
 		m := Meta{
 			Dossier: get("dossier_code"), Procedure: get("procedure_code"), ProcedureName: get("procedure_name"),
 			Unit: get("unit_code"), UnitName: get("unit_name"), Level: strings.ToLower(get("level")),
-			ResultNumber: get("result_number"), CopyForm: get("copy_form"),
+			ResultNumber: get("result_number"), CopyForm: get("copy_form"), Sector: get("sector"),
 		}
 		d, err := normalizeDate(get("issued_date"))
 		if err != nil {

@@ -119,6 +119,7 @@ func (m *Meta) overlay(o Meta) {
 	set(&m.Unit, o.Unit)
 	set(&m.UnitName, o.UnitName)
 	set(&m.Level, o.Level)
+	set(&m.Sector, o.Sector)
 	set(&m.ResultNumber, o.ResultNumber)
 	set(&m.CopyForm, o.CopyForm)
 	set(&m.Issued, o.Issued)

@@ -60,6 +60,8 @@ type Meta struct {
 	Level         string `json:"level,omitempty"`
 	ResultNumber  string `json:"result_number,omitempty"`
 	CopyForm      string `json:"copy_form,omitempty"`
+	// Sector is the procedure's field (lĩnh vực), for the report's breakdown.
+	Sector string `json:"sector,omitempty"`
 	// Issued is the result's issue date, YYYY-MM-DD.
 	Issued string `json:"issued_date,omitempty"`
 }
@@ -137,11 +139,11 @@ func summarise(rep *verify.Report) []Signature {
 func decodeRecord(v []byte) (*Record, error) {
 	b, err := recordJSON(v)
 	if err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	r := new(Record)
 	if err := json.Unmarshal(b, r); err != nil {
-		return nil, fmt.Errorf("decoding record: %w", err)
+		return nil, damagef("a record does not decode: %v", err)
 	}
 	return r, nil
 }
@@ -165,7 +167,7 @@ func validateMeta(m *Meta) error {
 			return fmt.Errorf("%s %q contains a control character", f.name, f.v)
 		}
 	}
-	for _, f := range []struct{ name, v string }{{"procedure_name", m.ProcedureName}, {"unit_name", m.UnitName}} {
+	for _, f := range []struct{ name, v string }{{"procedure_name", m.ProcedureName}, {"unit_name", m.UnitName}, {"sector", m.Sector}} {
 		if strings.ContainsRune(f.v, 0) {
 			return fmt.Errorf("%s contains a NUL byte", f.name)
 		}
@@ -310,10 +312,10 @@ func lookupSHA(tx *bolt.Tx, sum string) uint64 {
 		return 0
 	}
 	v := tx.Bucket(bucketIdx).Bucket(idxSHA).Get(k)
-	if len(v) != 8 {
+	if v == nil {
 		return 0
 	}
-	return idOfKey(v)
+	return mustBeID("sha256", v)
 }
 
 // countPrefix counts the keys of b that start with prefix.

@@ -159,18 +159,13 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		res.SHA256, _ = fileSHA256(job.Output)
 		return res, nil
 	}
-	in, err := os.Open(job.Input)
+	in, err := fileutil.OpenRegular(job.Input)
 	if err != nil {
 		res.Status, res.Err = StatusFailed, fail.Input(err, "")
 		return res, nil
 	}
 	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		res.Status, res.Err = StatusFailed, fail.Input(err, "")
-		return res, nil
-	}
-	r, err := pdf.NewReader(in, st.Size())
+	r, err := pdf.NewReader(in.ReaderAt(), in.Size())
 	if err != nil {
 		res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
 		return res, nil
@@ -210,7 +205,15 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			opts = &cp
 		}
 	}
-	p, err := prepare(ctx, in, st.Size(), job.Output, opts)
+	p, err := prepare(ctx, in.ReaderAt(), in.Size(), job.Output, opts)
+	if err == nil {
+		// The output holds the input's bytes as they were read: if the
+		// input changed meanwhile, they are no version of it.
+		if err = in.Unchanged(); err != nil {
+			p.abort()
+			err = fail.Input(err, "sign it again once nothing is writing to it")
+		}
+	}
 	if err != nil {
 		res.Status, res.Err = StatusFailed, err
 		if ctx.Err() != nil {

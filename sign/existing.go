@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -15,42 +15,37 @@ import (
 // input: it starts with exactly the input's bytes and adds at least one
 // revision. Whether its signatures verify is for the caller's verifier.
 func CheckExisting(ctx context.Context, input, output string) error {
-	in, err := os.Open(input)
+	in, err := fileutil.OpenRegular(input)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Open(output)
+	out, err := fileutil.OpenRegular(output)
 	if err != nil {
 		return err
 	}
 	defer out.Close()
-	ist, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	ost, err := out.Stat()
-	if err != nil {
-		return err
-	}
-	if ost.Size() <= ist.Size() {
+	if out.Size() <= in.Size() {
 		return fmt.Errorf("it is not longer than the input")
 	}
 	hi, ho := sha256.New(), sha256.New()
-	if _, err := io.Copy(hi, in); err != nil {
+	if _, err := io.Copy(hi, in.Reader()); err != nil {
 		return err
 	}
-	if _, err := io.Copy(ho, io.NewSectionReader(out, 0, ist.Size())); err != nil {
+	if _, err := io.Copy(ho, io.NewSectionReader(out.ReaderAt(), 0, in.Size())); err != nil {
+		return err
+	}
+	if err := in.Unchanged(); err != nil {
 		return err
 	}
 	if !bytes.Equal(hi.Sum(nil), ho.Sum(nil)) {
 		return fmt.Errorf("it does not start with the input's bytes (made from another input?)")
 	}
-	r, err := pdf.NewReader(out, ost.Size())
+	r, err := pdf.NewReader(out.ReaderAt(), out.Size())
 	if err != nil {
 		return fmt.Errorf("not a readable PDF: %w", err)
 	}
-	ri, err := pdf.NewReader(in, ist.Size())
+	ri, err := pdf.NewReader(in.ReaderAt(), in.Size())
 	if err != nil {
 		return fmt.Errorf("input: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/revocation"
@@ -124,7 +126,7 @@ func (l *LTV) extend(ctx context.Context, path string, archive, bestEffort bool)
 // archive is set, a document timestamp added. Existing signatures are
 // untouched: everything is appended. out may equal in (in place).
 func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force bool) ([]string, error) {
-	src, err := os.Open(in)
+	src, err := fileutil.OpenRegular(in)
 	if err != nil {
 		return nil, fail.Input(err, "")
 	}
@@ -144,9 +146,15 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 			os.Remove(tmpPath)
 		}
 	}()
-	_, err = io.Copy(tmp, src)
+	_, err = io.Copy(tmp, src.Reader())
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = src.Unchanged()
+	}
+	if errors.Is(err, fileutil.ErrChanged) {
+		return nil, fail.Input(fmt.Errorf("%s: %w", in, err), "timestamp it again once nothing is writing to it")
 	}
 	if err != nil {
 		return nil, fail.Run(fmt.Errorf("copying %s: %w", in, err), "")
@@ -154,6 +162,10 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	warnings, err := l.extend(ctx, tmpPath, archive, true)
 	if err != nil {
 		return warnings, err
+	}
+	if err := src.Unchanged(); err != nil {
+		// In place, the copy would replace whatever was written meanwhile.
+		return warnings, fail.Input(fmt.Errorf("%s: %w", in, err), "timestamp it again once nothing is writing to it")
 	}
 	if err := commit(tmpPath, out, force || out == in); err != nil {
 		return warnings, err

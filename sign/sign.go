@@ -145,7 +145,7 @@ func reserve(k *keys.Key, withTS bool) int {
 
 // prepare copies in to a temporary file beside out, appends the signature
 // update with an empty /Contents, and computes the digest to sign.
-func prepare(ctx context.Context, in *os.File, size int64, out string, o *Options) (p *prepared, err error) {
+func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Options) (p *prepared, err error) {
 	r, err := pdf.NewReader(in, size)
 	if err != nil {
 		return nil, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")

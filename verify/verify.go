@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
@@ -59,19 +60,23 @@ func VerifyFile(ctx context.Context, path string, o Options) (*Report, error) {
 	if o.FileName == "" {
 		o.FileName = path
 	}
-	f, err := os.Open(path)
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return nil, fail.Input(fmt.Errorf("%s: %w", path, unwrapPathErr(err)), "")
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	rep, err := Verify(ctx, f.ReaderAt(), f.Size(), o)
+	if err == nil {
+		err = f.Unchanged()
+	}
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("%s: %w", path, err), "")
+		if errors.Is(err, fileutil.ErrChanged) {
+			// A verdict on bytes that were changing is no verdict.
+			return nil, fail.Input(fmt.Errorf("%s: %w", path, err), "verify it again once nothing is writing to it")
+		}
+		return nil, err
 	}
-	if st.IsDir() {
-		return nil, fail.Inputf("%s: is a folder", path)
-	}
-	return Verify(ctx, f, st.Size(), o)
+	return rep, nil
 }
 
 func unwrapPathErr(err error) error {

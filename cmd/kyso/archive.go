@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 func init() { commands = append(commands, newArchiveCmd) }
@@ -91,7 +92,7 @@ moment leaves a catalogue that the next run completes.`,
 	for _, sub := range []func(*globalOptions) *cobra.Command{
 		newArchiveInitCmd, newArchiveIngestCmd, newArchiveLsCmd, newArchiveShowCmd, newArchiveAuditCmd,
 		newArchiveBackupCmd, newArchiveExportCmd, newArchiveImportCmd, newArchiveTotalsCmd, newArchiveReportCmd,
-		newArchiveRenewCmd, newArchiveCheckpointCmd,
+		newArchiveRenewCmd, newArchiveCheckpointCmd, newArchiveCheckCmd, newArchiveSetMetaCmd,
 	} {
 		cmd.AddCommand(sub(g))
 	}
@@ -204,11 +205,16 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 		return err
 	}
 	if len(inputs) == 0 {
-		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+		return nothingToDo(g, args)
 	}
-	files := make([]string, len(inputs))
-	for i, in := range inputs {
-		files[i] = in.Path
+	var files []string
+	var unreadable []inputFile
+	for _, in := range inputs {
+		if in.Err != nil {
+			unreadable = append(unreadable, in)
+		} else {
+			files = append(files, in.Path)
+		}
 	}
 	verifier, err := newVerifier(g, &f.verifyFlags)
 	if err != nil {
@@ -220,8 +226,8 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 	}
 	defer c.Close()
 	jl := newJSONLines(g.io.out)
-	prog := newProgress(g, "ingest", len(files))
-	sum, err := c.Ingest(cmd.Context(), files, opts, func(r archive.IngestResult) error {
+	prog := newProgress(g, "ingest", len(inputs))
+	onResult := func(r archive.IngestResult) error {
 		prog.step()
 		if g.JSON {
 			return jl.write(r)
@@ -248,7 +254,17 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 			fmt.Fprintln(g.io.out, line)
 		}
 		return nil
-	})
+	}
+	for _, in := range unreadable {
+		if err := onResult(archive.IngestResult{Input: in.Path, Status: archive.StatusRejected, Reason: in.Err.Error()}); err != nil {
+			return err
+		}
+	}
+	var sum archive.IngestSummary
+	if len(files) > 0 {
+		sum, err = c.Ingest(cmd.Context(), files, opts, onResult)
+	}
+	sum.Rejected += len(unreadable)
 	prog.finish()
 	if !g.JSON {
 		fmt.Fprintf(g.io.out, "%d ingested, %d duplicate, %d rejected\n", sum.Ingested, sum.Duplicate, sum.Rejected)
@@ -266,7 +282,7 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 // nothing has been done yet and the user must fix the file.
 func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, error)) (T, error) {
 	var zero T
-	fh, err := os.Open(name)
+	fh, err := fileutil.OpenRegular(name)
 	if err != nil {
 		return zero, fail.Usage(fmt.Errorf("%s: %w", name, unwrapPathErr(err)), "")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -361,10 +362,13 @@ func newArchiveTotalsCmd(g *globalOptions) *cobra.Command {
 	var ai, al archiveFlags
 	imp := &cobra.Command{
 		Use:   "import FILE.csv",
-		Short: "Store the results issued per unit and year",
-		Long: `Store how many TTHC results each unit issued in a year, from a UTF-8 CSV with a
-header row: unit_code,unit_name,level,year,issued. A row replaces the stored one
-of the same unit and year.`,
+		Short: "Store the results issued per unit and period: the report's denominators",
+		Long: `Store how many TTHC results each unit issued, from a UTF-8 CSV with a header
+row: unit_code,unit_name,level,year,issued, and optionally period (empty or year,
+Q1-Q4, H1, H2, 9M, a month 01-12), procedure_code, procedure_name, sector (a row
+for one procedure or sector), received and resolved (dossiers received and
+resolved, as the provincial portals publish them). A row replaces the stored one
+of the same unit, year, period, procedure and sector. See docs/report.md.`,
 		Example: `  kyso archive totals import --db kyso.db totals.csv`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -408,7 +412,12 @@ of the same unit and year.`,
 						}
 						continue
 					}
-					fmt.Fprintf(g.io.out, "%-16s %-30s %-10s %d %8d\n", t.Unit, t.UnitName, t.Level, t.Year, t.Issued)
+					period := t.Period
+					if period == "" {
+						period = "year"
+					}
+					fmt.Fprintf(g.io.out, "%-16s %-30s %-10s %d %-4s %8d %s\n", t.Unit, t.UnitName, t.Level, t.Year, period, t.Issued,
+						strings.TrimSpace(t.Procedure+" "+t.Sector))
 				}
 				return nil
 			})

@@ -2,16 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
-	"html/template"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,42 +19,82 @@ type reportFlags struct {
 	archiveFlags
 	DBs     []string
 	Year    int
+	Period  string
+	From    string
+	To      string
 	Format  string
 	Out     string
 	Targets string
+	Merge   string
 	By      string
+	Split   string
+	doc     reportDoc
+	Sign    bool
+	key     keyFlags
+	TSA     []string
+}
+
+// reportDoc is what the HTML/PDF document says around the table.
+type reportDoc struct {
+	UnitName, Parent, Number, Date, Place, SignerTitle, SignerName string
+	Recipients                                                     []string
 }
 
 func newArchiveReportCmd(g *globalOptions) *cobra.Command {
 	f := &reportFlags{}
 	cmd := &cobra.Command{
-		Use:   "report --year YYYY [--format table|csv|json|html] [--out FILE]",
-		Short: "The digitization report: per unit, results issued, digitized, percent against the target",
-		Long: `One row per unit: results issued that year (from kyso archive totals import),
-digitized (distinct dossier codes archived with a valid or indeterminate signature
-and issued that year; a record without a dossier code counts once), the percent,
+		Use:   "report [--year YYYY | --period P | --from DATE --to DATE] [--format table|csv|json|xlsx|html|pdf] [--out FILE]",
+		Short: "The digitization report: results issued, digitized, percent against the target, per period",
+		Long: `The digitization report a unit sends to the province: for a period, how many
+results were issued (from kyso archive totals import), how many are digitized
+(distinct dossier codes archived with a valid or indeterminate signature and
+issued in the period; a record without a dossier code counts once), the percent,
 the target percent and the shortfall: how many more results must be digitized to
 meet the target (ceil(target x issued / 100) - digitized, never negative).
 
-Targets follow the schedule in the project's domain notes (commune-level 15, 50, 70,
-90% from 2021, then 100%; district-level 20, 20, 40, 60, 80% from 2021, then +20
-points a year up to 100%; province and other levels follow the district schedule)
-unless --targets gives a CSV level,year,target_percent.
+Periods: --year 2026 (the default: this year), or --period 2026, 2026-Q3,
+2026-H1, 2026-9M (January to September) or 2026-07, or --from DATE --to DATE.
+Each figure counts exactly the results issued in the period, against the
+period's own denominator: a total imported for that period, else totals of
+shorter periods that cover it (Q1 + Q2 for H1, months for a quarter). When
+there is none the row says the denominator is missing: nothing is guessed.
+--split month|quarter (or --by month) gives one row per unit and month or
+quarter.
 
---by month gives one row per unit and month, counting what was issued from
-January to the end of that month against the year's figures. Several --db make
-a roll-up (a district or province office over its units' catalogues or imported
-exports): a dossier is counted once, and the first catalogue's totals win.
+Breakdowns (--by): unit (the default: units grouped by level, a total per
+level and the total of every unit), procedure (code and name, against the
+totals imported per procedure) and sector (lĩnh vực: from --meta or set-meta,
+or from the totals' sector column). xlsx and html hold all three.
 
-Formats: a table (default), csv, json (JSON Lines, also with --json) and html: a
-printable page with SVG charts of percent against target per unit and the trend
-over the years the catalogues hold. Labels are Vietnamese, or English with
---lang en. --out writes to a file; its extension picks the format if --format
-is not given.`,
+District-level units appear only for periods that start before 1 July 2025;
+a later period that finds district data says so. --merge FILE.csv
+(old_unit_code,new_unit_code[,new_unit_name,new_level]) counts the results and
+totals of communes merged in 2025 as their new unit's, so earlier years roll up.
+Several --db make a roll-up (a province office over its units' catalogues or
+imported exports): a dossier is counted once, the first catalogue's totals win.
+
+Targets follow the schedule in the project's domain notes (commune-level 15, 50,
+70, 90% from 2021, then 100%; district-level 20, 20, 40, 60, 80% from 2021, then
++20 points a year up to 100%; other levels follow the district schedule) unless
+--targets gives a CSV level,year,target_percent; a period takes the targets of
+the year it ends in.
+
+Formats: a table (default); csv (UTF-8 with a byte-order mark so that Excel
+reads the Vietnamese, headers "Vietnamese (key)", or the keys alone with
+--lang en); json (JSON Lines, one object per row, also with --json); xlsx (one
+sheet per breakdown and one of notes, frozen header row, number formats); html,
+a document to send: quốc hiệu and tiêu ngữ, the unit's name, the report's number
+and date (--number, --date, --place), the tables, charts and a signature block
+(--signer-title, --signer-name, --recipient); pdf, the same document printed by
+headless Chromium (chromium, chrome or edge on PATH, or $KYSO_CHROMIUM); --sign
+signs that PDF with the unit's key in the same run (the key flags of kyso sign;
+with --tsa the signature is timestamped, B-T), ready for kyso verify. Records without an issue date are counted and listed,
+never silently left out: give them one with kyso archive set-meta.`,
 		Example: `  kyso archive report --db kyso.db --year 2025
-  kyso archive report --year 2025 --format html --out bao-cao-2025.html
-  kyso archive report --db xa-hoa-dong.db --db xa-ea-phe.db --year 2025 --format csv --lang en
-  kyso archive report --year 2025 --by month --targets targets.csv --json`,
+  kyso archive report --period 2026-Q3 --format xlsx --out bao-cao-q3.xlsx
+  kyso archive report --period 2026-9M --by procedure --format csv --out thu-tuc.csv
+  kyso archive report --year 2025 --format html --number 15/BC-UBND --place "Hòa Đông" --out bao-cao.html
+  kyso archive report --db xa-hoa-dong.db --db xa-ea-phe.db --merge sap-nhap.csv --year 2024 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runArchiveReport(cmd, g, f) },
 	}
@@ -68,20 +102,31 @@ is not given.`,
 	fs.StringArrayVar(&f.DBs, "db", nil, "catalogue file (repeatable for a roll-up; default $KYSO_DB, else ./kyso.db)")
 	f.addCommon(fs)
 	fs.IntVar(&f.Year, "year", 0, "the year to report (default this year)")
-	fs.StringVar(&f.Format, "format", "", "table, csv, json or html (default table, or from --out's extension)")
+	fs.StringVar(&f.Period, "period", "", "the period: YYYY, YYYY-Q1..Q4, YYYY-H1|H2, YYYY-9M or YYYY-MM")
+	fs.StringVar(&f.From, "from", "", "first issue date of a free period (YYYY-MM-DD, with --to)")
+	fs.StringVar(&f.To, "to", "", "last issue date of a free period (YYYY-MM-DD, with --from)")
+	fs.StringVar(&f.Format, "format", "", "table, csv, json, xlsx, html or pdf (default table, or from --out's extension)")
 	fs.StringVarP(&f.Out, "out", "o", "", "write the report to this file instead of stdout")
 	fs.StringVar(&f.Targets, "targets", "", "CSV level,year,target_percent overriding the default schedule")
-	fs.StringVar(&f.By, "by", "year", "year, or month for one row per unit and month")
+	fs.StringVar(&f.Merge, "merge", "", "CSV old_unit_code,new_unit_code[,new_unit_name,new_level]: merged units roll up into their new one")
+	fs.StringVar(&f.By, "by", "unit", "breakdown: unit, procedure or sector (month and quarter mean --split)")
+	fs.StringVar(&f.Split, "split", "", "month or quarter: one row per unit and month or quarter")
+	fs.StringVar(&f.doc.UnitName, "unit-name", "", "the unit named in the document's heading (default: the catalogue's unit)")
+	fs.StringVar(&f.doc.Parent, "parent", "", "the body above the unit, on the heading's first line (e.g. UBND TỈNH ĐẮK LẮK)")
+	fs.StringVar(&f.doc.Number, "number", "", "the report's number and symbol, e.g. 15/BC-UBND")
+	fs.StringVar(&f.doc.Date, "date", "", "the report's date, YYYY-MM-DD (default today)")
+	fs.StringVar(&f.doc.Place, "place", "", "the place written before the date (e.g. Hòa Đông)")
+	fs.StringVar(&f.doc.SignerTitle, "signer-title", "", "the signer's title over the signature (default CHỦ TỊCH)")
+	fs.StringVar(&f.doc.SignerName, "signer-name", "", "the signer's name under the signature")
+	fs.StringArrayVar(&f.doc.Recipients, "recipient", nil, "a line of \"Nơi nhận\" (repeatable; default \"Như trên\" and \"Lưu: VT\")")
+	fs.BoolVar(&f.Sign, "sign", false, "sign the PDF report with the unit's key (--p12 or --pkcs11 and their secret flags, as kyso sign)")
+	f.key.addFlags(fs)
+	fs.StringArrayVar(&f.TSA, "tsa", nil, "with --sign: RFC 3161 timestamp authority URL (repeatable), for a B-T signature")
 	return cmd
 }
 
-func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) error {
-	if f.Year == 0 {
-		f.Year = time.Now().Year()
-	}
-	if f.Year < 1900 || f.Year > 9999 {
-		return fail.Usagef("--year %d: want a year such as 2025", f.Year)
-	}
+// reportFormat picks the format from --format, --json and --out.
+func (f *reportFlags) reportFormat(g *globalOptions) (string, error) {
 	format := strings.ToLower(f.Format)
 	if format == "" {
 		switch strings.ToLower(filepath.Ext(f.Out)) {
@@ -91,6 +136,10 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 			format = "csv"
 		case ".json", ".jsonl":
 			format = "json"
+		case ".xlsx":
+			format = "xlsx"
+		case ".pdf":
+			format = "pdf"
 		default:
 			format = "table"
 		}
@@ -100,23 +149,116 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	}
 	switch format {
 	case "table", "csv", "json", "html":
+	case "xlsx", "pdf":
+		if f.Out == "" {
+			return "", fail.Usagef("--format %s needs --out FILE", format)
+		}
 	default:
-		return fail.Usagef("--format %q: want table, csv, json or html", f.Format)
+		return "", fail.Usagef("--format %q: want table, csv, json, xlsx, html or pdf", f.Format)
 	}
-	opts := archive.ReportOptions{Year: f.Year, Trend: format == "html"}
-	switch f.By {
-	case "year", "":
-	case "month":
-		opts.ByMonth = true
-	default:
-		return fail.Usagef("--by %q: want year or month", f.By)
+	if f.Sign && format != "pdf" {
+		return "", fail.Usagef("--sign signs the PDF report: give --format pdf or an --out ending in .pdf")
 	}
-	if f.Targets != "" {
-		t, err := readCSVFile(f.Targets, archive.ReadTargets)
+	return format, nil
+}
+
+// reportPeriod is the period the flags ask for.
+func (f *reportFlags) reportPeriod() (archive.Period, error) {
+	n := 0
+	if f.Year != 0 {
+		n++
+	}
+	if f.Period != "" {
+		n++
+	}
+	if f.From != "" || f.To != "" {
+		n++
+	}
+	if n > 1 {
+		return archive.Period{}, fail.Usagef("give one of --year, --period and --from/--to")
+	}
+	switch {
+	case f.Period != "":
+		p, err := archive.ParsePeriod(f.Period)
 		if err != nil {
+			return p, fail.Usage(fmt.Errorf("--%w", err), "")
+		}
+		return p, nil
+	case f.From != "" || f.To != "":
+		if f.From == "" || f.To == "" {
+			return archive.Period{}, fail.Usagef("--from and --to go together")
+		}
+		p, err := archive.RangePeriod(f.From, f.To)
+		if err != nil {
+			return p, fail.Usage(err, "")
+		}
+		return p, nil
+	}
+	y := f.Year
+	if y == 0 {
+		y = time.Now().Year()
+	}
+	if y < 1900 || y > 9999 {
+		return archive.Period{}, fail.Usagef("--year %d: want a year such as 2025", y)
+	}
+	return archive.YearPeriod(y), nil
+}
+
+func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) error {
+	format, err := f.reportFormat(g)
+	if err != nil {
+		return err
+	}
+	period, err := f.reportPeriod()
+	if err != nil {
+		return err
+	}
+	by := strings.ToLower(f.By)
+	split := strings.ToLower(f.Split)
+	switch by {
+	case "unit", "year", "":
+		by = "unit"
+	case "month", "quarter":
+		if split != "" && split != by {
+			return fail.Usagef("--by %s and --split %s disagree", by, split)
+		}
+		by, split = "unit", by
+	case "procedure", "sector":
+	default:
+		return fail.Usagef("--by %q: want unit, procedure or sector", f.By)
+	}
+	switch split {
+	case "", "month", "quarter":
+	default:
+		return fail.Usagef("--split %q: want month or quarter", f.Split)
+	}
+	if f.doc.Date != "" {
+		if _, err := time.Parse(time.DateOnly, f.doc.Date); err != nil {
+			return fail.Usagef("--date %q: want YYYY-MM-DD", f.doc.Date)
+		}
+	}
+	opts := archive.ReportOptions{Period: period, Split: split, Trend: format == "html" || format == "pdf",
+		Details: by != "unit" || format == "xlsx" || format == "html" || format == "pdf"}
+	if f.Targets != "" {
+		if opts.Targets, err = readCSVFile(f.Targets, archive.ReadTargets); err != nil {
 			return err
 		}
-		opts.Targets = t
+	}
+	if f.Merge != "" {
+		if opts.Merges, err = readCSVFile(f.Merge, archive.ReadMerges); err != nil {
+			return err
+		}
+	}
+	var signer *reportSigner
+	if f.Sign {
+		if _, err := findChromium(); err != nil {
+			return err
+		}
+		// The key is opened, and its secret read, before any work.
+		if signer, err = openReportSigner(cmd.Context(), g, &f.key, f.TSA); err != nil {
+			return err
+		}
+		defer signer.Close()
 	}
 	dbs := f.DBs
 	if len(dbs) == 0 {
@@ -144,11 +286,37 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	if err != nil {
 		return err
 	}
+	for _, w := range districtNotes(rep, labelsFor("en")) {
+		fmt.Fprintf(g.io.err, "kyso: warning: %s\n", w)
+	}
+	if rep.Undated > 0 {
+		fmt.Fprintf(g.io.err, "kyso: warning: %d records have no issue date and are counted in no period; give them one with kyso archive set-meta\n", rep.Undated)
+	}
+	r := &reportRender{rep: rep, l: labelsFor(g.language()), by: by, doc: f.doc, now: time.Now()}
 	if f.Out == "" {
-		return renderReport(g.io.out, rep, format, g.language())
+		return r.render(g.io.out, format)
 	}
 	var buf bytes.Buffer
-	if err := renderReport(&buf, rep, format, g.language()); err != nil {
+	if format == "pdf" {
+		if err := r.render(&buf, "html"); err != nil {
+			return err
+		}
+		pdf, err := printPDF(cmd.Context(), buf.Bytes())
+		if err != nil {
+			return err
+		}
+		if signer != nil {
+			if err := signer.signTo(cmd.Context(), pdf, f.Out); err != nil {
+				return err
+			}
+			if !g.JSON {
+				fmt.Fprintf(g.io.err, "signed report written to %s\n", f.Out)
+			}
+			return nil
+		}
+		buf.Reset()
+		buf.Write(pdf)
+	} else if err := r.render(&buf, format); err != nil {
 		return err
 	}
 	if err := writeFileAtomic(f.Out, buf.Bytes()); err != nil {
@@ -185,235 +353,3 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return err
 }
-
-// reportLabels are the words of the report in one language.
-type reportLabels struct {
-	Title, UnitCode, UnitName, Level, Month, Issued, Digitized, Percent, Target, Shortfall string
-	ByUnit, Trend, Legend, LegendTarget, Sources, Made, Year, NoRows                       string
-	decimalComma                                                                           bool
-	levels                                                                                 map[string]string
-}
-
-var reportText = map[string]reportLabels{
-	"vi": {
-		Title: "Báo cáo số hóa kết quả giải quyết thủ tục hành chính năm %d", UnitCode: "Mã đơn vị", UnitName: "Tên đơn vị",
-		Level: "Cấp", Month: "Tháng", Issued: "Kết quả đã ban hành", Digitized: "Đã số hóa", Percent: "Tỷ lệ",
-		Target: "Chỉ tiêu", Shortfall: "Còn thiếu", ByUnit: "Tỷ lệ số hóa so với chỉ tiêu theo đơn vị",
-		Trend: "Diễn biến qua các năm (tất cả đơn vị)", Legend: "Tỷ lệ đã số hóa", LegendTarget: "Chỉ tiêu",
-		Sources: "Nguồn dữ liệu", Made: "Lập lúc", Year: "Năm", NoRows: "Không có số liệu cho năm này.",
-		decimalComma: true, levels: map[string]string{"province": "tỉnh", "district": "huyện", "commune": "xã"},
-	},
-	"en": {
-		Title: "Digitization of administrative-procedure results, %d", UnitCode: "Unit code", UnitName: "Unit name",
-		Level: "Level", Month: "Month", Issued: "Results issued", Digitized: "Digitized", Percent: "Percent",
-		Target: "Target", Shortfall: "Shortfall", ByUnit: "Percent digitized against the target, per unit",
-		Trend: "Trend over the years (all units)", Legend: "Digitized", LegendTarget: "Target",
-		Sources: "Catalogues", Made: "Made", Year: "Year", NoRows: "No figures for this year.",
-	},
-}
-
-func labelsFor(lang string) reportLabels {
-	if l, ok := reportText[lang]; ok {
-		return l
-	}
-	return reportText["en"]
-}
-
-func (l reportLabels) pct(p float64) string {
-	s := strconv.FormatFloat(p, 'f', 2, 64)
-	if l.decimalComma {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + "%"
-}
-
-func (l reportLabels) level(level string) string {
-	if v, ok := l.levels[level]; ok {
-		return v
-	}
-	return level
-}
-
-// renderReport writes rep as a table, CSV, JSON Lines or an HTML page.
-func renderReport(w io.Writer, rep *archive.Report, format, lang string) error {
-	l := labelsFor(lang)
-	byMonth := len(rep.Rows) > 0 && rep.Rows[0].Month != 0
-	switch format {
-	case "json":
-		jl := newJSONLines(w)
-		for _, r := range rep.Rows {
-			if err := jl.write(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	case "csv":
-		cw := csv.NewWriter(w)
-		head := []string{"unit_code", "unit_name", "level", "year"}
-		if byMonth {
-			head = append(head, "month")
-		}
-		cw.Write(append(head, "issued", "digitized", "percent", "target_percent", "shortfall"))
-		for _, r := range rep.Rows {
-			row := []string{r.UnitCode, r.UnitName, r.Level, strconv.Itoa(r.Year)}
-			if byMonth {
-				row = append(row, strconv.Itoa(r.Month))
-			}
-			cw.Write(append(row, strconv.Itoa(r.Issued), strconv.Itoa(r.Digitized),
-				strconv.FormatFloat(r.Percent, 'f', 2, 64), strconv.FormatFloat(r.TargetPercent, 'f', -1, 64), strconv.Itoa(r.Shortfall)))
-		}
-		cw.Flush()
-		return cw.Error()
-	case "html":
-		return renderReportHTML(w, rep, l)
-	}
-	fmt.Fprintf(w, l.Title+"\n\n", rep.Year)
-	if len(rep.Rows) == 0 {
-		fmt.Fprintln(w, l.NoRows)
-		return nil
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := []string{l.UnitCode, l.UnitName, l.Level}
-	if byMonth {
-		head = append(head, l.Month)
-	}
-	fmt.Fprintln(tw, strings.Join(append(head, l.Issued, l.Digitized, l.Percent, l.Target, l.Shortfall), "\t")+"\t")
-	for _, r := range rep.Rows {
-		row := []string{r.UnitCode, r.UnitName, l.level(r.Level)}
-		if byMonth {
-			row = append(row, strconv.Itoa(r.Month))
-		}
-		fmt.Fprintln(tw, strings.Join(append(row, strconv.Itoa(r.Issued), strconv.Itoa(r.Digitized), l.pct(r.Percent),
-			l.pct(r.TargetPercent), strconv.Itoa(r.Shortfall)), "\t")+"\t")
-	}
-	return tw.Flush()
-}
-
-// htmlRow is a report row as the page shows it, with its bar's geometry.
-type htmlRow struct {
-	archive.ReportRow
-	LevelText, PercentText, TargetText string
-	Y, BarW, TargetX                   float64
-}
-
-type htmlTrend struct {
-	archive.TrendPoint
-	X, BarH, BarY, TargetY float64
-	PercentText            string
-}
-
-const (
-	chartLabelW = 250.0
-	chartBarW   = 400.0
-	chartRowH   = 26.0
-	trendH      = 160.0
-	trendTop    = 24.0 // room for the label over a full bar
-	trendStep   = 56.0
-)
-
-// r1 rounds a coordinate to a tenth of a pixel.
-func r1(v float64) float64 { return math.Round(v*10) / 10 }
-
-func renderReportHTML(w io.Writer, rep *archive.Report, l reportLabels) error {
-	var rows []htmlRow
-	for _, r := range rep.Rows {
-		if r.Month != 0 && r.Month != lastMonth(rep, r.UnitCode) {
-			continue // the chart shows each unit once, at its latest month
-		}
-		i := float64(len(rows))
-		rows = append(rows, htmlRow{ReportRow: r, LevelText: l.level(r.Level), PercentText: l.pct(r.Percent), TargetText: l.pct(r.TargetPercent),
-			Y: 10 + i*chartRowH, BarW: r1(chartBarW * min(r.Percent, 100) / 100), TargetX: r1(chartLabelW + chartBarW*min(r.TargetPercent, 100)/100)})
-	}
-	var table []htmlRow
-	for _, r := range rep.Rows {
-		table = append(table, htmlRow{ReportRow: r, LevelText: l.level(r.Level), PercentText: l.pct(r.Percent), TargetText: l.pct(r.TargetPercent)})
-	}
-	var trend []htmlTrend
-	var targetPath strings.Builder
-	for i, p := range rep.Trend {
-		x := 40 + float64(i)*trendStep
-		h := r1(trendH * min(p.Percent, 100) / 100)
-		ty := r1(trendTop + trendH - trendH*min(p.TargetPercent, 100)/100)
-		trend = append(trend, htmlTrend{TrendPoint: p, X: x, BarH: h, BarY: trendTop + trendH - h, TargetY: ty, PercentText: l.pct(p.Percent)})
-		if i == 0 {
-			fmt.Fprintf(&targetPath, "M%.1f %.1f", x+16, ty)
-		} else {
-			fmt.Fprintf(&targetPath, " L%.1f %.1f", x+16, ty)
-		}
-	}
-	data := map[string]any{
-		"L": l, "Title": fmt.Sprintf(l.Title, rep.Year), "Rows": rows, "Table": table, "Trend": trend,
-		"ByMonth": len(rep.Rows) > 0 && rep.Rows[0].Month != 0, "Sources": rep.Sources,
-		"ChartH": 20 + float64(len(rows))*chartRowH, "LabelW": chartLabelW, "BarW": chartBarW, "FullW": chartLabelW + chartBarW + 70,
-		"TrendW": 60 + float64(len(trend))*trendStep, "TrendH": trendH, "TrendBase": trendTop + trendH, "TargetPath": targetPath.String(),
-		"Made": time.Now().Format(time.RFC3339), "Lang": map[bool]string{true: "vi", false: "en"}[l.decimalComma],
-	}
-	return reportPage.Execute(w, data)
-}
-
-func lastMonth(rep *archive.Report, unit string) int {
-	m := 0
-	for _, r := range rep.Rows {
-		if r.UnitCode == unit && r.Month > m {
-			m = r.Month
-		}
-	}
-	return m
-}
-
-var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"half": func(v float64) float64 { return v / 2 },
-	"add":  func(a, b float64) float64 { return a + b },
-}).Parse(`<!DOCTYPE html>
-<html lang="{{.Lang}}">
-<head>
-<meta charset="utf-8">
-<title>{{.Title}}</title>
-<style>
-body { font-family: "Times New Roman", "Liberation Serif", serif; margin: 2em; color: #000; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
-table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
-th, td { border: 1px solid #888; padding: 4px 6px; }
-th { background: #eee; } td.n { text-align: right; }
-tr.short td.s { font-weight: bold; }
-svg text { font-family: "Liberation Serif", "Times New Roman", serif; font-size: 12px; }
-.legend span { display: inline-block; margin-right: 1.5em; }
-.sw { display: inline-block; width: 12px; height: 12px; vertical-align: middle; margin-right: 4px; }
-footer { margin-top: 2em; font-size: 0.85em; color: #444; }
-@media print { body { margin: 1cm; } h2 { page-break-after: avoid; } svg, table { page-break-inside: avoid; } }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-{{if not .Table}}<p>{{.L.NoRows}}</p>{{else}}
-<table>
-<tr><th>{{.L.UnitCode}}</th><th>{{.L.UnitName}}</th><th>{{.L.Level}}</th>{{if .ByMonth}}<th>{{.L.Month}}</th>{{end}}<th>{{.L.Issued}}</th><th>{{.L.Digitized}}</th><th>{{.L.Percent}}</th><th>{{.L.Target}}</th><th>{{.L.Shortfall}}</th></tr>
-{{range .Table}}<tr{{if .Shortfall}} class="short"{{end}}><td>{{.UnitCode}}</td><td>{{.UnitName}}</td><td>{{.LevelText}}</td>{{if $.ByMonth}}<td class="n">{{.Month}}</td>{{end}}<td class="n">{{.Issued}}</td><td class="n">{{.Digitized}}</td><td class="n">{{.PercentText}}</td><td class="n">{{.TargetText}}</td><td class="n s">{{.Shortfall}}</td></tr>
-{{end}}</table>
-<h2>{{.L.ByUnit}}</h2>
-<p class="legend"><span><i class="sw" style="background:#2b6cb0"></i>{{.L.Legend}}</span><span><i class="sw" style="background:#c53030"></i>{{.L.LegendTarget}}</span></p>
-<svg xmlns="http://www.w3.org/2000/svg" width="{{.FullW}}" height="{{.ChartH}}" viewBox="0 0 {{.FullW}} {{.ChartH}}" role="img" aria-label="{{.L.ByUnit}}">
-<line x1="{{.LabelW}}" y1="4" x2="{{.LabelW}}" y2="{{.ChartH}}" stroke="#000"/>
-<line x1="{{add .LabelW (half .BarW)}}" y1="4" x2="{{add .LabelW (half .BarW)}}" y2="{{.ChartH}}" stroke="#ccc" stroke-dasharray="3,3"/>
-<line x1="{{add .LabelW .BarW}}" y1="4" x2="{{add .LabelW .BarW}}" y2="{{.ChartH}}" stroke="#ccc" stroke-dasharray="3,3"/>
-{{range .Rows}}<g>
-<text x="{{add $.LabelW -6}}" y="{{add .Y 15}}" text-anchor="end">{{.UnitName}}</text>
-<rect x="{{$.LabelW}}" y="{{add .Y 3}}" width="{{.BarW}}" height="16" fill="#2b6cb0"><title>{{.UnitName}}: {{.PercentText}}</title></rect>
-<line x1="{{.TargetX}}" y1="{{.Y}}" x2="{{.TargetX}}" y2="{{add .Y 22}}" stroke="#c53030" stroke-width="3"><title>{{$.L.Target}} {{.TargetText}}</title></line>
-<text x="{{add (add $.LabelW .BarW) 6}}" y="{{add .Y 15}}">{{.PercentText}}</text>
-</g>
-{{end}}</svg>
-{{end}}
-{{if .Trend}}<h2>{{.L.Trend}}</h2>
-<svg xmlns="http://www.w3.org/2000/svg" width="{{.TrendW}}" height="{{add .TrendBase 40}}" viewBox="0 0 {{.TrendW}} {{add .TrendBase 40}}" role="img" aria-label="{{.L.Trend}}">
-<line x1="30" y1="{{.TrendBase}}" x2="{{.TrendW}}" y2="{{.TrendBase}}" stroke="#000"/>
-{{range .Trend}}<rect x="{{.X}}" y="{{.BarY}}" width="32" height="{{.BarH}}" fill="#2b6cb0"><title>{{.Year}}: {{.Digitized}}/{{.Issued}}</title></rect>
-<text x="{{add .X 16}}" y="{{add .BarY -4}}" text-anchor="middle">{{.PercentText}}</text>
-<text x="{{add .X 16}}" y="{{add $.TrendBase 16}}" text-anchor="middle">{{.Year}}</text>
-<circle cx="{{add .X 16}}" cy="{{.TargetY}}" r="4" fill="#c53030"/>
-{{end}}<path d="{{.TargetPath}}" fill="none" stroke="#c53030" stroke-width="2"/>
-</svg>{{end}}
-<footer>{{.L.Sources}}: {{range $i, $s := .Sources}}{{if $i}}; {{end}}{{$s.Code}} {{$s.Name}}{{end}}. {{.L.Made}}: {{.Made}}. kyso</footer>
-</body>
-</html>
-`))

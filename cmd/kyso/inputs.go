@@ -18,11 +18,18 @@ type inputFile struct {
 	// Rel is its path relative to the folder argument it was found in
 	// (its base name for a file argument): outputs mirror it.
 	Rel string
+	// Err is set when a folder could not be read: Path names the folder
+	// and the input fails on its own account (exit 4) while the others go
+	// on.
+	Err error
 }
 
 // collectPDFs expands files and folders (recursively, *.pdf in any case)
 // into a list in argument order, folders sorted by path. A named file is
-// taken whatever its extension; a missing argument is a usage error.
+// taken whatever its extension; a missing argument is a usage error. A
+// folder that cannot be read becomes an entry with Err, and a *.pdf that
+// is not a regular file (a named pipe, a device, a socket) is listed like
+// any other: opening it with fileutil.OpenRegular fails without waiting.
 func collectPDFs(args []string) ([]inputFile, error) {
 	var out []inputFile
 	seen := map[string]bool{}
@@ -41,7 +48,16 @@ func collectPDFs(args []string) ([]inputFile, error) {
 		var found []inputFile
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
-				return err
+				// An unreadable folder is one failed input; the walk goes on.
+				rel, rerr := filepath.Rel(a, p)
+				if rerr != nil {
+					rel = p
+				}
+				found = append(found, inputFile{Path: p, Rel: rel, Err: fmt.Errorf("reading folder %s: %w", p, unwrapPathErr(err))})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
 			}
 			if d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".pdf") || strings.HasPrefix(d.Name(), ".") {
 				return nil
@@ -73,3 +89,14 @@ func unwrapPathErr(err error) error {
 	}
 	return err
 }
+
+// nothingToDo tells the user that the inputs hold no PDF: an empty folder
+// is not a mistake on the command line, so the run ends with exit 0.
+func nothingToDo(g *globalOptions, args []string) error {
+	fmt.Fprintf(g.io.err, "kyso: nothing to do: no PDF files in %s\n", strings.Join(args, ", "))
+	return nil
+}
+
+// inputError is the error of an input whose folder could not be read,
+// classified as the input's own failure.
+func (in inputFile) inputError() error { return fail.Input(in.Err, "check the folder's permissions") }

@@ -104,7 +104,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		return err
 	}
 	if len(inputs) == 0 {
-		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+		return nothingToDo(g, args)
 	}
 	meta, err := loadSignMeta(f.Meta)
 	if err != nil {
@@ -145,20 +145,26 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		return err
 	}
 	opts.Existing = existingOutputCheck
-	jobs := make([]sign.Job, len(inputs))
-	for i, in := range inputs {
-		jobs[i] = sign.Job{Input: in.Path, Output: slashPath(filepath.Join(f.Out, in.Rel))}
+	var jobs []sign.Job
+	var unreadable []*sign.Result
+	for _, in := range inputs {
+		if in.Err != nil {
+			err := in.inputError()
+			unreadable = append(unreadable, &sign.Result{Input: in.Path, Status: sign.StatusFailed, Error: err.Error(), Err: err})
+			continue
+		}
+		jobs = append(jobs, sign.Job{Input: in.Path, Output: slashPath(filepath.Join(f.Out, in.Rel))})
 	}
 	if meta != nil {
 		opts.MetadataFor = meta.forFile
 	}
 
 	jl := newJSONLines(g.io.out)
-	bar := newProgress(g, "signing", len(jobs))
+	bar := newProgress(g, "signing", len(inputs))
 	counts := map[sign.Status]int{}
 	var failures []*sign.Result
 	start := time.Now()
-	runErr := sign.Batch(ctx, jobs, opts, func(r *sign.Result) {
+	onResult := func(r *sign.Result) {
 		bar.step()
 		counts[r.Status]++
 		if r.Status == sign.StatusFailed {
@@ -177,7 +183,11 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 				fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", r.Input, w)
 			}
 		}
-	})
+	}
+	for _, r := range unreadable {
+		onResult(r)
+	}
+	runErr := sign.Batch(ctx, jobs, opts, onResult)
 	bar.finish()
 	if !g.JSON || g.stderrIsTerminal() {
 		fmt.Fprintf(g.io.err, "kyso: %d signed, %d skipped, %d failed in %s\n",

@@ -2,11 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // signMeta maps input base names to the TTHC metadata written into them.
@@ -21,7 +21,7 @@ func loadSignMeta(path string) (signMeta, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return nil, fail.Usage(err, "")
 	}

@@ -72,6 +72,9 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 	if err != nil {
 		return err
 	}
+	if len(inputs) == 0 {
+		return nothingToDo(g, args)
+	}
 	client := &tsp.Client{URLs: f.TSA}
 	ltv, err := newLTV(g, f.Trust, client)
 	if err != nil {
@@ -89,7 +92,13 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 			out = slashPath(filepath.Join(f.Out, in.Rel))
 		}
 		res := timestampResult{Input: in.Path, Output: out, Status: "timestamped"}
-		warnings, err := ltv.ExtendFile(ctx, in.Path, out, true, f.InPlace)
+		var warnings []string
+		err := in.Err
+		if err != nil {
+			err = in.inputError()
+		} else {
+			warnings, err = ltv.ExtendFile(ctx, in.Path, out, true, f.InPlace)
+		}
 		res.Warnings = warnings
 		bar.step()
 		if err != nil {

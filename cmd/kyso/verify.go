@@ -149,7 +149,7 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 		return err
 	}
 	if len(inputs) == 0 {
-		return fail.Usage(errors.New("no PDF files found in the inputs"), "")
+		return nothingToDo(g, args)
 	}
 	if err := checkReportName(f.Report); err != nil {
 		return err
@@ -215,7 +215,9 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 
 // verifyAll verifies inputs with jobs workers. done is called as each file
 // finishes; emit in input order, as soon as all earlier files are done. A
-// file that cannot be read is an invalid report, not a failed run.
+// file or folder that cannot be read (a named pipe, a device, no
+// permission, changed while read) is an invalid report, as the contract
+// says of any file that is not a readable PDF (exit 1), not a failed run.
 func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func(context.Context, string) (*verify.Report, error),
 	done func(int, *verify.Report), emit func(*verify.Report)) error {
 	if jobs < 1 {
@@ -233,7 +235,11 @@ func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				rep, err := verifyOne(ctx, inputs[i].Path)
+				var rep *verify.Report
+				err := inputs[i].Err
+				if err == nil {
+					rep, err = verifyOne(ctx, inputs[i].Path)
+				}
 				if err != nil {
 					if ctx.Err() != nil {
 						rep = nil

@@ -9,18 +9,22 @@ import (
 	"os"
 )
 
-// SHA256 streams the file at path through SHA-256 and returns the hex
-// digest and the number of bytes read.
+// SHA256 streams the regular file at path through SHA-256 and returns the
+// hex digest and the number of bytes read. A file that changes meanwhile is
+// ErrChanged.
 func SHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
+	n, err := io.CopyBuffer(h, f.Reader(), make([]byte, 1<<20))
+	if err == nil {
+		err = f.Unchanged()
+	}
 	if err != nil {
-		return "", n, err
+		return "", n, &os.PathError{Op: "read", Path: path, Err: err}
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

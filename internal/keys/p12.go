@@ -8,10 +8,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -20,7 +20,8 @@ import (
 // certificate. The certificate is the one whose public key is the key's,
 // wherever it sits in the file; the other certificates become Chain.
 func LoadP12(path string, password []byte) (*Key, error) {
-	data, err := os.ReadFile(path)
+	Protect()
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
 		return nil, fail.Usage(fmt.Errorf("read key file: %w", err), "")
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"golang.org/x/term"
 )
 
@@ -30,6 +31,7 @@ type SecretSource struct {
 
 // Read returns the secret. The caller should zero it when done.
 func (s SecretSource) Read() ([]byte, error) {
+	Protect()
 	what := s.What
 	if what == "" {
 		what = "password"
@@ -42,7 +44,7 @@ func (s SecretSource) Read() ([]byte, error) {
 		}
 		return []byte(v), nil
 	case s.File != "":
-		data, err := os.ReadFile(s.File)
+		data, err := fileutil.ReadFile(s.File)
 		if err != nil {
 			return nil, fail.Usage(fmt.Errorf("read %s file: %w", what, err), "")
 		}

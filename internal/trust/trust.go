@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/smallstep/pkcs7"
 )
 
@@ -116,7 +117,7 @@ func Load(paths []string) (*Store, error) {
 	s := &Store{System: system}
 	seen := map[[32]byte]bool{}
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := fileutil.ReadFile(f)
 		if err != nil {
 			return nil, fail.Usage(fmt.Errorf("trust anchors: %w", err), "")
 		}

@@ -6,12 +6,15 @@ import (
 	"sort"
 
 	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
+
+	"github.com/kyso-project/kyso/internal/keys"
 )
 
 // List describes the tokens of module: all of them, or the one whose label
 // or serial is tokenLabel. With a PIN it logs in first (once), which needs
 // a single token, since a PIN tried on the wrong token counts as a failure.
 func List(ctx context.Context, module, tokenLabel string, pin []byte) ([]TokenInfo, error) {
+	keys.Protect()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

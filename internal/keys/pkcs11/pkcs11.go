@@ -21,6 +21,7 @@ import (
 // Open logs in to the token and returns its key. The key's Signer signs on
 // the token and is safe for concurrent use; Close logs out.
 func Open(ctx context.Context, o Options) (*keys.Key, error) {
+	keys.Protect()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
