@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,9 +85,9 @@ moment leaves a catalogue that the next run completes.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return fail.Usage(fmt.Errorf("unknown archive command %q", args[0]), "see 'kyso archive --help'")
+				return fail.Usage(i18n.Errorf("unknown archive command %q", args[0]), "see 'kyso archive --help'")
 			}
-			return fail.Usage(errors.New("kyso archive needs a command"), "see 'kyso archive --help'")
+			return fail.Usage(i18n.Errorf("kyso archive needs a command"), "see 'kyso archive --help'")
 		},
 	}
 	for _, sub := range []func(*globalOptions) *cobra.Command{
@@ -114,7 +115,7 @@ commune or any other word.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			unit.Level = strings.ToLower(strings.TrimSpace(unit.Level))
 			if unit.Code == "" || unit.Name == "" || unit.Level == "" {
-				return fail.Usage(errors.New("init needs --unit, --unit-name and --level"), "see 'kyso archive init --help'")
+				return fail.Usage(i18n.Errorf("init needs --unit, --unit-name and --level"), "see 'kyso archive init --help'")
 			}
 			c, err := archive.Create(cmd.Context(), a.dbPath(), unit, a.options(cmd, false))
 			if err != nil {
@@ -125,7 +126,7 @@ commune or any other word.`,
 				return newJSONLines(g.io.out).write(map[string]string{"db": c.Path(), "store": c.StorePath(),
 					"unit_code": unit.Code, "unit_name": unit.Name, "level": unit.Level})
 			}
-			fmt.Fprintf(g.io.out, "catalogue %s for %s %s (%s), store %s\n", c.Path(), unit.Code, unit.Name, unit.Level, c.StorePath())
+			fmt.Fprint(g.io.out, g.t("catalogue %s for %s %s (%s), store %s\n", c.Path(), unit.Code, unit.Name, unit.Level, c.StorePath()))
 			return nil
 		},
 	}
@@ -232,26 +233,27 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 		if g.JSON {
 			return jl.write(r)
 		}
-		if prog.on {
-			fmt.Fprint(g.io.err, "\r\033[K")
-		}
+		p := g.pr()
+		id := strconv.FormatUint(r.ID, 10)
 		switch r.Status {
 		case archive.StatusRejected:
-			fmt.Fprintf(g.io.out, "rejected   %s: %s\n", r.Input, r.Reason)
+			prog.print(g.io.out, p.T("rejected   %s: %s\n", r.Input, p.Translate(r.Reason)))
 		case archive.StatusDuplicate:
-			fmt.Fprintf(g.io.out, "duplicate  %s (record %d)\n", r.Input, r.ID)
+			prog.print(g.io.out, p.T("duplicate  %s (record %s)\n", r.Input, id))
 		default:
-			line := fmt.Sprintf("ingested   %s as record %d", r.Input, r.ID)
-			if r.Dossier != "" {
-				line += ", dossier " + r.Dossier
-				if r.Version > 1 {
-					line += fmt.Sprintf(" version %d", r.Version)
-				}
+			var line string
+			switch {
+			case r.Dossier != "" && r.Version > 1:
+				line = p.T("ingested   %s as record %s, dossier %s version %s", r.Input, id, r.Dossier, strconv.Itoa(r.Version))
+			case r.Dossier != "":
+				line = p.T("ingested   %s as record %s, dossier %s", r.Input, id, r.Dossier)
+			default:
+				line = p.T("ingested   %s as record %s", r.Input, id)
 			}
 			for _, w := range r.Warnings {
-				line += "; " + w
+				line += "; " + p.Translate(w)
 			}
-			fmt.Fprintln(g.io.out, line)
+			prog.print(g.io.out, line+"\n")
 		}
 		return nil
 	}
@@ -267,7 +269,7 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 	sum.Rejected += len(unreadable)
 	prog.finish()
 	if !g.JSON {
-		fmt.Fprintf(g.io.out, "%d ingested, %d duplicate, %d rejected\n", sum.Ingested, sum.Duplicate, sum.Rejected)
+		fmt.Fprint(g.io.out, g.t("%d ingested, %d duplicate, %d rejected\n", sum.Ingested, sum.Duplicate, sum.Rejected))
 	}
 	if err != nil {
 		return err
@@ -284,7 +286,7 @@ func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, er
 	var zero T
 	fh, err := fileutil.OpenRegular(name)
 	if err != nil {
-		return zero, fail.Usage(fmt.Errorf("%s: %w", name, unwrapPathErr(err)), "")
+		return zero, fail.Usage(i18n.Errorf("%s: %v", name, unwrapPathErr(err)), "")
 	}
 	defer fh.Close()
 	v, err := parse(fh, filepath.Clean(name))

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,12 +56,12 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 						cp.Time.Format(time.RFC3339), cp.Seq, cp.Head, cp.Records, cp.TSA)
 				}
 				if !g.JSON {
-					fmt.Fprintf(g.io.out, "%d checkpoints\n", len(cps))
+					fmt.Fprint(g.io.out, g.t("%d checkpoints\n", len(cps)))
 				}
 				return nil
 			}
 			if len(tsaURLs) == 0 {
-				return fail.Usage(errors.New("checkpoint needs --tsa URL"), "kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr")
+				return fail.Usage(i18n.Errorf("checkpoint needs --tsa URL"), "kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr")
 			}
 			c, err := a.open(cmd, false, nil)
 			if err != nil {
@@ -93,31 +94,31 @@ func checkpointRow(cp archive.Checkpoint) map[string]any {
 
 // printChain writes what an audit found about the record hashes, the chain
 // and the checkpoints, for people.
-func printChain(w io.Writer, rep *archive.ChainReport) {
+func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 	if rep == nil {
 		return
 	}
 	chainProblems := 0
-	for _, p := range rep.Problems {
-		if p.ID == 0 {
+	for _, pr := range rep.Problems {
+		if pr.ID == 0 {
 			chainProblems++
-			fmt.Fprintf(w, "corrupt  chain: %s\n", p.Reason)
+			fmt.Fprint(w, p.T("corrupt  chain: %s\n", p.Translate(pr.Reason)))
 		}
 	}
-	state := "intact"
+	state := p.T("intact")
 	if len(rep.Problems) > 0 {
-		state = fmt.Sprintf("%d problems", len(rep.Problems))
+		state = p.T("%d problems", len(rep.Problems))
 	}
-	fmt.Fprintf(w, "chain: %d entries over %d records, head %.16s: %s\n", rep.Entries, rep.Records, rep.Head, state)
+	fmt.Fprint(w, p.T("chain: %d entries over %d records, head %.16s: %s\n", rep.Entries, rep.Records, rep.Head, state))
 	for _, cp := range rep.Checkpoints {
-		verdict := "holds"
+		verdict := p.T("holds")
 		if !cp.OK {
-			verdict = "FAILS: " + cp.Reason
+			verdict = p.T("FAILS: %s", p.Translate(cp.Reason))
 		}
 		tsa := cp.TSA
 		if cp.Chain != "" {
-			tsa += " (" + cp.Chain + ")"
+			tsa += " (" + p.T(cp.Chain) + ")"
 		}
-		fmt.Fprintf(w, "checkpoint %s  entry %d  TSA %s: %s\n", cp.Time.Format(time.RFC3339), cp.Seq, tsa, verdict)
+		fmt.Fprint(w, p.T("checkpoint %s  entry %s  TSA %s: %s\n", p.Time(cp.Time), strconv.Itoa(int(cp.Seq)), tsa, verdict))
 	}
 }

@@ -45,21 +45,21 @@ found, 5 when the file cannot even be opened as a catalogue.`,
 				if p.Record != 0 {
 					rec = fmt.Sprintf("record %d: ", p.Record)
 				}
-				_, err := fmt.Fprintf(g.io.out, "%-9s %s%s\n", p.Check, rec, p.Problem)
+				_, err := fmt.Fprint(g.io.out, g.t("%-9s %s%s\n", p.Check, rec, p.Problem))
 				return err
 			})
 			if err != nil && !errors.Is(err, archive.ErrCheckFailed) {
 				return err
 			}
 			if !g.JSON {
-				fmt.Fprintf(g.io.out, "check %s: %d records; checks: %s", a.dbPath(), sum.Records, strings.Join(sum.Checks, ", "))
+				fmt.Fprint(g.io.out, g.t("check %s: %d records; checks: %s", a.dbPath(), sum.Records, strings.Join(sum.Checks, ", ")))
 				if len(sum.Skipped) > 0 {
-					fmt.Fprintf(g.io.out, "; skipped (the file's structure is broken): %s", strings.Join(sum.Skipped, ", "))
+					fmt.Fprint(g.io.out, g.t("; skipped (the file's structure is broken): %s", strings.Join(sum.Skipped, ", ")))
 				}
 				if sum.Problems == 0 {
-					fmt.Fprintln(g.io.out, ": no problems")
+					fmt.Fprintln(g.io.out, g.t(": no problems"))
 				} else {
-					fmt.Fprintf(g.io.out, ": %d problem(s)\n", sum.Problems)
+					fmt.Fprint(g.io.out, g.t(": %d problem(s)\n", sum.Problems))
 				}
 			}
 			if sum.Problems > 0 {

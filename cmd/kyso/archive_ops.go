@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/verify"
+	"strconv"
 )
 
 type auditFlags struct {
@@ -90,7 +92,7 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 			return jl.write(r)
 		}
 		if r.Status != archive.FixityOK {
-			fmt.Fprintf(g.io.out, "%-8s record %d %s: %s\n", r.Status, r.ID, orDash(r.Dossier), r.Reason)
+			fmt.Fprint(g.io.out, g.t("%s record %s %s: %s\n", padRunes(g.t(r.Status), 8), strconv.FormatUint(r.ID, 10), orDash(r.Dossier), g.pr().Translate(r.Reason)))
 		}
 		return nil
 	})
@@ -98,16 +100,16 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		return err
 	}
 	if sum.Warning != "" {
-		fmt.Fprintf(g.io.err, "kyso: warning: %s\n", sum.Warning)
+		fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", sum.Warning))
 	}
 	if g.JSON {
 		// stdout holds one object per record; the chain and its checkpoints
 		// are told on stderr.
-		printChain(g.io.err, sum.Chain)
+		printChain(g.io.err, sum.Chain, g.pr())
 	} else {
-		printChain(g.io.out, sum.Chain)
-		fmt.Fprintf(g.io.out, "audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
-			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid)
+		printChain(g.io.out, sum.Chain, g.pr())
+		fmt.Fprint(g.io.out, g.t("audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
+			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid))
 	}
 	if f.Report != "" {
 		if err := writeAuditReport(cmd.Context(), g, c, f.Report, all, sum, &f.verifyFlags); err != nil {
@@ -136,7 +138,7 @@ robocopy) after the backup. See docs/operations.md for restoring.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return fail.Usage(errors.New("backup needs --out FILE"), "")
+				return fail.Usage(i18n.Errorf("backup needs --out FILE"), "")
 			}
 			return withCatalogue(cmd, &a, func(ctx context.Context, c *archive.Catalogue) error {
 				n, err := c.Backup(ctx, out)
@@ -146,7 +148,7 @@ robocopy) after the backup. See docs/operations.md for restoring.`,
 				if g.JSON {
 					return newJSONLines(g.io.out).write(map[string]any{"db": c.Path(), "out": out, "bytes": n})
 				}
-				fmt.Fprintf(g.io.out, "backup of %s written to %s (%d bytes)\n", c.Path(), out, n)
+				fmt.Fprint(g.io.out, g.t("backup of %s written to %s (%d bytes)\n", c.Path(), out, n))
 				return nil
 			})
 		},
@@ -184,7 +186,7 @@ package and that nothing in it changed on the way.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return fail.Usage(errors.New("export needs --out DIR"), "")
+				return fail.Usage(i18n.Errorf("export needs --out DIR"), "")
 			}
 			o := archive.ExportOptions{Jobs: jobs}
 			if signBag {
@@ -200,7 +202,7 @@ package and that nothing in it changed on the way.`,
 				}
 				o.Sign = k
 			} else if key.P12 != "" || key.PKCS11 != "" {
-				return fail.Usage(errors.New("a key was given without --sign"), "add --sign to sign the package")
+				return fail.Usage(i18n.Errorf("a key was given without --sign"), "add --sign to sign the package")
 			}
 			return withCatalogue(cmd, &a, func(ctx context.Context, c *archive.Catalogue) error {
 				sum, err := c.Export(ctx, out, o)
@@ -208,7 +210,7 @@ package and that nothing in it changed on the way.`,
 					return err
 				}
 				if sum.Warning != "" {
-					fmt.Fprintf(g.io.err, "kyso: warning: %s\n", sum.Warning)
+					fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", sum.Warning))
 				}
 				signer := ""
 				if o.Sign != nil {
@@ -217,9 +219,9 @@ package and that nothing in it changed on the way.`,
 				if g.JSON {
 					return newJSONLines(g.io.out).write(map[string]any{"out": out, "records": sum.Records, "files": sum.Files, "bytes": sum.Bytes, "signed_by": signer})
 				}
-				fmt.Fprintf(g.io.out, "exported %d records (%d files, %d bytes) to %s\n", sum.Records, sum.Files, sum.Bytes, out)
+				fmt.Fprint(g.io.out, g.t("exported %d records (%d files, %d bytes) to %s\n", sum.Records, sum.Files, sum.Bytes, out))
 				if signer != "" {
-					fmt.Fprintf(g.io.out, "signed by %s\n", signer)
+					fmt.Fprint(g.io.out, g.t("signed by %s\n", signer))
 				}
 				return nil
 			})
@@ -306,12 +308,12 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 		}
 		switch {
 		case r.Status == archive.StatusRejected:
-			fmt.Fprintf(g.io.out, "rejected   record %d: %s\n", r.SourceID, r.Reason)
+			fmt.Fprint(g.io.out, g.t("rejected   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
 		case r.Status == archive.StatusDuplicate && r.Reason != "":
-			fmt.Fprintf(g.io.out, "duplicate  record %d: %s\n", r.SourceID, r.Reason)
+			fmt.Fprint(g.io.out, g.t("duplicate  record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
 		}
 		for _, m := range r.Mismatches {
-			fmt.Fprintf(g.io.out, "mismatch   record %d: %s\n", r.SourceID, m)
+			fmt.Fprint(g.io.out, g.t("mismatch   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(m)))
 		}
 		return nil
 	})
@@ -328,15 +330,15 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 			line += "; " + p
 		}
 		if g.JSON {
-			fmt.Fprintf(g.io.err, "kyso: %s\n", line)
+			fmt.Fprint(g.io.err, g.t("kyso: %s\n", line))
 		} else {
 			fmt.Fprintln(g.io.out, line)
 		}
 		if !s.Trusted() {
-			fmt.Fprintf(g.io.err, "kyso: warning: the package's sender is not trusted (by --trust, or the system roots without it)\n")
+			fmt.Fprint(g.io.err, g.t("kyso: warning: the package's sender is not trusted (by --trust, or the system roots without it)\n"))
 		}
 	} else {
-		fmt.Fprintf(g.io.err, "kyso: warning: the package is not signed: who sent it is not known\n")
+		fmt.Fprint(g.io.err, g.t("kyso: warning: the package is not signed: who sent it is not known\n"))
 	}
 	if !g.JSON {
 		fmt.Fprintf(g.io.out, "from %s %s: %d imported, %d duplicate, %d rejected, %d with claims that differ, %d totals added\n",
@@ -356,7 +358,7 @@ func newArchiveTotalsCmd(g *globalOptions) *cobra.Command {
   kyso archive totals ls --db kyso.db`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return fail.Usage(errors.New("kyso archive totals needs a command: import or ls"), "see 'kyso archive totals --help'")
+			return fail.Usage(i18n.Errorf("kyso archive totals needs a command: import or ls"), "see 'kyso archive totals --help'")
 		},
 	}
 	var ai, al archiveFlags
@@ -388,7 +390,7 @@ of the same unit, year, period, procedure and sector. See docs/report.md.`,
 			if g.JSON {
 				return newJSONLines(g.io.out).write(map[string]any{"file": args[0], "rows": n})
 			}
-			fmt.Fprintf(g.io.out, "%d totals stored from %s\n", n, args[0])
+			fmt.Fprint(g.io.out, g.t("%d totals stored from %s\n", n, args[0]))
 			return nil
 		},
 	}

@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -62,27 +63,22 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 	n := 0
 	err := c.List(ctx, q, func(r *archive.Record) error {
 		if n == 0 {
-			h := lsHeader[g.language()]
-			fmt.Fprintf(bw, "%s %s %s %s %s %s %s %s\n", pad(h[0], 7), pad(h[1], 10), pad(h[2], 22), pad(h[3], 10), pad(h[4], 15), pad(h[5], 13), pad(h[6], 12), h[7])
+			p := g.pr()
+			fmt.Fprintln(bw, padRunes(p.T("ID"), 8)+padRunes(p.T("ISSUED"), 11)+padRunes(p.T("DOSSIER"), 23)+padRunes(p.T("PROCEDURE"), 11)+
+				padRunes(p.T("UNIT"), 16)+padRunes(p.T("STATUS"), 14)+padRunes("SHA256", 13)+p.T("NAME"))
 		}
 		n++
-		fmt.Fprintf(bw, "%-7d %-10s %-22s %-10s %-15s %-13s %-12.12s %s\n", r.ID, orDash(r.Issued), clip(orDash(r.Dossier), 22),
-			clip(orDash(r.Procedure), 10), clip(orDash(r.Unit), 15), r.Status, r.SHA256, r.Name)
+		fmt.Fprintf(bw, "%-7d %-10s %-22s %-10s %-15s %s %-12.12s %s\n", r.ID, orDash(r.Issued), clip(orDash(r.Dossier), 22),
+			clip(orDash(r.Procedure), 10), clip(orDash(r.Unit), 15), padRunes(statusLower(g.pr(), r.Status), 13), r.SHA256, r.Name)
 		if n%256 == 0 {
 			return bw.Flush() // stream: the first rows show at once
 		}
 		return nil
 	})
 	if err == nil {
-		fmt.Fprintf(bw, "%d %s\n", n, label(g.language(), "records"))
+		fmt.Fprintln(bw, g.t("%d records", n))
 	}
 	return err
-}
-
-// lsHeader is the header of `archive ls` per language.
-var lsHeader = map[string][8]string{
-	"en": {"ID", "ISSUED", "DOSSIER", "PROCEDURE", "UNIT", "STATUS", "SHA256", "NAME"},
-	"vi": {"ID", "BAN HÀNH", "HỒ SƠ", "THỦ TỤC", "ĐƠN VỊ", "KẾT LUẬN", "SHA256", "TỆP"},
 }
 
 // pad left-aligns s in n columns, counting characters, not bytes.
@@ -141,7 +137,7 @@ catalogue's newest checkpoint (kyso archive checkpoint), if it has one.`,
 					if i > 0 {
 						fmt.Fprintln(g.io.out)
 					}
-					printEntry(g.io.out, c, e, g.language())
+					printEntry(g.io.out, c, e, g.pr())
 				}
 				cps, err := c.Checkpoints(ctx)
 				if err != nil {
@@ -149,8 +145,7 @@ catalogue's newest checkpoint (kyso archive checkpoint), if it has one.`,
 				}
 				if n := len(cps); n > 0 {
 					cp := cps[n-1]
-					fmt.Fprintf(g.io.out, "%s: %d, %s %s (%s %d, TSA %s)\n", label(g.language(), "Checkpoints"), n,
-						label(g.language(), "latest"), cp.Time.Format(time.RFC3339), label(g.language(), "chain entry"), cp.Seq, cp.TSA)
+					fmt.Fprintln(g.io.out, g.t("Checkpoints: %d, latest %s (chain entry %s, TSA %s)", n, g.pr().Time(cp.Time), strconv.Itoa(int(cp.Seq)), cp.TSA))
 				}
 				return nil
 			})
@@ -160,45 +155,23 @@ catalogue's newest checkpoint (kyso archive checkpoint), if it has one.`,
 	return cmd
 }
 
-// showLabels are the labels of `archive show` and `ls` in Vietnamese; the
-// English text is the key. Values (event types, verdicts) stay as stored.
-var showLabels = map[string]string{
-	"Record": "Bản ghi", "dossier": "hồ sơ", "version": "phiên bản", "Procedure": "Thủ tục",
-	"Unit": "Đơn vị", "Issued": "Ngày ban hành", "Result": "Kết quả", "File": "Tệp", "bytes": "byte",
-	"Stored at": "Nơi lưu", "Earlier": "Bản trước", "until": "đến", "Verdict": "Kết luận",
-	"verified": "kiểm tra lúc", "Fixity": "Toàn vẹn lưu trữ", "Imported from": "Nhập từ",
-	"record": "bản ghi", "Ingested": "Đưa vào lưu trữ", "Signatures": "Chữ ký", "signer": "người ký",
-	"issuer": "tổ chức cấp", "serial": "số hiệu", "signing time": "thời gian ký",
-	"claimed": "tự khai", "timestamp": "dấu thời gian", "History": "Lịch sử", "WARNING": "CẢNH BÁO",
-	"records": "bản ghi", "Record hash": "Mã băm bản ghi", "Checkpoints": "Mốc thời gian của kho",
-	"latest": "gần nhất", "chain entry": "mục chuỗi",
-}
-
-func label(lang, en string) string {
-	if lang == "vi" {
-		if v, ok := showLabels[en]; ok {
-			return v
-		}
-	}
-	return en
-}
-
-func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, lang string) {
+func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Printer) {
 	r := e.Record
-	l := func(en string) string { return label(lang, en) }
+	l := func(en string) string { return p.T(en) }
 	field := func(name, value string) {
 		if value != "" {
-			fmt.Fprintf(w, "  %-16s %s\n", l(name)+":", value)
+			fmt.Fprint(w, p.T("  %-16s %s\n", l(name)+":", value))
 		}
 	}
-	title := fmt.Sprintf("%s %d", l("Record"), r.ID)
-	if r.Dossier != "" {
-		title += fmt.Sprintf(": %s %s", l("dossier"), r.Dossier)
-		if r.Version > 0 {
-			title += fmt.Sprintf(", %s %d", l("version"), r.Version)
-		}
+	id := strconv.FormatUint(r.ID, 10)
+	switch {
+	case r.Dossier != "" && r.Version > 0:
+		fmt.Fprintln(w, p.T("Record %s: dossier %s, version %s", id, r.Dossier, strconv.Itoa(r.Version)))
+	case r.Dossier != "":
+		fmt.Fprintln(w, p.T("Record %s: dossier %s", id, r.Dossier))
+	default:
+		fmt.Fprintln(w, p.T("Record %s", id))
 	}
-	fmt.Fprintln(w, title)
 	field("Procedure", strings.TrimSpace(r.Procedure+" "+r.ProcedureName))
 	unit := strings.TrimSpace(r.Unit + " " + r.UnitName)
 	if r.Level != "" {
@@ -207,41 +180,41 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, lang string)
 	field("Unit", unit)
 	field("Issued", r.Issued)
 	field("Result", strings.TrimSpace(r.ResultNumber+" "+r.CopyForm))
-	field("File", fmt.Sprintf("%s, %d %s", r.Name, r.Size, l("bytes")))
+	field("File", p.T("%s, %d bytes", r.Name, r.Size))
 	field("SHA-256", r.SHA256)
 	field("Stored at", c.FilePath(r.SHA256))
 	for _, old := range r.Earlier {
-		field("Earlier", fmt.Sprintf("%s (%d %s, %s %s)", old.SHA256, old.Size, l("bytes"), l("until"), old.Until.Format(time.RFC3339)))
+		field("Earlier", p.T("%s (%d bytes, until %s)", old.SHA256, old.Size, p.Time(old.Until)))
 	}
-	field("Verdict", fmt.Sprintf("%s (%s %s)", r.Status, l("verified"), r.VerifiedAt.Format(time.RFC3339)))
-	field("Fixity", r.Fixity)
+	field("Verdict", p.T("%s (verified %s)", statusLower(p, r.Status), p.Time(r.VerifiedAt)))
+	field("Fixity", p.T(r.Fixity))
 	field("Record hash", r.RecordHash)
 	if r.Origin != nil {
-		field("Imported from", fmt.Sprintf("%s %s %d", r.Origin.Unit, l("record"), r.Origin.ID))
+		field("Imported from", p.T("%s record %s", r.Origin.Unit, strconv.FormatUint(r.Origin.ID, 10)))
 	}
-	field("Ingested", r.IngestedAt.Format(time.RFC3339))
+	field("Ingested", p.Time(r.IngestedAt))
 	if len(r.Signatures) > 0 {
-		fmt.Fprintf(w, "  %s:\n", l("Signatures"))
+		fmt.Fprint(w, p.T("  %s:\n", l("Signatures")))
 	}
 	for i, s := range r.Signatures {
-		fmt.Fprintf(w, "    %d. %s %s, %s\n", i+1, orDash(s.Kind), s.Status, s.Level)
-		fmt.Fprintf(w, "       %s %s\n       %s %s, %s %s\n", l("signer"), s.Signer, l("issuer"), s.Issuer, l("serial"), s.Serial)
+		fmt.Fprint(w, p.T("    %s. %s %s, %s\n", strconv.Itoa(i+1), p.T(orDash(s.Kind)), statusLower(p, s.Status), s.Level))
+		fmt.Fprint(w, p.T("       signer %s\n       issuer %s, serial %s\n", s.Signer, s.Issuer, s.Serial))
 		if s.SigningTime != nil {
-			fmt.Fprintf(w, "       %s %s (%s)\n", l("signing time"), s.SigningTime.Format(time.RFC3339), l("claimed"))
+			fmt.Fprint(w, p.T("       signing time %s (claimed)\n", p.Time(*s.SigningTime)))
 		}
 		if s.TimestampTime != nil {
-			fmt.Fprintf(w, "       %s %s %s\n", l("timestamp"), s.TimestampTime.Format(time.RFC3339), s.TSA)
+			fmt.Fprint(w, p.T("       timestamp %s %s\n", p.Time(*s.TimestampTime), s.TSA))
 		}
 	}
-	fmt.Fprintf(w, "  %s:\n", l("History"))
+	fmt.Fprint(w, p.T("  %s:\n", l("History")))
 	for _, ev := range e.History {
-		fmt.Fprintf(w, "    %s  %-9s %s", ev.Time.Format(time.RFC3339), ev.Type, ev.Actor)
+		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(p.T(ev.Type), 9), ev.Actor))
 		if ev.Detail != "" {
-			fmt.Fprintf(w, ": %s", ev.Detail)
+			fmt.Fprint(w, p.T(": %s", p.Translate(ev.Detail)))
 		}
 		fmt.Fprintln(w)
 	}
 	if e.HistoryError != "" {
-		fmt.Fprintf(w, "  %s: %s\n", l("WARNING"), e.HistoryError)
+		fmt.Fprint(w, p.T("  %s: %s\n", l("WARNING"), e.HistoryError))
 	}
 }

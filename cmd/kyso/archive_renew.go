@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strconv"
 	"strings"
 	"time"
@@ -56,25 +56,25 @@ func parseWindow(s string) (time.Duration, error) {
 		if n, ok := strings.CutSuffix(s, suffix); ok {
 			v, err := strconv.ParseFloat(n, 64)
 			if err != nil || v < 0 {
-				return 0, fmt.Errorf("%q: want a number of %s", s, map[string]string{"y": "years", "d": "days"}[suffix])
+				return 0, i18n.Errorf("%q: want a number of %s", s, map[string]string{"y": "years", "d": "days"}[suffix])
 			}
 			return time.Duration(v * float64(unit)), nil
 		}
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q: want 180d, 2y or a duration such as 72h", s)
+		return 0, i18n.Errorf("%q: want 180d, 2y or a duration such as 72h", s)
 	}
 	return d, nil
 }
 
 func runArchiveRenew(cmd *cobra.Command, g *globalOptions, f *renewFlags) error {
 	if len(f.TSA) == 0 {
-		return fail.Usage(errors.New("--tsa is required"), "")
+		return fail.Usage(i18n.Errorf("--tsa is required"), "")
 	}
 	window, err := parseWindow(f.Before)
 	if err != nil {
-		return fail.Usage(fmt.Errorf("--before %w", err), "")
+		return fail.Usage(i18n.Errorf("--before %v", err), "")
 	}
 	ltv, err := newLTV(g, f.Trust, &tsp.Client{URLs: f.TSA})
 	if err != nil {
@@ -103,9 +103,9 @@ func runArchiveRenew(cmd *cobra.Command, g *globalOptions, f *renewFlags) error 
 		if r.Until != nil {
 			until = r.Until.Format(time.DateOnly)
 		}
-		fmt.Fprintf(g.io.out, "%-8s record %d protected until %s%s\n", r.Status, r.ID, until, reasonSuffix(r.Reason))
+		fmt.Fprint(g.io.out, g.t("%s record %s protected until %s%s\n", padRunes(g.t(r.Status), 8), strconv.FormatUint(r.ID, 10), until, reasonSuffix(g.pr().Translate(r.Reason))))
 		for _, w := range r.Warnings {
-			fmt.Fprintf(g.io.err, "kyso: warning: record %d: %s\n", r.ID, w)
+			fmt.Fprint(g.io.err, g.t("kyso: warning: record %s: %s\n", strconv.FormatUint(r.ID, 10), g.pr().Translate(w)))
 		}
 		return nil
 	})
@@ -113,7 +113,7 @@ func runArchiveRenew(cmd *cobra.Command, g *globalOptions, f *renewFlags) error 
 		return err
 	}
 	if !g.JSON {
-		fmt.Fprintf(g.io.err, "kyso: %d renewed, %d current, %d failed\n", sum.Renewed, sum.Current, sum.Failed)
+		fmt.Fprint(g.io.err, g.t("kyso: %d renewed, %d current, %d failed\n", sum.Renewed, sum.Current, sum.Failed))
 	}
 	if sum.Failed > 0 {
 		return exitStatus(exitInput)

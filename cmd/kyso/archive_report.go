@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,13 +152,13 @@ func (f *reportFlags) reportFormat(g *globalOptions) (string, error) {
 	case "table", "csv", "json", "html":
 	case "xlsx", "pdf":
 		if f.Out == "" {
-			return "", fail.Usagef("--format %s needs --out FILE", format)
+			return "", fail.Usage(i18n.Errorf("--format %s needs --out FILE", format), "")
 		}
 	default:
-		return "", fail.Usagef("--format %q: want table, csv, json, xlsx, html or pdf", f.Format)
+		return "", fail.Usage(i18n.Errorf("--format %q: want table, csv, json, xlsx, html or pdf", f.Format), "")
 	}
 	if f.Sign && format != "pdf" {
-		return "", fail.Usagef("--sign signs the PDF report: give --format pdf or an --out ending in .pdf")
+		return "", fail.Usage(i18n.Errorf("--sign signs the PDF report: give --format pdf or an --out ending in .pdf"), "")
 	}
 	return format, nil
 }
@@ -175,18 +176,18 @@ func (f *reportFlags) reportPeriod() (archive.Period, error) {
 		n++
 	}
 	if n > 1 {
-		return archive.Period{}, fail.Usagef("give one of --year, --period and --from/--to")
+		return archive.Period{}, fail.Usage(i18n.Errorf("give one of --year, --period and --from/--to"), "")
 	}
 	switch {
 	case f.Period != "":
 		p, err := archive.ParsePeriod(f.Period)
 		if err != nil {
-			return p, fail.Usage(fmt.Errorf("--%w", err), "")
+			return p, fail.Usage(i18n.Errorf("--%v", err), "")
 		}
 		return p, nil
 	case f.From != "" || f.To != "":
 		if f.From == "" || f.To == "" {
-			return archive.Period{}, fail.Usagef("--from and --to go together")
+			return archive.Period{}, fail.Usage(i18n.Errorf("--from and --to go together"), "")
 		}
 		p, err := archive.RangePeriod(f.From, f.To)
 		if err != nil {
@@ -199,7 +200,7 @@ func (f *reportFlags) reportPeriod() (archive.Period, error) {
 		y = time.Now().Year()
 	}
 	if y < 1900 || y > 9999 {
-		return archive.Period{}, fail.Usagef("--year %d: want a year such as 2025", y)
+		return archive.Period{}, fail.Usage(i18n.Errorf("--year %d: want a year such as 2025", y), "")
 	}
 	return archive.YearPeriod(y), nil
 }
@@ -220,21 +221,21 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		by = "unit"
 	case "month", "quarter":
 		if split != "" && split != by {
-			return fail.Usagef("--by %s and --split %s disagree", by, split)
+			return fail.Usage(i18n.Errorf("--by %s and --split %s disagree", by, split), "")
 		}
 		by, split = "unit", by
 	case "procedure", "sector":
 	default:
-		return fail.Usagef("--by %q: want unit, procedure or sector", f.By)
+		return fail.Usage(i18n.Errorf("--by %q: want unit, procedure or sector", f.By), "")
 	}
 	switch split {
 	case "", "month", "quarter":
 	default:
-		return fail.Usagef("--split %q: want month or quarter", f.Split)
+		return fail.Usage(i18n.Errorf("--split %q: want month or quarter", f.Split), "")
 	}
 	if f.doc.Date != "" {
 		if _, err := time.Parse(time.DateOnly, f.doc.Date); err != nil {
-			return fail.Usagef("--date %q: want YYYY-MM-DD", f.doc.Date)
+			return fail.Usage(i18n.Errorf("--date %q: want YYYY-MM-DD", f.doc.Date), "")
 		}
 	}
 	opts := archive.ReportOptions{Period: period, Split: split, Trend: format == "html" || format == "pdf",
@@ -287,10 +288,10 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		return err
 	}
 	for _, w := range districtNotes(rep, labelsFor("en")) {
-		fmt.Fprintf(g.io.err, "kyso: warning: %s\n", w)
+		fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", w))
 	}
 	if rep.Undated > 0 {
-		fmt.Fprintf(g.io.err, "kyso: warning: %d records have no issue date and are counted in no period; give them one with kyso archive set-meta\n", rep.Undated)
+		fmt.Fprint(g.io.err, g.t("kyso: warning: %d records have no issue date and are counted in no period; give them one with kyso archive set-meta\n", rep.Undated))
 	}
 	r := &reportRender{rep: rep, l: labelsFor(g.language()), by: by, doc: f.doc, now: time.Now()}
 	if f.Out == "" {
@@ -310,7 +311,7 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 				return err
 			}
 			if !g.JSON {
-				fmt.Fprintf(g.io.err, "signed report written to %s\n", f.Out)
+				fmt.Fprint(g.io.err, g.t("signed report written to %s\n", f.Out))
 			}
 			return nil
 		}
@@ -320,10 +321,10 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		return err
 	}
 	if err := writeFileAtomic(f.Out, buf.Bytes()); err != nil {
-		return fail.Run(fmt.Errorf("report %s: %w", f.Out, err), "")
+		return fail.Run(i18n.Errorf("report %s: %v", f.Out, err), "")
 	}
 	if !g.JSON {
-		fmt.Fprintf(g.io.err, "report written to %s\n", f.Out)
+		fmt.Fprint(g.io.err, g.t("report written to %s\n", f.Out))
 	}
 	return nil
 }

@@ -3,8 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"net/url"
 	"os"
 	"os/exec"
@@ -30,7 +29,7 @@ var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "g
 func findChromium() (string, error) {
 	if p := os.Getenv("KYSO_CHROMIUM"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fail.Run(fmt.Errorf("KYSO_CHROMIUM %s: %w", p, unwrapPathErr(err)), "")
+			return "", fail.Run(i18n.Errorf("KYSO_CHROMIUM %s: %v", p, unwrapPathErr(err)), "")
 		}
 		return p, nil
 	}
@@ -55,7 +54,7 @@ func findChromium() (string, error) {
 			return p, nil
 		}
 	}
-	return "", fail.Run(errors.New("no Chromium, Chrome or Edge found to print the PDF report"),
+	return "", fail.Run(i18n.Errorf("no Chromium, Chrome or Edge found to print the PDF report"),
 		"install one (Debian: apt-get install chromium) or set KYSO_CHROMIUM to its path; or use --format html and print it from a browser")
 }
 
@@ -100,7 +99,7 @@ func printPDF(ctx context.Context, html []byte) ([]byte, error) {
 		if len(msg) > 600 {
 			msg = msg[len(msg)-600:]
 		}
-		return nil, fail.Run(fmt.Errorf("printing the report with %s failed (%v): %s", browser, runErr, msg), "")
+		return nil, fail.Run(i18n.Errorf("printing the report with %s failed (%v): %s", browser, runErr, msg), "")
 	}
 	return pdf, nil
 }
@@ -157,7 +156,7 @@ func (s *reportSigner) signTo(ctx context.Context, pdf []byte, out string) error
 		if res != nil {
 			reason = res.Error
 		}
-		return fail.Run(fmt.Errorf("signing the report %s: %s", out, reason), "")
+		return fail.Run(i18n.Errorf("signing the report %s: %s", out, reason), "")
 	}
 	return nil
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"sort"
 	"strings"
 	"time"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"strconv"
 )
 
 func newArchiveSetMetaCmd(g *globalOptions) *cobra.Command {
@@ -46,7 +47,7 @@ on the records ingested from a file of that name. Empty values change nothing.`,
 			m.Level = strings.ToLower(m.Level)
 			switch {
 			case metaFile != "" && len(args) > 0:
-				return fail.Usage(errors.New("give records with their fields, or --meta, not both"), "see 'kyso archive set-meta --help'")
+				return fail.Usage(i18n.Errorf("give records with their fields, or --meta, not both"), "see 'kyso archive set-meta --help'")
 			case metaFile != "":
 				rows, err := readCSVFile(metaFile, archive.ReadMeta)
 				if err != nil {
@@ -61,9 +62,9 @@ on the records ingested from a file of that name. Empty values change nothing.`,
 					changes = append(changes, archive.MetaChange{Ref: name, ByName: true, Meta: rows[name]})
 				}
 			case len(args) == 0:
-				return fail.Usage(errors.New("set-meta needs records (id, SHA-256 or dossier code) or --meta FILE.csv"), "see 'kyso archive set-meta --help'")
+				return fail.Usage(i18n.Errorf("set-meta needs records (id, SHA-256 or dossier code) or --meta FILE.csv"), "see 'kyso archive set-meta --help'")
 			case m == (archive.Meta{}):
-				return fail.Usage(errors.New("set-meta needs at least one field to set"), "for example --issued-date 2025-03-05")
+				return fail.Usage(i18n.Errorf("set-meta needs at least one field to set"), "for example --issued-date 2025-03-05")
 			default:
 				for _, ref := range args {
 					changes = append(changes, archive.MetaChange{Ref: ref, Meta: m})
@@ -91,13 +92,13 @@ on the records ingested from a file of that name. Empty values change nothing.`,
 					continue
 				}
 				if r.Status == archive.SetMetaChanged {
-					fmt.Fprintf(g.io.out, "changed    record %d (%s): %s\n", r.ID, r.Ref, strings.Join(r.Changes, "; "))
+					fmt.Fprint(g.io.out, g.t("changed    record %s (%s): %s\n", strconv.FormatUint(r.ID, 10), r.Ref, strings.Join(r.Changes, "; ")))
 				} else {
-					fmt.Fprintf(g.io.out, "unchanged  record %d (%s)\n", r.ID, r.Ref)
+					fmt.Fprint(g.io.out, g.t("unchanged  record %s (%s)\n", strconv.FormatUint(r.ID, 10), r.Ref))
 				}
 			}
 			if !g.JSON {
-				fmt.Fprintf(g.io.out, "%d changed, %d unchanged\n", n, len(res)-n)
+				fmt.Fprint(g.io.out, g.t("%d changed, %d unchanged\n", n, len(res)-n))
 			}
 			return nil
 		},
@@ -125,5 +126,5 @@ func normalizeFlagDate(s string) (string, error) {
 			return t.Format(time.DateOnly), nil
 		}
 	}
-	return "", fail.Usagef("--issued-date %q: want YYYY-MM-DD", s)
+	return "", fail.Usage(i18n.Errorf("--issued-date %q: want YYYY-MM-DD", s), "")
 }

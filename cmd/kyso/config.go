@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -55,7 +56,7 @@ func findConfig(explicit string) (configFile, error) {
 		if st, err := os.Stat(c.Path); err == nil && !st.IsDir() {
 			return c, nil
 		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return configFile{}, fail.Usage(fmt.Errorf("config %s: %w", c.Path, err), "")
+			return configFile{}, fail.Usage(i18n.Errorf("config %s: %v", c.Path, err), "")
 		}
 	}
 	return configFile{}, nil
@@ -80,13 +81,13 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 	path := cf.Path
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fail.Usage(fmt.Errorf("config %s: %w", path, unwrapPathError(err)), "")
+		return fail.Usage(i18n.Errorf("config %s: %v", path, unwrapPathError(err)), "")
 	}
 	g.config = cf
 	fmt.Fprintln(g.io.err, cf.describe())
 	var raw map[string]any
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return fail.Usage(fmt.Errorf("config %s: %w", path, err), "the config file is YAML whose keys are flag names")
+		return fail.Usage(i18n.Errorf("config %s: %v", path, err), "the config file is YAML whose keys are flag names")
 	}
 	for k, v := range raw {
 		keys := []string{k}
@@ -98,7 +99,7 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 		}
 		for _, key := range keys {
 			if isSecretFlag(key) {
-				return fail.Usage(fmt.Errorf("config %s: %q cannot be set in a config file", path, key),
+				return fail.Usage(i18n.Errorf("config %s: %q cannot be set in a config file", path, key),
 					"name the variable or file that holds it: pass-env, pass-file, pin-env, pin-file")
 			}
 		}
@@ -130,7 +131,7 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 		}
 		for _, it := range items {
 			if err := f.Value.Set(fmt.Sprint(it)); err != nil {
-				errs = append(errs, fmt.Errorf("config %s: %s: %w", path, f.Name, err))
+				errs = append(errs, i18n.Errorf("config %s: %s: %v", path, f.Name, err))
 			}
 		}
 	})
@@ -235,9 +236,9 @@ func unknownKey(path, name, what string, known []string) error {
 	}
 	// Only names close enough to be a slip of the keyboard are offered.
 	if bestD > max(2, len(name)/3) || len(best) > 3 {
-		return fmt.Errorf("config %s: unknown %s", path, what)
+		return i18n.Errorf("config %s: unknown %s", path, what)
 	}
-	return fmt.Errorf("config %s: unknown %s; did you mean %s?", path, what, quoteOr(best))
+	return i18n.Errorf("config %s: unknown %s; did you mean %s?", path, what, quoteOr(best))
 }
 
 func quoteOr(names []string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,20 +20,6 @@ import (
 )
 
 func init() { commands = append(commands, newDemoCmd) }
-
-// demoTitlesVI are the demo's step titles in Vietnamese.
-var demoTitlesVI = map[string]string{
-	"Test PKI, timestamp authority and OCSP responder on 127.0.0.1 (names say TEST)": "Hạ tầng khóa THỬ NGHIỆM, máy chủ cấp dấu thời gian và OCSP trên 127.0.0.1 (tên có chữ TEST)",
-	"Sample scans of TTHC results (200 dpi, greyscale)":                              "Bản quét mẫu kết quả giải quyết TTHC (200 dpi, thang xám)",
-	"Sign at B-T with the visible stamp":                                             "Ký số mức B-T, có dấu hiển thị",
-	"Verify (an auditor's verdict)":                                                  "Kiểm tra chữ ký (kết luận cho người kiểm tra)",
-	"Create the unit's catalogue":                                                    "Tạo kho lưu trữ của đơn vị",
-	"Ingest the signed results":                                                      "Đưa kết quả đã ký vào lưu trữ",
-	"List the catalogue":                                                             "Liệt kê kho lưu trữ",
-	"Import the year's totals of issued results":                                     "Nhập số kết quả đã ban hành trong năm",
-	"Check fixity of the store":                                                      "Kiểm tra toàn vẹn kho lưu trữ",
-	"Digitization report against the yearly target":                                  "Báo cáo số hóa so với chỉ tiêu năm",
-}
 
 // demoMarker marks a folder made by `kyso demo`, which may be rebuilt.
 const demoMarker = ".kyso-demo"
@@ -69,10 +56,8 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 	began := time.Now()
 	last := began
 	step := func(title string) {
-		if g.language() == "vi" && demoTitlesVI[title] != "" {
-			title = demoTitlesVI[title]
-		}
-		fmt.Fprintf(out, "\n== %s\n", title)
+		title = g.t(title)
+		fmt.Fprint(out, "\n", g.t("== %s", title), "\n")
 		g.log.Debug("demo step", "title", title, "previous_step", time.Since(last).String())
 		last = time.Now()
 	}
@@ -83,11 +68,10 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 		return &tsp.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert, Chain: p.Chain()}
 	})
 	if err != nil {
-		return fail.Run(fmt.Errorf("starting the test PKI: %w", err), "")
+		return fail.Run(i18n.Errorf("starting the test PKI: %v", err), "")
 	}
 	defer stop()
-	fmt.Fprintf(out, "signer:  %s\nTSA:     %s/tsa\nfiles:   %s\n", pki.Signer.Cert.Subject.CommonName, base, pkiDir)
-
+	printDemoPKI(g, pkiDir, base, pki.Signer.Cert.Subject.CommonName)
 	step("Sample scans of TTHC results (200 dpi, greyscale)")
 	scans := filepath.Join(dir, "scans")
 	year := time.Now().Year()
@@ -109,7 +93,7 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 		}
 		p := procs[i%len(procs)]
 		fmt.Fprintf(&meta, "%s,H26.TEST-%d-%04d,%s,%s,%s,commune,%d-%02d-%02d\n", name, year, i+1, p.code, p.name, unit, year, 1+i%12, 10+i)
-		fmt.Fprintf(out, "%s  %s (%d KB)\n", name, d.Title, len(b)/1024)
+		fmt.Fprintln(out, g.t("%s  %s (%d KB)", name, d.Title, len(b)/1024))
 	}
 	metaFile := filepath.Join(dir, "meta.csv")
 	totalsFile := filepath.Join(dir, "totals.csv")
@@ -134,9 +118,9 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 		args  []string
 		ok    []int
 	}{
-		{"Sign at B-T with the visible stamp", []string{"sign", scans, "--out", signed, "--p12", filepath.Join(pkiDir, "signer.p12"),
-			"--pass-env", passVar, "--tsa", base + "/tsa", "--meta", metaFile}, []int{0}},
-		{"Verify (an auditor's verdict)", []string{"verify", "--trust", trustFile, "--report", filepath.Join(dir, "verify-report.html"), signed}, []int{0}},
+		{"Sign at B-LT with the visible stamp: a timestamp, and the validation data to verify offline later", []string{"sign", scans, "--out", signed, "--p12", filepath.Join(pkiDir, "signer.p12"),
+			"--pass-env", passVar, "--tsa", base + "/tsa", "--level", "B-LT", "--trust", trustFile, "--meta", metaFile}, []int{0}},
+		{"Verify (an auditor's verdict), offline: from the validation data in the files", []string{"verify", "--offline", "--trust", trustFile, "--report", filepath.Join(dir, "verify-report.html"), signed}, []int{0}},
 		{"Create the unit's catalogue", []string{"archive", "init", "--db", db, "--unit", unit, "--unit-name", testpki.DefaultUnit, "--level", "commune"}, []int{0}},
 		{"Ingest the signed results", []string{"archive", "ingest", "--db", db, "--trust", trustFile, "--meta", metaFile, signed}, []int{0}},
 		{"List the catalogue", []string{"archive", "ls", "--db", db}, []int{0}},
@@ -149,24 +133,24 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 			return exitStatus(exitInterrupted)
 		}
 		step(s.title)
-		fmt.Fprintf(out, "$ kyso %s\n", shellQuote(s.args, dir))
+		fmt.Fprintln(out, g.t("$ kyso %s", shellQuote(s.args, dir)))
 		code := runNested(ctx, g, s.args)
 		if !contains(s.ok, code) {
-			return fail.Run(fmt.Errorf("demo step %q ended with exit code %d", s.title, code), "")
+			return fail.Run(i18n.Errorf("demo step %q ended with exit code %d", g.t(s.title), code), "")
 		}
 	}
 	took := time.Since(began).Round(100 * time.Millisecond)
-	if g.language() == "vi" {
-		fmt.Fprintf(out, "\nXong trong %s. Mọi tệp ở %s (báo cáo kiểm tra chữ ký: verify-report.html).\n", took, dir)
-	} else {
-		fmt.Fprintf(out, "\nDone in %s. Everything is in %s (verification report: verify-report.html).\n", took, dir)
-	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, g.t("Done in %s. Everything is in %s; the auditor's report is %s.", took.String(), dir, filepath.Join(dir, "verify-report.html")))
+	fmt.Fprintln(out, g.t("The signed files carry their validation data (B-LT): verify them again at any time, without the demo's servers:"))
+	fmt.Fprintln(out, g.t("  kyso verify --offline --trust %s %s", trustFile, signed))
 	return nil
 }
 
 // runNested runs a kyso command in this process with the same streams.
 func runNested(ctx context.Context, g *globalOptions, args []string) int {
-	root := newRootCmd(g.io)
+	// The nested command speaks the demo's language.
+	root := newLocalizedRootCmd(g.io, g.language())
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	var es exitStatus
@@ -186,7 +170,7 @@ func prepareDemoDir(dir string) error {
 		return fail.Usage(err, "")
 	case len(ents) > 0:
 		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
-			return fail.Usage(fmt.Errorf("%s exists and was not made by kyso demo; not touching it", dir), "give an empty or new folder with --dir")
+			return fail.Usage(i18n.Errorf("%s exists and was not made by kyso demo; not touching it", dir), "give an empty or new folder with --dir")
 		}
 		for _, e := range ents {
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
@@ -234,4 +218,34 @@ func contains(xs []int, x int) bool {
 		}
 	}
 	return false
+}
+
+// demoPKIFiles say what each file of the demo's pki/ is for.
+var demoPKIFiles = []struct{ name, what string }{
+	{"trust.pem", "the TEST root certificate: give it to --trust to verify the demo's files"},
+	{"root.crt", "the same TEST root certificate, alone"},
+	{"inter.crt", "the TEST issuing CA, which issued the signers' certificates"},
+	{"chain.pem", "the issuing CA and the root, the chain a signer sends with its signature"},
+	{"signer.p12", "the unit's TEST key and certificate (RSA), which the demo signs with"},
+	{"signer-ec.p12", "the same unit with an elliptic-curve key"},
+	{"revoked.p12", "a key whose certificate is revoked: its signatures are invalid"},
+	{"expired.p12", "a key whose certificate expired in 2021: kyso refuses to sign with it"},
+	{"attacker.p12", "a key from another CA (attacker-root.crt): its signatures are not trusted"},
+	{"tsa.crt", "the TEST timestamp authority's certificate (tsa.key is its key)"},
+	{"ocsp.crt", "the TEST OCSP responder's certificate (ocsp.key is its key)"},
+	{"inter.crl", "the revocation lists of the issuing CA and of the root (root.crl)"},
+	{"index.txt", "the issuing CA's list of issued and revoked certificates, for openssl ocsp"},
+}
+
+// printDemoPKI tells the newcomer what the test PKI is: the servers, the
+// password of the demo's keys and what each file is for.
+func printDemoPKI(g *globalOptions, dir, base, signer string) {
+	out := g.io.out
+	fmt.Fprintln(out, g.t("Signer: %s", signer))
+	fmt.Fprintln(out, g.t("Timestamp authority: %s/tsa (running while the demo runs)", base))
+	fmt.Fprintln(out, g.t("Password of every .p12 file: %s (a TEST password; a real key's password never goes on the command line)", testpki.DefaultPassword))
+	fmt.Fprintln(out, g.t("Files in %s:", dir))
+	for _, f := range demoPKIFiles {
+		fmt.Fprintln(out, g.t("  %s  %s", padRunes(f.name, 14), g.t(f.what)))
+	}
 }

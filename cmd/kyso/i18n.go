@@ -232,3 +232,12 @@ func valueError(s string) error {
 	}
 	return errors.New(s)
 }
+
+// resultError says why a file failed: its error in the language, else the
+// English text stored in a result.
+func resultError(p *i18n.Printer, err error, text string) string {
+	if err != nil {
+		return p.Err(err)
+	}
+	return p.Translate(text)
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("%s: %w", a, unwrapPathErr(err)), "")
+			return nil, fail.Usage(i18n.Errorf("%s: %v", a, unwrapPathErr(err)), "")
 		}
 		if !st.IsDir() {
 			if !seen[a] {
@@ -53,7 +54,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 				if rerr != nil {
 					rel = p
 				}
-				found = append(found, inputFile{Path: p, Rel: rel, Err: fmt.Errorf("reading folder %s: %w", p, unwrapPathErr(err))})
+				found = append(found, inputFile{Path: p, Rel: rel, Err: i18n.Errorf("reading folder %s: %v", p, unwrapPathErr(err))})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -70,7 +71,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("reading folder %s: %w", a, err), "")
+			return nil, fail.Usage(i18n.Errorf("reading folder %s: %v", a, err), "")
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].Rel < found[j].Rel })
 		for _, f := range found {
@@ -93,7 +94,7 @@ func unwrapPathErr(err error) error {
 // nothingToDo tells the user that the inputs hold no PDF: an empty folder
 // is not a mistake on the command line, so the run ends with exit 0.
 func nothingToDo(g *globalOptions, args []string) error {
-	fmt.Fprintf(g.io.err, "kyso: nothing to do: no PDF files in %s\n", strings.Join(args, ", "))
+	fmt.Fprint(g.io.err, g.t("kyso: nothing to do: no PDF files in %s\n", strings.Join(args, ", ")))
 	return nil
 }
 

@@ -8,8 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,25 +69,25 @@ func (k *keyFlags) check() error {
 	const hint = "give --p12 FILE (with --pass-env VAR or --pass-file FILE) or --token LABEL (with --pin-env VAR or --pin-file FILE; 'kyso keys' lists the tokens)"
 	switch {
 	case k.P12 == "" && k.PKCS11 == "" && k.Token == "" && !k.discover:
-		return fail.Usage(errors.New("no key given"), hint)
+		return fail.Usage(i18n.Errorf("no key given"), hint)
 	case k.P12 != "" && k.PKCS11 != "":
-		return fail.Usage(errors.New("--p12 and --pkcs11 cannot be used together"), hint)
+		return fail.Usage(i18n.Errorf("--p12 and --pkcs11 cannot be used together"), hint)
 	case k.P12 != "":
 		only := setFlags("--token", k.Token, "--pkcs11-path", strings.Join(k.Search, ","), "--key-label", k.KeyLabel, "--key-id", k.KeyID, "--pin-env", k.PinEnv, "--pin-file", k.PinFile)
 		if len(only) > 0 {
-			return fail.Usage(fmt.Errorf("%s can only be used with --pkcs11", strings.Join(only, ", ")), "a .p12 file takes --pass-env or --pass-file")
+			return fail.Usage(i18n.Errorf("%s can only be used with --pkcs11", strings.Join(only, ", ")), "a .p12 file takes --pass-env or --pass-file")
 		}
 	default:
 		only := setFlags("--pass-env", k.PassEnv, "--pass-file", k.PassFile)
 		if len(only) > 0 {
-			return fail.Usage(fmt.Errorf("%s can only be used with --p12", strings.Join(only, ", ")), "a token takes --pin-env or --pin-file")
+			return fail.Usage(i18n.Errorf("%s can only be used with --p12", strings.Join(only, ", ")), "a token takes --pin-env or --pin-file")
 		}
 	}
 	if k.PassEnv != "" && k.PassFile != "" {
-		return fail.Usage(errors.New("--pass-env and --pass-file cannot be used together"), "")
+		return fail.Usage(i18n.Errorf("--pass-env and --pass-file cannot be used together"), "")
 	}
 	if k.PinEnv != "" && k.PinFile != "" {
-		return fail.Usage(errors.New("--pin-env and --pin-file cannot be used together"), "")
+		return fail.Usage(i18n.Errorf("--pin-env and --pin-file cannot be used together"), "")
 	}
 	if _, err := k.keyID(); err != nil {
 		return err
@@ -115,7 +115,7 @@ func (k *keyFlags) keyID() ([]byte, error) {
 	s = strings.NewReplacer(":", "", " ", "").Replace(s)
 	id, err := hex.DecodeString(s)
 	if err != nil || len(id) == 0 {
-		return nil, fail.Usage(fmt.Errorf("--key-id %q is not hex", k.KeyID), "give the id as 'kyso keys' shows it, e.g. --key-id 01")
+		return nil, fail.Usage(i18n.Errorf("--key-id %q is not hex", k.KeyID), "give the id as 'kyso keys' shows it, e.g. --key-id 01")
 	}
 	return id, nil
 }
@@ -124,11 +124,11 @@ func (k *keyFlags) keyID() ([]byte, error) {
 func (k *keyFlags) secret(g *globalOptions) ([]byte, error) {
 	src := keys.SecretSource{Env: k.PassEnv, File: k.PassFile, What: "password", Stderr: g.io.err}
 	if k.P12 != "" {
-		src.Prompt = fmt.Sprintf("Password for %s: ", filepath.Base(k.P12))
+		src.Prompt = g.t("Password for %s: ", filepath.Base(k.P12))
 	} else {
-		src = keys.SecretSource{Env: k.PinEnv, File: k.PinFile, What: "PIN", Stderr: g.io.err}
+		src = keys.SecretSource{Env: k.PinEnv, File: k.PinFile, What: "PIN", Stderr: g.io.err, Prompt: g.t("Enter the token's PIN: ")}
 		if k.Token != "" {
-			src.Prompt = fmt.Sprintf("PIN for token '%s': ", k.Token)
+			src.Prompt = g.t("PIN for token '%s': ", k.Token)
 		}
 	}
 	if f, ok := g.io.in.(*os.File); ok {
@@ -189,7 +189,7 @@ func (k *keyFlags) findModule(ctx context.Context, g *globalOptions) error {
 		return err
 	}
 	k.PKCS11 = m
-	fmt.Fprintf(g.io.err, "kyso: note: token '%s' is in PKCS#11 module %s\n", k.Token, m)
+	fmt.Fprint(g.io.err, g.t("kyso: note: token '%s' is in PKCS#11 module %s\n", k.Token, m))
 	return nil
 }
 
@@ -292,7 +292,7 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 		groups = append(groups, grp)
 	} else if f.PKCS11 == "" && f.Token == "" {
 		if f.PinEnv != "" || f.PinFile != "" || f.login {
-			return fail.Usage(errors.New("a PIN is tried on one token only"), "choose the token with --token LABEL (run 'kyso keys' without a PIN to see them)")
+			return fail.Usage(i18n.Errorf("a PIN is tried on one token only"), "choose the token with --token LABEL (run 'kyso keys' without a PIN to see them)")
 		}
 		var err error
 		if groups, err = discoverGroups(ctx, g, f); err != nil {
@@ -315,7 +315,7 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 			return err
 		}
 		if len(tokens) == 0 {
-			return fail.Run(fmt.Errorf("pkcs11 module %s: no token is present", f.PKCS11), "plug the token in, then try again")
+			return fail.Run(i18n.Errorf("pkcs11 module %s: no token is present", f.PKCS11), "plug the token in, then try again")
 		}
 		for _, t := range tokens {
 			groups = append(groups, tokenGroup(t, f.PKCS11))
@@ -326,7 +326,7 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 		for _, grp := range groups {
 			for i := range grp.rows {
 				if err := jl.write(&grp.rows[i]); err != nil {
-					return fail.Run(fmt.Errorf("writing output: %w", err), "")
+					return fail.Run(i18n.Errorf("writing output: %v", err), "")
 				}
 			}
 		}
@@ -356,10 +356,10 @@ func discoverGroups(ctx context.Context, g *globalOptions, f *keyFlags) ([]keyGr
 		}
 	}
 	for _, fl := range failed {
-		fmt.Fprintf(g.io.err, "kyso: note: PKCS#11 module %s could not be used\n", fl)
+		fmt.Fprint(g.io.err, g.t("kyso: note: PKCS#11 module %s could not be used\n", fl))
 	}
 	if len(groups) == 0 {
-		return nil, fail.Run(fmt.Errorf("no token found; %s", pkcs11.TriedText(tried)),
+		return nil, fail.Run(i18n.Errorf("no token found; %s", pkcs11.TriedText(tried)),
 			"plug the token in and install its driver; if kyso still does not find it, give the driver's file with --pkcs11 FILE, or its folder with --pkcs11-path or $"+pkcs11.EnvPath+" (see docs/pkcs11.md)")
 	}
 	var mods []string
@@ -426,21 +426,21 @@ func printKeys(g *globalOptions, groups []keyGroup) error {
 		}
 		fmt.Fprintln(w, grp.title)
 		if len(grp.rows) == 1 && grp.rows[0].Object == "token" {
-			fmt.Fprintln(w, "  (nothing visible)")
+			fmt.Fprintln(w, g.t("  (nothing visible)"))
 			continue
 		}
-		fmt.Fprintln(w, "  OBJECT\tLABEL\tID\tTYPE\tSUBJECT\tISSUER\tFROM\tTO")
+		fmt.Fprintln(w, g.t("  OBJECT\tLABEL\tID\tTYPE\tSUBJECT\tISSUER\tFROM\tTO"))
 		for _, r := range grp.rows {
 			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Object, dash(r.Label), dash(r.ID), dash(r.Type),
 				dash(r.Subject), dash(r.Issuer), date(r.NotBefore), date(r.NotAfter))
 		}
 	}
 	if err := w.Flush(); err != nil {
-		return fail.Run(fmt.Errorf("writing output: %w", err), "")
+		return fail.Run(i18n.Errorf("writing output: %v", err), "")
 	}
 	for _, grp := range groups {
 		if grp.note != "" {
-			fmt.Fprintf(g.io.err, "kyso: note: %s\n", grp.note)
+			fmt.Fprint(g.io.err, g.t("kyso: note: %s\n", grp.note))
 		}
 	}
 	return nil

@@ -121,7 +121,7 @@ var commands []func(*globalOptions) *cobra.Command
 func (g *globalOptions) setupLogging() error {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(g.LogLevel)); err != nil {
-		return fail.Usagef("--log-level %q: want debug, info, warn or error", g.LogLevel)
+		return fail.Usage(i18n.Errorf("--log-level %q: want debug, info, warn or error", g.LogLevel), "")
 	}
 	o := &slog.HandlerOptions{Level: lvl}
 	switch g.LogFormat {
@@ -130,7 +130,7 @@ func (g *globalOptions) setupLogging() error {
 	case "json":
 		g.log = slog.New(slog.NewJSONHandler(g.io.err, o))
 	default:
-		return fail.Usagef("--log-format %q: want text or json", g.LogFormat)
+		return fail.Usage(i18n.Errorf("--log-format %q: want text or json", g.LogFormat), "")
 	}
 	return nil
 }

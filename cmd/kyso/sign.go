@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"path/filepath"
 	"time"
 
@@ -83,7 +84,7 @@ document timestamp).`,
 
 func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string) error {
 	if f.Out == "" {
-		return fail.Usage(errors.New("--out is required"), "kyso sign INPUT... --out DIR")
+		return fail.Usage(i18n.Errorf("--out is required"), "kyso sign INPUT... --out DIR")
 	}
 	level := sign.LevelBB
 	if len(f.TSA) > 0 {
@@ -97,7 +98,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		level = l
 	}
 	if level != sign.LevelBB && len(f.TSA) == 0 {
-		return fail.Usage(fmt.Errorf("level %s needs a timestamp authority", level), "add --tsa URL")
+		return fail.Usage(i18n.Errorf("level %s needs a timestamp authority", level), "add --tsa URL")
 	}
 	inputs, err := collectPDFs(args)
 	if err != nil {
@@ -178,9 +179,9 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		case sign.StatusFailed:
 			g.log.Debug("failed", "input", r.Input, "error", r.Error)
 		default:
-			fmt.Fprintf(g.io.out, "%-7s %s -> %s\n", r.Status, r.Input, r.Output)
+			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
 			for _, w := range r.Warnings {
-				fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", r.Input, w)
+				bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", r.Input, g.pr().Translate(w)))
 			}
 		}
 	}
@@ -194,16 +195,16 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 			counts[sign.StatusSigned], counts[sign.StatusSkipped], counts[sign.StatusFailed], time.Since(start).Round(time.Millisecond))
 		for i, r := range failures {
 			if i == 10 && len(failures) > 11 {
-				fmt.Fprintf(g.io.err, "  ... and %d more\n", len(failures)-10)
+				fmt.Fprint(g.io.err, g.t("  ... and %d more\n", len(failures)-10))
 				break
 			}
-			fmt.Fprintf(g.io.err, "  failed %s: %s\n", r.Input, r.Error)
+			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", r.Input, resultError(g.pr(), r.Err, r.Error)))
 		}
 	}
 	if g.JSON {
 		for _, r := range failures {
 			for _, w := range r.Warnings {
-				fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", r.Input, w)
+				fmt.Fprint(g.io.err, g.t("kyso: warning: %s: %s\n", r.Input, g.pr().Translate(w)))
 			}
 		}
 	}

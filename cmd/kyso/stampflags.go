@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"strings"
 
@@ -53,7 +54,7 @@ func (s *stampFlags) apply(g *globalOptions, opts *sign.BatchOptions) error {
 		return nil
 	}
 	if s.Page < 1 {
-		return fail.Usagef("--stamp-page %d: pages count from 1", s.Page)
+		return fail.Usage(i18n.Errorf("--stamp-page %d: pages count from 1", s.Page), "")
 	}
 	d := &sign.DecreeStamp{
 		Text: stamp.Options{
@@ -65,7 +66,7 @@ func (s *stampFlags) apply(g *globalOptions, opts *sign.BatchOptions) error {
 	if s.Rect != "" {
 		r, err := stamp.ParseRect(s.Rect)
 		if err != nil {
-			return fail.Usage(fmt.Errorf("--stamp-rect: %w", err), "")
+			return fail.Usage(i18n.Errorf("--stamp-rect: %v", err), "")
 		}
 		d.Place.Rect = &r
 	}
@@ -78,7 +79,7 @@ func (s *stampFlags) apply(g *globalOptions, opts *sign.BatchOptions) error {
 func (s *stampFlags) inspect(ctx context.Context, r *pdf.Reader) ([]string, float64, error) {
 	pages, err := r.Pages()
 	if err != nil {
-		return nil, 0, fail.Input(fmt.Errorf("not a readable PDF: page tree: %w", err), "")
+		return nil, 0, fail.Input(i18n.Errorf("not a readable PDF: page tree: %v", err), "")
 	}
 	low := 0.0
 	var lowPages []string
@@ -102,7 +103,7 @@ func (s *stampFlags) inspect(ctx context.Context, r *pdf.Reader) ([]string, floa
 	}
 	msg := fmt.Sprintf("scan resolution below %d dpi on page %s", warnDPI, strings.Join(lowPages, ", "))
 	if s.RequireDPI > 0 && low < s.RequireDPI {
-		return nil, low, fail.Input(fmt.Errorf("scan resolution %.0f dpi is below the required %.0f dpi (page %s)", low, s.RequireDPI, strings.Join(lowPages, ", ")),
+		return nil, low, fail.Input(i18n.Errorf("scan resolution %.0f dpi is below the required %.0f dpi (page %s)", low, s.RequireDPI, strings.Join(lowPages, ", ")),
 			"scan again at 200 dpi or more (Decree 30/2020)")
 	}
 	return []string{msg}, low, nil

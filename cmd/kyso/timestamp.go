@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -63,10 +63,10 @@ with --in-place.`,
 
 func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args []string) error {
 	if len(f.TSA) == 0 {
-		return fail.Usage(errors.New("--tsa is required"), "")
+		return fail.Usage(i18n.Errorf("--tsa is required"), "")
 	}
 	if (f.Out == "") == !f.InPlace {
-		return fail.Usage(errors.New("give exactly one of --out DIR and --in-place"), "")
+		return fail.Usage(i18n.Errorf("give exactly one of --out DIR and --in-place"), "")
 	}
 	inputs, err := collectPDFs(args)
 	if err != nil {
@@ -113,12 +113,12 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 			continue
 		}
 		if res.Status == "failed" {
-			fmt.Fprintf(g.io.err, "kyso: error: %s: %s\n", in.Path, res.Error)
+			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", in.Path, g.pr().Translate(res.Error)))
 		} else {
-			fmt.Fprintf(g.io.out, "timestamped %s -> %s\n", in.Path, out)
+			bar.print(g.io.out, g.t("timestamped %s -> %s\n", in.Path, out))
 		}
 		for _, w := range warnings {
-			fmt.Fprintf(g.io.err, "kyso: warning: %s: %s\n", in.Path, w)
+			bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", in.Path, g.pr().Translate(w)))
 		}
 	}
 	bar.finish()

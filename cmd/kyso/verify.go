@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -55,7 +54,7 @@ func (v *verifyFlags) options(g *globalOptions) (verify.Options, error) {
 	case "soft":
 		o.RevocationSoft = true
 	default:
-		return o, fail.Usagef("--revocation %q: want hard or soft", v.Revocation)
+		return o, fail.Usage(i18n.Errorf("--revocation %q: want hard or soft", v.Revocation), "")
 	}
 	if v.At != "" {
 		t, err := parseAtTime(v.At)
@@ -86,7 +85,7 @@ func parseAtTime(s string) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("+07", 7*3600)); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--at %q: not a time", s)
+	return time.Time{}, i18n.Errorf("--at %q: not a time", s)
 }
 
 // newVerifier returns a function that verifies one file with the flags'
@@ -285,7 +284,7 @@ func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fmt.Errorf("verified %d of %d files", next, len(inputs))
+		return i18n.Errorf("verified %d of %d files", next, len(inputs))
 	}
 	return nil
 }

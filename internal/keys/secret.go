@@ -8,6 +8,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"golang.org/x/term"
 )
 
@@ -40,13 +41,13 @@ func (s SecretSource) Read() ([]byte, error) {
 	case s.Env != "":
 		v := os.Getenv(s.Env)
 		if v == "" {
-			return nil, fail.Usage(fmt.Errorf("environment variable %s (the %s) is unset or empty", s.Env, what), "")
+			return nil, fail.Usage(i18n.Errorf("environment variable %s (the %s) is unset or empty", s.Env, what), "")
 		}
 		return []byte(v), nil
 	case s.File != "":
 		data, err := fileutil.ReadFile(s.File)
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("read %s file: %w", what, err), "")
+			return nil, fail.Usage(i18n.Errorf("reading the %s file: %v", what, err), "")
 		}
 		line, _, _ := bytes.Cut(data, []byte("\n"))
 		secret := bytes.Clone(bytes.TrimSuffix(line, []byte("\r")))
@@ -65,18 +66,18 @@ func (s SecretSource) Read() ([]byte, error) {
 		if what == "PIN" {
 			flag = "pin"
 		}
-		return nil, fail.Usage(fmt.Errorf("no %s given and stdin is not a terminal", what),
-			fmt.Sprintf("use --%s-env VAR or --%s-file FILE", flag, flag))
+		return nil, fail.Usage(i18n.Errorf("no %s given and stdin is not a terminal", what),
+			i18n.Sprintf("use --%s-env VAR or --%s-file FILE", flag, flag))
 	}
 	prompt := s.Prompt
 	if prompt == "" {
-		prompt = "Enter " + what + ": "
+		prompt = i18n.Sprintf("Enter the %s: ", what)
 	}
 	fmt.Fprint(errw, prompt)
 	secret, err := term.ReadPassword(int(in.Fd()))
 	fmt.Fprintln(errw)
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("read %s from the terminal: %w", what, err), "")
+		return nil, fail.Run(i18n.Errorf("reading the %s from the terminal: %v", what, err), "")
 	}
 	return secret, nil
 }
