@@ -23,6 +23,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -89,7 +90,7 @@ var commitGap = 60 * time.Millisecond
 var ErrExists = errors.New("catalogue already exists")
 
 // ErrNoCatalogue is returned by Open when there is no catalogue at the path.
-var ErrNoCatalogue = errors.New("no catalogue")
+var ErrNoCatalogue = i18n.Errorf("no catalogue")
 
 func (o *Options) fill(path string) {
 	if o.LockTimeout <= 0 {
@@ -181,8 +182,8 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 	opts.fill(path)
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fail.Run(fmt.Errorf("%s: %w", path, ErrNoCatalogue),
-				"create it with 'kyso archive init --db "+path+" --unit CODE --unit-name NAME --level LEVEL', or give --db or $KYSO_DB")
+			return nil, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue),
+				i18n.Sprintf("create it with 'kyso archive init --db %s --unit CODE --unit-name NAME --level LEVEL', or give --db or $KYSO_DB", path))
 		}
 		return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 	}

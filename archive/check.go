@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // ErrCheckFailed is returned by Check when it found problems (exit 1).
@@ -90,7 +91,7 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return sum, fail.Run(fmt.Errorf("%s: %w", path, ErrNoCatalogue), "give --db or $KYSO_DB")
+			return sum, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue), "give --db or $KYSO_DB")
 		}
 		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 	}

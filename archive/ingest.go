@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -295,12 +296,12 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		}
 	}
 	if !ok && (opts.Meta != nil || opts.NamePattern != nil) {
-		it.res.Warnings = append(it.res.Warnings, "no metadata for "+base)
+		it.res.Warnings = append(it.res.Warnings, i18n.Sprintf("no metadata for %s", base))
 	}
 	c.fillDefaults(&m)
 	if m.Issued == "" {
 		// Without an issue date no report period counts the result.
-		it.res.Warnings = append(it.res.Warnings, "no issue date: no report counts "+base+" until kyso archive set-meta gives it one")
+		it.res.Warnings = append(it.res.Warnings, i18n.Sprintf("no issue date: no report counts %s until kyso archive set-meta gives it one", base))
 	}
 	if it.pending, err = c.store.seal(tmp, sum); err != nil {
 		it.err = err

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -206,7 +207,7 @@ func (c *Catalogue) Find(ctx context.Context, ref string) ([]Entry, error) {
 		return nil
 	})
 	if err == nil && len(out) == 0 {
-		err = fail.Input(fmt.Errorf("%s: no record is %q", c.path, ref), "give a record id, a SHA-256 or a dossier code; kyso archive ls lists them")
+		err = fail.Input(i18n.Errorf("%s: no record is %q", c.path, ref), "give a record id, a SHA-256 or a dossier code; kyso archive ls lists them")
 	}
 	return out, err
 }

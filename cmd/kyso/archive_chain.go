@@ -5,7 +5,6 @@ import (
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,8 +51,8 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 						}
 						continue
 					}
-					fmt.Fprintf(g.io.out, "checkpoint %s  entries %d  head %.16s  records %d  TSA %s\n",
-						cp.Time.Format(time.RFC3339), cp.Seq, cp.Head, cp.Records, cp.TSA)
+					fmt.Fprintln(g.io.out, g.t("checkpoint %s  entries %d  head %s  records %d  TSA %s",
+						g.pr().Time(cp.Time), cp.Seq, short16(cp.Head), cp.Records, cp.TSA))
 				}
 				if !g.JSON {
 					fmt.Fprint(g.io.out, g.t("%d checkpoints\n", len(cps)))
@@ -75,8 +74,8 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 			if g.JSON {
 				return newJSONLines(g.io.out).write(checkpointRow(*cp))
 			}
-			fmt.Fprintf(g.io.out, "checkpoint %s: %d records, chain entry %d, head %s, timestamped by %s\n",
-				cp.Time.Format(time.RFC3339), cp.Records, cp.Seq, cp.Head, cp.TSA)
+			fmt.Fprintln(g.io.out, g.t("checkpoint %s: %d records, chain entry %s, head %s, timestamped by %s",
+				g.pr().Time(cp.Time), cp.Records, strconv.Itoa(int(cp.Seq)), cp.Head, cp.TSA))
 			return nil
 		},
 	}
@@ -109,7 +108,7 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 	if len(rep.Problems) > 0 {
 		state = p.T("%d problems", len(rep.Problems))
 	}
-	fmt.Fprint(w, p.T("chain: %d entries over %d records, head %.16s: %s\n", rep.Entries, rep.Records, rep.Head, state))
+	fmt.Fprint(w, p.T("chain: %d entries over %d records, head %s: %s\n", rep.Entries, rep.Records, short16(rep.Head), state))
 	for _, cp := range rep.Checkpoints {
 		verdict := p.T("holds")
 		if !cp.OK {
@@ -121,4 +120,12 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 		}
 		fmt.Fprint(w, p.T("checkpoint %s  entry %s  TSA %s: %s\n", p.Time(cp.Time), strconv.Itoa(int(cp.Seq)), tsa, verdict))
 	}
+}
+
+// short16 is the first 16 characters of a hash.
+func short16(s string) string {
+	if len(s) > 16 {
+		return s[:16]
+	}
+	return s
 }

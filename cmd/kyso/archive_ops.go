@@ -325,9 +325,9 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 		return err
 	}
 	if s := sum.Sender; s != nil {
-		line := fmt.Sprintf("signed by %s (issuer %s): chain %s", s.Subject, s.Issuer, s.Chain)
+		line := g.t("signed by %s (issuer %s): chain %s", s.Subject, s.Issuer, g.t(s.Chain))
 		for _, p := range s.Problems {
-			line += "; " + p
+			line += "; " + g.pr().Translate(p)
 		}
 		if g.JSON {
 			fmt.Fprint(g.io.err, g.t("kyso: %s\n", line))
@@ -341,8 +341,8 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 		fmt.Fprint(g.io.err, g.t("kyso: warning: the package is not signed: who sent it is not known\n"))
 	}
 	if !g.JSON {
-		fmt.Fprintf(g.io.out, "from %s %s: %d imported, %d duplicate, %d rejected, %d with claims that differ, %d totals added\n",
-			sum.Source.Code, sum.Source.Name, sum.Imported, sum.Duplicate, sum.Rejected, sum.Mismatched, sum.Totals)
+		fmt.Fprintln(g.io.out, g.t("from %s %s: %d imported, %d duplicate, %d rejected, %d with claims that differ, %d totals added",
+			sum.Source.Code, sum.Source.Name, sum.Imported, sum.Duplicate, sum.Rejected, sum.Mismatched, sum.Totals))
 	}
 	if sum.Rejected > 0 {
 		return exitStatus(exitInput)
@@ -416,10 +416,10 @@ of the same unit, year, period, procedure and sector. See docs/report.md.`,
 					}
 					period := t.Period
 					if period == "" {
-						period = "year"
+						period = g.t("year")
 					}
-					fmt.Fprintf(g.io.out, "%-16s %-30s %-10s %d %-4s %8d %s\n", t.Unit, t.UnitName, t.Level, t.Year, period, t.Issued,
-						strings.TrimSpace(t.Procedure+" "+t.Sector))
+					fmt.Fprintln(g.io.out, g.t("%s %s %s %s %s %s %s", padRunes(t.Unit, 16), padRunes(t.UnitName, 30), padRunes(t.Level, 10),
+						strconv.Itoa(t.Year), padRunes(period, 4), fmt.Sprintf("%8d", t.Issued), strings.TrimSpace(t.Procedure+" "+t.Sector)))
 				}
 				return nil
 			})

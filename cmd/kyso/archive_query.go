@@ -187,7 +187,9 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 		field("Earlier", p.T("%s (%d bytes, until %s)", old.SHA256, old.Size, p.Time(old.Until)))
 	}
 	field("Verdict", p.T("%s (verified %s)", statusLower(p, r.Status), p.Time(r.VerifiedAt)))
-	field("Fixity", p.T(r.Fixity))
+	if r.Fixity != "" {
+		field("Fixity", p.T(r.Fixity))
+	}
 	field("Record hash", r.RecordHash)
 	if r.Origin != nil {
 		field("Imported from", p.T("%s record %s", r.Origin.Unit, strconv.FormatUint(r.Origin.ID, 10)))

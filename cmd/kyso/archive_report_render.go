@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -29,54 +31,50 @@ type reportLabels struct {
 	decimalComma                                                                         bool
 }
 
-var reportText = map[string]reportLabels{
-	"vi": {
-		lang:  "vi",
-		Title: "Báo cáo kết quả số hóa kết quả giải quyết thủ tục hành chính, kỳ %s", Period: "Kỳ báo cáo",
-		Subject:  "Kết quả số hóa kết quả giải quyết thủ tục hành chính, kỳ %s",
-		UnitCode: "Mã đơn vị", UnitName: "Tên đơn vị", Level: "Cấp", Year: "Năm", Received: "Hồ sơ tiếp nhận",
-		Resolved: "Hồ sơ đã giải quyết", Issued: "Kết quả đã ban hành", Digitized: "Đã số hóa", Percent: "Tỷ lệ",
-		Target: "Chỉ tiêu", Shortfall: "Còn thiếu", Denominator: "Nguồn mẫu số", Procedure: "Mã thủ tục",
-		ProcedureName: "Tên thủ tục", Sector: "Lĩnh vực",
-		ByUnit: "Theo đơn vị", ByProcedure: "Theo thủ tục", BySector: "Theo lĩnh vực", Notes: "Ghi chú",
-		Trend: "Tỷ lệ số hóa qua các năm (tất cả đơn vị)", Legend: "Tỷ lệ đã số hóa", LegendTarget: "Chỉ tiêu",
-		Sources: "Nguồn dữ liệu", Made: "Lập lúc", NoRows: "Không có số liệu cho kỳ này.", Total: "Tổng cộng",
-		LevelTotal: "Cộng cấp %s", Missing: "chưa có", MissingList: "Chưa có số kết quả đã ban hành (mẫu số) của",
-		Undated: "Số bản ghi chưa có ngày ban hành (không được tính vào kỳ nào)", Warnings: "Lưu ý",
-		Chart: "Tỷ lệ số hóa so với chỉ tiêu theo đơn vị", Range: "từ %s đến %s",
-		Country: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Motto: "Độc lập - Tự do - Hạnh phúc", Report: "BÁO CÁO",
-		Number: "Số", Recipients: "Nơi nhận", DefaultRecipients: "Như trên;Lưu: VT", DefaultSigner: "CHỦ TỊCH",
-		Signed: "(Ký, ghi rõ họ tên)", DateLine: "ngày %02d tháng %02d năm %d",
-		levels:       map[string]string{"province": "tỉnh", "district": "huyện", "commune": "xã"},
-		dens:         map[string]string{"imported": "đã nhập", "summed": "cộng các kỳ/đơn vị", "partial": "thiếu một phần", "missing": "chưa có"},
-		decimalComma: true,
-	},
-	"en": {
-		lang:  "en",
-		Title: "Digitization of administrative-procedure results, period %s", Period: "Period",
-		Subject:  "Digitization of administrative-procedure results, period %s",
-		UnitCode: "Unit code", UnitName: "Unit name", Level: "Level", Year: "Year", Received: "Dossiers received",
-		Resolved: "Dossiers resolved", Issued: "Results issued", Digitized: "Digitized", Percent: "Percent",
-		Target: "Target", Shortfall: "Shortfall", Denominator: "Denominator", Procedure: "Procedure code",
-		ProcedureName: "Procedure name", Sector: "Sector",
-		ByUnit: "By unit", ByProcedure: "By procedure", BySector: "By sector", Notes: "Notes",
-		Trend: "Percent digitized over the years (all units)", Legend: "Digitized", LegendTarget: "Target",
-		Sources: "Catalogues", Made: "Made", NoRows: "No figures for this period.", Total: "Total",
-		LevelTotal: "All %s units", Missing: "missing", MissingList: "No results-issued figure (denominator) for",
-		Undated: "Records without an issue date (counted in no period)", Warnings: "Warnings",
-		Chart: "Percent digitized against the target, per unit", Range: "from %s to %s",
-		Country: "SOCIALIST REPUBLIC OF VIET NAM", Motto: "Independence - Freedom - Happiness", Report: "REPORT",
-		Number: "No.", Recipients: "To", DefaultRecipients: "As above;Archived: records office", DefaultSigner: "CHAIRPERSON",
-		Signed: "(Signature, full name)", DateLine: "%[3]d-%02[2]d-%02[1]d",
-		dens: map[string]string{"imported": "imported", "summed": "summed", "partial": "partial", "missing": "missing"},
-	},
+// reportEnglish is the report's words in English: the catalogue's keys
+// (internal/i18n), which labelsFor renders in the run's language.
+var reportEnglish = reportLabels{
+
+	Title: "Digitization of administrative-procedure results, period %s", Period: "Period",
+	Subject:  "On the digitization of administrative-procedure results, period %s",
+	UnitCode: "Unit code", UnitName: "Unit name", Level: "Level", Year: "Year", Received: "Dossiers received",
+	Resolved: "Dossiers resolved", Issued: "Results issued", Digitized: "Digitized", Percent: "Percent",
+	Target: "Target", Shortfall: "Shortfall", Denominator: "Denominator", Procedure: "Procedure code",
+	ProcedureName: "Procedure name", Sector: "Sector",
+	ByUnit: "By unit", ByProcedure: "By procedure", BySector: "By sector", Notes: "Notes",
+	Trend: "Percent digitized over the years (all units)", Legend: "Percent digitized", LegendTarget: "Target",
+	Sources: "Catalogues", Made: "Made", NoRows: "No figures for this period.", Total: "Total",
+	LevelTotal: "All %s units", Missing: "den:missing", MissingList: "No results-issued figure (denominator) for",
+	Undated: "Records without an issue date (counted in no period)", Warnings: "Warnings",
+	Chart: "Percent digitized against the target, per unit", Range: "from %s to %s",
+	Country: "SOCIALIST REPUBLIC OF VIET NAM", Motto: "Independence - Freedom - Happiness", Report: "REPORT",
+	Number: "No.", Recipients: "To", DefaultRecipients: "As above;Archived: records office", DefaultSigner: "CHAIRPERSON",
+	Signed: "(Signature, full name)", DateLine: "%[3]d-%02[2]d-%02[1]d",
+	dens:   map[string]string{"imported": "den:imported", "summed": "den:summed", "partial": "den:partial", "missing": "den:missing"},
+	levels: map[string]string{"province": "province", "district": "district", "commune": "commune"},
 }
 
+// labelsFor is the report's words in lang, from the catalogue.
 func labelsFor(lang string) reportLabels {
-	if l, ok := reportText[lang]; ok {
-		return l
+	p := i18n.New(lang)
+	l := reportEnglish
+	l.lang = p.Lang()
+	l.decimalComma = l.lang == i18n.VI
+	v := reflect.ValueOf(&l).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.String && f.CanSet() && v.Type().Field(i).Name != "lang" {
+			f.SetString(p.Text(f.String()))
+		}
 	}
-	return reportText["en"]
+	tr := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, w := range m {
+			out[k] = p.Text(w)
+		}
+		return out
+	}
+	l.levels, l.dens = tr(reportEnglish.levels), tr(reportEnglish.dens)
+	return l
 }
 
 func (l reportLabels) pct(p float64) string {

@@ -280,7 +280,7 @@ func runKeys(ctx context.Context, g *globalOptions, f *keyFlags) error {
 		if err != nil {
 			return err
 		}
-		grp := keyGroup{title: "file " + f.P12}
+		grp := keyGroup{title: i18n.Sprintf("file %s", f.P12)}
 		for i, c := range append([]*x509.Certificate{key.Cert}, key.Chain...) {
 			r := keyRow{Object: "certificate", Type: keyType(c.PublicKey)}
 			if i == 0 {
@@ -366,14 +366,14 @@ func discoverGroups(ctx context.Context, g *globalOptions, f *keyFlags) ([]keyGr
 	for _, m := range found {
 		mods = append(mods, m.Path)
 	}
-	fmt.Fprintf(g.io.err, "kyso: note: PKCS#11 modules found: %s (%d places searched; 'kyso sign --token LABEL' finds the module by itself)\n",
-		strings.Join(mods, ", "), len(tried))
+	fmt.Fprintln(g.io.err, g.t("kyso: note: PKCS#11 modules found: %s (%d places searched; 'kyso sign --token LABEL' finds the module by itself)",
+		strings.Join(mods, ", "), len(tried)))
 	return groups, nil
 }
 
 // tokenGroup lists a token's keys, then the certificates of no listed key.
 func tokenGroup(t pkcs11.TokenInfo, module string) keyGroup {
-	grp := keyGroup{title: fmt.Sprintf("token '%s' (serial %s, %s %s)", t.Label, t.Serial, t.Manufacturer, t.Model)}
+	grp := keyGroup{title: i18n.Sprintf("token '%s' (serial %s, %s %s)", t.Label, t.Serial, t.Manufacturer, t.Model)}
 	base := keyRow{Token: t.Label, TokenSerial: t.Serial, Module: module}
 	owned := map[*x509.Certificate]bool{}
 	for _, k := range t.Keys {
@@ -401,7 +401,7 @@ func tokenGroup(t pkcs11.TokenInfo, module string) keyGroup {
 		grp.rows = append(grp.rows, r)
 	}
 	if !t.LoggedIn {
-		grp.note = fmt.Sprintf("token '%s' was read without login: private keys are hidden, so keys are shown by their public keys where the token has them (--pin-env, --pin-file or --login show the private keys)", t.Label)
+		grp.note = i18n.Sprintf("token '%s' was read without login: private keys are hidden, so keys are shown by their public keys where the token has them (--pin-env, --pin-file or --login show the private keys)", t.Label)
 	}
 	return grp
 }
@@ -412,7 +412,7 @@ func printKeys(g *globalOptions, groups []keyGroup) error {
 		if t == nil {
 			return "-"
 		}
-		return t.Local().Format("2006-01-02")
+		return g.pr().Date(*t)
 	}
 	dash := func(s string) string {
 		if s == "" {
@@ -424,15 +424,15 @@ func printKeys(g *globalOptions, groups []keyGroup) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintln(w, grp.title)
+		fmt.Fprintln(w, g.pr().Translate(grp.title))
 		if len(grp.rows) == 1 && grp.rows[0].Object == "token" {
 			fmt.Fprintln(w, g.t("  (nothing visible)"))
 			continue
 		}
 		fmt.Fprintln(w, g.t("  OBJECT\tLABEL\tID\tTYPE\tSUBJECT\tISSUER\tFROM\tTO"))
 		for _, r := range grp.rows {
-			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Object, dash(r.Label), dash(r.ID), dash(r.Type),
-				dash(r.Subject), dash(r.Issuer), date(r.NotBefore), date(r.NotAfter))
+			fmt.Fprintln(w, g.t("  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", g.t(r.Object), dash(r.Label), dash(r.ID), dash(r.Type),
+				dash(r.Subject), dash(r.Issuer), date(r.NotBefore), date(r.NotAfter)))
 		}
 	}
 	if err := w.Flush(); err != nil {
@@ -440,7 +440,7 @@ func printKeys(g *globalOptions, groups []keyGroup) error {
 	}
 	for _, grp := range groups {
 		if grp.note != "" {
-			fmt.Fprint(g.io.err, g.t("kyso: note: %s\n", grp.note))
+			fmt.Fprint(g.io.err, g.t("kyso: note: %s\n", g.pr().Translate(grp.note)))
 		}
 	}
 	return nil

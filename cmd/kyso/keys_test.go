@@ -17,6 +17,7 @@ import (
 func runForKeys(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
+	t.Setenv("KYSO_LANG", "en") // the messages tests look for are English
 	code = run(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }

@@ -191,8 +191,8 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	runErr := sign.Batch(ctx, jobs, opts, onResult)
 	bar.finish()
 	if !g.JSON || g.stderrIsTerminal() {
-		fmt.Fprintf(g.io.err, "kyso: %d signed, %d skipped, %d failed in %s\n",
-			counts[sign.StatusSigned], counts[sign.StatusSkipped], counts[sign.StatusFailed], time.Since(start).Round(time.Millisecond))
+		fmt.Fprintln(g.io.err, g.t("kyso: %d signed, %d skipped, %d failed in %s",
+			counts[sign.StatusSigned], counts[sign.StatusSkipped], counts[sign.StatusFailed], time.Since(start).Round(time.Millisecond).String()))
 		for i, r := range failures {
 			if i == 10 && len(failures) > 11 {
 				fmt.Fprint(g.io.err, g.t("  ... and %d more\n", len(failures)-10))

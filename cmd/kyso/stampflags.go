@@ -101,7 +101,7 @@ func (s *stampFlags) inspect(ctx context.Context, r *pdf.Reader) ([]string, floa
 	if len(lowPages) == 0 {
 		return nil, low, nil
 	}
-	msg := fmt.Sprintf("scan resolution below %d dpi on page %s", warnDPI, strings.Join(lowPages, ", "))
+	msg := i18n.Sprintf("scan resolution below %d dpi on page %s", warnDPI, strings.Join(lowPages, ", "))
 	if s.RequireDPI > 0 && low < s.RequireDPI {
 		return nil, low, fail.Input(i18n.Errorf("scan resolution %.0f dpi is below the required %.0f dpi (page %s)", low, s.RequireDPI, strings.Join(lowPages, ", ")),
 			"scan again at 200 dpi or more (Decree 30/2020)")

@@ -15,5 +15,10 @@ func init() {
 		"type:float64":     "number",
 		"type:duration":    "duration",
 		"type:bool":        "bool",
+		// the report's denominator sources
+		"den:imported": "imported",
+		"den:summed":   "summed",
+		"den:partial":  "partial",
+		"den:missing":  "missing",
 	})
 }

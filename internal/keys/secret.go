@@ -71,7 +71,7 @@ func (s SecretSource) Read() ([]byte, error) {
 	}
 	prompt := s.Prompt
 	if prompt == "" {
-		prompt = i18n.Sprintf("Enter the %s: ", what)
+		prompt = i18n.Sprintf("Enter %s: ", what)
 	}
 	fmt.Fprint(errw, prompt)
 	secret, err := term.ReadPassword(int(in.Fd()))

@@ -6,13 +6,13 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/trust"
 	"golang.org/x/crypto/ocsp"
 )
@@ -67,7 +67,7 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	}
 	urls := httpURLs(cert.OCSPServer)
 	if len(urls) == 0 {
-		return nil, nil, errors.New("the certificate names no OCSP responder")
+		return nil, nil, i18n.Errorf("the certificate names no OCSP responder")
 	}
 	key := string(digest(crypto.SHA256, issuer.RawSubject)) + string(digest(crypto.SHA256, issuer.RawSubjectPublicKeyInfo)) + cert.SerialNumber.String()
 	a, err := do(ctx, f, &f.ocsps, key, func(ctx context.Context) (ocspAnswer, error) {
@@ -83,7 +83,7 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 				if resp, body, err = parseOCSP(body, cert, issuer, nil); err == nil {
 					return ocspAnswer{body, resp}, nil
 				}
-				err = fmt.Errorf("%s: %w", u, err)
+				err = i18n.Errorf("%s: %v", u, err)
 			}
 			errs = append(errs, err)
 		}
@@ -102,7 +102,7 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 	}
 	urls := httpURLs(cert.CRLDistributionPoints)
 	if len(urls) == 0 {
-		return nil, nil, errors.New("the certificate names no http CRL distribution point")
+		return nil, nil, i18n.Errorf("the certificate names no http CRL distribution point")
 	}
 	var errs []error
 	for _, u := range urls {
@@ -113,7 +113,7 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 			}
 			crl, err := x509.ParseRevocationList(raw)
 			if err != nil {
-				return crlAnswer{}, fmt.Errorf("%s: malformed CRL: %w", u, err)
+				return crlAnswer{}, i18n.Errorf("%s: malformed CRL: %v", u, err)
 			}
 			return crlAnswer{raw, crl}, nil
 		})
@@ -122,9 +122,9 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 				return a.raw, a.crl, nil
 			}
 			if errors.Is(err, errOtherCert) {
-				err = errors.New("the CRL is another CA's or does not cover the certificate")
+				err = i18n.Errorf("the CRL is another CA's or does not cover the certificate")
 			}
-			err = fmt.Errorf("%s: %w", u, err)
+			err = i18n.Errorf("%s: %v", u, err)
 		}
 		errs = append(errs, err)
 	}
@@ -140,7 +140,7 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 	}
 	urls := httpURLs(cert.IssuingCertificateURL)
 	if len(urls) == 0 {
-		return nil, errors.New("the certificate names no issuer certificate address")
+		return nil, i18n.Errorf("the certificate names no issuer certificate address")
 	}
 	var errs []error
 	for _, u := range urls {
@@ -151,7 +151,7 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 			}
 			certs, err := trust.ParseCertificates(raw)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", u, err)
+				return nil, i18n.Errorf("%s: %v", u, err)
 			}
 			return certs, nil
 		})
@@ -164,7 +164,7 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 				return c, nil
 			}
 		}
-		errs = append(errs, fmt.Errorf("%s: no certificate there issued %q", u, cert.Subject.CommonName))
+		errs = append(errs, i18n.Errorf("%s: no certificate there issued %q", u, cert.Subject.CommonName))
 	}
 	return nil, errors.Join(errs...)
 }
@@ -193,14 +193,14 @@ func (f *Fetcher) fetch(ctx context.Context, method, url, ctype string, body []b
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+		return nil, i18n.Errorf("%s: %s", url, resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, i18n.Errorf("%s: %v", url, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: answer larger than %d bytes", url, limit)
+		return nil, i18n.Errorf("%s: answer larger than %d bytes", url, limit)
 	}
 	return data, nil
 }

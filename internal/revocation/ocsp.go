@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -110,11 +111,11 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 	}
 	var basic basicOCSPResponse
 	if rest, err := asn1.Unmarshal(basicDER, &basic); err != nil || len(rest) > 0 {
-		return nil, nil, fmt.Errorf("malformed OCSP response: %v", errOr(err, "trailing data"))
+		return nil, nil, i18n.Errorf("malformed OCSP response: %v", errOr(err, "trailing data"))
 	}
 	var data ocspResponseData
 	if rest, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil || len(rest) > 0 {
-		return nil, nil, fmt.Errorf("malformed OCSP response data: %v", errOr(err, "trailing data"))
+		return nil, nil, i18n.Errorf("malformed OCSP response data: %v", errOr(err, "trailing data"))
 	}
 	single, err := findSingle(data.Responses, cert, issuer)
 	if err != nil {
@@ -152,21 +153,21 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 		resp.RevokedAt = single.Revoked.RevocationTime
 		resp.RevocationReason = int(single.Revoked.Reason)
 	default:
-		return nil, nil, errors.New("malformed OCSP response: no certificate status")
+		return nil, nil, i18n.Errorf("malformed OCSP response: no certificate status")
 	}
 	switch data.ResponderID.Tag {
 	case 1: // byName
 		resp.RawResponderName = data.ResponderID.Bytes
 	case 2: // byKey
 		if rest, err := asn1.Unmarshal(data.ResponderID.Bytes, &resp.ResponderKeyHash); err != nil || len(rest) > 0 {
-			return nil, nil, errors.New("malformed OCSP responder key hash")
+			return nil, nil, i18n.Errorf("malformed OCSP responder key hash")
 		}
 	default:
-		return nil, nil, errors.New("malformed OCSP responder id")
+		return nil, nil, i18n.Errorf("malformed OCSP responder id")
 	}
 	for _, e := range single.Extensions {
 		if e.Critical {
-			return nil, nil, fmt.Errorf("OCSP response has an unknown critical extension %v", e.Id)
+			return nil, nil, i18n.Errorf("OCSP response has an unknown critical extension %v", e.Id)
 		}
 	}
 
@@ -178,7 +179,7 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 		}
 		if sameKey(c, issuer) {
 			if err := issuer.CheckSignature(sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
-				return nil, nil, fmt.Errorf("bad OCSP signature by the issuer: %w", err)
+				return nil, nil, i18n.Errorf("bad OCSP signature by the issuer: %v", err)
 			}
 			return resp, full, nil
 		}
@@ -196,7 +197,7 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 	if len(tried) > 0 {
 		return nil, nil, errors.New(tried[0])
 	}
-	return nil, nil, errors.New("OCSP response signed by an unknown responder")
+	return nil, nil, i18n.Errorf("OCSP response signed by an unknown responder")
 }
 
 // unwrapOCSP returns the BasicOCSPResponse inside raw and raw as a full
@@ -211,16 +212,16 @@ func unwrapOCSP(raw []byte) (basic, full []byte, err error) {
 			full, err := asn1.Marshal(ocspResponseASN1{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: raw}})
 			return raw, full, err
 		}
-		return nil, nil, fmt.Errorf("malformed OCSP response: %w", err)
+		return nil, nil, i18n.Errorf("malformed OCSP response: %v", err)
 	}
 	if len(rest) > 0 {
-		return nil, nil, errors.New("malformed OCSP response: trailing data")
+		return nil, nil, i18n.Errorf("malformed OCSP response: trailing data")
 	}
 	if outer.Status != 0 {
-		return nil, nil, fmt.Errorf("OCSP responder answered %q", ocsp.ResponseStatus(outer.Status))
+		return nil, nil, i18n.Errorf("OCSP responder answered %q", ocsp.ResponseStatus(outer.Status))
 	}
 	if !outer.Response.ResponseType.Equal(oidOCSPBasic) {
-		return nil, nil, fmt.Errorf("unsupported OCSP response type %v", outer.Response.ResponseType)
+		return nil, nil, i18n.Errorf("unsupported OCSP response type %v", outer.Response.ResponseType)
 	}
 	return outer.Response.Response, raw, nil
 }
@@ -250,17 +251,17 @@ func findSingle(rs []ocspSingleResponse, cert, issuer *x509.Certificate) (*ocspS
 func delegated(c, issuer *x509.Certificate, t time.Time) error {
 	who := fmt.Sprintf("OCSP responder %q", c.Subject.CommonName)
 	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) || issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
-		return fmt.Errorf("%s is not certified by the issuer %q", who, issuer.Subject.CommonName)
+		return i18n.Errorf("%s is not certified by the issuer %q", who, issuer.Subject.CommonName)
 	}
 	ok := false
 	for _, u := range c.ExtKeyUsage {
 		ok = ok || u == x509.ExtKeyUsageOCSPSigning
 	}
 	if !ok {
-		return fmt.Errorf("%s lacks the OCSPSigning extended key usage", who)
+		return i18n.Errorf("%s lacks the OCSPSigning extended key usage", who)
 	}
 	if t.Before(c.NotBefore) || t.After(c.NotAfter) {
-		return fmt.Errorf("%s was not valid when the response was produced (%s)", who, t.UTC().Format(time.RFC3339))
+		return i18n.Errorf("%s was not valid when the response was produced (%s)", who, t.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -293,7 +294,7 @@ func signatureAlgorithm(ai pkix.AlgorithmIdentifier) (x509.SignatureAlgorithm, e
 			}
 		}
 	}
-	return 0, fmt.Errorf("unsupported OCSP signature algorithm %v", ai.Algorithm)
+	return 0, i18n.Errorf("unsupported OCSP signature algorithm %v", ai.Algorithm)
 }
 
 // subjectKeyBits returns the subjectPublicKey BIT STRING's content, which

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -114,7 +115,7 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 		resp, full, err := parseOCSP(raw, cert, issuer, ev.Certs)
 		if err != nil {
 			if !errors.Is(err, errOtherCert) {
-				problems = append(problems, "embedded OCSP: "+err.Error())
+				problems = append(problems, i18n.Sprintf("embedded OCSP: %v", err))
 			}
 			continue
 		}
@@ -129,7 +130,7 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 		}
 		if err != nil {
 			if !errors.Is(err, errOtherCert) {
-				problems = append(problems, "embedded CRL: "+err.Error())
+				problems = append(problems, i18n.Sprintf("embedded CRL: %v", err))
 			}
 			continue
 		}
@@ -142,11 +143,11 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 	}
 
 	if f == nil || f.Offline {
-		return Result{Problems: append(problems, "no embedded revocation data decides, and online checking is off")}
+		return Result{Problems: append(problems, i18n.Sprintf("no embedded revocation data decides, and online checking is off"))}
 	}
 	switch raw, resp, err := f.OCSP(ctx, cert, issuer); {
 	case err != nil:
-		problems = append(problems, "online OCSP: "+err.Error())
+		problems = append(problems, i18n.Sprintf("online OCSP: %v", err))
 	default:
 		if r := weigh(judgeOCSP(resp, cert, at, "online OCSP response"), ocspResult("online OCSP", raw, resp)); r != nil {
 			return *r
@@ -157,7 +158,7 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 	}
 	switch raw, crl, err := f.CRL(ctx, cert, issuer); {
 	case err != nil:
-		problems = append(problems, "online CRL: "+err.Error())
+		problems = append(problems, i18n.Sprintf("online CRL: %v", err))
 	default:
 		if r := weigh(judgeCRL(crl, cert, at, "online CRL"), Result{Source: "online CRL", UsedCRL: [][]byte{raw}}); r != nil {
 			return *r
@@ -192,7 +193,7 @@ func judgeOCSP(resp *ocsp.Response, cert *x509.Certificate, at time.Time, what s
 	case ocsp.Good:
 		return judge(false, time.Time{}, 0, resp.ThisUpdate, resp.NextUpdate, cert, at, what)
 	}
-	return finding{note: what + ": the responder does not know the certificate"}
+	return finding{note: i18n.Sprintf("%s: the responder does not know the certificate", what)}
 }
 
 func judgeCRL(crl *x509.RevocationList, cert *x509.Certificate, at time.Time, what string) finding {
@@ -211,15 +212,15 @@ func judge(revoked bool, revokedAt time.Time, reason int, thisUpdate, nextUpdate
 		}
 		// A revocation dated after at says the certificate was fine before.
 		return finding{status: Good, revokedAt: revokedAt, reason: reason,
-			note: fmt.Sprintf("the certificate was revoked later, on %s (%s), per %s", stamp(revokedAt), ReasonName(reason), what)}
+			note: i18n.Sprintf("the certificate was revoked later, on %s (%s), per %s", stamp(revokedAt), ReasonName(reason), what)}
 	}
 	if thisUpdate.After(cert.NotAfter) {
-		return finding{note: fmt.Sprintf("%s of %s was issued after the certificate expired and proves nothing", what, stamp(thisUpdate))}
+		return finding{note: i18n.Sprintf("%s of %s was issued after the certificate expired and proves nothing", what, stamp(thisUpdate))}
 	}
 	if !thisUpdate.Before(at.Add(-fresh)) || !nextUpdate.IsZero() && !at.After(nextUpdate) {
 		return finding{status: Good}
 	}
-	return finding{note: fmt.Sprintf("%s of %s is too old to prove the status on %s", what, stamp(thisUpdate), stamp(at))}
+	return finding{note: i18n.Sprintf("%s of %s is too old to prove the status on %s", what, stamp(thisUpdate), stamp(at))}
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }

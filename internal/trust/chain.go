@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 )
 
@@ -213,7 +214,7 @@ func better(a, b path) bool {
 // rather than something to check (RFC 5280 §6.1.1 d).
 func checkPath(certs []*x509.Certificate, anchored bool, at time.Time) []string {
 	var problems []string
-	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	add := func(format string, a ...any) { problems = append(problems, i18n.Sprintf(format, a...)) }
 	for i, c := range certs {
 		switch {
 		case at.After(c.NotAfter):
