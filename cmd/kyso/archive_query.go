@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -68,7 +69,7 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 				padRunes(p.T("UNIT"), 16)+padRunes(p.T("STATUS"), 14)+padRunes("SHA256", 13)+p.T("NAME"))
 		}
 		n++
-		fmt.Fprintf(bw, "%-7d %-10s %-22s %-10s %-15s %s %-12.12s %s\n", r.ID, orDash(r.Issued), clip(orDash(r.Dossier), 22),
+		fmt.Fprintf(bw, "%-7d %s %-22s %-10s %-15s %s %-12.12s %s\n", r.ID, pad(issuedDate(g.pr(), r.Issued), 10), clip(orDash(r.Dossier), 22),
 			clip(orDash(r.Procedure), 10), clip(orDash(r.Unit), 15), padRunes(statusLower(g.pr(), r.Status), 13), r.SHA256, r.Name)
 		if n%256 == 0 {
 			return bw.Flush() // stream: the first rows show at once
@@ -178,7 +179,7 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 		unit += " (" + r.Level + ")"
 	}
 	field("Unit", unit)
-	field("Issued", r.Issued)
+	field("Issued", issuedDate(p, r.Issued))
 	field("Result", strings.TrimSpace(r.ResultNumber+" "+r.CopyForm))
 	field("File", p.T("%s, %d bytes", r.Name, r.Size))
 	field("SHA-256", r.SHA256)
@@ -219,4 +220,14 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 	if e.HistoryError != "" {
 		fmt.Fprint(w, p.T("  %s: %s\n", l("WARNING"), e.HistoryError))
 	}
+}
+
+// issuedDate shows a stored YYYY-MM-DD issue date as the language writes
+// dates (dd/MM/yyyy in Vietnamese); "-" for none.
+func issuedDate(p *i18n.Printer, s string) string {
+	t, err := time.ParseInLocation("2006-01-02", s, time.FixedZone("+07", 7*3600))
+	if err != nil {
+		return orDash(s)
+	}
+	return p.Date(t)
 }
