@@ -31,10 +31,13 @@ func newDemoCmd(g *globalOptions) *cobra.Command {
 		Short: "Run the whole job on a TEST PKI and sample scans, offline",
 		Long: `Build a self-contained demonstration: a test PKI whose names say TEST, a
 timestamp authority and OCSP responder that kyso runs in-process on 127.0.0.1,
-a few sample scans of TTHC results; then sign them (B-T, with the visible
-Decree 30/2020 stamp), verify them, ingest them into a catalogue, import the
-year's totals and print the digitization report. Every step is a real kyso
-command, printed before it runs, so the demo doubles as a tutorial.
+a few sample scans of TTHC results; then sign them (B-LT: a timestamp and the
+validation data, with the visible Decree 30/2020 stamp), verify them, ingest
+them into a catalogue, import the year's totals and print the digitization
+report. Every step is a real kyso command, printed before it runs, so the demo
+doubles as a tutorial. It prints the password of its TEST keys and what each
+file of pki/ is for; its signed files verify later without its servers:
+kyso verify --offline --trust DIR/pki/trust.pem DIR/signed.
 
 Works offline. Running it again into the same folder rebuilds it.`,
 		Example: `  kyso demo
