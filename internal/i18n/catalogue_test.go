@@ -21,6 +21,7 @@ var keyArgs = map[string]int{
 	"T": 0, "Sprintf": 0, "Errorf": 0, "t": 0,
 	"invalidf": 0, "indeterminatef": 0, "warnf": 0, "fileError": 0,
 	"finding": 1, "fileFinding": 1, "newProgress": 1,
+	"Usage": 1, "Input": 1, "Run": 1,
 }
 
 // keyPackages are the receivers/packages whose T, Sprintf and Errorf are
@@ -33,6 +34,9 @@ func isCatalogueCall(sel *ast.SelectorExpr) bool {
 			return false
 		case "i18n":
 			return name == "Sprintf" || name == "Errorf"
+		case "fail":
+			// the hint of fail.Usage, Input and Run (shown through Translate)
+			return name == "Usage" || name == "Input" || name == "Run"
 		}
 	}
 	return name == "T" || name == "t" || name == "invalidf" || name == "indeterminatef" || name == "warnf" ||
