@@ -211,7 +211,7 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 	}
 	fmt.Fprint(w, p.T("  %s:\n", l("History")))
 	for _, ev := range e.History {
-		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(p.T(ev.Type), 9), ev.Actor))
+		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(eventType(p, ev.Type), 9), ev.Actor))
 		if ev.Detail != "" {
 			fmt.Fprint(w, p.T(": %s", p.Translate(ev.Detail)))
 		}
@@ -230,4 +230,13 @@ func issuedDate(p *i18n.Printer, s string) string {
 		return orDash(s)
 	}
 	return p.Date(t)
+}
+
+// eventType names a history event in the language, with its identifier
+// (what --json and scripts see) when the language says it otherwise.
+func eventType(p *i18n.Printer, t string) string {
+	if w := p.T(t); p.Lang() != i18n.EN && w != t {
+		return p.T("%s (%s)", w, t)
+	}
+	return t
 }

@@ -170,3 +170,17 @@ func TestVietnameseIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesRender: every message renders through x/text as written (a
+// message registered only as text would not reach Printer.T).
+func TestMessagesRender(t *testing.T) {
+	p := New(VI)
+	for k, v := range viMessages {
+		if strings.Contains(k, "%") || strings.Contains(v, "%") {
+			continue
+		}
+		if got := p.T(k); got != v {
+			t.Errorf("%q renders %q, want %q", k, got, v)
+		}
+	}
+}

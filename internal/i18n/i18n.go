@@ -198,13 +198,19 @@ func (p *Printer) Text(key string) string {
 
 // Translate renders a message that was already rendered in English: s is
 // a key, or the English text of Sprintf; anything else comes back as it is.
-func (p *Printer) Translate(s string) string {
+func (p *Printer) Translate(s string) string { return p.translate(s, 0) }
+
+// translate is Translate with the depth of nested messages, which stops a
+// text that (through a bare "%s") would lead back to itself.
+func (p *Printer) translate(s string, depth int) string {
 	if s == "" {
 		return ""
 	}
-	if v, ok := rendered.Load(s); ok {
+	if v, ok := rendered.Load(s); ok && depth < 8 {
 		m := v.(*Error)
-		return p.T(m.Key, p.LocalArgs(m.Args)...)
+		if m.Key != "%s" && m.Key != "%v" {
+			return p.T(m.Key, p.localArgs(m.Args, depth+1)...)
+		}
 	}
 	if known[VI][s] && !strings.Contains(s, "%") {
 		return p.T(s)
@@ -235,6 +241,9 @@ func Rendered(s string) (*Error, bool) {
 // Sprintf renders key in English, remembering it for Translate.
 func Sprintf(key string, args ...any) string {
 	s := fmt.Sprintf(key, args...)
+	if key == "%s" || key == "%v" {
+		return s // it says nothing more than its argument
+	}
 	renderMu.Lock()
 	if nRendered >= maxRendered {
 		// Full: start again rather than grow without bound; what is
@@ -278,14 +287,16 @@ func (e *Error) Unwrap() []error {
 
 // LocalArgs renders the arguments of a message in p's language: errors
 // through Err, strings that are rendered messages through Translate.
-func (p *Printer) LocalArgs(args []any) []any {
+func (p *Printer) LocalArgs(args []any) []any { return p.localArgs(args, 0) }
+
+func (p *Printer) localArgs(args []any, depth int) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case error:
 			out[i] = p.Err(v)
 		case string:
-			out[i] = p.Translate(v)
+			out[i] = p.translate(v, depth)
 		case fmt.Stringer:
 			out[i] = v.String()
 		default:
