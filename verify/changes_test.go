@@ -43,41 +43,6 @@ func TestAllowed(t *testing.T) {
 	}
 }
 
-func TestFieldLocks(t *testing.T) {
-	lock := func(action string, fields ...string) chgLock { return chgLock{action: action, fields: fields} }
-	for _, tc := range []struct {
-		locks []chgLock
-		field string
-		want  bool
-	}{
-		{nil, "quantity", false},
-		{[]chgLock{lock("All")}, "quantity", true},
-		{[]chgLock{lock("Include", "quantity")}, "quantity", true},
-		{[]chgLock{lock("Include", "quantity")}, "address", false},
-		{[]chgLock{lock("Include", "order")}, "order.quantity", true},
-		{[]chgLock{lock("Include", "order")}, "orders", false},
-		{[]chgLock{lock("Exclude", "quantity")}, "quantity", false},
-		{[]chgLock{lock("Exclude", "quantity")}, "address", true},
-		{[]chgLock{lock("Include", "a"), lock("Include", "b")}, "b", true},
-	} {
-		if got := chgLocked(tc.locks, tc.field); got != tc.want {
-			t.Errorf("%+v locks %q = %v, want %v", tc.locks, tc.field, got, tc.want)
-		}
-	}
-	r, err := attackgen.Open(chgRead(t, "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := chgReadLock(r, FieldLock{"Type": pdf.Name("TransformParams"), "Action": pdf.Name("Exclude"),
-		"Fields": pdf.Array{pdf.Str("a"), pdf.String{Bytes: []byte("b.c"), Hex: true}, pdf.Int(3)}})
-	if l.action != "Exclude" || strings.Join(l.fields, ",") != "a,b.c" {
-		t.Errorf("read %+v", l)
-	}
-	if l := chgReadLock(r, FieldLock{"Action": pdf.Name("Nonsense")}); l.action != "All" {
-		t.Errorf("unknown action gives %+v, want All (fail closed)", l)
-	}
-}
-
 func chgRead(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(chgTestdata(t), name))
