@@ -389,22 +389,18 @@ func CertificationPermission(r *pdf.Reader) int {
 		return docMDPOf(r, sig)
 	}
 	acro, _ := r.Dict(cat["AcroForm"])
+	fields, _ := r.Array(acro["Fields"])
 	p := 0
-	var walk func(o pdf.Object, depth int)
-	walk = func(o pdf.Object, depth int) {
-		fields, _ := r.Array(o)
-		for _, f := range fields {
-			if p != 0 || depth > 16 {
-				return
-			}
-			fd, _ := r.Dict(f)
-			if sig, _ := r.Dict(fd["V"]); sig != nil {
-				p = docMDPOf(r, sig)
-			}
-			walk(fd["Kids"], depth+1)
+	// A tree too deep for the walk gives what was found before it.
+	_ = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		if p != 0 {
+			return false, nil
 		}
-	}
-	walk(acro["Fields"], 0)
+		if sig, _ := r.Dict(f.Dict["V"]); sig != nil {
+			p = docMDPOf(r, sig)
+		}
+		return p == 0, nil
+	})
 	return p
 }
 

@@ -14,7 +14,7 @@ func TestTextString(t *testing.T) {
 		{"\xef\xbb\xbfTh\xc3\xa0nh ph\xe1\xbb\x91", "Thành phố"}, // UTF-8 BOM (PDF 2.0)
 		{"\xef\xbb\xbf\xff", "\uFFFD"},
 		{"\x80\x18\x9e\x9f\xe9", "•˘ž\uFFFDé"}, // PDFDocEncoding, not Latin-1
-		{"\xad\x7f", "\uFFFD\uFFFD"}, // undefined in PDFDocEncoding
+		{"\xad\x7f", "\uFFFD\uFFFD"},           // undefined in PDFDocEncoding
 	} {
 		if got := TextString([]byte(tc.in)); got != tc.want {
 			t.Errorf("TextString(%q) = %q, want %q", tc.in, got, tc.want)

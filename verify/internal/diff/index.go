@@ -191,76 +191,34 @@ func (x *chgIndex) form(v *pdf.Reader, af pdf.Object) error {
 		x.fieldsArr = r.Num
 	}
 	top, _ := v.Array(d["Fields"])
-	seen := map[uint32]bool{}
-	var walk func(o pdf.Object, parent string, ft pdf.Name, depth int) error
-	walk = func(o pdf.Object, parent string, ft pdf.Name, depth int) error {
-		ref, ok := o.(pdf.Ref)
-		if !ok || seen[ref.Num] || depth > 32 {
-			return nil
+	return v.WalkFields(top, nil, func(f *pdf.Field) (bool, error) {
+		n := f.Ref.Num
+		if n == 0 {
+			return false, nil // a field written directly in /Kids: not an object a revision can change
 		}
-		seen[ref.Num] = true
 		if err := x.spend(); err != nil {
-			return err
+			return false, err
 		}
-		fd, _ := v.Dict(ref)
-		if fd == nil {
-			return nil
-		}
-		name := parent
-		if t, ok := fd["T"].(pdf.String); ok {
-			if name != "" {
-				name += "."
-			}
-			name += pdf.TextString(t.Bytes)
-		}
-		if f, ok := fd.Name("FT"); ok {
-			ft = f
-		}
-		_, hasV := fd["V"]
-		f := &chgField{name: name, ft: ft, signed: ft == "Sig" && hasV && fd["V"] != nil}
-		if st, _ := fd.Name("Subtype"); st == "Widget" {
-			f.widget = true
-			x.appearances(v, ref.Num, fd)
-		}
-		x.fields[ref.Num] = f
-		if f.signed {
-			if sr, ok := fd["V"].(pdf.Ref); ok {
-				x.sigDicts[sr.Num] = name
+		if f.Parent != nil {
+			if _, named := f.Dict["T"]; !named && (f.Widget() || f.Dict["FT"] == nil) {
+				// A widget of its parent field.
+				parent := x.fields[f.Parent.Ref.Num]
+				x.fields[n] = &chgField{name: f.Name, ft: f.FT, signed: parent != nil && parent.signed, widget: true}
+				x.appearances(v, n, f.Dict)
+				return false, nil
 			}
 		}
-		kids, _ := v.Array(fd["Kids"])
-		for _, k := range kids {
-			kr, ok := k.(pdf.Ref)
-			if !ok {
-				continue
-			}
-			kd, _ := v.Dict(kr)
-			if kd == nil {
-				continue
-			}
-			if _, named := kd["T"]; !named {
-				if st, _ := kd.Name("Subtype"); st == "Widget" || kd["FT"] == nil {
-					if err := x.spend(); err != nil {
-						return err
-					}
-					seen[kr.Num] = true
-					x.fields[kr.Num] = &chgField{name: name, ft: ft, signed: f.signed, widget: true}
-					x.appearances(v, kr.Num, kd)
-					continue
-				}
-			}
-			if err := walk(kr, name, ft, depth+1); err != nil {
-				return err
-			}
+		v0, hasV := f.Dict["V"]
+		fl := &chgField{name: f.Name, ft: f.FT, signed: f.FT == "Sig" && hasV && v0 != nil, widget: f.Widget()}
+		if fl.widget {
+			x.appearances(v, n, f.Dict)
 		}
-		return nil
-	}
-	for _, o := range top {
-		if err := walk(o, "", "", 0); err != nil {
-			return err
+		x.fields[n] = fl
+		if sr, ok := v0.(pdf.Ref); ok && fl.signed {
+			x.sigDicts[sr.Num] = f.Name
 		}
-	}
-	return nil
+		return true, nil
+	})
 }
 
 func (x *chgIndex) dssIndex(v *pdf.Reader, o pdf.Object) {
