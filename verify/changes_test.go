@@ -84,31 +84,13 @@ func chgSigFields(r *pdf.Reader) []string {
 		cat, _ := v.Catalog()
 		af, _ := v.Dict(cat["AcroForm"])
 		fields, _ := v.Array(af["Fields"])
-		var walk func(o pdf.Object, parent string, depth int)
-		walk = func(o pdf.Object, parent string, depth int) {
-			d, _ := v.Dict(o)
-			if d == nil || depth > 8 {
-				return
+		v.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+			if f.FT == "Sig" && f.Dict["V"] != nil && !seen[f.Name] {
+				seen[f.Name] = true
+				names = append(names, f.Name)
 			}
-			name := parent
-			if s, ok := d["T"].(pdf.String); ok {
-				if name != "" {
-					name += "."
-				}
-				name += string(s.Bytes)
-			}
-			if ft, _ := d.Name("FT"); ft == "Sig" && d["V"] != nil && !seen[name] {
-				seen[name] = true
-				names = append(names, name)
-			}
-			kids, _ := v.Array(d["Kids"])
-			for _, k := range kids {
-				walk(k, name, depth+1)
-			}
-		}
-		for _, f := range fields {
-			walk(f, "", 0)
-		}
+			return true, nil
+		})
 	}
 	return names
 }

@@ -7,7 +7,7 @@
 // judge and the level of change they stand for; a Policy is a list of
 // rules; the engine (engine.go) walks the changed, new and freed objects of
 // each later revision, finds each object's role (index.go) and runs the
-// judge of that role (catalog.go, form.go, pages.go, parts.go), which
+// judge of that role (form.go, pages.go, parts.go), which
 // explains the change by citing rules. What no rule in the policy explains
 // is "other", which no signature permits. Problems are derived from the
 // findings in one place (Result.problems).
