@@ -118,7 +118,7 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return nil, err
 			}
-			a.find(i, pdf.Ref{}, ruleUnanalysable, fmt.Sprintf("the revision cannot be analysed: %v", err))
+			a.find(i, pdf.Ref{}, RoleFile, ruleUnanalysable, fmt.Sprintf("the revision cannot be analysed: %v", err))
 		}
 	}
 	a.rep.problems(pol, o.DocMDP)
@@ -159,13 +159,18 @@ type chgAnalysis struct {
 
 func (a *chgAnalysis) locked(name string) bool { return locked(a.locks, name) }
 
-// find records a finding of rule id. A rule that is not in the policy
-// explains nothing: the change becomes Unexplained.
-func (a *chgAnalysis) find(rev int, ref pdf.Ref, id string, what string) {
+// find records a finding of rule id about an object of the given role. A
+// rule that is not in the policy, or that does not judge objects of that
+// role, explains nothing: the change becomes Unexplained.
+func (a *chgAnalysis) find(rev int, ref pdf.Ref, role Role, id string, what string) {
 	ru, ok := a.pol.rules[id]
-	if !ok {
+	switch {
+	case !ok:
 		ru = a.pol.rules[Unexplained]
 		what += fmt.Sprintf(" (rule %s is not in the policy)", id)
+	case id != Unexplained && !slices.Contains(ru.Roles, role):
+		ru = a.pol.rules[Unexplained]
+		what += fmt.Sprintf(" (rule %s does not judge the role %s)", id, role)
 	}
 	a.rep.Findings = append(a.rep.Findings, Finding{Rule: ru.ID, Revision: rev, Object: ref, Level: ru.Level, What: what})
 }
@@ -196,7 +201,7 @@ func (a *chgAnalysis) tail() error {
 		return nil
 	}
 	if m := chgUpdateSyntax.Find(buf); m != nil {
-		a.find(-1, pdf.Ref{}, ruleTailUpdate, fmt.Sprintf("the %d bytes after the last %%%%EOF (offset %d) hold %q: an update without a usable cross-reference section, which some viewers show",
+		a.find(-1, pdf.Ref{}, RoleFile, ruleTailUpdate, fmt.Sprintf("the %d bytes after the last %%%%EOF (offset %d) hold %q: an update without a usable cross-reference section, which some viewers show",
 			size-last.End, last.End, m))
 		return nil
 	}
@@ -223,16 +228,29 @@ type chgStep struct {
 	copies     []uint32          // identical copies seen by the comparison running
 	unused     map[uint32]bool   // changed objects neither revision uses
 	newWidgets map[uint32]string // widget of a new signature field -> field name
+	// role is the role of the object being judged: a rule explains only
+	// objects of the roles it declares.
+	role Role
 }
 
-func (s *chgStep) find(ref pdf.Ref, id, what string) { s.a.find(s.i, ref, id, what) }
+// find records a finding about an object of the role being judged.
+func (s *chgStep) find(ref pdf.Ref, id, what string) { s.a.find(s.i, ref, s.role, id, what) }
+
+// as judges a part of an object in another role: a form written directly
+// in the catalog is judged as the form, its field list as a field list.
+func (s *chgStep) as(role Role, judge func() error) error {
+	saved := s.role
+	s.role = role
+	defer func() { s.role = saved }()
+	return judge()
+}
 
 func (a *chgAnalysis) revision(i int) error {
 	revs := a.r.Revisions()
 	rv := revs[i]
 	s := &chgStep{a: a, i: i, prev: a.r.At(i - 1), cur: a.r.At(i), changed: map[uint32]chgPair{},
 		newObjs: map[uint32]bool{}, done: map[uint32]bool{}, justified: map[uint32]bool{}, unused: map[uint32]bool{},
-		newWidgets: map[uint32]string{}}
+		newWidgets: map[uint32]string{}, role: RoleFile}
 	signedEnd := revs[a.sigRev].End
 	if rv.XrefOffset < signedEnd {
 		s.find(pdf.Ref{}, ruleXrefInSigned, fmt.Sprintf("its cross-reference section lies at offset %d, inside the signed bytes (which end at %d)", rv.XrefOffset, signedEnd))
@@ -272,7 +290,7 @@ func (a *chgAnalysis) revision(i int) error {
 		pe, used := s.prev.Lookup(n)
 		if e.Type == 0 {
 			if used {
-				s.find(pdf.Ref{Num: n}, ruleFreed, "an object of the signed document is deleted (freed)"+s.usedBy(n))
+				s.a.find(i, pdf.Ref{Num: n}, RoleFreed, ruleFreed, "an object of the signed document is deleted (freed)"+s.usedBy(n))
 			}
 			continue
 		}
@@ -285,12 +303,12 @@ func (a *chgAnalysis) revision(i int) error {
 		}
 		old, err := s.prev.Get(pdf.Ref{Num: n})
 		if err != nil {
-			s.find(pdf.Ref{Num: n}, ruleUnreadable, fmt.Sprintf("the object as revision %d had it cannot be read: %v", i-1, err))
+			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, fmt.Sprintf("the object as revision %d had it cannot be read: %v", i-1, err))
 			continue
 		}
 		nw, err := s.cur.Get(pdf.Ref{Num: n})
 		if err != nil {
-			s.find(pdf.Ref{Num: n}, ruleUnreadable, fmt.Sprintf("the object as this revision writes it cannot be read: %v", err))
+			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, fmt.Sprintf("the object as this revision writes it cannot be read: %v", err))
 			continue
 		}
 		same, err := s.equal(old, nw)
@@ -302,7 +320,7 @@ func (a *chgAnalysis) revision(i int) error {
 		}
 		if st, ok := old.(*pdf.Stream); ok {
 			if t, _ := st.Dict.Name("Type"); t == "ObjStm" {
-				s.find(pdf.Ref{Num: n}, ruleObjStm, "an object stream of the signed document is replaced, changing every object stored in it")
+				s.a.find(i, pdf.Ref{Num: n}, RoleObjStm, ruleObjStm, "an object stream of the signed document is replaced, changing every object stored in it")
 				continue
 			}
 		}
@@ -338,7 +356,7 @@ func (a *chgAnalysis) revision(i int) error {
 		}
 		s.justified[s.cur.RootRef().Num] = true
 		if _, ok := s.changed[idx.root]; ok {
-			s.find(pdf.Ref{Num: idx.root}, ruleCatalogTwice, "the old catalog is rewritten while a new one takes its place")
+			s.a.find(i, pdf.Ref{Num: idx.root}, RoleCatalog, ruleCatalogTwice, "the old catalog is rewritten while a new one takes its place")
 		}
 		s.changed[idx.root] = chgPair{old, nw}
 	}
@@ -353,6 +371,7 @@ func (a *chgAnalysis) revision(i int) error {
 func (s *chgStep) judgeOne(n uint32, judge func() error) error {
 	s.done[n] = true
 	before := len(s.a.rep.Findings)
+	s.role = RoleObject
 	if err := judge(); err != nil {
 		return err
 	}
@@ -367,7 +386,7 @@ func (s *chgStep) judgeOne(n uint32, judge func() error) error {
 // signature fields are known when pages gain them).
 func (s *chgStep) classify() error {
 	if p, ok := s.changed[s.idx.root]; ok {
-		if err := s.judgeOne(s.idx.root, func() error { return s.catalog(p) }); err != nil {
+		if err := s.judgeOne(s.idx.root, func() error { return s.as(RoleCatalog, func() error { return s.catalog(p) }) }); err != nil {
 			return err
 		}
 	}
@@ -450,6 +469,7 @@ func (s *chgStep) judge(n uint32, p chgPair) error {
 	if err != nil {
 		return err
 	}
+	s.role = role
 	_, oldStream := p.old.(*pdf.Stream)
 	_, newStream := p.new.(*pdf.Stream)
 	if (oldStream || newStream) && s.idx.roled(n) && role != RoleAppearance && role != RoleMetadata && s.idx.dss[n] != "stream" {
@@ -563,6 +583,7 @@ func (s *chgStep) newObjects() error {
 		nums = append(nums, n)
 	}
 	slices.Sort(nums)
+	s.role = RoleNew
 	for _, n := range nums {
 		switch {
 		case refs.count[n] > 0:

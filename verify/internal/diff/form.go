@@ -70,7 +70,7 @@ func (s *chgStep) acroFormValue(old, nw pdf.Object) error {
 	if err != nil {
 		return err
 	}
-	return s.acroForm(pdf.Ref{Num: s.idx.root}, od, nd)
+	return s.as(RoleForm, func() error { return s.acroForm(pdf.Ref{Num: s.idx.root}, od, nd) })
 }
 
 // acroForm judges the interactive form dictionary.
@@ -92,7 +92,7 @@ func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
 				continue
 			}
 			s.container(nd[k])
-			if err := s.fieldList(ref, od[k], nd[k]); err != nil {
+			if err := s.as(RoleFieldList, func() error { return s.fieldList(ref, od[k], nd[k]) }); err != nil {
 				return err
 			}
 		case "SigFlags":

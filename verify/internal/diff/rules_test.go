@@ -197,3 +197,18 @@ func TestLevels(t *testing.T) {
 		t.Error("levels out of order")
 	}
 }
+
+// A rule explains only objects of the roles it declares: cited for
+// another role, the change is unexplained.
+func TestRuleRoles(t *testing.T) {
+	a := &chgAnalysis{pol: DefaultPolicy(), rep: &Result{}}
+	a.find(1, pdfRef(3), RoleDSS, "dss.added", "DSS updated")
+	a.find(1, pdfRef(4), RolePage, "dss.added", "DSS updated")
+	a.find(1, pdfRef(5), RolePage, Unexplained, "page changed")
+	got := a.rep.Findings
+	if len(got) != 3 || got[0].Rule != "dss.added" || got[0].Level != Archival ||
+		got[1].Rule != Unexplained || got[1].Level != Other || !strings.Contains(got[1].What, "does not judge the role page") ||
+		got[2].Rule != Unexplained {
+		t.Fatalf("findings %+v", got)
+	}
+}

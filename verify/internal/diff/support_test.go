@@ -97,3 +97,5 @@ func caseOptions(c attackgen.Case) Options {
 	}
 	return o
 }
+
+func pdfRef(n uint32) pdf.Ref { return pdf.Ref{Num: n} }
