@@ -16,33 +16,6 @@ import (
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
-func TestAllowed(t *testing.T) {
-	// want[class][P] for P = 0 (approval), 1, 2, 3.
-	want := map[ChangeClass][4]bool{
-		ChangeNone:       {true, true, true, true},
-		ChangeArchival:   {true, true, true, true},
-		ChangeFormFill:   {true, false, true, true},
-		ChangeAnnotation: {true, false, false, true},
-		ChangeOther:      {false, false, false, false},
-	}
-	for class, row := range want {
-		for p, ok := range row {
-			if got := Allowed(class, p); got != ok {
-				t.Errorf("Allowed(%s, %d) = %v, want %v", class, p, got, ok)
-			}
-		}
-	}
-	names := []string{"none", "archival", "form-fill", "annotation", "other"}
-	for c := ChangeNone; c <= ChangeOther; c++ {
-		if c.String() != names[c] {
-			t.Errorf("%d.String() = %q", c, c)
-		}
-		if c > ChangeNone && c-1 >= c {
-			t.Error("classes out of order")
-		}
-	}
-}
-
 func chgRead(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(chgTestdata(t), name))

@@ -10,14 +10,8 @@ import (
 // catalog judges a changed document catalog key by key.
 func (s *chgStep) catalog(p chgPair) error {
 	ref := pdf.Ref{Num: s.idx.root}
-	od, _ := p.old.(pdf.Dict)
-	nd, ok := p.new.(pdf.Dict)
+	od, nd, ks, ok, err := s.keyDiff(ref, p.old, p.new, ruleCatalogNotDict, "the document catalog")
 	if !ok {
-		s.find(ref, ruleCatalogNotDict, "the document catalog is replaced by something that is not a dictionary")
-		return nil
-	}
-	ks, err := s.changedKeys(od, nd)
-	if err != nil {
 		return err
 	}
 	for _, k := range ks {
@@ -75,14 +69,8 @@ func (s *chgStep) acroFormValue(old, nw pdf.Object) error {
 
 // acroForm judges the interactive form dictionary.
 func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
-	od, _ := old.(pdf.Dict)
-	nd, ok := nw.(pdf.Dict)
+	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, ruleFormNotDict, "the interactive form (/AcroForm)")
 	if !ok {
-		s.find(ref, ruleFormNotDict, "the interactive form (/AcroForm) is removed or not a dictionary")
-		return nil
-	}
-	ks, err := s.changedKeys(od, nd)
-	if err != nil {
 		return err
 	}
 	for _, k := range ks {
@@ -274,15 +262,9 @@ var FormFillKeys = map[pdf.Name]string{
 // fieldChange judges an existing field (or a widget merged with it) whose
 // dictionary a later revision rewrites.
 func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) error {
-	od, _ := asDict(old)
-	nd, ok := asDict(nw)
 	name := quote(f.name)
-	if !ok {
-		s.find(ref, ruleFieldNotDict, fmt.Sprintf("field %s is replaced by something that is not a dictionary", name))
-		return nil
-	}
-	ks, err := s.changedKeys(od, nd)
-	if err != nil || len(ks) == 0 {
+	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, ruleFieldNotDict, "field "+name)
+	if !ok || len(ks) == 0 {
 		return err
 	}
 	var keys []string

@@ -10,14 +10,8 @@ import (
 // pageChange judges a page dictionary rewritten in place: a page may gain
 // annotations, nothing else.
 func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
-	od, _ := asDict(old)
-	nd, ok := asDict(nw)
+	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, fmt.Sprintf("page %d", page))
 	if !ok {
-		s.find(ref, rulePageNotDict, fmt.Sprintf("page %d is replaced by something that is not a dictionary", page))
-		return nil
-	}
-	ks, err := s.changedKeys(od, nd)
-	if err != nil {
 		return err
 	}
 	for _, k := range ks {
@@ -54,14 +48,8 @@ func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
 // pageNodeChange judges an intermediate node of the page tree rewritten in
 // place: only bookkeeping keys may change.
 func (s *chgStep) pageNodeChange(ref pdf.Ref, old, nw pdf.Object) error {
-	od, _ := asDict(old)
-	nd, ok := asDict(nw)
+	_, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, "a node of the page tree")
 	if !ok {
-		s.find(ref, rulePageNotDict, "a node of the page tree is replaced by something that is not a dictionary")
-		return nil
-	}
-	ks, err := s.changedKeys(od, nd)
-	if err != nil {
 		return err
 	}
 	for _, k := range ks {
