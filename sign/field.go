@@ -100,9 +100,15 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 		"P":       page.Ref,
 		"Rect":    rectArray(rect),
 	}
-	if ap != (pdf.Ref{}) {
+	switch {
+	case ap != (pdf.Ref{}):
 		widget["AP"] = pdf.Dict{"N": ap}
-	} else {
+	case docTS:
+		// A document timestamp's widget is hidden (PAdES, ISO 32000-2
+		// 12.8.5): /Rect [0 0 0 0] and no appearance stream, so that every
+		// validator sees an archival update, never form filling, even
+		// after a P=1 certification (PDF/A exempts a zero /Rect from /AP).
+	default:
 		// An empty appearance keeps strict readers quiet about invisible widgets.
 		widget["AP"] = pdf.Dict{"N": u.Add(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)}}, Data: []byte{}})}
 	}
