@@ -17,6 +17,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/revocation"
@@ -130,10 +131,10 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	}
 	defer src.Close()
 	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".kyso-*.tmp")
+	tmp, err := fileutil.CreateTemp(out)
 	if err != nil {
 		return nil, fail.Run(err, "")
 	}

@@ -23,6 +23,8 @@ type DecreeStamp struct {
 	// QR, when set, adds a QR code (top left) holding the dossier and
 	// procedure codes and the SHA-256 of the input before signing.
 	QR *QROptions
+	// WithQR asks Batch to set QR for each input from BatchOptions.QRFor.
+	WithQR bool
 }
 
 // QROptions say what the QR code holds.
@@ -40,7 +42,11 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 	if o.Agency == "" {
 		o.Agency = AgencyName(key)
 	}
-	w, err := stamp.Build(ctx, r, page, u, o, d.Place)
+	po := d.Place
+	// Never over another signature's stamp: a countersigned or
+	// co-signed document keeps every earlier stamp readable.
+	po.Avoid = append(append([][4]float64(nil), po.Avoid...), occupied(r, page)...)
+	w, err := stamp.Build(ctx, r, page, u, o, po)
 	if err != nil {
 		return [4]float64{}, pdf.Ref{}, nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 type reportFlags struct {
@@ -174,7 +175,7 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
+		err = os.Chmod(tmp.Name(), fileutil.Perm(0o666))
 	}
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)

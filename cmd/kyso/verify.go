@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
@@ -335,7 +336,7 @@ func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
 		tmp.Close()
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(fileutil.Perm(0o666)); err != nil {
 		tmp.Close()
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}

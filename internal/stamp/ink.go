@@ -30,6 +30,42 @@ type inkMap struct {
 	total      []uint32
 	darkCount  []uint32
 	sat        []int32 // summed-area table of dark cells, (rows+1) x (cols+1)
+	// blockedCells are covered by existing signature widgets or stamps.
+	blockedCells map[int]bool
+}
+
+// block marks the cells of a displayed rectangle as taken (by an existing
+// signature's stamp), whatever the scan shows there.
+func (m *inkMap) block(r [4]float64) {
+	if m.blockedCells == nil {
+		m.blockedCells = map[int]bool{}
+	}
+	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
+	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
+	for y := y1; y < y2; y++ {
+		for x := x1; x < x2; x++ {
+			k := y*m.cols + x
+			m.total[k] = max(m.total[k], 1)
+			m.darkCount[k] = m.total[k]
+			m.blockedCells[k] = true
+		}
+	}
+}
+
+// blocked says whether the displayed rectangle r touches a blocked cell.
+func (m *inkMap) blocked(r [4]float64) bool {
+	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
+	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
+	for y := y1; y < y2; y++ {
+		for x := x1; x < x2; x++ {
+			if m.blockedCells[y*m.cols+x] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 const (
@@ -53,7 +89,7 @@ func newInkMap(pw, ph float64) *inkMap {
 // returns nil when the page has no such image or its encoding is one kyso
 // does not decode (JBIG2, CCITT, JPX, palettes): the stamp then keeps its
 // default place.
-func pageInk(ctx context.Context, r PageReader, page pdf.Page) (*inkMap, error) {
+func pageInk(ctx context.Context, r PageReader, page pdf.Page, def [4]float64) (*inkMap, error) {
 	ps, err := pageImages(ctx, r, page.Dict, page.Resources)
 	if err != nil {
 		return nil, err

@@ -172,7 +172,7 @@ func TestStampManualRectSkipsSearch(t *testing.T) {
 
 func TestStampScan200NotMoved(t *testing.T) {
 	r, pages := openFixture(t, "scan200.pdf")
-	ink, err := pageInk(context.Background(), r, pages[0])
+	ink, err := pageInk(context.Background(), r, pages[0], GeomOf(pages[0]).DefaultRect(PlaceOptions{}))
 	if err != nil || ink == nil {
 		t.Fatalf("ink map: %v %v", ink, err)
 	}
@@ -200,7 +200,7 @@ func BenchmarkPageInk200dpi(b *testing.B) {
 	r, pages := openFixture(b, "scan200.pdf")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := pageInk(context.Background(), r, pages[0]); err != nil {
+		if _, err := pageInk(context.Background(), r, pages[0], GeomOf(pages[0]).DefaultRect(PlaceOptions{})); err != nil {
 			b.Fatal(err)
 		}
 	}
