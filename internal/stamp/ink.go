@@ -309,6 +309,23 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		}
 	}
 	if f.filter == "DCTDecode" {
+		maxRows := rows
+		if whole {
+			maxRows = 0
+		}
+		var dc *dcImage
+		err := errUnsupportedImage
+		if f.comps == 1 || f.comps == 3 { // CMYK's first component is not luminance
+			dc, err = decodeJPEGDC(ctx, r.RawStream(p.image), maxRows)
+		}
+		switch {
+		case err == nil && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
+			m.paintBlocks(dc, f, ox, oy, di, dj)
+			return whole && float64(dc.rows)*dc.sy >= float64(f.height), nil
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		}
+		// Not a JPEG the block reader handles: decode the top rows.
 		return whole, m.paintJPEG(ctx, r, p.image, f, rows, row)
 	}
 	in := r.RawStream(p.image)
@@ -354,6 +371,43 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		copy(prev, data)
 	}
 	return whole, nil
+}
+
+// paintBlocks counts the block means of a JPEG's first component into the
+// cells each block covers. o is the displayed centre of pixel (0, 0), di
+// and dj the displayed steps of one pixel across and down.
+func (m *inkMap) paintBlocks(img *dcImage, f imageFormat, ox, oy float64, di, dj [2]float64) {
+	dark := img.inkThreshold()
+	inv := 1 / m.cell
+	at := func(px, py float64) (float64, float64) {
+		return ox + (px-0.5)*di[0] + (py-0.5)*dj[0], oy + (px-0.5)*di[1] + (py-0.5)*dj[1]
+	}
+	for by := 0; by < img.rows; by++ {
+		for bx := 0; bx < img.cols; bx++ {
+			v := img.lum[by*img.cols+bx]
+			if f.invert {
+				v = 255 - v
+			}
+			px0, py0 := float64(bx)*img.sx, float64(by)*img.sy
+			px1, py1 := min(px0+img.sx, float64(f.width)), min(py0+img.sy, float64(f.height))
+			if px1 <= px0 || py1 <= py0 {
+				continue
+			}
+			x0, y0 := at(px0, py0)
+			x1, y1 := at(px1, py1)
+			cx0, cx1 := int(math.Min(x0, x1)*inv), int(math.Max(x0, x1)*inv-1e-9)
+			cy0, cy1 := int(math.Min(y0, y1)*inv), int(math.Max(y0, y1)*inv-1e-9)
+			for cy := max(cy0, 0); cy <= min(cy1, m.rows-1); cy++ {
+				for cx := max(cx0, 0); cx <= min(cx1, m.cols-1); cx++ {
+					k := cy*m.cols + cx
+					m.total[k]++
+					if v < dark {
+						m.darkCount[k]++
+					}
+				}
+			}
+		}
+	}
 }
 
 // sampleLum returns the luminance of pixel i of a row.
