@@ -239,6 +239,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 			fmt.Fprintf(g.io.err, "  failed %s: %s\n", r.Input, r.Error)
 		}
 	}
+	printFailureHints(g, failures)
 	if g.JSON {
 		for _, r := range failures {
 			for _, w := range r.Warnings {
@@ -266,4 +267,16 @@ func checkKeyUsable(key *keys.Key) error {
 		return err
 	}
 	return nil
+}
+
+// printFailureHints prints each distinct next step the failed files' errors
+// suggest (re-sign stale outputs with --force...), once.
+func printFailureHints(g *globalOptions, failures []*sign.Result) {
+	seen := map[string]bool{}
+	for _, r := range failures {
+		if h := fail.HintOf(r.Err); h != "" && !seen[h] {
+			seen[h] = true
+			fmt.Fprintf(g.io.err, "hint: %s\n", h)
+		}
+	}
 }

@@ -46,6 +46,18 @@ func within(path, dir string) bool {
 // (the same-file check refuses those that would be overwritten).
 func dropOutputs(inputs []inputFile, args []string, out string) []inputFile {
 	outDir := resolvePath(out)
+	// the folder arguments that hold the output folder strictly inside
+	var holders []string
+	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			if ra := resolvePath(a); ra != outDir && within(outDir, ra) {
+				holders = append(holders, ra)
+			}
+		}
+	}
+	if len(holders) == 0 {
+		return inputs
+	}
 	named := map[string]bool{}
 	for _, a := range args {
 		if st, err := os.Stat(a); err == nil && !st.IsDir() {
