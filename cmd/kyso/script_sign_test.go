@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -160,7 +161,8 @@ func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript
 		ts.Logf("stamps %v", rects)
 	}
 	// qr PDF TEXT...: zbarimg reads a QR code on page 1 as rendered by
-	// pdftoppm, holding every TEXT.
+	// pdftoppm, holding every TEXT; "sha256-of:FILE" stands for
+	// "SHA256=<hex SHA-256 of FILE>".
 	cmds["qr"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		testtool.Need(t, "pdftoppm")
 		testtool.Need(t, "zbarimg")
@@ -176,6 +178,11 @@ func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript
 		out, err := testtool.Run(t, "zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", pngs[0])
 		found := err == nil
 		for _, want := range args[1:] {
+			if f, ok := strings.CutPrefix(want, "sha256-of:"); ok {
+				b, err := os.ReadFile(ts.MkAbs(f))
+				ts.Check(err)
+				want = fmt.Sprintf("SHA256=%x", sha256.Sum256(b))
+			}
 			found = found && strings.Contains(out, want)
 		}
 		if found == neg {
