@@ -36,7 +36,12 @@ func Build(ctx context.Context, r PageReader, page pdf.Page, add ObjectAdder, o 
 	var ink *inkMap
 	if po.Rect == nil {
 		var err error
-		ink, err = pageInk(ctx, r, page, d)
+		band := d
+		if len(po.Avoid) > 0 {
+			// boxes to avoid may push the stamp anywhere: map the whole page
+			band = [4]float64{}
+		}
+		ink, err = pageInk(ctx, r, page, band)
 		if ctx.Err() != nil {
 			return wd, ctx.Err()
 		}
