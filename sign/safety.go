@@ -129,18 +129,18 @@ func signatures(r *pdf.Reader) []presentSig {
 	return out
 }
 
-// sameSigner says whether c is the certificate of key k or another
-// certificate of the same unit (same subject and public key, as after a
-// renewal that kept the key, or same subject: the unit's new certificate).
+// sameSigner says whether c is the certificate of key k, or another
+// certificate of the same key (a renewal that kept it). Another key of the
+// same unit is another signer: its signature is not this one's.
 func sameSigner(c, k *x509.Certificate) bool {
 	if c == nil || k == nil {
 		return false
 	}
-	return bytes.Equal(c.Raw, k.Raw) || bytes.Equal(c.RawSubject, k.RawSubject)
+	return bytes.Equal(c.Raw, k.Raw) || bytes.Equal(c.RawSubjectPublicKeyInfo, k.RawSubjectPublicKeyInfo)
 }
 
 // alreadySigned returns the field of a signature the document already
-// carries from this signer (this certificate or the unit's), or "".
+// carries from this signer (this certificate or key), or "".
 func alreadySigned(r *pdf.Reader, cert *x509.Certificate) string {
 	for _, s := range signatures(r) {
 		if sameSigner(s.Signer, cert) {

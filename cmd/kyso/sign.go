@@ -54,7 +54,7 @@ Re-running the same command keeps an existing output only if it is this input
 signed by this certificate at this level, and reports any other as stale
 (re-sign with --force). Temporary files that a killed run left in the output
 folders are removed. An input that already carries a signature of this signer
-(this certificate or another of the same unit) is skipped; --countersign signs
+(this certificate, or another certificate of its key) is skipped; --countersign signs
 it again, and the new stamp never covers an existing one.
 
 Before the first file, the signer's certificate is checked: valid now, chained
