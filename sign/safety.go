@@ -56,6 +56,9 @@ func checkComplete(r *pdf.Reader) error {
 type presentSig struct {
 	Field  string
 	Signer *x509.Certificate // nil if its CMS does not parse
+	// Visible says its widget shows something (a stamp); Kyso that kyso
+	// made it (/Prop_Build /App /Name /kyso).
+	Visible, Kyso bool
 }
 
 // signatures lists the signature fields with a value: approval and
@@ -115,7 +118,13 @@ func signatures(r *pdf.Reader) []presentSig {
 		if sf, _ := v.Name("SubFilter"); sf == "ETSI.RFC3161" {
 			return
 		}
-		ps := presentSig{Field: name}
+		ps := presentSig{Field: name, Visible: visibleRect(r, d["Rect"])}
+		if pb, _ := r.Dict(v["Prop_Build"]); pb != nil {
+			if app, _ := r.Dict(pb["App"]); app != nil {
+				n, _ := app.Name("Name")
+				ps.Kyso = n == "kyso"
+			}
+		}
 		if c, ok := v["Contents"].(pdf.String); ok {
 			if sd, err := cms.Parse(c.Bytes); err == nil && len(sd.SignerInfos) > 0 {
 				ps.Signer = sd.SignerInfos[0].SignerCert(sd.Certificates)
@@ -140,14 +149,38 @@ func sameSigner(c, k *x509.Certificate) bool {
 }
 
 // alreadySigned returns the field of a signature the document already
-// carries from this signer (this certificate or key), or "".
+// carries from this signer (this certificate or key) that kyso made or
+// that shows a stamp, or "": signing it again would add the same
+// signature, or a second stamp. An invisible signature of the same
+// certificate made by another tool (a legacy adbe.pkcs7.detached one, say)
+// is signed over, as any earlier signature is.
 func alreadySigned(r *pdf.Reader, cert *x509.Certificate) string {
 	for _, s := range signatures(r) {
-		if sameSigner(s.Signer, cert) {
+		if sameSigner(s.Signer, cert) && (s.Kyso || s.Visible) {
 			return s.Field
 		}
 	}
 	return ""
+}
+
+// visibleRect says whether a /Rect has an area (an invisible signature's
+// widget has [0 0 0 0]).
+func visibleRect(r *pdf.Reader, o pdf.Object) bool {
+	a, err := r.Array(o)
+	if err != nil || len(a) != 4 {
+		return false
+	}
+	var v [4]float64
+	for i, x := range a {
+		x, _ = r.Resolve(x)
+		f, ok := pdf.Number(x)
+		if !ok {
+			return false
+		}
+		v[i] = f
+	}
+	w, h := v[2]-v[0], v[3]-v[1]
+	return (w > 1 || w < -1) && (h > 1 || h < -1)
 }
 
 // occupied returns the rectangles (default user space) of the widgets and

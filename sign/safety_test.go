@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"net/http"
@@ -202,6 +203,39 @@ func widgetRects(t *testing.T, path string) [][4]float64 {
 		t.Fatal(err)
 	}
 	return occupied(r, pages[0])
+}
+
+// TestAlreadySignedInvisible: an invisible signature of this certificate
+// counts as this signer's when kyso made it (a re-run into another folder),
+// not when another tool did (a legacy signature of the same key, which is
+// signed over like any earlier signature).
+func TestAlreadySignedInvisible(t *testing.T) {
+	p := testpki.Shared(t)
+	res, out := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, fixture(t, "simple.pdf"))
+	if res[0].Status != StatusSigned {
+		t.Fatal(res[0])
+	}
+	signed := filepath.Join(out, "simple.pdf")
+	res, _ = signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, signed)
+	if res[0].Status != StatusSkipped {
+		t.Errorf("kyso's own invisible signature: %+v, want skipped", res[0])
+	}
+	data, err := os.ReadFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := bytes.Replace(data, []byte("/Name /kyso"), []byte("/Name /kysx"), 1)
+	if bytes.Equal(foreign, data) {
+		t.Fatal("no /Prop_Build name to change")
+	}
+	other := filepath.Join(t.TempDir(), "other-tool.pdf")
+	os.WriteFile(other, foreign, 0o644)
+	// (changing a signed byte breaks that signature, so the new one fails
+	// its own check afterwards; what matters is that it is not skipped)
+	res, _ = signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, other)
+	if res[0].Status == StatusSkipped || res[0].Reason != "" {
+		t.Errorf("another tool's invisible signature of the same key: %+v, want it signed over", res[0])
+	}
 }
 
 // TestNoRoomSignsInvisibly: when every place on the page is taken by

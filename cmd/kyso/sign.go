@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,7 +55,8 @@ Re-running the same command keeps an existing output only if it is this input
 signed by this certificate at this level, and reports any other as stale
 (re-sign with --force). Temporary files that a killed run left in the output
 folders are removed. An input that already carries a signature of this signer
-(this certificate, or another certificate of its key) is skipped; --countersign signs
+(this certificate, or another of its key) made by kyso or shown by a stamp is
+skipped; --countersign signs
 it again, and the new stamp never covers an existing one.
 
 Before the first file, the signer's certificate is checked: valid now, chained
@@ -155,10 +157,15 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if err != nil {
 		return fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
 	}
+	var warnMu sync.Mutex // timestamps are judged on several goroutines
 	policy := &sign.SignerPolicy{
 		Trust: store, Configured: len(f.Trust) > 0, Level: level,
 		Fetcher: &revocation.Fetcher{Timeout: 10 * time.Second},
-		Warn:    func(msg string) { fmt.Fprintf(g.io.err, "kyso: warning: %s\n", msg) },
+		Warn: func(msg string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprintf(g.io.err, "kyso: warning: %s\n", msg)
+		},
 	}
 	if err := policy.CheckSigner(ctx, key); err != nil {
 		return err
