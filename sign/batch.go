@@ -46,8 +46,8 @@ type BatchOptions struct {
 	// codes, which fails that input.
 	QRFor func(input string) *QROptions
 	// Countersign signs inputs that already carry a signature of this
-	// signer (this certificate, or another certificate of its key);
-	// without it they are skipped.
+	// signer (this certificate, or another certificate of its key) that
+	// kyso made or that shows a stamp; without it they are skipped.
 	Countersign bool
 	// Cleaned, when set, is told the temporary files of earlier, killed
 	// runs that were removed from the output folders before signing.

@@ -52,6 +52,13 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 	}
 	var extra []pdf.Ref
 	if d.QR != nil {
+		qrRect, _, _, _ := stamp.Place(stamp.GeomOf(page), stamp.QRPlace)
+		for _, o := range po.Avoid {
+			if overlaps(qrRect, o) {
+				// a countersigned document keeps the QR code it shows
+				return w.Rect, w.AP, nil, nil
+			}
+		}
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(r.ReaderAt(), 0, r.Size())); err != nil {
 			return [4]float64{}, pdf.Ref{}, nil, err
@@ -60,6 +67,7 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 		if err != nil {
 			return [4]float64{}, pdf.Ref{}, nil, err
 		}
+
 		extra = append(extra, u.Add(pdf.Dict{
 			"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Stamp"), "F": pdf.Int(4 | 128), "P": page.Ref,
 			"Rect": rectArray(q.Rect), "AP": pdf.Dict{"N": q.AP}, "Name": pdf.Name("KysoQR"),
@@ -81,4 +89,9 @@ func AgencyName(key *keys.Key) string {
 
 func rectArray(r [4]float64) pdf.Array {
 	return pdf.Array{pdf.Real(r[0]), pdf.Real(r[1]), pdf.Real(r[2]), pdf.Real(r[3])}
+}
+
+// overlaps says whether two rectangles (x1, y1, x2, y2) share an area.
+func overlaps(a, b [4]float64) bool {
+	return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }

@@ -56,8 +56,8 @@ signed by this certificate at this level, and reports any other as stale
 (re-sign with --force). Temporary files that a killed run left in the output
 folders are removed. An input that already carries a signature of this signer
 (this certificate, or another of its key) made by kyso or shown by a stamp is
-skipped; --countersign signs
-it again, and the new stamp never covers an existing one.
+skipped; --countersign signs it again, and the new stamp never covers an
+existing one.
 
 Before the first file, the signer's certificate is checked: valid now, chained
 to --trust (default the system roots), and not revoked (OCSP, else the CRL, when
