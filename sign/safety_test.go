@@ -53,6 +53,13 @@ func TestSignerPolicyOnline(t *testing.T) {
 	if err := pol(&trust.Store{}, &revocation.Fetcher{}, LevelBLT).CheckSigner(ctx, testKey(p)); fail.KindOf(err) != fail.KindRun {
 		t.Errorf("untrusted at B-LT: %v, want a run failure", err)
 	}
+	// a token holding the certificate alone: the issuer comes from its AIA,
+	// and revocation is still checked
+	alone := &keys.Key{Signer: p.Revoked.Key, Cert: p.Revoked.Cert}
+	err = pol(store, &revocation.Fetcher{}, LevelBB).CheckSigner(ctx, alone)
+	if fail.KindOf(err) != fail.KindRun || !strings.Contains(err.Error(), "revoked") {
+		t.Errorf("revoked, certificate alone: %v", err)
+	}
 	expired := &keys.Key{Signer: p.Expired.Key, Cert: p.Expired.Cert, Chain: p.Chain()}
 	if err := pol(store, nil, LevelBB).CheckSigner(ctx, expired); err == nil || !strings.Contains(err.Error(), "expire") {
 		t.Errorf("expired: %v", err)

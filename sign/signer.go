@@ -72,7 +72,15 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 		store = &trust.Store{}
 	}
 	var issuer *x509.Certificate
-	cr, err := store.Chain(key.Cert, key.Chain, now)
+	pool := key.Chain
+	if !hasIssuer(key.Cert, pool) && p.Fetcher != nil && !p.Fetcher.Offline {
+		// a token often holds the signer's certificate alone: complete the
+		// chain from the certificate's AIA, as a verifier would
+		if c, err := p.Fetcher.IssuerCert(ctx, key.Cert); err == nil {
+			pool = append(append([]*x509.Certificate(nil), pool...), c)
+		}
+	}
+	cr, err := store.Chain(key.Cert, pool, now)
 	switch {
 	case err != nil:
 		return fail.Run(fmt.Errorf("building the signer's chain: %w", err), "")
@@ -87,7 +95,7 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 			return fail.Run(fmt.Errorf("%s", msg), "give the root of the unit's CA with --trust FILE")
 		}
 		p.warn(msg + "; verifiers will not trust these signatures without that root (give it with --trust)")
-		for _, c := range key.Chain {
+		for _, c := range pool {
 			if key.Cert.CheckSignatureFrom(c) == nil {
 				issuer = c
 				break
@@ -158,4 +166,14 @@ func (p *SignerPolicy) CheckTimestamp(ctx context.Context, tok *tsp.Token) error
 	}
 	p.warn(msg + "; verifiers will not accept its timestamps without that root (give it with --trust)")
 	return nil
+}
+
+// hasIssuer says whether pool holds the certificate that signed cert.
+func hasIssuer(cert *x509.Certificate, pool []*x509.Certificate) bool {
+	for _, c := range pool {
+		if cert.CheckSignatureFrom(c) == nil {
+			return true
+		}
+	}
+	return false
 }
