@@ -56,6 +56,8 @@ type dcDecoder struct {
 	height  int
 	restart int
 	prog    bool
+	// adobeRGB: the components are R, G, B (not Y, Cb, Cr)
+	adobeRGB bool
 }
 
 var errDCUnsupported = fmt.Errorf("%w: JPEG coding", errUnsupportedImage)
@@ -98,6 +100,12 @@ func decodeJPEGDC(ctx context.Context, r io.Reader, maxRows int) (*dcImage, erro
 			}
 		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
 			return nil, errDCUnsupported
+		case 0xEE:
+			// Adobe's APP14: transform 0 on three components means RGB, whose
+			// first component is red, not luminance
+			if len(seg) >= 12 && string(seg[:5]) == "Adobe" && seg[11] == 0 {
+				d.adobeRGB = true
+			}
 		case 0xDD:
 			if len(seg) < 2 {
 				return nil, errors.New("jpeg: short DRI")
@@ -357,6 +365,9 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		if d.dc[c.td] == nil || (!d.prog && d.ac[c.ta] == nil) {
 			return nil, errors.New("jpeg: missing Huffman table")
 		}
+	}
+	if len(d.comps) == 3 && (d.adobeRGB || (d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B')) {
+		return nil, errDCUnsupported
 	}
 	c0 := &d.comps[0]
 	// the first component's size in blocks

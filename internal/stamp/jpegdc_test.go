@@ -7,7 +7,12 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -137,6 +142,71 @@ func TestJPEGDCMatchesFullDecode(t *testing.T) {
 				t.Error("top decode differs from the whole decode over the same rows")
 			}
 		})
+	}
+}
+
+// TestJPEGDCGoTestdata reads the JPEGs of Go's own image/jpeg tests:
+// baseline and progressive, every chroma subsampling, grey, a separate DC
+// progression and restart intervals. Block means from the DC coefficients
+// must match the full decode's. (Progressive files may code the DC in
+// successive approximation, whose first scan drops the low bits: their
+// tolerance is wider.)
+func TestJPEGDCGoTestdata(t *testing.T) {
+	dir := filepath.Join(runtime.GOROOT(), "src", "image", "testdata")
+	files, _ := filepath.Glob(filepath.Join(dir, "video-00[15]*.jpeg"))
+	if len(files) < 10 {
+		t.Fatalf("Go's image testdata not found in %s (%d files)", dir, len(files))
+	}
+	read := 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc, err := decodeJPEGDC(context.Background(), bytes.NewReader(data), 0)
+		switch {
+		case strings.Contains(name, "truncated"):
+			continue // what it reads of a cut file is not checked
+		case strings.Contains(name, "cmyk"):
+			continue // the ink map does not ask for CMYK
+		case strings.Contains(name, "rgb"):
+			if !errors.Is(err, errUnsupportedImage) {
+				t.Errorf("%s: %v, want unsupported (red is not luminance)", name, err)
+			}
+			continue
+		case err != nil:
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		read++
+		want, cols, rows := blockMeans(t, data, int(dc.sx), int(dc.sy))
+		if dc.cols != cols || dc.rows != rows {
+			t.Errorf("%s: DC grid %dx%d, want %dx%d", name, dc.cols, dc.rows, cols, rows)
+			continue
+		}
+		tol, sum := 3.0, 0.0
+		if strings.Contains(name, "progressive") {
+			tol = 12
+		}
+		bad := 0
+		img, _ := jpeg.Decode(bytes.NewReader(data))
+		fullCols, fullRows := img.Bounds().Dx()/int(dc.sx), img.Bounds().Dy()/int(dc.sy)
+		for by := 0; by < fullRows; by++ {
+			for bx := 0; bx < fullCols; bx++ {
+				d := math.Abs(float64(dc.lum[by*cols+bx]) - want[by*cols+bx])
+				sum += d
+				if d > tol {
+					bad++
+				}
+			}
+		}
+		if mean := sum / float64(fullCols*fullRows); bad > 0 || mean > tol/2 {
+			t.Errorf("%s: %d of %d blocks off by more than %g, mean difference %.2f", name, bad, fullCols*fullRows, tol, mean)
+		}
+	}
+	if read < 10 {
+		t.Errorf("only %d files read", read)
 	}
 }
 
