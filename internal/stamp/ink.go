@@ -316,7 +316,7 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		var dc *dcImage
 		err := errUnsupportedImage
 		if f.comps == 1 || f.comps == 3 { // CMYK's first component is not luminance
-			dc, err = decodeJPEGDC(ctx, r.RawStream(p.image), maxRows)
+			dc, err = decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
 		}
 		switch {
 		case err == nil && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):

@@ -47,6 +47,7 @@ type dcDecoder struct {
 	bits    uint64
 	nbits   uint
 	marker  byte // a marker met in the entropy-coded data; 0 if none
+	padded  uint // how many of the buffered bits are zeros fed after it
 	q0      [4]int
 	dc, ac  [4]*huffLUT
 	comps   []dcComp
@@ -64,7 +65,14 @@ var errDCUnsupported = fmt.Errorf("%w: JPEG coding", errUnsupportedImage)
 
 // decodeJPEGDC reads the block means of the first component of the JPEG
 // in r, down to at least maxRows pixel rows (all rows when maxRows <= 0).
+// The scan stops early where the data ends.
 func decodeJPEGDC(ctx context.Context, r io.Reader, maxRows int) (*dcImage, error) {
+	return decodeJPEGDCSized(ctx, r, maxRows, 0, 0)
+}
+
+// decodeJPEGDCSized is decodeJPEGDC for an image the PDF says is w x h
+// pixels (0: not checked): a frame of another size is not read.
+func decodeJPEGDCSized(ctx context.Context, r io.Reader, maxRows, w, h int) (*dcImage, error) {
 	d := &dcDecoder{br: bufio.NewReaderSize(r, 32<<10)}
 	var b [2]byte
 	if _, err := io.ReadFull(d.br, b[:]); err != nil || b[0] != 0xFF || b[1] != 0xD8 {
@@ -97,6 +105,9 @@ func decodeJPEGDC(ctx context.Context, r io.Reader, maxRows int) (*dcImage, erro
 		case 0xC0, 0xC1, 0xC2:
 			if err := d.readSOF(seg, m == 0xC2); err != nil {
 				return nil, err
+			}
+			if (w > 0 && d.width != w) || (h > 0 && d.height != h) {
+				return nil, errDCUnsupported // the dictionary and the frame disagree
 			}
 		case 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF:
 			return nil, errDCUnsupported
@@ -252,6 +263,7 @@ func (d *dcDecoder) fill() {
 	for d.nbits <= 56 {
 		if d.marker != 0 {
 			d.nbits += 8
+			d.padded += 8
 			d.bits <<= 8
 			continue
 		}
@@ -286,7 +298,10 @@ func (d *dcDecoder) peek(n uint) uint32 {
 	return uint32(d.bits>>(d.nbits-n)) & (1<<n - 1)
 }
 
-func (d *dcDecoder) skip(n uint) { d.nbits -= n }
+func (d *dcDecoder) skip(n uint) {
+	d.nbits -= n
+	d.padded = min(d.padded, d.nbits)
+}
 
 func (d *dcDecoder) decode(t *huffLUT) (byte, error) {
 	if d.nbits < 16 {
@@ -296,9 +311,8 @@ func (d *dcDecoder) decode(t *huffLUT) (byte, error) {
 		d.skip(uint(e >> 8))
 		return byte(e), nil
 	}
-	code := int32(d.peek(9))
 	for l := 10; l <= 16; l++ {
-		code = int32(d.peek(uint(l)))
+		code := int32(d.peek(uint(l)))
 		if code <= t.maxcode[l] && t.maxcode[l] >= 0 {
 			d.skip(uint(l))
 			return t.vals[t.valptr[l]+code-t.mincode[l]], nil
@@ -380,7 +394,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		needRows = min(bh, int(float64(maxRows)/img.sy)+2)
 	}
 	img.cols = bw
-	img.lum = make([]uint8, 0, bw*needRows)
+	img.lum = make([]uint8, 0, min(bw*needRows, 1<<20)) // grows with the data actually read
 	q := d.q0[c0.tq]
 	if q == 0 {
 		q = 1
@@ -441,7 +455,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			}
 		}
 		// drop the padding bits and read the RSTn marker
-		d.bits, d.nbits = 0, 0
+		d.bits, d.nbits, d.padded = 0, 0, 0
 		if d.marker == 0 {
 			m, err := d.nextMarker()
 			if err != nil {
@@ -460,8 +474,11 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		}
 		return nil
 	}
+	// ended says the entropy-coded data ran out (a marker other than a
+	// restart, or the end of the stream): what follows would be zeros.
+	ended := func() bool { return d.marker != 0 && (d.marker < 0xD0 || d.marker > 0xD7) && d.nbits <= d.padded }
 	if ns == 1 {
-		for by := 0; by < bh && by < needRows; by++ {
+		for by := 0; by < bh && by < needRows && !ended(); by++ {
 			if by%16 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -481,7 +498,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 	} else {
 		mx := (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 		my := (d.height + 8*d.vmax - 1) / (8 * d.vmax)
-		for y := 0; y < my && y*c0.v < needRows; y++ {
+		for y := 0; y < my && y*c0.v < needRows && !ended(); y++ {
 			if y%8 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}

@@ -237,3 +237,30 @@ func FuzzJPEGDC(f *testing.F) {
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// TestJPEGDCStopsWhereDataEnds: a frame header promising a huge image over
+// a few bytes of data is read only as far as the data goes, and a frame
+// whose size disagrees with the PDF's is not read at all.
+func TestJPEGDCStopsWhereDataEnds(t *testing.T) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, testScan(64, 64, 3, false), &jpeg.Options{Quality: 75}); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	i := bytes.Index(data, []byte{0xFF, 0xC0})
+	if i < 0 {
+		t.Fatal("no SOF0")
+	}
+	big := append([]byte(nil), data...)
+	big[i+5], big[i+6], big[i+7], big[i+8] = 0xFF, 0xF0, 0xFF, 0xF0 // 65520 x 65520
+	dc, err := decodeJPEGDC(context.Background(), bytes.NewReader(big), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dc.rows > 16 {
+		t.Errorf("read %d block rows of a 64-pixel-high scan's data", dc.rows)
+	}
+	if _, err := decodeJPEGDCSized(context.Background(), bytes.NewReader(data), 0, 65, 64); !errors.Is(err, errUnsupportedImage) {
+		t.Errorf("size mismatch: %v, want unsupported", err)
+	}
+}
