@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // Backup writes a consistent copy of the catalogue file to out from one read
@@ -44,6 +45,10 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 		if fail.KindOf(err) != fail.KindNone {
 			return 0, err
 		}
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
+	// the catalogue's own mode (0644 minus the umask), not CreateTemp's 0600
+	if err := tmp.Chmod(fileutil.Perm(0o644)); err != nil {
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}
 	if err := tmp.Sync(); err != nil {

@@ -89,6 +89,29 @@ func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript
 			ts.Fatalf("%s: mode %#o, want %#o", args[0], got, want)
 		}
 	}
+	// modes-under DIR OCTAL: every regular file below DIR has that mode.
+	cmds["modes-under"] = func(ts *testscript.TestScript, neg bool, args []string) {
+		want, err := strconv.ParseUint(args[1], 8, 32)
+		ts.Check(err)
+		n := 0
+		ts.Check(filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			st, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n++
+			if st.Mode().Perm() != os.FileMode(want) {
+				ts.Fatalf("%s: mode %#o, want %#o", p, st.Mode().Perm(), want)
+			}
+			return nil
+		}))
+		if n == 0 {
+			ts.Fatalf("no files under %s", args[0])
+		}
+	}
 	// umask OCTAL: the umask of the commands run after it.
 	cmds["umask"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		m, err := strconv.ParseUint(args[0], 8, 32)
