@@ -47,7 +47,7 @@ type dcDecoder struct {
 	bits    uint64
 	nbits   uint
 	marker  byte // a marker met in the entropy-coded data; 0 if none
-	padded  uint // how many of the buffered bits are zeros fed after it
+	padded  uint // zeros fed after the marker: once nbits <= padded, no data is left
 	q0      [4]int
 	dc, ac  [4]*huffLUT
 	comps   []dcComp
@@ -298,10 +298,9 @@ func (d *dcDecoder) peek(n uint) uint32 {
 	return uint32(d.bits>>(d.nbits-n)) & (1<<n - 1)
 }
 
-func (d *dcDecoder) skip(n uint) {
-	d.nbits -= n
-	d.padded = min(d.padded, d.nbits)
-}
+// skip drops n bits. (padded may then exceed nbits: no real bits are
+// left, which is what ended tests.)
+func (d *dcDecoder) skip(n uint) { d.nbits -= n }
 
 func (d *dcDecoder) decode(t *huffLUT) (byte, error) {
 	if d.nbits < 16 {
@@ -421,12 +420,24 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		if d.prog {
 			return nil
 		}
+		// the AC coefficients are skipped, not kept: the hot loop of the
+		// reader, so the common short codes are looked up inline
+		t := d.ac[c.ta]
 		for k := 1; k < 64; {
-			rs, err := d.decode(d.ac[c.ta])
-			if err != nil {
-				return err
+			if d.nbits < 32 {
+				d.fill()
 			}
-			r, sz := int(rs>>4), rs&15
+			var rs byte
+			if e := t.fast[uint32(d.bits>>(d.nbits-9))&(1<<9-1)]; e != 0 {
+				d.nbits -= uint(e >> 8)
+				rs = byte(e)
+			} else {
+				var err error
+				if rs, err = d.decode(t); err != nil {
+					return err
+				}
+			}
+			r, sz := int(rs>>4), uint(rs&15)
 			if sz == 0 {
 				if r != 15 {
 					break
@@ -435,10 +446,10 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 				continue
 			}
 			k += r + 1
-			if d.nbits < uint(sz) {
+			if d.nbits < sz {
 				d.fill()
 			}
-			d.skip(uint(sz))
+			d.nbits -= sz
 		}
 		return nil
 	}
