@@ -32,6 +32,9 @@ type LTV struct {
 	TSA     *tsp.Client
 	// Now is the validation time (tests); default time.Now.
 	Now func() time.Time
+	// CheckTimestamp, when set, judges each document timestamp's token
+	// before it is written (see SignerPolicy.CheckTimestamp).
+	CheckTimestamp func(ctx context.Context, tok *tsp.Token) error
 }
 
 func (l *LTV) now() time.Time {
@@ -114,7 +117,7 @@ func (l *LTV) extend(ctx context.Context, path string, archive, bestEffort bool)
 		warnings = append(warnings, "no validation data added: "+err.Error())
 	}
 	if archive {
-		if err := AddDocTimestamp(ctx, f, l.TSA); err != nil {
+		if err := addDocTimestamp(ctx, f, l.TSA, l.CheckTimestamp); err != nil {
 			return warnings, err
 		}
 	}

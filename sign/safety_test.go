@@ -298,3 +298,28 @@ func TestExistingOutputMustMatch(t *testing.T) {
 		t.Errorf("B-T output: %v", err)
 	}
 }
+
+// TestDocTimestampChecked: at B-LTA the document timestamp's token is
+// judged as the signature timestamp's is; one from the future is refused
+// and the file is left as it was.
+func TestDocTimestampChecked(t *testing.T) {
+	p := testpki.Serve(t, testpki.Options{}, func(p *testpki.PKI) http.Handler {
+		return &tsp.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert, Chain: p.Chain(), Now: func() time.Time { return time.Now().Add(time.Hour) }}
+	})
+	res, out := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB}}, fixture(t, "simple.pdf"))
+	if res[0].Status != StatusSigned {
+		t.Fatal(res[0])
+	}
+	path := filepath.Join(out, "simple.pdf")
+	before, _ := os.ReadFile(path)
+	store := &trust.Store{Roots: []*x509.Certificate{p.Root.Cert}}
+	pol := &SignerPolicy{Trust: store, Configured: true, Level: LevelBLTA}
+	l := &LTV{Trust: store, Fetcher: &revocation.Fetcher{}, TSA: &tsp.Client{URLs: []string{p.BaseURL + "/tsa"}}, CheckTimestamp: pol.CheckTimestamp}
+	_, err := l.ExtendFile(context.Background(), path, filepath.Join(t.TempDir(), "lta.pdf"), true, false)
+	if err == nil || !strings.Contains(err.Error(), "ahead of this computer's clock") {
+		t.Errorf("document timestamp from the future: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("the input changed")
+	}
+}

@@ -186,7 +186,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		opts.TSA = &tsp.Client{URLs: f.TSA}
 	}
 	if level == sign.LevelBLT || level == sign.LevelBLTA {
-		ltv := &sign.LTV{Trust: store, Fetcher: policy.Fetcher, TSA: opts.TSA}
+		ltv := &sign.LTV{Trust: store, Fetcher: policy.Fetcher, TSA: opts.TSA, CheckTimestamp: policy.CheckTimestamp}
 		opts.LTV = ltv
 		if err := ltv.CheckSigner(ctx, key); err != nil {
 			return err
