@@ -2,12 +2,14 @@ package sign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/stamp"
 )
 
 // byteRangePlaceholder is patched with the real byte range once the update
@@ -85,6 +87,14 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 			return fail.Inputf("stamp page %d is outside the document (%d pages)", pageIndex+1, len(pages))
 		}
 		rect, ap, extra, err = o.Stamp.Stamp(ctx, r, u, pages[pageIndex], pageIndex, when, o.Key)
+		if errors.Is(err, stamp.ErrNoRoom) {
+			// The page has no room clear of the existing stamps: sign
+			// invisibly rather than draw over another signature.
+			rect, ap, extra, err = [4]float64{}, pdf.Ref{}, nil, nil
+			if o.noRoom != nil {
+				o.noRoom()
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (v *verifier) validate(s *sigState) {
 		s.warnf("%s", why)
 		s.findings = append(s.findings, Finding{ID: FindingUntrustedTS, Severity: "warning", Message: why})
 	}
-	hasT = proven != nil
+	hasT = proven != nil || (v.o.LevelAsWritten && earliest != nil)
 	v.applyPolicy(s, proven)
 	if s.out.SigningTime != nil {
 		m := *s.out.SigningTime

@@ -135,7 +135,7 @@ func runDemo(ctx context.Context, g *globalOptions, dir string) error {
 		ok    []int
 	}{
 		{"Sign at B-T with the visible stamp", []string{"sign", scans, "--out", signed, "--p12", filepath.Join(pkiDir, "signer.p12"),
-			"--pass-env", passVar, "--tsa", base + "/tsa", "--meta", metaFile}, []int{0}},
+			"--pass-env", passVar, "--tsa", base + "/tsa", "--trust", trustFile, "--meta", metaFile}, []int{0}},
 		{"Verify (an auditor's verdict)", []string{"verify", "--trust", trustFile, "--report", filepath.Join(dir, "verify-report.html"), signed}, []int{0}},
 		{"Create the unit's catalogue", []string{"archive", "init", "--db", db, "--unit", unit, "--unit-name", testpki.DefaultUnit, "--level", "commune"}, []int{0}},
 		{"Ingest the signed results", []string{"archive", "ingest", "--db", db, "--trust", trustFile, "--meta", metaFile, signed}, []int{0}},

@@ -350,7 +350,7 @@ func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
 		tmp.Close()
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(fileutil.Perm(0o666)); err != nil {
 		tmp.Close()
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
