@@ -52,6 +52,10 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 	if p := structureProblem(tmp.Name()); p != "" {
 		return 0, damagedErr(&DamagedError{Path: c.path, Detail: p})
 	}
+	// the catalogue's own mode (0644 minus the umask), not CreateTemp's 0600
+	if err := tmp.Chmod(fileutil.Perm(0o644)); err != nil {
+		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+	}
 	if err := tmp.Sync(); err != nil {
 		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // store is the content-addressed folder beside the catalogue: ab/cd/<sha256>,
@@ -98,7 +99,7 @@ func (s store) syncFile(tmp string) error {
 // seal makes a synced temporary file read-only and gives it its pending
 // name, <sha256>-<n>, which recovery reads.
 func (s store) seal(tmp, sum string) (string, error) {
-	if err := os.Chmod(tmp, 0o444); err != nil {
+	if err := os.Chmod(tmp, fileutil.Perm(0o444)); err != nil {
 		return "", s.fault(err)
 	}
 	pending := filepath.Join(s.tmpDir(), sum+"-"+strings.TrimPrefix(filepath.Base(tmp), "in-"))
@@ -177,7 +178,7 @@ func (s store) dropPending(pending, sum string) {
 		return
 	}
 	removeFile(pending)
-	_ = os.Chmod(s.path(sum), 0o444)
+	_ = os.Chmod(s.path(sum), fileutil.Perm(0o444))
 }
 
 // pendingSum returns the hash a pending or temporary name stands for,

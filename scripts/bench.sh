@@ -29,7 +29,9 @@ med() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2
 measure() { local v=(); for _ in $(seq "$RUNS"); do v+=("$(secs "$@")"); done; med "${v[@]}"; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
-floor_sign() { cat "${FILES[@]}" | openssl dgst -sha256 >/dev/null; rm -rf "$D/cp"; mkdir -p "$D/cp"; cp "${FILES[@]}" "$D/cp/"; }
+# the signing floor: hash every byte once and write every byte durably once
+# (kyso fsyncs its outputs), as ../shared/checks/run perf measures it
+floor_sign() { cat "${FILES[@]}" | openssl dgst -sha256 >/dev/null; rm -rf "$D/cp"; mkdir -p "$D/cp"; cp "${FILES[@]}" "$D/cp/"; sync "$D"/cp/*; }
 floor_hash() { cat "${FILES[@]}" | openssl dgst -sha256 >/dev/null; }
 kyso_bb() { rm -rf "$D/signed"; "$K" sign "${FILES[@]}" --out "$D/signed" "${KEY[@]}" --no-stamp; }
 kyso_bt() { rm -rf "$D/signed-bt"; "$K" sign "${FILES[@]}" --out "$D/signed-bt" "${KEY[@]}" --no-stamp --tsa "$(cat "$D/slow.url")/tsa"; }
@@ -42,9 +44,9 @@ ingest() { rm -rf "$D/cat.db" "$D/cat.db.store" "$D/cat.db.lock"; "$K" archive i
 cat "${FILES[@]}" >/dev/null
 echo "corpus: ${#FILES[@]} files, $((BYTES / 1048576)) MiB; $(nproc) cores; $RUNS runs, median"
 FS=$(measure floor_sign); KS=$(measure kyso_bb)
-echo "sign B-B        kyso ${KS}s  floor (openssl dgst + cp) ${FS}s  ratio $(ratio "$KS" "$FS")  (target <= 2.0)"
+echo "sign B-B        kyso ${KS}s  floor (openssl dgst + cp + sync) ${FS}s  ratio $(ratio "$KS" "$FS")  (target <= 1.0)"
 KST=$(measure kyso_stamp)
-echo "sign B-B+stamp  kyso ${KST}s  ratio to floor $(ratio "$KST" "$FS")"
+echo "sign B-B+stamp  kyso ${KST}s  ratio to floor $(ratio "$KST" "$FS")  (target <= 1.3)"
 PS=$(secs peer)
 [ "$(ls "$D/peer" | wc -l)" = "${#FILES[@]}" ] || echo "warning: pdfsign signed only $(ls "$D/peer" | wc -l) of ${#FILES[@]} files" >&2
 echo "peer            pdfsign CLI, a process per file ${PS}s  ratio to floor $(ratio "$PS" "$FS"); kyso is $(ratio "$PS" "$KS")x faster"

@@ -34,6 +34,12 @@ func appendUpdate(f *os.File, u *pdf.Update, size int64) (int64, error) {
 // AddDocTimestamp appends a document timestamp (ETSI.RFC3161) over the
 // whole of the file f, as an incremental update, and fsyncs it.
 func AddDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client) error {
+	return addDocTimestamp(ctx, f, client, nil)
+}
+
+// addDocTimestamp is AddDocTimestamp; check, when set, judges the token
+// before it is written (trust, clock).
+func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check func(context.Context, *tsp.Token) error) error {
 	if client == nil {
 		return fail.Usagef("a document timestamp needs a timestamp authority (--tsa)")
 	}
@@ -75,6 +81,11 @@ func AddDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client) error 
 	tok, err := client.Timestamp(ctx, crypto.SHA256, h.Sum(nil))
 	if err != nil {
 		return err
+	}
+	if check != nil {
+		if err := check(ctx, tok); err != nil {
+			return err
+		}
 	}
 	if len(tok.DER) > capacity {
 		return fmt.Errorf("timestamp token is %d bytes, more than the %d reserved", len(tok.DER), capacity)

@@ -41,6 +41,17 @@ type BatchOptions struct {
 	Existing func(ctx context.Context, input, output string) error
 	// MetadataFor returns the metadata to write into one input, or nil.
 	MetadataFor func(input string) map[string]string
+	// QRFor gives the QR code's codes for one input, when the stamp draws
+	// a QR code (DecreeStamp.WithQR); nil for an input means it has no
+	// codes, which fails that input.
+	QRFor func(input string) *QROptions
+	// Countersign signs inputs that already carry a signature of this
+	// signer (this certificate, or another certificate of its key) that
+	// kyso made or that shows a stamp; without it they are skipped.
+	Countersign bool
+	// Cleaned, when set, is told the temporary files of earlier, killed
+	// runs that were removed from the output folders before signing.
+	Cleaned func(paths []string)
 }
 
 // Batch signs every job and calls emit once per job, from any goroutine
@@ -53,6 +64,9 @@ func Batch(ctx context.Context, jobs []Job, o BatchOptions, emit func(*Result)) 
 	}
 	if o.InFlight <= 0 {
 		o.InFlight = 64
+	}
+	if removed := removeStaleTemps(jobs); len(removed) > 0 && o.Cleaned != nil {
+		o.Cleaned(removed)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -151,7 +165,8 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		if o.Existing != nil {
 			if err := o.Existing(ctx, job.Input, job.Output); err != nil {
 				res.Status = StatusFailed
-				res.Err = fail.Input(fmt.Errorf("%s exists and is not a valid signed copy of the input: %v", job.Output, err), "use --force to sign again and overwrite it")
+				res.Err = fail.Input(fmt.Errorf("stale: %s exists but is not this input signed by this certificate at %s: %v", job.Output, o.Level, err),
+					"re-sign with --force to replace it")
 				return res, nil
 			}
 		}
@@ -170,10 +185,21 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
 		return res, nil
 	}
+	if err := checkComplete(r); err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res, nil
+	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		res.Status, res.Err = StatusFailed, fail.Input(errors.New("the PDF is encrypted; kyso signs only unencrypted documents"),
 			"save an unencrypted copy with the tool that made it, then sign that")
 		return res, nil
+	}
+	if !o.Countersign && o.Key != nil {
+		if field := alreadySigned(r, o.Key.Cert); field != "" {
+			res.Status, res.Output = StatusSkipped, ""
+			res.Reason = fmt.Sprintf("already signed by %s (field %s); nothing written (--countersign adds another signature)", AgencyName(o.Key), field)
+			return res, nil
+		}
 	}
 	opts := &o.Options
 	switch p := verify.CertificationPermission(r); {
@@ -204,6 +230,29 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			cp.Metadata = m
 			opts = &cp
 		}
+	}
+	if ds, ok := opts.Stamp.(*DecreeStamp); ok && ds.WithQR {
+		var q *QROptions
+		if o.QRFor != nil {
+			q = o.QRFor(job.Input)
+		}
+		if q == nil || (q.Dossier == "" && q.Procedure == "") {
+			res.Status, res.Err = StatusFailed, fail.Input(errors.New("the QR code needs the dossier and procedure codes, and --meta has no row for this file"),
+				"add the file to the --meta CSV, or sign without --qr")
+			return res, nil
+		}
+		c := *ds
+		c.QR = q
+		cp := *opts
+		cp.Stamp = &c
+		opts = &cp
+	}
+	if opts.Stamp != nil {
+		cp := *opts
+		cp.noRoom = func() {
+			res.Warnings = append(res.Warnings, "signed without a visible stamp: no blank space on the page clear of the existing signatures' stamps")
+		}
+		opts = &cp
 	}
 	p, err := prepare(ctx, in.ReaderAt(), in.Size(), job.Output, opts)
 	if err == nil {

@@ -2,12 +2,14 @@ package sign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/stamp"
 )
 
 // byteRangePlaceholder is patched with the real byte range once the update
@@ -85,6 +87,14 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 			return fail.Inputf("stamp page %d is outside the document (%d pages)", pageIndex+1, len(pages))
 		}
 		rect, ap, extra, err = o.Stamp.Stamp(ctx, r, u, pages[pageIndex], pageIndex, when, o.Key)
+		if errors.Is(err, stamp.ErrNoRoom) {
+			// The page has no room clear of the existing stamps: sign
+			// invisibly rather than draw over another signature.
+			rect, ap, extra, err = [4]float64{}, pdf.Ref{}, nil, nil
+			if o.noRoom != nil {
+				o.noRoom()
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -100,9 +110,15 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 		"P":       page.Ref,
 		"Rect":    rectArray(rect),
 	}
-	if ap != (pdf.Ref{}) {
+	switch {
+	case ap != (pdf.Ref{}):
 		widget["AP"] = pdf.Dict{"N": ap}
-	} else {
+	case docTS:
+		// A document timestamp's widget is hidden (PAdES, ISO 32000-2
+		// 12.8.5): /Rect [0 0 0 0] and no appearance stream, so that every
+		// validator sees an archival update, never form filling, even
+		// after a P=1 certification (PDF/A exempts a zero /Rect from /AP).
+	default:
 		// An empty appearance keeps strict readers quiet about invisible widgets.
 		widget["AP"] = pdf.Dict{"N": u.Add(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(0), pdf.Int(0)}}, Data: []byte{}})}
 	}

@@ -33,6 +33,9 @@ type LTV struct {
 	TSA     *tsp.Client
 	// Now is the validation time (tests); default time.Now.
 	Now func() time.Time
+	// CheckTimestamp, when set, judges each document timestamp's token
+	// before it is written (see SignerPolicy.CheckTimestamp).
+	CheckTimestamp func(ctx context.Context, tok *tsp.Token) error
 }
 
 func (l *LTV) now() time.Time {
@@ -115,7 +118,7 @@ func (l *LTV) extend(ctx context.Context, path string, archive, bestEffort bool)
 		warnings = append(warnings, "no validation data added: "+err.Error())
 	}
 	if archive {
-		if err := AddDocTimestamp(ctx, f, l.TSA); err != nil {
+		if err := addDocTimestamp(ctx, f, l.TSA, l.CheckTimestamp); err != nil {
 			return warnings, err
 		}
 	}
@@ -132,10 +135,10 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	}
 	defer src.Close()
 	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".kyso-*.tmp")
+	tmp, err := fileutil.CreateTemp(out)
 	if err != nil {
 		return nil, fail.Run(err, "")
 	}

@@ -75,6 +75,13 @@ type Options struct {
 	Check func(ctx context.Context, path string) error
 	// Force overwrites existing outputs.
 	Force bool
+	// CheckTimestamp judges each signature timestamp the TSA returns
+	// (trust, clock); an error fails the file. Nil accepts what the TSA
+	// client's own checks accept.
+	CheckTimestamp func(ctx context.Context, tok *tsp.Token) error
+
+	// noRoom is told when the stamp was left out for lack of room.
+	noRoom func()
 }
 
 // Stamper adds a visible appearance: it returns the widget rectangle and
@@ -99,10 +106,13 @@ const (
 // Result is the outcome for one input; it is the --json contract of
 // `kyso sign`.
 type Result struct {
-	Input       string     `json:"input"`
-	Output      string     `json:"output"`
-	Status      Status     `json:"status"`
-	Error       string     `json:"error,omitempty"`
+	Input  string `json:"input"`
+	Output string `json:"output"`
+	Status Status `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Reason says why an input was skipped without an output (it already
+	// carries this signer's signature).
+	Reason      string     `json:"reason,omitempty"`
 	SHA256      string     `json:"sha256,omitempty"`
 	Level       Level      `json:"level,omitempty"`
 	SigningTime *time.Time `json:"signing_time,omitempty"`
@@ -176,10 +186,10 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	}
 
 	dir := filepath.Dir(out)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(fmt.Errorf("creating %s: %w", dir, err), "")
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".kyso-*.tmp")
+	tmp, err := fileutil.CreateTemp(out)
 	if err != nil {
 		return nil, fail.Run(fmt.Errorf("creating a temporary file in %s: %w", dir, err), "")
 	}
@@ -251,6 +261,11 @@ func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
 	tok, err := o.TSA.Timestamp(ctx, crypto.SHA256, imprint[:])
 	if err != nil {
 		return nil, err
+	}
+	if o.CheckTimestamp != nil {
+		if err := o.CheckTimestamp(ctx, tok); err != nil {
+			return nil, err
+		}
 	}
 	der, err = cms.AddUnsignedAttr(der, cms.OIDSignatureTimeStampToken, tok.DER)
 	if err != nil {

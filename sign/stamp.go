@@ -23,6 +23,8 @@ type DecreeStamp struct {
 	// QR, when set, adds a QR code (top left) holding the dossier and
 	// procedure codes and the SHA-256 of the input before signing.
 	QR *QROptions
+	// WithQR asks Batch to set QR for each input from BatchOptions.QRFor.
+	WithQR bool
 }
 
 // QROptions say what the QR code holds.
@@ -40,12 +42,23 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 	if o.Agency == "" {
 		o.Agency = AgencyName(key)
 	}
-	w, err := stamp.Build(ctx, r, page, u, o, d.Place)
+	po := d.Place
+	// Never over another signature's stamp: a countersigned or
+	// co-signed document keeps every earlier stamp readable.
+	po.Avoid = append(append([][4]float64(nil), po.Avoid...), occupied(r, page)...)
+	w, err := stamp.Build(ctx, r, page, u, o, po)
 	if err != nil {
 		return [4]float64{}, pdf.Ref{}, nil, err
 	}
 	var extra []pdf.Ref
 	if d.QR != nil {
+		qrRect, _, _, _ := stamp.Place(stamp.GeomOf(page), stamp.QRPlace)
+		for _, o := range po.Avoid {
+			if overlaps(qrRect, o) {
+				// a countersigned document keeps the QR code it shows
+				return w.Rect, w.AP, nil, nil
+			}
+		}
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(r.ReaderAt(), 0, r.Size())); err != nil {
 			return [4]float64{}, pdf.Ref{}, nil, err
@@ -54,6 +67,7 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 		if err != nil {
 			return [4]float64{}, pdf.Ref{}, nil, err
 		}
+
 		extra = append(extra, u.Add(pdf.Dict{
 			"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Stamp"), "F": pdf.Int(4 | 128), "P": page.Ref,
 			"Rect": rectArray(q.Rect), "AP": pdf.Dict{"N": q.AP}, "Name": pdf.Name("KysoQR"),
@@ -75,4 +89,9 @@ func AgencyName(key *keys.Key) string {
 
 func rectArray(r [4]float64) pdf.Array {
 	return pdf.Array{pdf.Real(r[0]), pdf.Real(r[1]), pdf.Real(r[2]), pdf.Real(r[3])}
+}
+
+// overlaps says whether two rectangles (x1, y1, x2, y2) share an area.
+func overlaps(a, b [4]float64) bool {
+	return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/verify/internal/diff"
 )
 
 // chgTestdata is the module's folder of PDF fixtures.
@@ -119,7 +121,7 @@ func chgDescribe(rep *ChangeReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "class %s\n", rep.Class)
 	for _, c := range rep.Changes {
-		fmt.Fprintf(&b, "  change [%s] %s\n", c.Class, c)
+		fmt.Fprintf(&b, "  change [%s] %s: %s\n", c.Class, c.Rule, c)
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(&b, "  problem %s\n", p)
@@ -185,8 +187,20 @@ func TestAttacks(t *testing.T) {
 			if !ex.Valid {
 				all += "\n" + strings.Join(rep.Problems, "\n")
 			}
-			if ex.Object != 0 && !strings.Contains(all, fmt.Sprintf("object %d", ex.Object)) {
-				t.Errorf("reasons do not name object %d:\n%s", ex.Object, all)
+			// Every change names the rule that judged it; the object is
+			// matched on the change, not on the prose.
+			named := false
+			for _, ch := range append(append([]Change(nil), rep.Changes...), rep.ProblemChanges...) {
+				if _, ok := diff.Lookup(ch.Rule); !ok {
+					t.Errorf("change %q names no registered rule (%q)", ch, ch.Rule)
+				}
+				named = named || ch.Object.Num == ex.Object
+			}
+			if ex.Object != 0 && ex.By == attackgen.ByByteRange {
+				named = regexp.MustCompile(fmt.Sprintf(`\bobject %d\b`, ex.Object)).MatchString(all)
+			}
+			if ex.Object != 0 && !named {
+				t.Errorf("no change of object %d:\n%s", ex.Object, chgDescribe(rep))
 			}
 		})
 	}

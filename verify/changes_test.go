@@ -16,68 +16,6 @@ import (
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
-func TestAllowed(t *testing.T) {
-	// want[class][P] for P = 0 (approval), 1, 2, 3.
-	want := map[ChangeClass][4]bool{
-		ChangeNone:       {true, true, true, true},
-		ChangeArchival:   {true, true, true, true},
-		ChangeFormFill:   {true, false, true, true},
-		ChangeAnnotation: {true, false, false, true},
-		ChangeOther:      {false, false, false, false},
-	}
-	for class, row := range want {
-		for p, ok := range row {
-			if got := Allowed(class, p); got != ok {
-				t.Errorf("Allowed(%s, %d) = %v, want %v", class, p, got, ok)
-			}
-		}
-	}
-	names := []string{"none", "archival", "form-fill", "annotation", "other"}
-	for c := ChangeNone; c <= ChangeOther; c++ {
-		if c.String() != names[c] {
-			t.Errorf("%d.String() = %q", c, c)
-		}
-		if c > ChangeNone && c-1 >= c {
-			t.Error("classes out of order")
-		}
-	}
-}
-
-func TestFieldLocks(t *testing.T) {
-	lock := func(action string, fields ...string) chgLock { return chgLock{action: action, fields: fields} }
-	for _, tc := range []struct {
-		locks []chgLock
-		field string
-		want  bool
-	}{
-		{nil, "quantity", false},
-		{[]chgLock{lock("All")}, "quantity", true},
-		{[]chgLock{lock("Include", "quantity")}, "quantity", true},
-		{[]chgLock{lock("Include", "quantity")}, "address", false},
-		{[]chgLock{lock("Include", "order")}, "order.quantity", true},
-		{[]chgLock{lock("Include", "order")}, "orders", false},
-		{[]chgLock{lock("Exclude", "quantity")}, "quantity", false},
-		{[]chgLock{lock("Exclude", "quantity")}, "address", true},
-		{[]chgLock{lock("Include", "a"), lock("Include", "b")}, "b", true},
-	} {
-		if got := chgLocked(tc.locks, tc.field); got != tc.want {
-			t.Errorf("%+v locks %q = %v, want %v", tc.locks, tc.field, got, tc.want)
-		}
-	}
-	r, err := attackgen.Open(chgRead(t, "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := chgReadLock(r, FieldLock{"Type": pdf.Name("TransformParams"), "Action": pdf.Name("Exclude"),
-		"Fields": pdf.Array{pdf.Str("a"), pdf.String{Bytes: []byte("b.c"), Hex: true}, pdf.Int(3)}})
-	if l.action != "Exclude" || strings.Join(l.fields, ",") != "a,b.c" {
-		t.Errorf("read %+v", l)
-	}
-	if l := chgReadLock(r, FieldLock{"Action": pdf.Name("Nonsense")}); l.action != "All" {
-		t.Errorf("unknown action gives %+v, want All (fail closed)", l)
-	}
-}
-
 func chgRead(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(chgTestdata(t), name))
@@ -119,31 +57,13 @@ func chgSigFields(r *pdf.Reader) []string {
 		cat, _ := v.Catalog()
 		af, _ := v.Dict(cat["AcroForm"])
 		fields, _ := v.Array(af["Fields"])
-		var walk func(o pdf.Object, parent string, depth int)
-		walk = func(o pdf.Object, parent string, depth int) {
-			d, _ := v.Dict(o)
-			if d == nil || depth > 8 {
-				return
+		v.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+			if f.FT == "Sig" && f.Dict["V"] != nil && !seen[f.Name] {
+				seen[f.Name] = true
+				names = append(names, f.Name)
 			}
-			name := parent
-			if s, ok := d["T"].(pdf.String); ok {
-				if name != "" {
-					name += "."
-				}
-				name += string(s.Bytes)
-			}
-			if ft, _ := d.Name("FT"); ft == "Sig" && d["V"] != nil && !seen[name] {
-				seen[name] = true
-				names = append(names, name)
-			}
-			kids, _ := v.Array(d["Kids"])
-			for _, k := range kids {
-				walk(k, name, depth+1)
-			}
-		}
-		for _, f := range fields {
-			walk(f, "", 0)
-		}
+			return true, nil
+		})
 	}
 	return names
 }

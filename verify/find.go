@@ -26,9 +26,8 @@ type sigLoc struct {
 }
 
 const (
-	maxFields     = 1 << 16
-	maxFieldDepth = 32
-	maxScan       = 1 << 18
+	maxFields = 1 << 16
+	maxScan   = 1 << 18
 )
 
 var errTooManyFields = errors.New("too many form fields")
@@ -84,70 +83,39 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 	var out []sigLoc
 	visited := map[pdf.Ref]bool{}
 	count := 0
-	var walk func(o pdf.Object, parentName string, inheritedFT pdf.Name, depth int) error
-	walk = func(o pdf.Object, parentName string, inheritedFT pdf.Name, depth int) error {
-		if depth > maxFieldDepth {
-			return errors.New("form field tree too deep")
-		}
+	visit := func(f *pdf.Field) (bool, error) {
 		if count++; count > maxFields {
-			return errTooManyFields
+			return false, errTooManyFields
 		}
-		ref, isRef := o.(pdf.Ref)
-		if isRef {
-			if visited[ref] {
-				return nil
-			}
-			visited[ref] = true
-		}
-		d, err := r.Dict(o)
-		if err != nil {
-			return err
-		}
-		if d == nil {
-			return nil
-		}
-		name := parentName
-		if t, ok := resolveString(r, d["T"]); ok {
-			if name != "" {
-				name += "."
-			}
-			name += textString(t)
-		}
-		ft := inheritedFT
-		if n, ok := d.Name("FT"); ok {
-			ft = n
-		}
-		if ft == "Sig" {
-			if v, ok := d["V"]; ok && v != nil {
-				l := sigLoc{Field: name, FieldRef: ref, View: view}
+		if f.FT == "Sig" {
+			if v, ok := f.Dict["V"]; ok && v != nil {
+				name := cleanText(f.Name)
+				l := sigLoc{Field: name, FieldRef: f.Ref, View: view}
 				l.DictRef, _ = v.(pdf.Ref)
+				var err error
 				l.Dict, err = r.Dict(v)
 				if err != nil {
-					return fmt.Errorf("signature value of field %q: %w", name, err)
+					return false, fmt.Errorf("signature value of field %q: %w", name, err)
 				}
-				l.Lock, _ = r.Dict(d["Lock"])
+				l.Lock, _ = r.Dict(f.Dict["Lock"])
 				if l.Dict != nil {
 					out = append(out, l)
 				}
 			}
 		}
-		kids, _ := r.Array(d["Kids"])
-		for _, k := range kids {
-			if err := walk(k, name, ft, depth+1); err != nil {
-				return err
-			}
+		return true, nil
+	}
+	walk := func(roots pdf.Array) error {
+		err := r.WalkFields(roots, visited, visit)
+		if errors.Is(err, pdf.ErrFieldDepth) {
+			return errors.New("form field tree too deep")
 		}
-		return nil
+		return err
 	}
 	var firstErr error
 	if af, err := r.Dict(cat["AcroForm"]); err == nil && af != nil {
 		fields, _ := r.Array(af["Fields"])
-		for _, f := range fields {
-			if err := walk(f, "", "", 0); err != nil {
-				firstErr = err
-				break
-			}
-		}
+		firstErr = walk(fields)
 	}
 	// Widgets on pages that the AcroForm does not list.
 	pages, err := r.Pages()
@@ -166,8 +134,8 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 			}
 			// The widget's field is the top of its /Parent chain; walking
 			// from there gives the full name and the inherited /FT.
-			f, name := a, ""
-			for hops, cur := 0, ad; hops < maxFieldDepth; hops++ {
+			f := a
+			for hops, cur := 0, ad; hops < pdf.MaxFieldDepth; hops++ {
 				par, ok := cur["Parent"]
 				if !ok {
 					break
@@ -178,7 +146,7 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 				}
 				f, cur = par, pd
 			}
-			if err := walk(f, name, "", 0); err != nil && firstErr == nil {
+			if err := walk(pdf.Array{f}); err != nil && firstErr == nil {
 				firstErr = err
 			}
 		}

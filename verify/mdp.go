@@ -35,8 +35,9 @@ func (v *verifier) changes(s *sigState) {
 	s.out.Modification = rep.Class.String()
 	// AnalyzeChanges names, as problems, every change of class other and
 	// every change beyond a certification signature's DocMDP permission.
-	for _, p := range rep.Problems {
+	for i, p := range rep.Problems {
 		s.invalidf("changed after signing: %s", p)
+		s.changeFinding(rep.ProblemChanges[i], Invalid, "changed after signing: "+p)
 	}
 	if rep.Class == ChangeOther && len(rep.Problems) == 0 {
 		s.invalidf("the document was changed after signing in a way no signature permits")
@@ -47,6 +48,11 @@ func (v *verifier) changes(s *sigState) {
 		if len(rep.Changes) > 0 {
 			what = ": " + describeChanges(rep.Changes)
 		}
+		for _, c := range rep.Changes {
+			if c.Class == ChangeFormFill || c.Class == ChangeAnnotation {
+				s.changeFinding(c, "warning", "changed after signing: "+c.String())
+			}
+		}
 		if s.isDocTS() {
 			s.warnf("the document was changed after this timestamp (%s)%s", englishWord(rep.Class.String()), what)
 		} else {
@@ -54,6 +60,17 @@ func (v *verifier) changes(s *sigState) {
 		}
 	}
 	v.recordRevisions(rep)
+}
+
+// changeFinding records a change as a finding whose ID is the rule that
+// judged it (docs/verify-changes.md lists them).
+func (s *sigState) changeFinding(c Change, severity Status, msg string) {
+	for _, f := range s.findings {
+		if f.ID == c.Rule && f.Message == msg {
+			return
+		}
+	}
+	s.findings = append(s.findings, Finding{ID: c.Rule, Severity: string(severity), Message: msg})
 }
 
 // recordRevisions fills the revision history from a change report: each

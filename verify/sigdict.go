@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -282,35 +281,9 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// textString decodes a PDF text string: UTF-16BE or UTF-8 with a byte-order
-// mark, else PDFDocEncoding.
-func textString(b []byte) string {
-	if len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF {
-		b = b[2:]
-		u := make([]uint16, 0, len(b)/2)
-		for i := 0; i+1 < len(b); i += 2 {
-			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
-		}
-		return cleanText(string(utf16.Decode(u)))
-	}
-	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		return cleanText(strings.ToValidUTF8(string(b[3:]), "\uFFFD"))
-	}
-	var sb strings.Builder
-	for _, c := range b {
-		switch {
-		case c >= 0x18 && c <= 0x1F:
-			sb.WriteRune(pdfDocLow[c-0x18])
-		case c >= 0x80 && c <= 0x9F:
-			sb.WriteRune(pdfDocHigh[c-0x80])
-		case c == 0xAD:
-			sb.WriteRune('\uFFFD')
-		default:
-			sb.WriteRune(rune(c))
-		}
-	}
-	return cleanText(sb.String())
-}
+// textString decodes a PDF text string for a report (pdf.TextString,
+// control characters dropped).
+func textString(b []byte) string { return cleanText(pdf.TextString(b)) }
 
 // cleanText drops control characters, which have no place in a report and
 // could rewrite a terminal.
@@ -324,13 +297,6 @@ func cleanText(s string) string {
 		}
 		return r
 	}, s)
-}
-
-var pdfDocLow = [8]rune{'˘', 'ˇ', 'ˆ', '˙', '˝', '˛', '˚', '˜'}
-
-var pdfDocHigh = [32]rune{
-	'•', '†', '‡', '…', '—', '–', 'ƒ', '⁄', '‹', '›', '−', '‰', '„', '“', '”', '‘',
-	'’', '‚', '™', 'ﬁ', 'ﬂ', 'Ł', 'Œ', 'Š', 'Ÿ', 'Ž', 'ı', 'ł', 'œ', 'š', 'ž', '\uFFFD',
 }
 
 // parsePDFDate reads "D:YYYYMMDDHHmmSSOHH'mm'" (ISO 32000 §7.9.4); every
@@ -424,22 +390,18 @@ func CertificationPermission(r *pdf.Reader) int {
 		return docMDPOf(r, sig)
 	}
 	acro, _ := r.Dict(cat["AcroForm"])
+	fields, _ := r.Array(acro["Fields"])
 	p := 0
-	var walk func(o pdf.Object, depth int)
-	walk = func(o pdf.Object, depth int) {
-		fields, _ := r.Array(o)
-		for _, f := range fields {
-			if p != 0 || depth > 16 {
-				return
-			}
-			fd, _ := r.Dict(f)
-			if sig, _ := r.Dict(fd["V"]); sig != nil {
-				p = docMDPOf(r, sig)
-			}
-			walk(fd["Kids"], depth+1)
+	// A tree too deep for the walk gives what was found before it.
+	_ = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		if p != 0 {
+			return false, nil
 		}
-	}
-	walk(acro["Fields"], 0)
+		if sig, _ := r.Dict(f.Dict["V"]); sig != nil {
+			p = docMDPOf(r, sig)
+		}
+		return p == 0, nil
+	})
 	return p
 }
 

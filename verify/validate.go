@@ -75,7 +75,7 @@ func (v *verifier) validate(s *sigState) {
 			}
 		}
 	}
-	hasT = proven != nil
+	hasT = proven != nil || (v.o.LevelAsWritten && earliest != nil)
 	v.applyPolicy(s, proven)
 	if s.out.SigningTime != nil {
 		m := *s.out.SigningTime

@@ -38,6 +38,12 @@ type Options struct {
 	// RevocationSoft turns an unknown revocation status into a warning
 	// instead of an indeterminate verdict.
 	RevocationSoft bool
+	// LevelAsWritten reports Signature.Level as the file's structure has it
+	// (a verified signature timestamp counts for B-T even when its TSA is
+	// not trusted). For signing's re-run check, which asks "is this what
+	// kyso wrote", never for a verdict: without it only a timestamp from a
+	// trusted TSA raises the level.
+	LevelAsWritten bool
 	// At evaluates as of this time (zero: now).
 	At time.Time
 	// Lang ("vi" or "en") is carried for whoever renders the Report (Text,

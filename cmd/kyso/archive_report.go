@@ -344,7 +344,7 @@ func writeFileAtomic(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
+		err = os.Chmod(tmp.Name(), fileutil.Perm(0o666))
 	}
 	if err == nil {
 		err = fileutil.Rename(tmp.Name(), path)

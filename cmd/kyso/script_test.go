@@ -36,7 +36,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("KYSO_PASS", testpki.DefaultPassword)
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		Cmds: signScriptCmds(t, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// pki DIR: a TEST PKI with its OCSP responder, CRLs and TSA on
 			// 127.0.0.1 for the rest of the script; sets $TSA and $PKIURL.
 			"pki": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -98,6 +98,6 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(p, b, 0o644))
 			},
-		},
+		}),
 	})
 }

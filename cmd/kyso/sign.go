@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
+	"github.com/kyso-project/kyso/internal/revocation"
+	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/sign"
 )
@@ -33,6 +36,7 @@ type signFlags struct {
 	Force   bool
 	Field   string
 	Meta    string
+	Counter bool
 }
 
 func newSignCmd(g *globalOptions) *cobra.Command {
@@ -43,8 +47,25 @@ func newSignCmd(g *globalOptions) *cobra.Command {
 		Long: `Sign PDF files, and every *.pdf in folders (recursively), as PAdES baseline
 signatures (ETSI.CAdES.detached, SHA-256). Outputs mirror the inputs' paths under
 --out; inputs are never modified. Each output is written to a temporary file,
-checked, fsynced and renamed, so it is either complete or absent. Re-running the
-same command skips outputs that already exist and verify.
+checked, fsynced and renamed, so it is either complete or absent; outputs are
+created 0666 minus the umask, as cp does. An output that would be one of the
+inputs (the same path, a link, or --out equal to an input folder) is refused
+before any work; an --out folder inside an input folder is not read as input.
+
+Re-running the same command keeps an existing output only if it is this input
+signed by this certificate at this level, and reports any other as stale
+(re-sign with --force). Temporary files that a killed run left in the output
+folders are removed. An input that already carries a signature of this signer
+(this certificate, or another of its key) made by kyso or shown by a stamp is
+skipped; --countersign signs it again, and the new stamp never covers an
+existing one.
+
+Before the first file, the signer's certificate is checked: valid now, chained
+to --trust (default the system roots), and not revoked (OCSP, else the CRL, when
+reachable). Expired or revoked stops the run (exit 5) before anything is
+written; an untrusted chain is a warning at B-B and B-T and an error at B-LT and
+B-LTA. Each timestamp must not be dated in the future and its TSA must chain to
+--trust (without --trust at B-T, a warning); otherwise that file fails (exit 5).
 
 The key is a .p12 file (--p12) or a key on a USB token (--pkcs11). Passwords and
 PINs come from an environment variable (--pass-env/--pin-env), a file
@@ -71,13 +92,14 @@ document timestamp).`,
 	fs.StringVarP(&f.Out, "out", "o", "", "output folder (required)")
 	fs.StringVar(&f.Level, "level", "", "PAdES level: B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")
 	fs.StringArrayVar(&f.TSA, "tsa", nil, "RFC 3161 timestamp authority URL (repeatable; tried in order)")
-	fs.StringArrayVar(&f.Trust, "trust", nil, "trust anchors (PEM/DER file or folder; repeatable) for B-LT validation data")
+	fs.StringArrayVar(&f.Trust, "trust", nil, "trust anchors for the signer's and the TSA's chains (PEM/DER file or folder; repeatable; default the system roots)")
 	fs.StringVar(&f.Reason, "reason", "", "reason for signing, written in the signature")
 	fs.StringVar(&f.Loc, "location", "", "place of signing, written in the signature")
 	fs.StringVar(&f.Contact, "contact", "", "contact information, written in the signature")
 	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files prepared in parallel (default: the number of CPUs)")
 	fs.BoolVar(&f.Force, "force", false, "overwrite existing outputs")
 	fs.StringVar(&f.Field, "field-name", "", "name of the new signature field (default Signature<N>)")
+	fs.BoolVar(&f.Counter, "countersign", false, "also sign inputs that already carry this signer's signature (the new stamp avoids the existing ones)")
 	fs.StringVar(&f.Meta, "meta", "", "CSV of TTHC metadata (file,dossier_code,...) written into each document before signing")
 	return cmd
 }
@@ -104,8 +126,25 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if err != nil {
 		return err
 	}
+	inputs = dropOutputs(inputs, args, f.Out)
 	if len(inputs) == 0 {
 		return nothingToDo(g, args)
+	}
+	var jobs []sign.Job
+	var unreadable []*sign.Result
+	for _, in := range inputs {
+		if in.Err != nil {
+			err := in.inputError()
+			unreadable = append(unreadable, &sign.Result{Input: in.Path, Status: sign.StatusFailed, Error: err.Error(), Err: err})
+			continue
+		}
+		jobs = append(jobs, sign.Job{Input: in.Path, Output: slashPath(filepath.Join(f.Out, in.Rel))})
+	}
+	if err := checkJobsSafe(jobs); err != nil {
+		return err
+	}
+	if f.stamp.QR && f.Meta == "" && !f.stamp.NoStamp {
+		return fail.Usage(i18n.Errorf("--qr needs --meta: the QR code holds each file's dossier and procedure codes"), "add --meta FILE.csv")
 	}
 	meta, err := loadSignMeta(f.Meta)
 	if err != nil {
@@ -121,22 +160,40 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if err := checkKeyUsable(key); err != nil {
 		return err
 	}
+	store, err := trust.Load(f.Trust)
+	if err != nil {
+		return fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
+	}
+	var warnMu sync.Mutex // timestamps are judged on several goroutines
+	policy := &sign.SignerPolicy{
+		Trust: store, Configured: len(f.Trust) > 0, Level: level,
+		Fetcher: &revocation.Fetcher{Timeout: 10 * time.Second},
+		Warn: func(msg string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", g.pr().Translate(msg)))
+		},
+	}
+	if err := policy.CheckSigner(ctx, key); err != nil {
+		return err
+	}
 	opts := sign.BatchOptions{
 		Options: sign.Options{
 			Key: key, Level: level,
 			Reason: f.Reason, Location: f.Loc, ContactInfo: f.Contact, FieldName: f.Field,
-			Force: f.Force,
+			Force: f.Force, CheckTimestamp: policy.CheckTimestamp,
 		},
-		Jobs: f.Jobs,
+		Jobs:        f.Jobs,
+		Countersign: f.Counter,
+		Cleaned: func(paths []string) {
+			fmt.Fprint(g.io.err, g.t("kyso: removed %d temporary file(s) left by an interrupted run (%s)\n", len(paths), paths[0]))
+		},
 	}
 	if len(f.TSA) > 0 {
 		opts.TSA = &tsp.Client{URLs: f.TSA}
 	}
 	if level == sign.LevelBLT || level == sign.LevelBLTA {
-		ltv, err := newLTV(g, f.Trust, opts.TSA)
-		if err != nil {
-			return err
-		}
+		ltv := &sign.LTV{Trust: store, Fetcher: policy.Fetcher, TSA: opts.TSA, CheckTimestamp: policy.CheckTimestamp}
 		opts.LTV = ltv
 		if err := ltv.CheckSigner(ctx, key); err != nil {
 			return err
@@ -145,19 +202,12 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if err := f.stamp.apply(g, &opts); err != nil {
 		return err
 	}
-	opts.Existing = existingOutputCheck
-	var jobs []sign.Job
-	var unreadable []*sign.Result
-	for _, in := range inputs {
-		if in.Err != nil {
-			err := in.inputError()
-			unreadable = append(unreadable, &sign.Result{Input: in.Path, Status: sign.StatusFailed, Error: err.Error(), Err: err})
-			continue
-		}
-		jobs = append(jobs, sign.Job{Input: in.Path, Output: slashPath(filepath.Join(f.Out, in.Rel))})
+	opts.Existing = func(ctx context.Context, input, output string) error {
+		return sign.CheckExistingOutput(ctx, input, output, key.Cert, level)
 	}
 	if meta != nil {
 		opts.MetadataFor = meta.forFile
+		opts.QRFor = meta.qrFor
 	}
 
 	jl := newJSONLines(g.io.out)
@@ -178,6 +228,12 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		switch r.Status {
 		case sign.StatusFailed:
 			g.log.Debug("failed", "input", r.Input, "error", r.Error)
+		case sign.StatusSkipped:
+			if r.Reason != "" {
+				bar.print(g.io.out, g.t("%s%s: %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, g.pr().Translate(r.Reason)))
+				break
+			}
+			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
 		default:
 			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
 			for _, w := range r.Warnings {
@@ -201,6 +257,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", r.Input, resultError(g.pr(), r.Err, r.Error)))
 		}
 	}
+	printFailureHints(g, failures)
 	if g.JSON {
 		for _, r := range failures {
 			for _, w := range r.Warnings {
@@ -221,12 +278,6 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	return nil
 }
 
-// existingOutputCheck keeps an existing output only if it is a signed copy
-// of the input that verifies.
-func existingOutputCheck(ctx context.Context, input, output string) error {
-	return sign.CheckExisting(ctx, input, output)
-}
-
 // checkKeyUsable refuses a signer certificate that cannot make a valid
 // signature now (expired, not yet valid, wrong key usage, weak).
 func checkKeyUsable(key *keys.Key) error {
@@ -234,4 +285,16 @@ func checkKeyUsable(key *keys.Key) error {
 		return err
 	}
 	return nil
+}
+
+// printFailureHints prints each distinct next step the failed files' errors
+// suggest (re-sign stale outputs with --force...), once.
+func printFailureHints(g *globalOptions, failures []*sign.Result) {
+	seen := map[string]bool{}
+	for _, r := range failures {
+		if h := fail.HintOf(r.Err); h != "" && !seen[h] {
+			seen[h] = true
+			fmt.Fprint(g.io.err, g.t("hint: %s\n", g.pr().Translate(h)))
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/kyso-project/kyso/archive"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/sign"
 )
 
 // signMeta maps input base names to the TTHC metadata written into them.
@@ -40,4 +41,13 @@ func (s signMeta) forFile(input string) map[string]string {
 	}
 	b, _ := json.Marshal(m)
 	return map[string]string{infoKeyTTHC: string(b)}
+}
+
+// qrFor gives the QR code's codes for an input, or nil without a row.
+func (s signMeta) qrFor(input string) *sign.QROptions {
+	m, ok := s[filepath.Base(input)]
+	if !ok {
+		return nil
+	}
+	return &sign.QROptions{Dossier: m.Dossier, Procedure: m.Procedure}
 }

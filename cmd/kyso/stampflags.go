@@ -61,7 +61,8 @@ func (s *stampFlags) apply(g *globalOptions, opts *sign.BatchOptions) error {
 			CopyForm: s.CopyForm, Agency: s.Agency, TimeFormat: s.TimeFormat, FontFile: s.Font,
 			SignatureImage: s.SignatureImage, SealImage: s.SealImage,
 		},
-		Page: s.Page - 1,
+		Page:   s.Page - 1,
+		WithQR: s.QR,
 	}
 	if s.Rect != "" {
 		r, err := stamp.ParseRect(s.Rect)

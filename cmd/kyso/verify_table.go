@@ -202,7 +202,7 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		tmp.Close()
 		return wrap(err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(fileutil.Perm(0o666)); err != nil {
 		tmp.Close()
 		return wrap(err)
 	}

@@ -2,6 +2,7 @@ package stamp
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"context"
 	"errors"
@@ -30,6 +31,42 @@ type inkMap struct {
 	total      []uint32
 	darkCount  []uint32
 	sat        []int32 // summed-area table of dark cells, (rows+1) x (cols+1)
+	// blockedCells are covered by existing signature widgets or stamps.
+	blockedCells map[int]bool
+}
+
+// block marks the cells of a displayed rectangle as taken (by an existing
+// signature's stamp), whatever the scan shows there.
+func (m *inkMap) block(r [4]float64) {
+	if m.blockedCells == nil {
+		m.blockedCells = map[int]bool{}
+	}
+	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
+	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
+	for y := y1; y < y2; y++ {
+		for x := x1; x < x2; x++ {
+			k := y*m.cols + x
+			m.total[k] = max(m.total[k], 1)
+			m.darkCount[k] = m.total[k]
+			m.blockedCells[k] = true
+		}
+	}
+}
+
+// blocked says whether the displayed rectangle r touches a blocked cell.
+func (m *inkMap) blocked(r [4]float64) bool {
+	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
+	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
+	for y := y1; y < y2; y++ {
+		for x := x1; x < x2; x++ {
+			if m.blockedCells[y*m.cols+x] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 const (
@@ -53,7 +90,7 @@ func newInkMap(pw, ph float64) *inkMap {
 // returns nil when the page has no such image or its encoding is one kyso
 // does not decode (JBIG2, CCITT, JPX, palettes): the stamp then keeps its
 // default place.
-func pageInk(ctx context.Context, r PageReader, page pdf.Page) (*inkMap, error) {
+func pageInk(ctx context.Context, r PageReader, page pdf.Page, def [4]float64) (*inkMap, error) {
 	ps, err := pageImages(ctx, r, page.Dict, page.Resources)
 	if err != nil {
 		return nil, err
@@ -71,15 +108,33 @@ func pageInk(ctx context.Context, r PageReader, page pdf.Page) (*inkMap, error) 
 		return nil, nil
 	}
 	pw, ph := g.Displayed()
-	m := newInkMap(pw, ph)
-	if err := m.paint(ctx, r, *best, g); err != nil {
-		if errors.Is(err, errUnsupportedImage) {
-			return nil, nil
-		}
-		return nil, err
+	// Decode no more of the scan than the answer needs: first the band of
+	// the default box; when that has ink, the top quarter the first search
+	// looks in; only then the whole page. Most scans stop at the first.
+	stages := []float64{math.Inf(-1)}
+	if def[3] > def[1] {
+		stages = []float64{def[1] - 3*mm, math.Max(3*mm, ph*0.75) - 3*mm, math.Inf(-1)}
 	}
-	m.summarise()
-	return m, nil
+	for i, yMin := range stages {
+		m := newInkMap(pw, ph)
+		whole, err := m.paint(ctx, r, *best, g, yMin)
+		if err != nil {
+			if errors.Is(err, errUnsupportedImage) {
+				return nil, nil
+			}
+			return nil, err
+		}
+		m.summarise()
+		if whole || m.inked(def, 0) == 0 {
+			return m, nil
+		}
+		if i == 1 {
+			if _, ok := m.search(def, pw, ph, math.Max(yMin+3*mm, ph*0.75)); ok {
+				return m, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // imageFormat is how the samples of an image XObject are laid out.
@@ -199,10 +254,14 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 
 // paint decodes the image row by row, never holding it whole (except
 // JPEG, which image/jpeg decodes at once), and counts ink per cell.
-func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeom) error {
+//
+// Only the rows of the image that reach down to the displayed height yMin
+// are decoded, when the image is upright on the page (rows run down the
+// page); whole says the image was decoded to its last row.
+func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeom, yMin float64) (whole bool, err error) {
 	f, err := readImageFormat(r, p.image, p)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// Pixel (i, j), row 0 at the top of the image, maps affinely to the
 	// displayed page: find the origin and the steps of i and j.
@@ -215,6 +274,13 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 	jx, jy := disp(0.5/float64(f.width), 1-1.5/float64(f.height))
 	di := [2]float64{ix - ox, iy - oy}
 	dj := [2]float64{jx - ox, jy - oy}
+	rows := f.height
+	if !math.IsInf(yMin, -1) && math.Abs(di[1]) < 1e-9 && dj[1] < 0 {
+		if n := (oy-yMin)/(-dj[1]) + 2; n < float64(f.height) {
+			rows = max(1, int(n))
+		}
+	}
+	whole = rows == f.height
 	// A cell spans many pixels of a full-resolution scan; every other
 	// pixel of every other row keeps the dark share of each cell while
 	// quartering the work.
@@ -243,13 +309,30 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		}
 	}
 	if f.filter == "DCTDecode" {
-		return m.paintJPEG(ctx, r, p.image, f, row)
+		maxRows := rows
+		if whole {
+			maxRows = 0
+		}
+		var dc *dcImage
+		err := errUnsupportedImage
+		if f.comps == 1 || f.comps == 3 { // CMYK's first component is not luminance
+			dc, err = decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
+		}
+		switch {
+		case err == nil && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
+			m.paintBlocks(dc, f, ox, oy, di, dj)
+			return whole && float64(dc.rows)*dc.sy >= float64(f.height), nil
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		}
+		// Not a JPEG the block reader handles: decode the top rows.
+		return whole, m.paintJPEG(ctx, r, p.image, f, rows, row)
 	}
 	in := r.RawStream(p.image)
 	if f.filter == "FlateDecode" {
 		zr, err := zlib.NewReader(bufio.NewReader(in))
 		if err != nil {
-			return fmt.Errorf("scan image: %w", err)
+			return false, fmt.Errorf("scan image: %w", err)
 		}
 		defer zr.Close()
 		in = zr
@@ -263,21 +346,21 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 	bpp := max(1, f.comps*f.bpc/8)
 	cur := make([]byte, rowBytes+filterByte)
 	prev := make([]byte, rowBytes)
-	for j := 0; j < f.height; j++ {
+	for j := 0; j < rows; j++ {
 		if j%64 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+			return false, ctx.Err()
 		}
 		if _, err := io.ReadFull(br, cur); err != nil {
 			if j > 0 && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
-				return nil // a short image: what was read still counts
+				return whole, nil // a short image: what was read still counts
 			}
-			return fmt.Errorf("scan image row %d: %w", j, err)
+			return false, fmt.Errorf("scan image row %d: %w", j, err)
 		}
 		data := cur[filterByte:]
 		switch {
 		case f.predictor >= 10:
 			if err := unfilterPNG(cur[0], data, prev, bpp); err != nil {
-				return fmt.Errorf("scan image row %d: %w", j, err)
+				return false, fmt.Errorf("scan image row %d: %w", j, err)
 			}
 		case f.predictor == 2:
 			for i := f.comps; i < len(data); i++ {
@@ -287,7 +370,44 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		row(j, sampleLum(data, f))
 		copy(prev, data)
 	}
-	return nil
+	return whole, nil
+}
+
+// paintBlocks counts the block means of a JPEG's first component into the
+// cells each block covers. o is the displayed centre of pixel (0, 0), di
+// and dj the displayed steps of one pixel across and down.
+func (m *inkMap) paintBlocks(img *dcImage, f imageFormat, ox, oy float64, di, dj [2]float64) {
+	dark := img.inkThreshold()
+	inv := 1 / m.cell
+	at := func(px, py float64) (float64, float64) {
+		return ox + (px-0.5)*di[0] + (py-0.5)*dj[0], oy + (px-0.5)*di[1] + (py-0.5)*dj[1]
+	}
+	for by := 0; by < img.rows; by++ {
+		for bx := 0; bx < img.cols; bx++ {
+			v := img.lum[by*img.cols+bx]
+			if f.invert {
+				v = 255 - v
+			}
+			px0, py0 := float64(bx)*img.sx, float64(by)*img.sy
+			px1, py1 := min(px0+img.sx, float64(f.width)), min(py0+img.sy, float64(f.height))
+			if px1 <= px0 || py1 <= py0 {
+				continue
+			}
+			x0, y0 := at(px0, py0)
+			x1, y1 := at(px1, py1)
+			cx0, cx1 := int(math.Min(x0, x1)*inv), int(math.Max(x0, x1)*inv-1e-9)
+			cy0, cy1 := int(math.Min(y0, y1)*inv), int(math.Max(y0, y1)*inv-1e-9)
+			for cy := max(cy0, 0); cy <= min(cy1, m.rows-1); cy++ {
+				for cx := max(cx0, 0); cx <= min(cx1, m.cols-1); cx++ {
+					k := cy*m.cols + cx
+					m.total[k]++
+					if v < dark {
+						m.darkCount[k]++
+					}
+				}
+			}
+		}
+	}
 }
 
 // sampleLum returns the luminance of pixel i of a row.
@@ -371,7 +491,7 @@ func absInt(x int) int {
 	return x
 }
 
-func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f imageFormat, row func(int, func(int) uint8)) error {
+func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f imageFormat, rows int, row func(int, func(int) uint8)) error {
 	cfg, err := jpeg.DecodeConfig(r.RawStream(s))
 	if err != nil {
 		return fmt.Errorf("scan image: %w", err)
@@ -379,10 +499,21 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 	if cfg.Width != f.width || cfg.Height != f.height || cfg.Width*cfg.Height > maxJPEGPixel {
 		return errUnsupportedImage
 	}
-	img, err := jpeg.Decode(r.RawStream(s))
+	src := r.RawStream(s)
+	if rows < f.height {
+		// Decode only the top rows: the frame header says the image is
+		// that tall, and the decoder skips the rest of the scan data.
+		if top, ok := jpegTop(src, rows); ok {
+			src = top
+		} else {
+			src, rows = r.RawStream(s), f.height
+		}
+	}
+	img, err := jpeg.Decode(src)
 	if err != nil {
 		return fmt.Errorf("scan image: %w", err)
 	}
+	f.height = min(rows, img.Bounds().Dy())
 	b := img.Bounds()
 	for j := 0; j < f.height; j++ {
 		if j%64 == 0 && ctx.Err() != nil {
@@ -437,25 +568,83 @@ func (m *inkMap) inked(r [4]float64, gap float64) int32 {
 // the top quarter of the page, then anywhere; among the candidates it
 // takes the one nearest def, preferring to move sideways over moving down.
 func (m *inkMap) findBlank(def [4]float64, pw, ph float64) ([4]float64, bool) {
-	const gap = 1 * mm
-	w, h := def[2]-def[0], def[3]-def[1]
-	margin := 3 * mm
-	search := func(minY1 float64) ([4]float64, bool) {
-		best, bestScore, found := def, math.Inf(1), false
-		for y1 := ph - margin - h; y1 >= minY1; y1 -= m.cell {
-			for x1 := pw - margin - w; x1 >= margin; x1 -= m.cell {
-				r := [4]float64{x1, y1, x1 + w, y1 + h}
-				dx, dy := x1-def[0], y1-def[1]
-				score := dx*dx + 4*dy*dy
-				if score < bestScore && m.inked(r, gap) == 0 {
-					best, bestScore, found = r, score, true
-				}
-			}
-		}
-		return best, found
-	}
-	if r, ok := search(math.Max(margin, ph*0.75)); ok {
+	const margin = 3 * mm
+	if r, ok := m.search(def, pw, ph, math.Max(margin, ph*0.75)); ok {
 		return r, true
 	}
-	return search(margin)
+	return m.search(def, pw, ph, margin)
+}
+
+// search is findBlank over boxes whose bottom is at minY1 or above.
+func (m *inkMap) search(def [4]float64, pw, ph, minY1 float64) ([4]float64, bool) {
+	const gap = 1 * mm
+	const margin = 3 * mm
+	w, h := def[2]-def[0], def[3]-def[1]
+	best, bestScore, found := def, math.Inf(1), false
+	for y1 := ph - margin - h; y1 >= minY1; y1 -= m.cell {
+		for x1 := pw - margin - w; x1 >= margin; x1 -= m.cell {
+			r := [4]float64{x1, y1, x1 + w, y1 + h}
+			dx, dy := x1-def[0], y1-def[1]
+			score := dx*dx + 4*dy*dy
+			if score < bestScore && m.inked(r, gap) == 0 {
+				best, bestScore, found = r, score, true
+			}
+		}
+	}
+	return best, found
+}
+
+// jpegTop returns a reader of the JPEG in src whose frame header (SOF0,
+// SOF1 or SOF2) says the image is rows tall, or false when the header is
+// not found within the first 1 MiB. image/jpeg then decodes the top rows
+// only, skipping the remaining entropy-coded data to the next marker.
+func jpegTop(src io.Reader, rows int) (io.Reader, bool) {
+	br := bufio.NewReaderSize(src, 64<<10)
+	var head []byte
+	read := func(n int) ([]byte, bool) {
+		if len(head)+n > 1<<20 {
+			return nil, false
+		}
+		b := make([]byte, n)
+		if _, err := io.ReadFull(br, b); err != nil {
+			return nil, false
+		}
+		head = append(head, b...)
+		return b, true
+	}
+	if b, ok := read(2); !ok || b[0] != 0xFF || b[1] != 0xD8 {
+		return nil, false
+	}
+	for {
+		b, ok := read(2)
+		if !ok || b[0] != 0xFF {
+			return nil, false
+		}
+		marker := b[1]
+		if marker == 0xFF || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) {
+			continue // fill bytes and markers without a length: none expected here
+		}
+		lb, ok := read(2)
+		if !ok {
+			return nil, false
+		}
+		n := int(lb[0])<<8 | int(lb[1])
+		if n < 2 {
+			return nil, false
+		}
+		start := len(head)
+		if _, ok := read(n - 2); !ok {
+			return nil, false
+		}
+		switch marker {
+		case 0xC0, 0xC1, 0xC2:
+			if n < 8 || rows <= 0 || rows > 0xFFFF {
+				return nil, false
+			}
+			head[start+1], head[start+2] = byte(rows>>8), byte(rows)
+			return io.MultiReader(bytes.NewReader(head), br), true
+		case 0xDA, 0xD9:
+			return nil, false
+		}
+	}
 }

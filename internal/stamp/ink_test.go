@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/jpeg"
+	"math"
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -172,7 +173,7 @@ func TestStampManualRectSkipsSearch(t *testing.T) {
 
 func TestStampScan200NotMoved(t *testing.T) {
 	r, pages := openFixture(t, "scan200.pdf")
-	ink, err := pageInk(context.Background(), r, pages[0])
+	ink, err := pageInk(context.Background(), r, pages[0], GeomOf(pages[0]).DefaultRect(PlaceOptions{}))
 	if err != nil || ink == nil {
 		t.Fatalf("ink map: %v %v", ink, err)
 	}
@@ -180,9 +181,52 @@ func TestStampScan200NotMoved(t *testing.T) {
 	if n := ink.inked(g.DefaultRect(PlaceOptions{}), 0); n != 0 {
 		t.Errorf("default box covers %d ink cells on the 200 dpi scan (its top band is blank)", n)
 	}
-	// The bars of the scan are found: rows 300-2000 px from the top.
+	// Only the band of the default box was decoded: nothing below it.
+	if n := ink.inked([4]float64{0, 0, 595, 842 - 400*842/2339.0}, 0); n != 0 {
+		t.Errorf("the band decode mapped %d ink cells far below the default box", n)
+	}
+	// Decoded whole, the bars of the scan are found: rows 300-2000 px from the top.
+	ink, err = pageInk(context.Background(), r, pages[0], [4]float64{})
+	if err != nil || ink == nil {
+		t.Fatalf("ink map: %v %v", ink, err)
+	}
 	if n := ink.inked([4]float64{0, 842 - 2000*842/2339.0, 595, 842 - 300*842/2339.0}, 0); n == 0 {
 		t.Error("no ink found in the scan's text area")
+	}
+}
+
+// TestJPEGTopMatchesWhole decodes the top rows of the 200 dpi scan's JPEG
+// through a shortened frame header and finds the same ink there as the
+// whole decode does.
+func TestJPEGTopMatchesWhole(t *testing.T) {
+	r, pages := openFixture(t, "scan200.pdf")
+	ps, err := pageImages(context.Background(), r, pages[0].Dict, pages[0].Resources)
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("images: %v", err)
+	}
+	g := GeomOf(pages[0])
+	best := ps[0]
+	for _, p := range ps {
+		if p.area() > best.area() {
+			best = p
+		}
+	}
+	whole, part := newInkMap(595, 842), newInkMap(595, 842)
+	if w, err := whole.paint(context.Background(), r, best, g, math.Inf(-1)); err != nil || !w {
+		t.Fatalf("whole decode: %v %v", w, err)
+	}
+	yMin := 842 * 0.5
+	if w, err := part.paint(context.Background(), r, best, g, yMin); err != nil || w {
+		t.Fatalf("top decode: whole=%v %v", w, err)
+	}
+	whole.summarise()
+	part.summarise()
+	top := [4]float64{0, yMin + 2, 595, 842}
+	if a, b := whole.inked(top, 0), part.inked(top, 0); a != b || a == 0 {
+		t.Errorf("top half: %d ink cells decoded whole, %d decoded alone (want equal, non-zero)", a, b)
+	}
+	if n := part.inked([4]float64{0, 0, 595, yMin - 10}, 0); n != 0 {
+		t.Errorf("the top decode mapped %d cells below its band", n)
 	}
 }
 
@@ -200,7 +244,7 @@ func BenchmarkPageInk200dpi(b *testing.B) {
 	r, pages := openFixture(b, "scan200.pdf")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := pageInk(context.Background(), r, pages[0]); err != nil {
+		if _, err := pageInk(context.Background(), r, pages[0], GeomOf(pages[0]).DefaultRect(PlaceOptions{})); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -231,7 +275,7 @@ func FuzzScanImage(f *testing.F) {
 		doc := memDoc{2: im}
 		m := newInkMap(595, 842)
 		p := placement{m: matrix{595, 0, 0, 842, 0, 0}, width: int(w), height: int(h), image: im}
-		if err := m.paint(context.Background(), doc, p, PageGeom{MediaBox: [4]float64{0, 0, 595, 842}}); err == nil {
+		if _, err := m.paint(context.Background(), doc, p, PageGeom{MediaBox: [4]float64{0, 0, 595, 842}}, math.Inf(-1)); err == nil {
 			m.summarise()
 			m.findBlank([4]float64{300, 700, 500, 800}, 595, 842)
 		}

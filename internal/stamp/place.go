@@ -37,6 +37,10 @@ type PlaceOptions struct {
 	FromLeft bool
 	// Top is the distance from the top edge (default 8 mm).
 	Top float64
+	// Avoid are rectangles in default user space (existing signature
+	// widgets and stamps) the box must not cover: it moves to blank space
+	// clear of them, and Build fails with ErrNoRoom when there is none.
+	Avoid [][4]float64
 }
 
 func (o PlaceOptions) withDefaults() PlaceOptions {

@@ -27,7 +27,7 @@ func QRPayload(dossier, procedure string, scanSHA256 []byte) string {
 // QR places a QR code of payload on page (po, or QRPlace when po is the
 // zero value) and builds its appearance through add.
 func QR(page pdf.Page, add ObjectAdder, payload string, po PlaceOptions) (Widget, error) {
-	if po == (PlaceOptions{}) {
+	if po.Rect == nil && po.Width == 0 && po.Height == 0 && po.Side == 0 && po.Top == 0 && !po.FromLeft {
 		po = QRPlace
 	}
 	g := GeomOf(page)

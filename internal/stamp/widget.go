@@ -2,6 +2,8 @@ package stamp
 
 import (
 	"context"
+	"errors"
+	"math"
 
 	"github.com/kyso-project/kyso/internal/pdf"
 )
@@ -19,6 +21,10 @@ type Widget struct {
 	Moved, Overlaps bool
 }
 
+// ErrNoRoom says a stamp would cover an existing signature's stamp and no
+// blank space of its size is left on the page.
+var ErrNoRoom = errors.New("no room for the stamp clear of the existing signatures")
+
 // Build places the stamp on page (po.Rect, or the Decree 30 default box,
 // moved to blank space when it would cover the ink of a full-page scan)
 // and builds its appearance through add.
@@ -26,20 +32,43 @@ func Build(ctx context.Context, r PageReader, page pdf.Page, add ObjectAdder, o 
 	g := GeomOf(page)
 	var wd Widget
 	d := g.DefaultRect(po)
+	pw, ph := g.Displayed()
+	var ink *inkMap
 	if po.Rect == nil {
-		ink, err := pageInk(ctx, r, page)
+		var err error
+		band := d
+		if len(po.Avoid) > 0 {
+			// boxes to avoid may push the stamp anywhere: map the whole page
+			band = [4]float64{}
+		}
+		ink, err = pageInk(ctx, r, page, band)
 		if ctx.Err() != nil {
 			return wd, ctx.Err()
 		}
 		// An unreadable scan image is not a reason to refuse the stamp: the
 		// signature matters more than its position, so keep the default.
-		if err == nil && ink != nil && ink.inked(d, 0) > 0 {
-			pw, ph := g.Displayed()
-			if nd, ok := ink.findBlank(d, pw, ph); ok {
-				d, wd.Moved = nd, true
-			} else {
-				wd.Overlaps = true
-			}
+		if err != nil {
+			ink = nil
+		}
+	}
+	if len(po.Avoid) > 0 {
+		if ink == nil {
+			ink = newInkMap(pw, ph)
+		}
+		for _, a := range po.Avoid {
+			x1, y1 := g.toDisplayed(a[0], a[1])
+			x2, y2 := g.toDisplayed(a[2], a[3])
+			ink.block([4]float64{math.Min(x1, x2), math.Min(y1, y2), math.Max(x1, x2), math.Max(y1, y2)})
+		}
+		ink.summarise()
+	}
+	if ink != nil && ink.inked(d, 0) > 0 {
+		if nd, ok := ink.findBlank(d, pw, ph); ok {
+			d, wd.Moved = nd, true
+		} else if ink.blocked(d) {
+			return wd, ErrNoRoom
+		} else {
+			wd.Overlaps = true
 		}
 	}
 	rect, _, w, h := Place(g, PlaceOptions{Rect: &d})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 )
@@ -85,7 +84,7 @@ func systemChain(leaf *x509.Certificate, extra []*x509.Certificate, at time.Time
 	}
 	b := &builder{at: at, indexes: []*certIndex{newIndex(extra)}}
 	p := b.extend([]*x509.Certificate{leaf})
-	p.problems = append(p.problems, fmt.Sprintf("system verifier: %v", err))
+	p.problems = append(p.problems, i18n.Sprintf("system verifier: %v", err))
 	return &ChainResult{Certs: p.certs, Status: p.status, Problems: p.problems}
 }
 
@@ -162,10 +161,10 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 		return path{chain, status, append([]string{problem}, checkPath(chain, false, b.at)...)}
 	}
 	if selfSigned(last) {
-		return end(Untrusted, fmt.Sprintf("%s is self-signed and not a trust anchor", name(last)))
+		return end(Untrusted, i18n.Sprintf("%s is self-signed and not a trust anchor", name(last)))
 	}
 	if len(chain) >= maxDepth {
-		return end(Incomplete, fmt.Sprintf("no anchor within %d certificates", maxDepth))
+		return end(Incomplete, i18n.Sprintf("no anchor within %d certificates", maxDepth))
 	}
 	var best *path
 	var impostor *x509.Certificate
@@ -192,9 +191,9 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 	case best != nil:
 		return *best
 	case impostor != nil:
-		return end(Untrusted, fmt.Sprintf("the signature on %s does not verify with the key of %s", name(last), name(impostor)))
+		return end(Untrusted, i18n.Sprintf("the signature on %s does not verify with the key of %s", name(last), name(impostor)))
 	}
-	return end(Incomplete, fmt.Sprintf("the issuer of %s (%s) is missing", name(last), last.Issuer))
+	return end(Incomplete, i18n.Sprintf("the issuer of %s (%s) is missing", name(last), last.Issuer))
 }
 
 // better ranks paths: trusted, then incomplete (more data may make it
@@ -263,7 +262,7 @@ func inChain(chain []*x509.Certificate, c *x509.Certificate) bool {
 
 func name(c *x509.Certificate) string {
 	if c.Subject.CommonName != "" {
-		return fmt.Sprintf("certificate %q", c.Subject.CommonName)
+		return i18n.Sprintf("certificate %q", c.Subject.CommonName)
 	}
-	return fmt.Sprintf("certificate %q", c.Subject.String())
+	return i18n.Sprintf("certificate %q", c.Subject.String())
 }

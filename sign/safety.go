@@ -1,0 +1,298 @@
+package sign
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/trust"
+	"github.com/kyso-project/kyso/verify"
+)
+
+// checkComplete refuses an input that does not end where its last
+// revision ends: a file cut short (a copy interrupted, half a download)
+// whose remaining tail still holds an earlier revision's "startxref" would
+// otherwise be read, and signed, as that earlier revision.
+func checkComplete(r *pdf.Reader) error {
+	revs := r.Revisions()
+	if len(revs) == 0 {
+		return fail.Inputf("the file is damaged: no cross-reference section")
+	}
+	size := r.Size()
+	end := revs[len(revs)-1].End
+	if end < size {
+		n := min(size-end, 64<<10)
+		buf := make([]byte, n)
+		if _, err := r.ReaderAt().ReadAt(buf, end); err != nil {
+			return fail.Input(fmt.Errorf("reading the end of the file: %w", err), "")
+		}
+		if len(bytes.Trim(buf, " \t\r\n\f\x00")) > 0 || size-end > n {
+			return fail.Input(fmt.Errorf("the file is truncated or damaged: %d bytes follow its last complete revision (its own startxref and %%%%EOF are missing)", size-end),
+				"copy the scan again from its source; kyso signs only complete files")
+		}
+	}
+	tail := make([]byte, min(size, 1024))
+	if _, err := r.ReaderAt().ReadAt(tail, size-int64(len(tail))); err != nil {
+		return fail.Input(fmt.Errorf("reading the end of the file: %w", err), "")
+	}
+	if !bytes.Contains(tail, []byte("%%EOF")) || !bytes.Contains(tail, []byte("startxref")) {
+		return fail.Input(fmt.Errorf("the file is truncated or damaged: it does not end with startxref and %%%%EOF"),
+			"copy the scan again from its source; kyso signs only complete files")
+	}
+	return nil
+}
+
+// presentSig is a signature already in a document.
+type presentSig struct {
+	Field  string
+	Signer *x509.Certificate // nil if its CMS does not parse
+	// Visible says its widget shows something (a stamp); Kyso that kyso
+	// made it (/Prop_Build /App /Name /kyso).
+	Visible, Kyso bool
+}
+
+// signatures lists the signature fields with a value: approval and
+// certification signatures, not document timestamps.
+func signatures(r *pdf.Reader) []presentSig {
+	cat, err := r.Catalog()
+	if err != nil {
+		return nil
+	}
+	acro, err := r.Dict(cat["AcroForm"])
+	if err != nil || acro == nil {
+		return nil
+	}
+	fields, err := r.Array(acro["Fields"])
+	if err != nil {
+		return nil
+	}
+	var out []presentSig
+	seen := map[pdf.Ref]bool{}
+	var walk func(o pdf.Object, name, ft string, depth int)
+	walk = func(o pdf.Object, name, ft string, depth int) {
+		if depth > 32 {
+			return
+		}
+		if ref, ok := o.(pdf.Ref); ok {
+			if seen[ref] {
+				return
+			}
+			seen[ref] = true
+		}
+		d, err := r.Dict(o)
+		if err != nil || d == nil {
+			return
+		}
+		if t, ok := d["T"].(pdf.String); ok {
+			if name != "" {
+				name += "."
+			}
+			name += string(t.Bytes)
+		}
+		if f, ok := d.Name("FT"); ok {
+			ft = string(f)
+		}
+		if kids, err := r.Array(d["Kids"]); err == nil && len(kids) > 0 {
+			for _, k := range kids {
+				walk(k, name, ft, depth+1)
+			}
+			return
+		}
+		if ft != "Sig" {
+			return
+		}
+		v, err := r.Dict(d["V"])
+		if err != nil || v == nil {
+			return
+		}
+		if sf, _ := v.Name("SubFilter"); sf == "ETSI.RFC3161" {
+			return
+		}
+		ps := presentSig{Field: name, Visible: visibleRect(r, d["Rect"])}
+		if pb, _ := r.Dict(v["Prop_Build"]); pb != nil {
+			if app, _ := r.Dict(pb["App"]); app != nil {
+				n, _ := app.Name("Name")
+				ps.Kyso = n == "kyso"
+			}
+		}
+		if c, ok := v["Contents"].(pdf.String); ok {
+			if sd, err := cms.Parse(c.Bytes); err == nil && len(sd.SignerInfos) > 0 {
+				ps.Signer = sd.SignerInfos[0].SignerCert(sd.Certificates)
+			}
+		}
+		out = append(out, ps)
+	}
+	for _, f := range fields {
+		walk(f, "", "", 0)
+	}
+	return out
+}
+
+// sameSigner says whether c is the certificate of key k, or another
+// certificate of the same key (a renewal that kept it). Another key of the
+// same unit is another signer: its signature is not this one's.
+func sameSigner(c, k *x509.Certificate) bool {
+	if c == nil || k == nil {
+		return false
+	}
+	return bytes.Equal(c.Raw, k.Raw) || bytes.Equal(c.RawSubjectPublicKeyInfo, k.RawSubjectPublicKeyInfo)
+}
+
+// alreadySigned returns the field of a signature the document already
+// carries from this signer (this certificate or key) that kyso made or
+// that shows a stamp, or "": signing it again would add the same
+// signature, or a second stamp. An invisible signature of the same
+// certificate made by another tool (a legacy adbe.pkcs7.detached one, say)
+// is signed over, as any earlier signature is.
+func alreadySigned(r *pdf.Reader, cert *x509.Certificate) string {
+	for _, s := range signatures(r) {
+		if sameSigner(s.Signer, cert) && (s.Kyso || s.Visible) {
+			return s.Field
+		}
+	}
+	return ""
+}
+
+// visibleRect says whether a /Rect has an area (an invisible signature's
+// widget has [0 0 0 0]).
+func visibleRect(r *pdf.Reader, o pdf.Object) bool {
+	a, err := r.Array(o)
+	if err != nil || len(a) != 4 {
+		return false
+	}
+	var v [4]float64
+	for i, x := range a {
+		x, _ = r.Resolve(x)
+		f, ok := pdf.Number(x)
+		if !ok {
+			return false
+		}
+		v[i] = f
+	}
+	w, h := v[2]-v[0], v[3]-v[1]
+	return (w > 1 || w < -1) && (h > 1 || h < -1)
+}
+
+// occupied returns the rectangles (default user space) of the widgets and
+// stamp annotations on page that show something: a new stamp must not be
+// drawn over them.
+func occupied(r *pdf.Reader, page pdf.Page) [][4]float64 {
+	annots, err := r.Array(page.Dict["Annots"])
+	if err != nil {
+		return nil
+	}
+	var out [][4]float64
+	for _, a := range annots {
+		d, err := r.Dict(a)
+		if err != nil || d == nil {
+			continue
+		}
+		st, _ := d.Name("Subtype")
+		if st != "Widget" && st != "Stamp" {
+			continue
+		}
+		ra, err := r.Array(d["Rect"])
+		if err != nil || len(ra) != 4 {
+			continue
+		}
+		var rc [4]float64
+		ok := true
+		for i, v := range ra {
+			v, _ = r.Resolve(v)
+			f, isNum := pdf.Number(v)
+			if !isNum {
+				ok = false
+				break
+			}
+			rc[i] = f
+		}
+		if !ok {
+			continue
+		}
+		if rc[0] > rc[2] {
+			rc[0], rc[2] = rc[2], rc[0]
+		}
+		if rc[1] > rc[3] {
+			rc[1], rc[3] = rc[3], rc[1]
+		}
+		if rc[2]-rc[0] < 1 || rc[3]-rc[1] < 1 {
+			continue // an invisible signature
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// CheckExistingOutput keeps an existing output only if it is exactly this
+// input signed by cert at level: its first bytes are the input's, and the
+// first signature it adds after them is cert's, intact, at level. Anything
+// else is stale.
+func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.Certificate, level Level) error {
+	if err := CheckExisting(ctx, input, output); err != nil {
+		return err
+	}
+	ri, err := os.Open(input)
+	if err != nil {
+		return err
+	}
+	rst, err := ri.Stat()
+	if err != nil {
+		ri.Close()
+		return err
+	}
+	inRd, err := pdf.NewReader(ri, rst.Size())
+	if err != nil {
+		ri.Close()
+		return fmt.Errorf("input: %w", err)
+	}
+	inRevs := len(inRd.Revisions())
+	ri.Close()
+	rep, err := verify.VerifyFile(ctx, output, verify.Options{Trust: &trust.Store{}, RevocationSoft: true, LevelAsWritten: true})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(cert.Raw)
+	want := hex.EncodeToString(sum[:])
+	for _, s := range rep.Signatures {
+		if s.Revision < inRevs || s.Kind == "document-timestamp" || s.SubFilter == "ETSI.RFC3161" {
+			continue
+		}
+		switch {
+		case !s.Integrity:
+			return fmt.Errorf("its signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
+		case s.SignerCertSHA256 != want:
+			return fmt.Errorf("it is signed by %q, not by this certificate", s.Signer)
+		case s.Level != string(level):
+			return fmt.Errorf("it is signed at level %s, not %s", s.Level, level)
+		}
+		return nil
+	}
+	return fmt.Errorf("it adds no signature to the input")
+}
+
+// removeStaleTemps removes, once per output folder, the temporary files
+// that killed runs left there.
+func removeStaleTemps(jobs []Job) []string {
+	done := map[string]bool{}
+	var removed []string
+	for _, j := range jobs {
+		d := filepath.Dir(j.Output)
+		if done[d] {
+			continue
+		}
+		done[d] = true
+		r, _ := fileutil.RemoveStaleTemps(d)
+		removed = append(removed, r...)
+	}
+	return removed
+}

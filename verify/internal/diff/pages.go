@@ -1,0 +1,308 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// pageChange judges a page dictionary rewritten in place: a page may gain
+// annotations, nothing else.
+func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
+	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, fmt.Sprintf("page %d", page))
+	if !ok {
+		return err
+	}
+	for _, k := range ks {
+		switch k {
+		case "Annots":
+			if !s.newValue(ref, ruleAnnotsExist, od[k], nd[k], fmt.Sprintf("page %d /Annots now points at existing object %%d", page)) {
+				continue
+			}
+			s.container(nd[k])
+			oa, err := s.prev.Array(od[k])
+			if err != nil {
+				return err
+			}
+			na, err := s.cur.Array(nd[k])
+			if err != nil {
+				return err
+			}
+			if err := s.annots(ref, page, oa, na); err != nil {
+				return err
+			}
+		case "Contents":
+			s.find(ref, rulePageContents, fmt.Sprintf("page %d /Contents replaced: the page shows other content", page))
+		case "Resources":
+			s.find(ref, rulePageResources, fmt.Sprintf("page %d /Resources changed (fonts, images or forms the page draws)", page))
+		default:
+			if err := s.pageKey(ref, fmt.Sprintf("page %d", page), k, nd[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pageNodeChange judges an intermediate node of the page tree rewritten in
+// place: only bookkeeping keys may change.
+func (s *chgStep) pageNodeChange(ref pdf.Ref, old, nw pdf.Object) error {
+	_, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, "a node of the page tree")
+	if !ok {
+		return err
+	}
+	for _, k := range ks {
+		if k == "Kids" || k == "Count" {
+			s.find(ref, rulePageTree, fmt.Sprintf("the page tree's /%s changed: pages added, removed or reordered", k))
+			continue
+		}
+		if err := s.pageKey(ref, "a page tree node", k, nd[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageKeys are the keys of page objects and page tree nodes (ISO
+// 32000-1 Tables 29 and 30, 32000-2 Table 31) that change what a page shows
+// or does; the others are bookkeeping.
+var pageKeys = map[pdf.Name]bool{"Type": true, "Parent": true, "Kids": true, "Count": true, "Resources": true,
+	"MediaBox": true, "CropBox": true, "BleedBox": true, "TrimBox": true, "ArtBox": true, "BoxColorInfo": true,
+	"Contents": true, "Rotate": true, "Group": true, "Thumb": true, "B": true, "Dur": true, "Trans": true,
+	"Annots": true, "AA": true, "PZ": true, "SeparationInfo": true, "TemplateInstantiated": true, "PresSteps": true,
+	"UserUnit": true, "VP": true, "AF": true, "OutputIntents": true, "DPart": true}
+
+// resourceKeys are the keys of a resource dictionary: never bookkeeping,
+// in case the object also serves as one.
+var resourceKeys = map[pdf.Name]bool{"ExtGState": true, "ColorSpace": true, "Pattern": true, "Shading": true,
+	"XObject": true, "Font": true, "ProcSet": true, "Properties": true}
+
+// pageKey judges a changed key of a page or page tree node other than
+// /Annots, /Contents and /Resources.
+func (s *chgStep) pageKey(ref pdf.Ref, where string, k pdf.Name, nv pdf.Object) error {
+	switch {
+	case k == "StructParents" || k == "Tabs":
+		// A new field's place in the structure tree and the tab order.
+		s.find(ref, rulePageField, fmt.Sprintf("%s /%s set", where, k))
+	case pageKeys[k] || resourceKeys[k]:
+		s.find(ref, rulePageDisplay, fmt.Sprintf("%s /%s changed", where, k))
+		return nil
+	default:
+		// LastModified, PieceInfo, Metadata, ID and private keys: no
+		// viewer draws them.
+		s.find(ref, rulePageBookkeep, fmt.Sprintf("%s /%s (bookkeeping) changed", where, k))
+	}
+	return s.justifyFrom(nv)
+}
+
+// annotList judges a page's indirect /Annots array rewritten in place.
+func (s *chgStep) annotList(ref pdf.Ref, page int, old, nw pdf.Object) error {
+	oa, _ := old.(pdf.Array)
+	na, ok := nw.(pdf.Array)
+	if !ok {
+		s.find(ref, ruleAnnotsNotArr, fmt.Sprintf("page %d /Annots is replaced by something that is not an array", page))
+		return nil
+	}
+	return s.annots(ref, page, oa, na)
+}
+
+// annots compares a page's annotation lists.
+func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
+	key := func(o pdf.Object) string {
+		if r, ok := o.(pdf.Ref); ok {
+			return fmt.Sprintf("r%d", r.Num)
+		}
+		return "d" + string(pdf.Bytes(o))
+	}
+	inNew := map[string]bool{}
+	for _, o := range na {
+		inNew[key(o)] = true
+	}
+	inOld := map[string]bool{}
+	var kept []string
+	for _, o := range oa {
+		k := key(o)
+		inOld[k] = true
+		if inNew[k] {
+			kept = append(kept, k)
+			continue
+		}
+		r, _ := o.(pdf.Ref)
+		if an := s.idx.annots[r.Num]; r.Num != 0 && an != nil && an.widget {
+			s.find(ref, ruleWidgetRemoved, fmt.Sprintf("the widget of field %s is removed from page %d", quote(s.idx.ownerName(r.Num)), page))
+			continue
+		}
+		d, _ := s.prev.Dict(o)
+		st, _ := d.Name("Subtype")
+		if st == "Widget" {
+			s.find(ref, ruleWidgetRemoved, fmt.Sprintf("a widget annotation is removed from page %d", page))
+			continue
+		}
+		what := fmt.Sprintf("annotation /%s deleted from page %d", st, page)
+		aref := ref
+		if r.Num != 0 {
+			aref = r
+			if err := s.uncovers(r, what); err != nil {
+				return err
+			}
+		}
+		s.find(aref, ruleAnnotDeleted, what)
+	}
+	var order []string
+	for _, o := range na {
+		if k := key(o); inOld[k] {
+			order = append(order, k)
+		}
+	}
+	if !slices.Equal(kept, order) {
+		s.find(ref, ruleAnnotReorder, fmt.Sprintf("annotations reordered on page %d (which one is drawn on top)", page))
+	}
+	for _, o := range na {
+		if inOld[key(o)] {
+			continue
+		}
+		r, isRef := o.(pdf.Ref)
+		if isRef {
+			if name, ok := s.newWidgets[r.Num]; ok {
+				s.find(r, ruleWidgetOfNew, fmt.Sprintf("the widget of new signature field %s is placed on page %d", quote(name), page))
+				continue
+			}
+		}
+		d, err := s.cur.Dict(o)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			s.find(ref, ruleAnnotNotAnnot, fmt.Sprintf("page %d /Annots gains an entry that is not an annotation", page))
+			continue
+		}
+		st, _ := d.Name("Subtype")
+		if st == "Widget" {
+			if f := s.idx.fields[r.Num]; isRef && f != nil && f.widget {
+				id := ruleWidgetPlaced
+				if s.a.locked(f.name) || f.signed || (s.a.opt.SignedField != "" && f.name == s.a.opt.SignedField) {
+					if _, changed := s.changed[r.Num]; !changed {
+						id = ruleWidgetFrozen
+					}
+				}
+				s.find(r, id, fmt.Sprintf("the widget of field %s is placed on page %d", quote(f.name), page))
+				continue
+			}
+			s.find(ref, ruleWidgetOrphan, fmt.Sprintf("a widget annotation that belongs to no new signature field is added to page %d", page))
+			continue
+		}
+		what := fmt.Sprintf("new annotation /%s on page %d", st, page)
+		aref := ref
+		if isRef {
+			aref = r
+			if !s.newObjs[r.Num] {
+				what = fmt.Sprintf("existing object %d added to page %d as an annotation /%s", r.Num, page, st)
+			}
+		}
+		if visibleAnnot(s.cur, d) && covering[st] {
+			s.a.warn("revision %d adds a /%s annotation on page %d that can cover the signed content", s.i, st, page)
+		}
+		s.find(aref, ruleAnnotAdded, what)
+		if isRef {
+			if err := s.justify(r); err != nil {
+				return err
+			}
+		} else if err := s.justifyFrom(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// covering lists annotation types that draw an opaque or arbitrary
+// appearance over the page.
+var covering = map[pdf.Name]bool{"FreeText": true, "Stamp": true, "Square": true, "Circle": true, "Polygon": true,
+	"Ink": true, "Redact": true, "Watermark": true, "Screen": true, "RichMedia": true, "3D": true, "Caret": false}
+
+// drawKeys are the annotation keys that decide where and how it is drawn.
+var drawKeys = map[pdf.Name]bool{"Rect": true, "AP": true, "AS": true, "F": true, "CA": true, "ca": true, "C": true, "IC": true,
+	"BM": true, "OC": true, "Border": true, "BS": true, "BE": true, "RD": true, "QuadPoints": true, "Vertices": true, "InkList": true,
+	"L": true, "Path": true, "MK": true}
+
+// annotChange judges an existing annotation (not a widget of a field)
+// rewritten in place.
+func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) error {
+	nd, ok := asDict(nw)
+	if !ok {
+		s.find(ref, ruleAnnotNotDict, fmt.Sprintf("annotation /%s on page %d is replaced by something that is not a dictionary", an.subtype, an.page))
+		return nil
+	}
+	if an.widget {
+		s.find(ref, ruleAnnotWidget, fmt.Sprintf("widget annotation on page %d, which belongs to no form field, is changed", an.page))
+		return nil
+	}
+	if st, _ := nd.Name("Subtype"); st == "Widget" || st != an.subtype {
+		s.find(ref, ruleAnnotSubtype, fmt.Sprintf("annotation /%s on page %d turned into /%s", an.subtype, an.page, st))
+		return nil
+	}
+	od, _ := asDict(old)
+	where := fmt.Sprintf("annotation /%s on page %d", an.subtype, an.page)
+	s.refsToOld(ref, where, od, nd)
+	ks, err := s.changedKeys(od, nd)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		if resourceKeys[k] {
+			s.find(ref, ruleAnnotRes, fmt.Sprintf("%s gains resources (/%s), which annotations never hold", where, k))
+			return nil
+		}
+	}
+	for _, k := range ks {
+		if !drawKeys[k] || (k == "F" && visibleAnnot(s.cur, nd)) {
+			continue // flags changed, still shown
+		}
+		if err := s.uncovers(ref, fmt.Sprintf("%s: /%s changed", where, k)); err != nil {
+			return err
+		}
+		break
+	}
+	s.find(ref, ruleAnnotChanged, where+" modified")
+	return s.justifyFrom(nd)
+}
+
+// uncovers reports a shadow hide: an annotation that the signed revision
+// showed over the page, of a kind that covers what lies under it, is
+// removed or drawn differently, so signed content the signer could not see
+// may now show. That is refused whatever the permissions.
+func (s *chgStep) uncovers(ref pdf.Ref, what string) error {
+	signed, err := s.a.index(s.a.sigRev)
+	if err != nil {
+		return err
+	}
+	an := signed.annots[ref.Num]
+	if an == nil || an.widget || !covering[an.subtype] {
+		return nil
+	}
+	d, err := s.a.r.At(s.a.sigRev).Dict(ref)
+	if err != nil || d == nil || !visibleAnnot(s.a.r.At(s.a.sigRev), d) {
+		return err
+	}
+	s.find(ref, ruleUncovers, what+fmt.Sprintf(": the /%s annotation covered part of the signed page, so signed content hidden under it may now show (shadow attack)", an.subtype))
+	return nil
+}
+
+// refsToOld refuses references in nd to existing objects od did not have.
+func (s *chgStep) refsToOld(ref pdf.Ref, what string, od, nd pdf.Dict) {
+	oldRefs := map[pdf.Ref]bool{}
+	eachRef(od, 0, func(r pdf.Ref) { oldRefs[r] = true })
+	bad := ""
+	eachRef(nd, 0, func(r pdf.Ref) {
+		if bad != "" || oldRefs[r] || s.newObjs[r.Num] {
+			return
+		}
+		if s.idx.pages[r.Num] != 0 || s.idx.annots[r.Num] != nil {
+			return // /P, /Popup, /Parent, /IRT links to pages and annotations
+		}
+		bad = fmt.Sprintf("%s now refers to existing object %d%s", what, r.Num, s.usedBy(r.Num))
+	})
+	if bad != "" {
+		s.find(ref, ruleAnnotRefs, bad)
+	}
+}
