@@ -6,8 +6,8 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"os"
 	"strings"
@@ -26,7 +26,7 @@ func appendUpdate(f *os.File, u *pdf.Update, size int64) (int64, error) {
 		return 0, err
 	}
 	if _, err := f.WriteAt(buf.Bytes(), size); err != nil {
-		return 0, fail.Run(fmt.Errorf("writing %s: %w", f.Name(), err), "check free disk space")
+		return 0, fail.Run(i18n.Errorf("writing %s: %v", f.Name(), err), "check free disk space")
 	}
 	return n, nil
 }
@@ -50,7 +50,7 @@ func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check 
 	size := st.Size()
 	r, err := pdf.NewReader(f, size)
 	if err != nil {
-		return fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		return fail.Input(i18n.Errorf("not a readable PDF: %v", err), "")
 	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		return fail.Inputf("the PDF is encrypted; kyso timestamps only unencrypted documents")
@@ -88,12 +88,12 @@ func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check 
 		}
 	}
 	if len(tok.DER) > capacity {
-		return fmt.Errorf("timestamp token is %d bytes, more than the %d reserved", len(tok.DER), capacity)
+		return i18n.Errorf("timestamp token is %d bytes, more than the %d reserved", len(tok.DER), capacity)
 	}
 	hx := ub[cAt-size+1 : cEnd-size-1]
 	hex.Encode(hx, tok.DER)
 	if _, err := f.WriteAt(ub, size); err != nil {
-		return fail.Run(fmt.Errorf("writing %s: %w", f.Name(), err), "check free disk space")
+		return fail.Run(i18n.Errorf("writing %s: %v", f.Name(), err), "check free disk space")
 	}
 	return f.Sync()
 }
@@ -102,11 +102,11 @@ func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check 
 func patchByteRange(slot []byte, cAt, cEnd, total int64) error {
 	width := len(byteRangePlaceholder)
 	if len(slot) < width || !bytes.HasPrefix(slot, byteRangePlaceholder) {
-		return errors.New("byte range placeholder not found")
+		return i18n.Errorf("byte range placeholder not found")
 	}
 	br := fmt.Sprintf("[0 %d %d %d", cAt, cEnd, total-cEnd)
 	if len(br)+1 > width {
-		return errors.New("byte range does not fit its placeholder")
+		return i18n.Errorf("byte range does not fit its placeholder")
 	}
 	copy(slot, br+strings.Repeat(" ", width-len(br)-1)+"]")
 	return nil

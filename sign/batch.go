@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"runtime"
 	"strings"
@@ -148,9 +149,9 @@ feed:
 func runStopped(ctx context.Context) error {
 	cause := context.Cause(ctx)
 	if cause == nil || errors.Is(cause, context.Canceled) {
-		return errors.New("not signed: the run was interrupted")
+		return i18n.Errorf("not signed: the run was interrupted")
 	}
-	return fmt.Errorf("not signed: the run stopped: %w", cause)
+	return i18n.Errorf("not signed: the run stopped: %v", cause)
 }
 
 // first does the per-file CPU work: checks, copy, hash. It returns a
@@ -165,7 +166,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		if o.Existing != nil {
 			if err := o.Existing(ctx, job.Input, job.Output); err != nil {
 				res.Status = StatusFailed
-				res.Err = fail.Input(fmt.Errorf("stale: %s exists but is not this input signed by this certificate at %s: %v", job.Output, o.Level, err),
+				res.Err = fail.Input(i18n.Errorf("stale: %s exists but is not this input signed by this certificate at %s: %v", job.Output, o.Level, err),
 					"re-sign with --force to replace it")
 				return res, nil
 			}
@@ -182,7 +183,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 	defer in.Close()
 	r, err := pdf.NewReader(in.ReaderAt(), in.Size())
 	if err != nil {
-		res.Status, res.Err = StatusFailed, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("not a readable PDF: %v", err), "")
 		return res, nil
 	}
 	if err := checkComplete(r); err != nil {
@@ -190,7 +191,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		return res, nil
 	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
-		res.Status, res.Err = StatusFailed, fail.Input(errors.New("the PDF is encrypted; kyso signs only unencrypted documents"),
+		res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("the PDF is encrypted; kyso signs only unencrypted documents"),
 			"save an unencrypted copy with the tool that made it, then sign that")
 		return res, nil
 	}
@@ -204,7 +205,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 	opts := &o.Options
 	switch p := verify.CertificationPermission(r); {
 	case p == 1:
-		res.Status, res.Err = StatusFailed, fail.Input(errors.New("the document is certified with no changes permitted (DocMDP P=1): another signature would break its certification"),
+		res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("the document is certified with no changes permitted (DocMDP P=1): another signature would break its certification"),
 			"sign the document before it is certified, or ask its author for an uncertified copy")
 		return res, nil
 	case p > 1 && opts.Stamp != nil:
@@ -237,7 +238,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			q = o.QRFor(job.Input)
 		}
 		if q == nil || (q.Dossier == "" && q.Procedure == "") {
-			res.Status, res.Err = StatusFailed, fail.Input(errors.New("the QR code needs the dossier and procedure codes, and --meta has no row for this file"),
+			res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("the QR code needs the dossier and procedure codes, and --meta has no row for this file"),
 				"add the file to the --meta CSV, or sign without --qr")
 			return res, nil
 		}
@@ -285,7 +286,7 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 		}
 		sum, err := selfCheck(ctx, p, o.Key.Cert)
 		if err != nil {
-			return fmt.Errorf("the signed output failed its own check: %w", err)
+			return i18n.Errorf("the signed output failed its own check: %v", err)
 		}
 		res.SHA256 = sum
 		if o.Level == LevelBLT || o.Level == LevelBLTA {
@@ -301,7 +302,7 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 		}
 		if o.Check != nil {
 			if err := o.Check(ctx, p.tmpPath); err != nil {
-				return fmt.Errorf("the signed output failed verification: %w", err)
+				return i18n.Errorf("the signed output failed verification: %v", err)
 			}
 		}
 		if ctx.Err() != nil {
@@ -339,7 +340,7 @@ func selfCheck(ctx context.Context, p *prepared, cert *x509.Certificate) (string
 		return "", err
 	}
 	if st.Size() != p.size {
-		return "", fmt.Errorf("file is %d bytes, expected %d", st.Size(), p.size)
+		return "", i18n.Errorf("file is %d bytes, expected %d", st.Size(), p.size)
 	}
 	rep, err := verify.Verify(ctx, f, st.Size(), verify.Options{Trust: &trust.Store{}, RevocationSoft: true, FileSHA256: true, FileName: p.tmpPath})
 	if err != nil {
@@ -349,22 +350,22 @@ func selfCheck(ctx context.Context, p *prepared, cert *x509.Certificate) (string
 		return "", errors.New(strings.Join(rep.Errors, "; "))
 	}
 	if len(rep.Signatures) == 0 {
-		return "", errors.New("the verifier finds no signature")
+		return "", i18n.Errorf("the verifier finds no signature")
 	}
 	for _, s := range rep.Signatures {
 		if !s.Integrity {
-			return "", fmt.Errorf("signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
+			return "", i18n.Errorf("signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
 		}
 	}
 	last := rep.Signatures[len(rep.Signatures)-1]
 	sum := sha256.Sum256(cert.Raw)
 	switch {
 	case last.Covers != "whole":
-		return "", fmt.Errorf("the new signature covers %q, not the whole file", last.Covers)
+		return "", i18n.Errorf("the new signature covers %q, not the whole file", last.Covers)
 	case last.SignerCertSHA256 != "" && last.SignerCertSHA256 != hex.EncodeToString(sum[:]):
-		return "", errors.New("the new signature is not by the key's certificate")
+		return "", i18n.Errorf("the new signature is not by the key's certificate")
 	case last.Status == verify.Invalid:
-		return "", fmt.Errorf("the new signature is invalid: %s", strings.Join(last.Reasons, "; "))
+		return "", i18n.Errorf("the new signature is invalid: %s", strings.Join(last.Reasons, "; "))
 	}
 	cEnd := p.contentsAt + int64(2*p.contentsN+2)
 	hx := make([]byte, cEnd-p.contentsAt)
@@ -372,10 +373,10 @@ func selfCheck(ctx context.Context, p *prepared, cert *x509.Certificate) (string
 		return "", err
 	}
 	if !bytes.Equal(hx, p.update[p.contentsAt-p.base:cEnd-p.base]) {
-		return "", errors.New("/Contents on disk is not what was written")
+		return "", i18n.Errorf("/Contents on disk is not what was written")
 	}
 	if rep.SHA256 == "" {
-		return "", errors.New("the verifier did not hash the file")
+		return "", i18n.Errorf("the verifier did not hash the file")
 	}
 	return rep.SHA256, nil
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 
 	"github.com/kyso-project/kyso/internal/fileutil"
@@ -26,7 +26,7 @@ func CheckExisting(ctx context.Context, input, output string) error {
 	}
 	defer out.Close()
 	if out.Size() <= in.Size() {
-		return fmt.Errorf("it is not longer than the input")
+		return i18n.Errorf("it is not longer than the input")
 	}
 	hi, ho := sha256.New(), sha256.New()
 	if _, err := io.Copy(hi, in.Reader()); err != nil {
@@ -39,18 +39,18 @@ func CheckExisting(ctx context.Context, input, output string) error {
 		return err
 	}
 	if !bytes.Equal(hi.Sum(nil), ho.Sum(nil)) {
-		return fmt.Errorf("it does not start with the input's bytes (made from another input?)")
+		return i18n.Errorf("it does not start with the input's bytes (made from another input?)")
 	}
 	r, err := pdf.NewReader(out.ReaderAt(), out.Size())
 	if err != nil {
-		return fmt.Errorf("not a readable PDF: %w", err)
+		return i18n.Errorf("not a readable PDF: %v", err)
 	}
 	ri, err := pdf.NewReader(in.ReaderAt(), in.Size())
 	if err != nil {
-		return fmt.Errorf("input: %w", err)
+		return i18n.Errorf("input: %v", err)
 	}
 	if len(r.Revisions()) <= len(ri.Revisions()) {
-		return fmt.Errorf("it adds no revision to the input")
+		return i18n.Errorf("it adds no revision to the input")
 	}
 	return ctx.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 	"time"
 
@@ -33,11 +34,11 @@ func addSignature(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options,
 func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, when time.Time, capacity int, docTS bool) error {
 	cat, err := r.Catalog()
 	if err != nil {
-		return fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		return fail.Input(i18n.Errorf("not a readable PDF: %v", err), "")
 	}
 	pages, err := r.Pages()
 	if err != nil {
-		return fail.Input(fmt.Errorf("not a readable PDF: page tree: %w", err), "")
+		return fail.Input(i18n.Errorf("not a readable PDF: page tree: %v", err), "")
 	}
 	if len(pages) == 0 {
 		return fail.Inputf("the PDF has no pages")
@@ -187,7 +188,7 @@ func acroForm(r *pdf.Reader, cat pdf.Dict) (pdf.Dict, pdf.Ref, error) {
 	ref, _ := cat["AcroForm"].(pdf.Ref)
 	d, err := r.Dict(cat["AcroForm"])
 	if err != nil {
-		return nil, pdf.Ref{}, fail.Input(fmt.Errorf("reading /AcroForm: %w", err), "")
+		return nil, pdf.Ref{}, fail.Input(i18n.Errorf("reading /AcroForm: %v", err), "")
 	}
 	if d == nil {
 		return pdf.Dict{}, pdf.Ref{}, nil
@@ -199,7 +200,7 @@ func fieldsArray(r *pdf.Reader, acro pdf.Dict) (pdf.Array, pdf.Ref, error) {
 	ref, _ := acro["Fields"].(pdf.Ref)
 	a, err := r.Array(acro["Fields"])
 	if err != nil {
-		return nil, pdf.Ref{}, fail.Input(fmt.Errorf("reading /AcroForm /Fields: %w", err), "")
+		return nil, pdf.Ref{}, fail.Input(i18n.Errorf("reading /AcroForm /Fields: %v", err), "")
 	}
 	return a, ref, nil
 }
@@ -209,7 +210,7 @@ func fieldsArray(r *pdf.Reader, acro pdf.Dict) (pdf.Array, pdf.Ref, error) {
 func appendAnnot(r *pdf.Reader, u *pdf.Update, page pdf.Page, refs []pdf.Ref) error {
 	annots, err := r.Array(page.Dict["Annots"])
 	if err != nil {
-		return fail.Input(fmt.Errorf("reading page /Annots: %w", err), "")
+		return fail.Input(i18n.Errorf("reading page /Annots: %v", err), "")
 	}
 	annots = append(pdf.Array{}, annots...)
 	for _, ref := range refs {

@@ -7,7 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"os"
 	"path/filepath"
@@ -52,21 +52,21 @@ func (l *LTV) now() time.Time {
 func (l *LTV) CheckSigner(ctx context.Context, key *keys.Key) error {
 	cr, err := l.Trust.Chain(key.Cert, key.Chain, l.now())
 	if err != nil {
-		return fail.Run(fmt.Errorf("building the signer's chain: %w", err), "")
+		return fail.Run(i18n.Errorf("building the signer's chain: %v", err), "")
 	}
 	if cr.Status != trust.Trusted || len(cr.Certs) < 2 {
-		return fail.Run(fmt.Errorf("the signer certificate %q does not chain to a trust anchor (%s)", key.Cert.Subject.CommonName, strings.Join(cr.Problems, "; ")),
+		return fail.Run(i18n.Errorf("the signer certificate %q does not chain to a trust anchor (%s)", key.Cert.Subject.CommonName, strings.Join(cr.Problems, "; ")),
 			"give the root of the unit's CA with --trust FILE")
 	}
 	res := revocation.Check(ctx, key.Cert, cr.Certs[1], l.now(), revocation.Evidence{}, l.Fetcher)
 	switch res.Status {
 	case revocation.Revoked:
-		return fail.Run(fmt.Errorf("the signer certificate %q was revoked on %s (%s)", key.Cert.Subject.CommonName, res.RevokedAt.Format(time.RFC3339), res.Source),
+		return fail.Run(i18n.Errorf("the signer certificate %q was revoked on %s (%s)", key.Cert.Subject.CommonName, res.RevokedAt.Format(time.RFC3339), res.Source),
 			"the key must not sign any more; ask the CA for a new certificate")
 	case revocation.Good:
 		return nil
 	}
-	return fail.Run(fmt.Errorf("the revocation status of the signer certificate could not be established: %s", strings.Join(res.Problems, "; ")),
+	return fail.Run(i18n.Errorf("the revocation status of the signer certificate could not be established: %s", strings.Join(res.Problems, "; ")),
 		"B-LT needs the CA's OCSP or CRL service to be reachable")
 }
 
@@ -157,10 +157,10 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 		err = src.Unchanged()
 	}
 	if errors.Is(err, fileutil.ErrChanged) {
-		return nil, fail.Input(fmt.Errorf("%s: %w", in, err), "timestamp it again once nothing is writing to it")
+		return nil, fail.Input(i18n.Errorf("%s: %v", in, err), "timestamp it again once nothing is writing to it")
 	}
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("copying %s: %w", in, err), "")
+		return nil, fail.Run(i18n.Errorf("copying %s: %v", in, err), "")
 	}
 	warnings, err := l.extend(ctx, tmpPath, archive, true)
 	if err != nil {
@@ -168,7 +168,7 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	}
 	if err := src.Unchanged(); err != nil {
 		// In place, the copy would replace whatever was written meanwhile.
-		return warnings, fail.Input(fmt.Errorf("%s: %w", in, err), "timestamp it again once nothing is writing to it")
+		return warnings, fail.Input(i18n.Errorf("%s: %v", in, err), "timestamp it again once nothing is writing to it")
 	}
 	if err := commit(tmpPath, out, force || out == in); err != nil {
 		return warnings, err
@@ -184,7 +184,7 @@ func (l *LTV) addDSS(ctx context.Context, f *os.File) error {
 	}
 	r, err := pdf.NewReader(f, st.Size())
 	if err != nil {
-		return fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		return fail.Input(i18n.Errorf("not a readable PDF: %v", err), "")
 	}
 	sigs, err := signatureContents(r)
 	if err != nil {
@@ -197,7 +197,7 @@ func (l *LTV) addDSS(ctx context.Context, f *os.File) error {
 	for _, s := range sigs {
 		leaves, pool, err := signatureCerts(s)
 		if err != nil {
-			return fail.Input(fmt.Errorf("signature %s: %w", s.field, err), "")
+			return fail.Input(i18n.Errorf("signature %s: %v", s.field, err), "")
 		}
 		e := &vriEntry{}
 		for _, leaf := range leaves {
@@ -270,10 +270,10 @@ func (l *LTV) addDSS(ctx context.Context, f *os.File) error {
 func (l *LTV) validate(ctx context.Context, vd *validationData, e *vriEntry, leaf *x509.Certificate, pool []*x509.Certificate) error {
 	cr, err := l.Trust.Chain(leaf, pool, l.now())
 	if err != nil {
-		return fail.Run(fmt.Errorf("building the chain of %q: %w", leaf.Subject.CommonName, err), "")
+		return fail.Run(i18n.Errorf("building the chain of %q: %v", leaf.Subject.CommonName, err), "")
 	}
 	if cr.Status != trust.Trusted {
-		return fail.Run(fmt.Errorf("%q does not chain to a trust anchor (%s)", leaf.Subject.CommonName, strings.Join(cr.Problems, "; ")), "give the CA's root with --trust")
+		return fail.Run(i18n.Errorf("%q does not chain to a trust anchor (%s)", leaf.Subject.CommonName, strings.Join(cr.Problems, "; ")), "give the CA's root with --trust")
 	}
 	for _, c := range cr.Certs {
 		e.certs = append(e.certs, vd.add(&vd.certs, c.Raw))
@@ -285,10 +285,10 @@ func (l *LTV) validate(ctx context.Context, vd *validationData, e *vriEntry, lea
 		}
 		res := revocation.Check(ctx, cert, issuer, l.now(), revocation.Evidence{}, l.Fetcher)
 		if res.Status == revocation.Revoked {
-			return fail.Run(fmt.Errorf("certificate %q was revoked on %s", cert.Subject.CommonName, res.RevokedAt.Format(time.RFC3339)), "")
+			return fail.Run(i18n.Errorf("certificate %q was revoked on %s", cert.Subject.CommonName, res.RevokedAt.Format(time.RFC3339)), "")
 		}
 		if res.Status != revocation.Good {
-			return fail.Run(fmt.Errorf("no revocation data for %q: %s", cert.Subject.CommonName, strings.Join(res.Problems, "; ")), "B-LT needs the CA's OCSP or CRL service to be reachable")
+			return fail.Run(i18n.Errorf("no revocation data for %q: %s", cert.Subject.CommonName, strings.Join(res.Problems, "; ")), "B-LT needs the CA's OCSP or CRL service to be reachable")
 		}
 		for _, o := range res.UsedOCSP {
 			e.ocsps = append(e.ocsps, vd.add(&vd.ocsps, o))
@@ -322,7 +322,7 @@ func signatureContents(r *pdf.Reader) ([]sigContents, error) {
 	var walk func(o pdf.Object, parent string, depth int) error
 	walk = func(o pdf.Object, parent string, depth int) error {
 		if depth > 32 {
-			return fmt.Errorf("form field tree too deep")
+			return i18n.Errorf("form field tree too deep")
 		}
 		arr, err := r.Array(o)
 		if err != nil {
@@ -367,7 +367,7 @@ func signatureCerts(s sigContents) (leaves, pool []*x509.Certificate, err error)
 			return nil, nil, err
 		}
 		if tok.Cert == nil {
-			return nil, nil, fmt.Errorf("document timestamp carries no TSA certificate")
+			return nil, nil, i18n.Errorf("document timestamp carries no TSA certificate")
 		}
 		return []*x509.Certificate{tok.Cert}, tok.SignedData.Certificates, nil
 	}
@@ -390,7 +390,7 @@ func signatureCerts(s sigContents) (leaves, pool []*x509.Certificate, err error)
 		}
 	}
 	if len(leaves) == 0 {
-		return nil, nil, fmt.Errorf("the signer certificate is not in the signature")
+		return nil, nil, i18n.Errorf("the signer certificate is not in the signature")
 	}
 	return leaves, pool, nil
 }

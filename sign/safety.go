@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,19 +34,19 @@ func checkComplete(r *pdf.Reader) error {
 		n := min(size-end, 64<<10)
 		buf := make([]byte, n)
 		if _, err := r.ReaderAt().ReadAt(buf, end); err != nil {
-			return fail.Input(fmt.Errorf("reading the end of the file: %w", err), "")
+			return fail.Input(i18n.Errorf("reading the end of the file: %v", err), "")
 		}
 		if len(bytes.Trim(buf, " \t\r\n\f\x00")) > 0 || size-end > n {
-			return fail.Input(fmt.Errorf("the file is truncated or damaged: %d bytes follow its last complete revision (its own startxref and %%%%EOF are missing)", size-end),
+			return fail.Input(i18n.Errorf("the file is truncated or damaged: %d bytes follow its last complete revision (its own startxref and %%%%EOF are missing)", size-end),
 				"copy the scan again from its source; kyso signs only complete files")
 		}
 	}
 	tail := make([]byte, min(size, 1024))
 	if _, err := r.ReaderAt().ReadAt(tail, size-int64(len(tail))); err != nil {
-		return fail.Input(fmt.Errorf("reading the end of the file: %w", err), "")
+		return fail.Input(i18n.Errorf("reading the end of the file: %v", err), "")
 	}
 	if !bytes.Contains(tail, []byte("%%EOF")) || !bytes.Contains(tail, []byte("startxref")) {
-		return fail.Input(fmt.Errorf("the file is truncated or damaged: it does not end with startxref and %%%%EOF"),
+		return fail.Input(i18n.Errorf("the file is truncated or damaged: it does not end with startxref and %%%%EOF"),
 			"copy the scan again from its source; kyso signs only complete files")
 	}
 	return nil
@@ -253,7 +253,7 @@ func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.C
 	inRd, err := pdf.NewReader(ri, rst.Size())
 	if err != nil {
 		ri.Close()
-		return fmt.Errorf("input: %w", err)
+		return i18n.Errorf("input: %v", err)
 	}
 	inRevs := len(inRd.Revisions())
 	ri.Close()
@@ -269,15 +269,15 @@ func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.C
 		}
 		switch {
 		case !s.Integrity:
-			return fmt.Errorf("its signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
+			return i18n.Errorf("its signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
 		case s.SignerCertSHA256 != want:
-			return fmt.Errorf("it is signed by %q, not by this certificate", s.Signer)
+			return i18n.Errorf("it is signed by %q, not by this certificate", s.Signer)
 		case s.Level != string(level):
-			return fmt.Errorf("it is signed at level %s, not %s", s.Level, level)
+			return i18n.Errorf("it is signed at level %s, not %s", s.Level, level)
 		}
 		return nil
 	}
-	return fmt.Errorf("it adds no signature to the input")
+	return i18n.Errorf("it adds no signature to the input")
 }
 
 // removeStaleTemps removes, once per output folder, the temporary files

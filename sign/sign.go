@@ -13,7 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"hash"
 	"io"
 	"os"
@@ -47,7 +47,7 @@ func ParseLevel(s string) (Level, error) {
 			return l, nil
 		}
 	}
-	return "", fmt.Errorf("unknown level %q: want B-B, B-T, B-LT or B-LTA", s)
+	return "", i18n.Errorf("unknown level %q: want B-B, B-T, B-LT or B-LTA", s)
 }
 
 func (l Level) needsTimestamp() bool { return l != LevelBB }
@@ -158,7 +158,7 @@ func reserve(k *keys.Key, withTS bool) int {
 func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Options) (p *prepared, err error) {
 	r, err := pdf.NewReader(in, size)
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("not a readable PDF: %w", err), "")
+		return nil, fail.Input(i18n.Errorf("not a readable PDF: %v", err), "")
 	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		return nil, fail.Inputf("the PDF is encrypted; kyso signs only unencrypted documents")
@@ -175,7 +175,7 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	}
 	var upd bytes.Buffer
 	if _, err := u.Write(&upd); err != nil {
-		return nil, fmt.Errorf("writing the signature update: %w", err)
+		return nil, i18n.Errorf("writing the signature update: %v", err)
 	}
 	brAt, _ := u.Offset("byterange")
 	cAt, _ := u.Offset("contents")
@@ -187,11 +187,11 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 
 	dir := filepath.Dir(out)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return nil, fail.Run(fmt.Errorf("creating %s: %w", dir, err), "")
+		return nil, fail.Run(i18n.Errorf("creating %s: %v", dir, err), "")
 	}
 	tmp, err := fileutil.CreateTemp(out)
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("creating a temporary file in %s: %w", dir, err), "")
+		return nil, fail.Run(i18n.Errorf("creating a temporary file in %s: %v", dir, err), "")
 	}
 	defer func() {
 		if err != nil {
@@ -208,7 +208,7 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	h.Write(ub[:rel])
 	h.Write(ub[rel+int64(2*capacity+2):])
 	if _, err := tmp.Write(ub); err != nil {
-		return nil, fail.Run(fmt.Errorf("writing %s: %w", tmp.Name(), err), "")
+		return nil, fail.Run(i18n.Errorf("writing %s: %v", tmp.Name(), err), "")
 	}
 	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when,
 		update: ub, base: size}, nil
@@ -227,7 +227,7 @@ func copyHashing(ctx context.Context, dst *os.File, h hash.Hash, src io.Reader) 
 		if n > 0 {
 			h.Write(buf[:n])
 			if _, err := dst.Write(buf[:n]); err != nil {
-				return fail.Run(fmt.Errorf("writing output: %w", err), "check free disk space")
+				return fail.Run(i18n.Errorf("writing output: %v", err), "check free disk space")
 			}
 			written += int64(n)
 			if written-flushed >= 4<<20 {
@@ -239,7 +239,7 @@ func copyHashing(ctx context.Context, dst *os.File, h hash.Hash, src io.Reader) 
 			return nil
 		}
 		if rerr != nil {
-			return fail.Input(fmt.Errorf("reading input: %w", rerr), "")
+			return fail.Input(i18n.Errorf("reading input: %v", rerr), "")
 		}
 	}
 }
@@ -249,7 +249,7 @@ func copyHashing(ctx context.Context, dst *os.File, h hash.Hash, src io.Reader) 
 func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
 	der, sigValue, err := cms.SignDetached(ctx, p.digest, cms.SignOptions{Signer: o.Key.Signer, Cert: o.Key.Cert, Chain: o.Key.Chain, Hash: crypto.SHA256})
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("signing with %s: %w", o.Key.Description, err), "")
+		return nil, fail.Run(i18n.Errorf("signing with %s: %v", o.Key.Description, err), "")
 	}
 	if !o.Level.needsTimestamp() {
 		return der, nil
@@ -269,7 +269,7 @@ func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
 	}
 	der, err = cms.AddUnsignedAttr(der, cms.OIDSignatureTimeStampToken, tok.DER)
 	if err != nil {
-		return nil, fmt.Errorf("adding the signature timestamp: %w", err)
+		return nil, i18n.Errorf("adding the signature timestamp: %v", err)
 	}
 	return der, nil
 }
@@ -277,7 +277,7 @@ func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
 // finish writes the CMS into /Contents, fsyncs and closes the temporary file.
 func (p *prepared) finish(der []byte) error {
 	if len(der) > p.contentsN {
-		return fmt.Errorf("signature is %d bytes, more than the %d reserved", len(der), p.contentsN)
+		return i18n.Errorf("signature is %d bytes, more than the %d reserved", len(der), p.contentsN)
 	}
 	hx := p.update[p.contentsAt-p.base+1 : p.contentsAt-p.base+1+int64(2*p.contentsN)]
 	hex.Encode(hx, der)
@@ -285,10 +285,10 @@ func (p *prepared) finish(der []byte) error {
 		hx[i] = '0'
 	}
 	if _, err := p.tmp.WriteAt(hx, p.contentsAt+1); err != nil {
-		return fail.Run(fmt.Errorf("writing %s: %w", p.tmpPath, err), "")
+		return fail.Run(i18n.Errorf("writing %s: %v", p.tmpPath, err), "")
 	}
 	if err := syncData(p.tmp); err != nil {
-		return fail.Run(fmt.Errorf("syncing %s: %w", p.tmpPath, err), "")
+		return fail.Run(i18n.Errorf("syncing %s: %v", p.tmpPath, err), "")
 	}
 	return p.tmp.Close()
 }
@@ -307,13 +307,13 @@ func commit(tmpPath, out string, force bool) error {
 				return fail.Inputf("%s already exists (use --force to overwrite)", out)
 			}
 			if err := fileutil.Rename(tmpPath, out); err != nil {
-				return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
+				return fail.Run(i18n.Errorf("renaming into %s: %v", out, err), "")
 			}
 		} else {
 			os.Remove(tmpPath)
 		}
 	} else if err := fileutil.Rename(tmpPath, out); err != nil {
-		return fail.Run(fmt.Errorf("renaming into %s: %w", out, err), "")
+		return fail.Run(i18n.Errorf("renaming into %s: %v", out, err), "")
 	}
 	if d, err := os.Open(filepath.Dir(out)); err == nil {
 		d.Sync()

@@ -11,7 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -64,9 +64,9 @@ func checkSignHash(h crypto.Hash) error {
 	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
 		return nil
 	case crypto.SHA1, crypto.MD5:
-		return fail.Usage(fmt.Errorf("cms: %s is too weak for new signatures", HashName(h)), "use sha-256")
+		return fail.Usage(i18n.Errorf("cms: %s is too weak for new signatures", HashName(h)), "use sha-256")
 	}
-	return fail.Usage(fmt.Errorf("cms: unsupported signature hash %s", HashName(h)), "use sha-256")
+	return fail.Usage(i18n.Errorf("cms: unsupported signature hash %s", HashName(h)), "use sha-256")
 }
 
 func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, digest []byte, o SignOptions) ([]byte, []byte, error) {
@@ -77,14 +77,14 @@ func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, diges
 		return nil, nil, err
 	}
 	if o.Signer == nil || o.Cert == nil || len(o.Cert.Raw) == 0 || o.Cert.SerialNumber == nil {
-		return nil, nil, fail.Usage(fmt.Errorf("cms: signing needs a key and its parsed certificate"), "")
+		return nil, nil, fail.Usage(i18n.Errorf("cms: signing needs a key and its parsed certificate"), "")
 	}
 	if len(digest) != o.Hash.Size() {
-		return nil, nil, fmt.Errorf("cms: digest is %d bytes, %s needs %d", len(digest), HashName(o.Hash), o.Hash.Size())
+		return nil, nil, i18n.Errorf("cms: digest is %d bytes, %s needs %d", len(digest), HashName(o.Hash), o.Hash.Size())
 	}
 	pub := o.Signer.Public()
 	if k, ok := pub.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(o.Cert.PublicKey) {
-		return nil, nil, fail.Run(fmt.Errorf("cms: the certificate %q does not belong to the private key", o.Cert.Subject.CommonName),
+		return nil, nil, fail.Run(i18n.Errorf("cms: the certificate %q does not belong to the private key", o.Cert.Subject.CommonName),
 			"pick the certificate of the key you sign with")
 	}
 	hashOID, _ := HashOID(o.Hash)
@@ -119,12 +119,12 @@ func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, diges
 		if fail.KindOf(err) == fail.KindNone {
 			err = fail.Run(err, "")
 		}
-		return nil, nil, fmt.Errorf("cms: sign: %w", err)
+		return nil, nil, i18n.Errorf("cms: sign: %v", err)
 	}
 	// A faulty token (or a fault attack) yields a bad signature; catch it
 	// before it goes into a file.
 	if err := verify(pub, sigAlg, o.Hash, signedAttrs, nil, sig); err != nil {
-		return nil, nil, fail.Run(fmt.Errorf("cms: the new signature does not verify with the certificate: %w", err), "")
+		return nil, nil, fail.Run(i18n.Errorf("cms: the new signature does not verify with the certificate: %v", err), "")
 	}
 
 	var certs [][]byte
@@ -173,7 +173,7 @@ func sign(ctx context.Context, contentType asn1.ObjectIdentifier, content, diges
 	})
 	der, err := b.Bytes()
 	if err != nil {
-		return nil, nil, fmt.Errorf("cms: encode signed data: %w", err)
+		return nil, nil, i18n.Errorf("cms: encode signed data: %v", err)
 	}
 	return der, sig, nil
 }
@@ -192,7 +192,7 @@ func signatureAlgorithm(pub crypto.PublicKey, h crypto.Hash) (pkix.AlgorithmIden
 			crypto.SHA256: oidECDSAWithSHA256, crypto.SHA384: oidECDSAWithSHA384, crypto.SHA512: oidECDSAWithSHA512,
 		}[h]
 	default:
-		return pkix.AlgorithmIdentifier{}, fail.Run(fmt.Errorf("cms: cannot sign with a %T key", pub), "use an rsa or ecdsa key")
+		return pkix.AlgorithmIdentifier{}, fail.Run(i18n.Errorf("cms: cannot sign with a %T key", pub), "use an rsa or ecdsa key")
 	}
 	alg := pkix.AlgorithmIdentifier{Algorithm: oid}
 	if null {
@@ -241,7 +241,7 @@ func attribute(oid asn1.ObjectIdentifier, value cryptobyte.BuilderContinuation) 
 	})
 	der, err := b.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("cms: encode attribute %s: %w", oid, err)
+		return nil, i18n.Errorf("cms: encode attribute %s: %v", oid, err)
 	}
 	return der, nil
 }
@@ -277,7 +277,7 @@ func AddUnsignedAttr(der []byte, oid asn1.ObjectIdentifier, value []byte) ([]byt
 	var tag cbasn1.Tag
 	var el cryptobyte.String
 	if !v.ReadAnyASN1Element(&el, &tag) || !v.Empty() {
-		return nil, fmt.Errorf("cms: attribute value is not one der element")
+		return nil, i18n.Errorf("cms: attribute value is not one der element")
 	}
 	raw, err := outerElement(der)
 	if err != nil {
@@ -300,7 +300,7 @@ func AddUnsignedAttr(der []byte, oid asn1.ObjectIdentifier, value []byte) ([]byt
 		return nil, malformed("signer infos")
 	}
 	if !set.Empty() {
-		return nil, fmt.Errorf("cms: more than one signer info")
+		return nil, i18n.Errorf("cms: more than one signer info")
 	}
 	siElems, ok := elements(si)
 	if !ok || len(siElems) < 5 {

@@ -12,7 +12,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"golang.org/x/crypto/cryptobyte"
@@ -30,7 +30,7 @@ var (
 )
 
 func unsupported(format string, a ...any) error {
-	return fail.Input(fmt.Errorf("%w: "+format, append([]any{ErrUnsupported}, a...)...), "")
+	return fail.Input(i18n.Errorf("%v: "+format, append([]any{ErrUnsupported}, a...)...), "")
 }
 
 // VerifySignature checks the signature with cert's public key. With signed

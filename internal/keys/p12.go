@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -23,14 +24,14 @@ func LoadP12(path string, password []byte) (*Key, error) {
 	Protect()
 	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(fmt.Errorf("read key file: %w", err), "")
+		return nil, fail.Usage(i18n.Errorf("read key file: %v", err), "")
 	}
 	priv, first, rest, err := pkcs12.DecodeChain(data, string(password))
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
-			return nil, fail.Run(fmt.Errorf("%s: wrong password", path), "check the password given with --pass-env or --pass-file")
+			return nil, fail.Run(i18n.Errorf("%s: wrong password", path), "check the password given with --pass-env or --pass-file")
 		}
-		return nil, fail.Run(fmt.Errorf("%s: not a usable PKCS#12 file: %w", path, err), "")
+		return nil, fail.Run(i18n.Errorf("%s: not a usable PKCS#12 file: %v", path, err), "")
 	}
 	var signer crypto.Signer
 	switch k := priv.(type) {
@@ -53,7 +54,7 @@ func LoadP12(path string, password []byte) (*Key, error) {
 		}
 	}
 	if cert == nil {
-		return nil, fail.Run(fmt.Errorf("%s: the private key does not match the certificate %q", path, first.Subject.CommonName), "")
+		return nil, fail.Run(i18n.Errorf("%s: the private key does not match the certificate %q", path, first.Subject.CommonName), "")
 	}
 	return &Key{Signer: signer, Cert: cert, Chain: chain, Description: "file " + path}, nil
 }
@@ -67,10 +68,10 @@ func CheckSigningCert(cert *x509.Certificate, now time.Time) error {
 	period := fmt.Sprintf("valid from %s to %s", cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
 	switch {
 	case now.After(cert.NotAfter):
-		return fail.Run(fmt.Errorf("%s expired on %s (%s)", name, cert.NotAfter.UTC().Format(time.RFC3339), period),
+		return fail.Run(i18n.Errorf("%s expired on %s (%s)", name, cert.NotAfter.UTC().Format(time.RFC3339), period),
 			"sign with a current certificate; ask the CA to renew this one")
 	case now.Before(cert.NotBefore):
-		return fail.Run(fmt.Errorf("%s is not yet valid (%s)", name, period), "check the computer's clock")
+		return fail.Run(i18n.Errorf("%s is not yet valid (%s)", name, period), "check the computer's clock")
 	case cert.BasicConstraintsValid && cert.IsCA:
 		return fail.Runf("%s is a CA certificate, not a signer's", name)
 	case cert.KeyUsage != 0 && cert.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0:

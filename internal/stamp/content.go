@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"strconv"
 
@@ -101,7 +101,7 @@ func pageImages(ctx context.Context, r Resolver, page pdf.Dict, resources pdf.Di
 		}
 		b, err := r.StreamData(st)
 		if err != nil {
-			return nil, fmt.Errorf("page content: %w", err)
+			return nil, i18n.Errorf("page content: %v", err)
 		}
 		data = append(append(data, b...), '\n')
 	}
@@ -325,7 +325,7 @@ func scanOps(data []byte, fn func(op string, args []operand, inline pdf.Dict) bo
 		case c == '<':
 			j := bytes.IndexByte(data[i:], '>')
 			if j < 0 {
-				return errors.New("content stream: unterminated hex string")
+				return i18n.Errorf("content stream: unterminated hex string")
 			}
 			push(operand{})
 			i += j + 1
@@ -388,7 +388,7 @@ func skipLiteral(data []byte, i int) (int, error) {
 			}
 		}
 	}
-	return 0, errors.New("content stream: unterminated string")
+	return 0, i18n.Errorf("content stream: unterminated string")
 }
 
 // inlineImage reads an inline image's dictionary (after "BI", up to "ID")
@@ -407,7 +407,7 @@ func inlineImage(data []byte, i int) (pdf.Dict, int, error) {
 			i = min(i+3, len(data))
 			end := inlineEnd(data, i, d)
 			if end < 0 {
-				return nil, 0, errors.New("content stream: inline image without EI")
+				return nil, 0, i18n.Errorf("content stream: inline image without EI")
 			}
 			return d, end, nil
 		}
@@ -454,7 +454,7 @@ func inlineImage(data []byte, i int) (pdf.Dict, int, error) {
 			}
 		}
 	}
-	return nil, 0, errors.New("content stream: inline image without ID")
+	return nil, 0, i18n.Errorf("content stream: inline image without ID")
 }
 
 // inlineEnd finds the end of "EI" after inline image data starting at i.

@@ -2,7 +2,7 @@ package stamp
 
 import (
 	"context"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -25,7 +25,7 @@ const minImageShare = 0.05
 func PageDPI(ctx context.Context, r Resolver, page pdf.Page) (dpi float64, hasImages bool, err error) {
 	ps, err := pageImages(ctx, r, page.Dict, page.Resources)
 	if err != nil {
-		return 0, false, fmt.Errorf("page %v: %w", page.Ref, err)
+		return 0, false, i18n.Errorf("page %v: %v", page.Ref, err)
 	}
 	unit := 1.0
 	if u, ok := pdf.Number(page.Dict.Get("UserUnit")); ok && u > 0 {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"os"
 	"sort"
@@ -71,7 +72,7 @@ func loadFont(path string) (*fontProgram, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("stamp font: %w", err), "give --font a TrueType (.ttf) file")
+		return nil, fail.Input(i18n.Errorf("stamp font: %v", err), "give --font a TrueType (.ttf) file")
 	}
 	key := fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano())
 	if f, ok := fileFonts.Load(key); ok {
@@ -82,7 +83,7 @@ func loadFont(path string) (*fontProgram, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("stamp font: %w", err), "")
+		return nil, fail.Input(i18n.Errorf("stamp font: %v", err), "")
 	}
 	f, err := parseFont(data, path)
 	if err != nil {
@@ -98,40 +99,40 @@ var errNotTrueType = errors.New("not a TrueType font with glyf outlines")
 func parseFont(data []byte, label string) (*fontProgram, error) {
 	sf, err := sfnt.Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("font %s: %w", label, err)
+		return nil, i18n.Errorf("font %s: %v", label, err)
 	}
 	f := &fontProgram{label: label, sf: sf, tables: map[string][]byte{}, subsets: map[string]*subsetProgram{}}
 	if len(data) < 12 {
-		return nil, fmt.Errorf("font %s: %w", label, errNotTrueType)
+		return nil, i18n.Errorf("font %s: %v", label, errNotTrueType)
 	}
 	n := int(binary.BigEndian.Uint16(data[4:]))
 	if 12+16*n > len(data) {
-		return nil, fmt.Errorf("font %s: truncated table directory", label)
+		return nil, i18n.Errorf("font %s: truncated table directory", label)
 	}
 	for i := range n {
 		rec := data[12+16*i:]
 		tag := string(rec[:4])
 		off, ln := binary.BigEndian.Uint32(rec[8:]), binary.BigEndian.Uint32(rec[12:])
 		if uint64(off)+uint64(ln) > uint64(len(data)) {
-			return nil, fmt.Errorf("font %s: table %q out of bounds", label, tag)
+			return nil, i18n.Errorf("font %s: table %q out of bounds", label, tag)
 		}
 		f.tables[tag] = data[off : off+ln]
 	}
 	for _, t := range []string{"head", "hhea", "hmtx", "maxp", "loca", "glyf", "post"} {
 		if f.tables[t] == nil {
 			if t == "glyf" || t == "loca" {
-				return nil, fmt.Errorf("font %s: %w", label, errNotTrueType)
+				return nil, i18n.Errorf("font %s: %v", label, errNotTrueType)
 			}
-			return nil, fmt.Errorf("font %s: no %s table", label, t)
+			return nil, i18n.Errorf("font %s: no %s table", label, t)
 		}
 	}
 	head, hhea, maxp := f.tables["head"], f.tables["hhea"], f.tables["maxp"]
 	if len(head) < 54 || len(hhea) < 36 || len(maxp) < 6 || len(f.tables["post"]) < 32 {
-		return nil, fmt.Errorf("font %s: truncated head, hhea, maxp or post table", label)
+		return nil, i18n.Errorf("font %s: truncated head, hhea, maxp or post table", label)
 	}
 	f.upem = float64(binary.BigEndian.Uint16(head[18:]))
 	if f.upem < 16 {
-		return nil, fmt.Errorf("font %s: bad unitsPerEm", label)
+		return nil, i18n.Errorf("font %s: bad unitsPerEm", label)
 	}
 	for i := range f.bbox {
 		f.bbox[i] = int16(binary.BigEndian.Uint16(head[36+2*i:]))
@@ -143,11 +144,11 @@ func parseFont(data []byte, label string) (*fontProgram, error) {
 	f.lineGap = float64(int16(binary.BigEndian.Uint16(hhea[8:])))
 	nHM := int(binary.BigEndian.Uint16(hhea[34:]))
 	if f.numGlyphs == 0 || nHM == 0 || nHM > f.numGlyphs {
-		return nil, fmt.Errorf("font %s: bad glyph or metrics count", label)
+		return nil, i18n.Errorf("font %s: bad glyph or metrics count", label)
 	}
 	hmtx := f.tables["hmtx"]
 	if len(hmtx) < 4*nHM+2*(f.numGlyphs-nHM) {
-		return nil, fmt.Errorf("font %s: truncated hmtx table", label)
+		return nil, i18n.Errorf("font %s: truncated hmtx table", label)
 	}
 	f.advances = make([]uint16, f.numGlyphs)
 	for g := range f.advances {
@@ -159,17 +160,17 @@ func parseFont(data []byte, label string) (*fontProgram, error) {
 		var o uint32
 		if longLoca {
 			if 4*g+4 > len(loca) {
-				return nil, fmt.Errorf("font %s: truncated loca table", label)
+				return nil, i18n.Errorf("font %s: truncated loca table", label)
 			}
 			o = binary.BigEndian.Uint32(loca[4*g:])
 		} else {
 			if 2*g+2 > len(loca) {
-				return nil, fmt.Errorf("font %s: truncated loca table", label)
+				return nil, i18n.Errorf("font %s: truncated loca table", label)
 			}
 			o = 2 * uint32(binary.BigEndian.Uint16(loca[2*g:]))
 		}
 		if o > uint32(len(glyf)) || (g > 0 && o < f.loca[g-1]) {
-			return nil, fmt.Errorf("font %s: bad loca table", label)
+			return nil, i18n.Errorf("font %s: bad loca table", label)
 		}
 		f.loca[g] = o
 	}
@@ -179,7 +180,7 @@ func parseFont(data []byte, label string) (*fontProgram, error) {
 	weight := 400.0
 	if os2 := f.tables["OS/2"]; len(os2) >= 68 {
 		if fsType := binary.BigEndian.Uint16(os2[8:]); fsType&0x000f == 0x0002 || fsType&0x0200 != 0 {
-			return nil, fmt.Errorf("font %s: its licence (OS/2 fsType %#04x) forbids embedding", label, fsType)
+			return nil, i18n.Errorf("font %s: its licence (OS/2 fsType %#04x) forbids embedding", label, fsType)
 		}
 		weight = float64(binary.BigEndian.Uint16(os2[4:]))
 		if class := os2[30]; class >= 1 && class <= 7 && class != 6 {
@@ -237,10 +238,10 @@ func (f *fontProgram) glyphs(b *sfnt.Buffer, s string) ([]uint16, error) {
 	for _, r := range s {
 		g, err := f.sf.GlyphIndex(b, r)
 		if err != nil {
-			return nil, fmt.Errorf("font %s: %w", f.label, err)
+			return nil, i18n.Errorf("font %s: %v", f.label, err)
 		}
 		if g == 0 || int(g) >= f.numGlyphs {
-			return nil, fail.Input(fmt.Errorf("font %s has no glyph for %q (U+%04X)", f.label, r, r),
+			return nil, fail.Input(i18n.Errorf("font %s has no glyph for %q (U+%04X)", f.label, r, r),
 				"use a font with full Vietnamese coverage, such as Liberation Serif or Times New Roman")
 		}
 		out = append(out, uint16(g))

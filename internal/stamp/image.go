@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/binary"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"image"
 	"image/color"
 	"image/png"
@@ -31,18 +32,18 @@ type pngImage struct {
 func readPNG(path string) (*pngImage, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("stamp image: %w", err), "")
+		return nil, fail.Input(i18n.Errorf("stamp image: %v", err), "")
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("stamp image %s: not a PNG: %w", path, err), "give a transparent PNG")
+		return nil, fail.Input(i18n.Errorf("stamp image %s: not a PNG: %v", path, err), "give a transparent PNG")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxImagePixels {
 		return nil, fail.Inputf("stamp image %s: %dx%d pixels is too large", path, cfg.Width, cfg.Height)
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("stamp image %s: %w", path, err), "")
+		return nil, fail.Input(i18n.Errorf("stamp image %s: %v", path, err), "")
 	}
 	p := &pngImage{img: img, aspectWtoH: float64(cfg.Width) / float64(cfg.Height)}
 	if ppmX, _, ok := pngPHYs(data); ok {

@@ -6,7 +6,7 @@ import (
 	"compress/zlib"
 	"context"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -332,7 +332,7 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 	if f.filter == "FlateDecode" {
 		zr, err := zlib.NewReader(bufio.NewReader(in))
 		if err != nil {
-			return false, fmt.Errorf("scan image: %w", err)
+			return false, i18n.Errorf("scan image: %v", err)
 		}
 		defer zr.Close()
 		in = zr
@@ -354,13 +354,13 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 			if j > 0 && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
 				return whole, nil // a short image: what was read still counts
 			}
-			return false, fmt.Errorf("scan image row %d: %w", j, err)
+			return false, i18n.Errorf("scan image row %d: %v", j, err)
 		}
 		data := cur[filterByte:]
 		switch {
 		case f.predictor >= 10:
 			if err := unfilterPNG(cur[0], data, prev, bpp); err != nil {
-				return false, fmt.Errorf("scan image row %d: %w", j, err)
+				return false, i18n.Errorf("scan image row %d: %v", j, err)
 			}
 		case f.predictor == 2:
 			for i := f.comps; i < len(data); i++ {
@@ -479,7 +479,7 @@ func unfilterPNG(ft byte, cur, prev []byte, bpp int) error {
 			}
 		}
 	default:
-		return fmt.Errorf("bad PNG predictor %d", ft)
+		return i18n.Errorf("bad PNG predictor %d", ft)
 	}
 	return nil
 }
@@ -494,7 +494,7 @@ func absInt(x int) int {
 func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f imageFormat, rows int, row func(int, func(int) uint8)) error {
 	cfg, err := jpeg.DecodeConfig(r.RawStream(s))
 	if err != nil {
-		return fmt.Errorf("scan image: %w", err)
+		return i18n.Errorf("scan image: %v", err)
 	}
 	if cfg.Width != f.width || cfg.Height != f.height || cfg.Width*cfg.Height > maxJPEGPixel {
 		return errUnsupportedImage
@@ -511,7 +511,7 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 	}
 	img, err := jpeg.Decode(src)
 	if err != nil {
-		return fmt.Errorf("scan image: %w", err)
+		return i18n.Errorf("scan image: %v", err)
 	}
 	f.height = min(rows, img.Bounds().Dy())
 	b := img.Bounds()

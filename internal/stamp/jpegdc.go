@@ -3,8 +3,8 @@ package stamp
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 )
 
@@ -76,7 +76,7 @@ func decodeJPEGDCSized(ctx context.Context, r io.Reader, maxRows, w, h int) (*dc
 	d := &dcDecoder{br: bufio.NewReaderSize(r, 32<<10)}
 	var b [2]byte
 	if _, err := io.ReadFull(d.br, b[:]); err != nil || b[0] != 0xFF || b[1] != 0xD8 {
-		return nil, errors.New("jpeg: no start of image")
+		return nil, i18n.Errorf("jpeg: no start of image")
 	}
 	for {
 		m, err := d.nextMarker()
@@ -87,7 +87,7 @@ func decodeJPEGDCSized(ctx context.Context, r io.Reader, maxRows, w, h int) (*dc
 		case m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01:
 			continue
 		case m == 0xD9:
-			return nil, errors.New("jpeg: end of image before any scan")
+			return nil, i18n.Errorf("jpeg: end of image before any scan")
 		}
 		seg, err := d.segment()
 		if err != nil {
@@ -119,7 +119,7 @@ func decodeJPEGDCSized(ctx context.Context, r io.Reader, maxRows, w, h int) (*dc
 			}
 		case 0xDD:
 			if len(seg) < 2 {
-				return nil, errors.New("jpeg: short DRI")
+				return nil, i18n.Errorf("jpeg: short DRI")
 			}
 			d.restart = int(seg[0])<<8 | int(seg[1])
 		case 0xDA:
@@ -138,7 +138,7 @@ func (d *dcDecoder) nextMarker() (byte, error) {
 		c, err = d.br.ReadByte()
 	}
 	if err != nil {
-		return 0, fmt.Errorf("jpeg: %w", err)
+		return 0, i18n.Errorf("jpeg: %v", err)
 	}
 	return c, nil
 }
@@ -146,15 +146,15 @@ func (d *dcDecoder) nextMarker() (byte, error) {
 func (d *dcDecoder) segment() ([]byte, error) {
 	var lb [2]byte
 	if _, err := io.ReadFull(d.br, lb[:]); err != nil {
-		return nil, fmt.Errorf("jpeg: %w", err)
+		return nil, i18n.Errorf("jpeg: %v", err)
 	}
 	n := int(lb[0])<<8 | int(lb[1])
 	if n < 2 {
-		return nil, errors.New("jpeg: bad segment length")
+		return nil, i18n.Errorf("jpeg: bad segment length")
 	}
 	seg := make([]byte, n-2)
 	if _, err := io.ReadFull(d.br, seg); err != nil {
-		return nil, fmt.Errorf("jpeg: %w", err)
+		return nil, i18n.Errorf("jpeg: %v", err)
 	}
 	return seg, nil
 }
@@ -163,11 +163,11 @@ func (d *dcDecoder) readDQT(seg []byte) error {
 	for len(seg) > 0 {
 		pq, tq := seg[0]>>4, int(seg[0]&15)
 		if tq > 3 || pq > 1 {
-			return errors.New("jpeg: bad DQT")
+			return i18n.Errorf("jpeg: bad DQT")
 		}
 		n := 1 + 64*(1+int(pq))
 		if len(seg) < n {
-			return errors.New("jpeg: short DQT")
+			return i18n.Errorf("jpeg: short DQT")
 		}
 		if pq == 0 {
 			d.q0[tq] = int(seg[1])
@@ -182,11 +182,11 @@ func (d *dcDecoder) readDQT(seg []byte) error {
 func (d *dcDecoder) readDHT(seg []byte) error {
 	for len(seg) > 0 {
 		if len(seg) < 17 {
-			return errors.New("jpeg: short DHT")
+			return i18n.Errorf("jpeg: short DHT")
 		}
 		tc, th := seg[0]>>4, int(seg[0]&15)
 		if tc > 1 || th > 3 {
-			return errors.New("jpeg: bad DHT")
+			return i18n.Errorf("jpeg: bad DHT")
 		}
 		var counts [17]int
 		total := 0
@@ -195,7 +195,7 @@ func (d *dcDecoder) readDHT(seg []byte) error {
 			total += counts[l]
 		}
 		if total > 256 || len(seg) < 17+total {
-			return errors.New("jpeg: bad DHT")
+			return i18n.Errorf("jpeg: bad DHT")
 		}
 		t := &huffLUT{vals: append([]byte(nil), seg[17:17+total]...)}
 		code, k := int32(0), int32(0)
@@ -203,7 +203,7 @@ func (d *dcDecoder) readDHT(seg []byte) error {
 			t.valptr[l] = k
 			t.mincode[l] = code
 			if int(code)+counts[l] > 1<<l {
-				return errors.New("jpeg: bad Huffman table (over-subscribed)")
+				return i18n.Errorf("jpeg: bad Huffman table (over-subscribed)")
 			}
 			for i := 0; i < counts[l]; i++ {
 				if l <= 9 {
@@ -241,7 +241,7 @@ func (d *dcDecoder) readSOF(seg []byte, progressive bool) error {
 	d.width = int(seg[3])<<8 | int(seg[4])
 	n := int(seg[5])
 	if n < 1 || n > 4 || len(seg) < 6+3*n || d.width == 0 || d.height == 0 {
-		return errors.New("jpeg: bad SOF")
+		return i18n.Errorf("jpeg: bad SOF")
 	}
 	d.prog = progressive
 	d.comps = make([]dcComp, n)
@@ -249,7 +249,7 @@ func (d *dcDecoder) readSOF(seg []byte, progressive bool) error {
 		c := seg[6+3*i:]
 		d.comps[i] = dcComp{id: int(c[0]), h: int(c[1] >> 4), v: int(c[1] & 15), tq: int(c[2] & 3)}
 		if d.comps[i].h < 1 || d.comps[i].h > 4 || d.comps[i].v < 1 || d.comps[i].v > 4 {
-			return errors.New("jpeg: bad sampling factors")
+			return i18n.Errorf("jpeg: bad sampling factors")
 		}
 		d.hmax = max(d.hmax, d.comps[i].h)
 		d.vmax = max(d.vmax, d.comps[i].v)
@@ -317,7 +317,7 @@ func (d *dcDecoder) decode(t *huffLUT) (byte, error) {
 			return t.vals[t.valptr[l]+code-t.mincode[l]], nil
 		}
 	}
-	return 0, errors.New("jpeg: bad Huffman code")
+	return 0, i18n.Errorf("jpeg: bad Huffman code")
 }
 
 // receive reads an s-bit magnitude and sign-extends it (JPEG's EXTEND).
@@ -336,14 +336,14 @@ func (d *dcDecoder) receive(s byte) int {
 // scan decodes the first scan: it must carry the first component's DC.
 func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage, error) {
 	if d.comps == nil {
-		return nil, errors.New("jpeg: scan before frame header")
+		return nil, i18n.Errorf("jpeg: scan before frame header")
 	}
 	if len(seg) < 1 {
-		return nil, errors.New("jpeg: short SOS")
+		return nil, i18n.Errorf("jpeg: short SOS")
 	}
 	ns := int(seg[0])
 	if ns < 1 || ns > len(d.comps) || len(seg) < 1+2*ns+3 {
-		return nil, errors.New("jpeg: bad SOS")
+		return nil, i18n.Errorf("jpeg: bad SOS")
 	}
 	var sc []*dcComp
 	for i := 0; i < ns; i++ {
@@ -355,11 +355,11 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			}
 		}
 		if c == nil {
-			return nil, errors.New("jpeg: scan names an unknown component")
+			return nil, i18n.Errorf("jpeg: scan names an unknown component")
 		}
 		c.td, c.ta = int(tab>>4), int(tab&15)
 		if c.td > 3 || c.ta > 3 {
-			return nil, errors.New("jpeg: bad table selector")
+			return nil, i18n.Errorf("jpeg: bad table selector")
 		}
 		sc = append(sc, c)
 	}
@@ -372,11 +372,11 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			return nil, errDCUnsupported
 		}
 	} else if ss != 0 || se != 63 {
-		return nil, errors.New("jpeg: bad spectral selection")
+		return nil, i18n.Errorf("jpeg: bad spectral selection")
 	}
 	for _, c := range sc {
 		if d.dc[c.td] == nil || (!d.prog && d.ac[c.ta] == nil) {
-			return nil, errors.New("jpeg: missing Huffman table")
+			return nil, i18n.Errorf("jpeg: missing Huffman table")
 		}
 	}
 	if len(d.comps) == 3 && (d.adobeRGB || (d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B')) {
@@ -414,7 +414,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			return err
 		}
 		if s > 11 {
-			return errors.New("jpeg: bad DC magnitude")
+			return i18n.Errorf("jpeg: bad DC magnitude")
 		}
 		c.pred += d.receive(s)
 		if d.prog {
@@ -475,7 +475,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			d.marker = m
 		}
 		if d.marker != nextRST {
-			return fmt.Errorf("jpeg: expected RST%d, found marker %#x", nextRST-0xD0, d.marker)
+			return i18n.Errorf("jpeg: expected RST%d, found marker %#x", nextRST-0xD0, d.marker)
 		}
 		d.marker = 0
 		nextRST = 0xD0 + (nextRST-0xD0+1)%8

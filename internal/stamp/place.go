@@ -1,7 +1,7 @@
 package stamp
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"strconv"
 	"strings"
@@ -198,17 +198,17 @@ func ParseRect(s string) ([4]float64, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 {
-		return r, fail.Usage(fmt.Errorf("stamp rectangle %q: want four numbers x1,y1,x2,y2", s), `for example --stamp-rect "140,265,215,281mm"`)
+		return r, fail.Usage(i18n.Errorf("stamp rectangle %q: want four numbers x1,y1,x2,y2", s), `for example --stamp-rect "140,265,215,281mm"`)
 	}
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e5 {
-			return r, fail.Usage(fmt.Errorf("stamp rectangle %q: %q is not a distance", s, p), "")
+			return r, fail.Usage(i18n.Errorf("stamp rectangle %q: %q is not a distance", s, p), "")
 		}
 		r[i] = f * unit
 	}
 	if r[2] <= r[0] || r[3] <= r[1] {
-		return r, fail.Usage(fmt.Errorf("stamp rectangle %q: want x1 < x2 and y1 < y2", s), "")
+		return r, fail.Usage(i18n.Errorf("stamp rectangle %q: want x1 < x2 and y1 < y2", s), "")
 	}
 	return r, nil
 }

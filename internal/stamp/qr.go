@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	"github.com/skip2/go-qrcode"
@@ -49,7 +50,7 @@ func QRAppearance(add ObjectAdder, payload string, w, h float64, rotate int) (pd
 	}
 	q, err := qrcode.New(payload, qrcode.Medium)
 	if err != nil {
-		return pdf.Ref{}, fail.Usage(fmt.Errorf("qr code: %w", err), "shorten the dossier or procedure code")
+		return pdf.Ref{}, fail.Usage(i18n.Errorf("qr code: %v", err), "shorten the dossier or procedure code")
 	}
 	bm := q.Bitmap() // includes the quiet zone
 	n := len(bm)

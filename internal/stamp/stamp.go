@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func Appearance(add ObjectAdder, o Options, w, h float64, rotate int) (pdf.Ref, 
 	}
 	tl, err := f.fit(shaped, size, w-textX-pad, h-2*pad)
 	if err != nil {
-		return pdf.Ref{}, fail.Usage(fmt.Errorf("stamp box %.0fx%.0f pt: %w", w, h, err), "give --stamp-rect a larger box or shorten --agency")
+		return pdf.Ref{}, fail.Usage(i18n.Errorf("stamp box %.0fx%.0f pt: %v", w, h, err), "give --stamp-rect a larger box or shorten --agency")
 	}
 	// All digits go in the subset so that stamps differing only in their
 	// time share one cached subset.

@@ -2,7 +2,7 @@ package stamp
 
 import (
 	"encoding/binary"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math/bits"
 	"sort"
 )
@@ -26,7 +26,7 @@ func (f *fontProgram) subsetTTF(used map[uint16]rune) ([]byte, error) {
 		keep[g] = true
 		comps, err := components(f.glyph(g))
 		if err != nil {
-			return nil, fmt.Errorf("font %s: glyph %d: %w", f.label, g, err)
+			return nil, i18n.Errorf("font %s: glyph %d: %v", f.label, g, err)
 		}
 		work = append(work, comps...)
 	}
@@ -99,7 +99,7 @@ func components(b []byte) ([]uint16, error) {
 	var out []uint16
 	for p := 10; ; {
 		if p+4 > len(b) {
-			return nil, fmt.Errorf("truncated composite glyph")
+			return nil, i18n.Errorf("truncated composite glyph")
 		}
 		flags := binary.BigEndian.Uint16(b[p:])
 		out = append(out, binary.BigEndian.Uint16(b[p+2:]))
@@ -121,7 +121,7 @@ func components(b []byte) ([]uint16, error) {
 			return out, nil
 		}
 		if len(out) > 1024 {
-			return nil, fmt.Errorf("composite glyph has too many components")
+			return nil, i18n.Errorf("composite glyph has too many components")
 		}
 	}
 }

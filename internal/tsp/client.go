@@ -8,7 +8,7 @@ import (
 	"crypto/tls"
 	"encoding/asn1"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math/big"
 	mrand "math/rand/v2"
@@ -74,19 +74,19 @@ func (e *transientError) Unwrap() error { return e.err }
 // fail.Run error lists what went wrong with each.
 func (c *Client) Timestamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, error) {
 	if len(c.URLs) == 0 {
-		return nil, fail.Usage(errors.New("timestamp: no timestamp authority url"), "give one with --tsa URL")
+		return nil, fail.Usage(i18n.Errorf("timestamp: no timestamp authority url"), "give one with --tsa URL")
 	}
 	switch h {
 	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
 	default:
-		return nil, fail.Usage(fmt.Errorf("timestamp: unsupported imprint hash %v", h), "use sha-256")
+		return nil, fail.Usage(i18n.Errorf("timestamp: unsupported imprint hash %v", h), "use sha-256")
 	}
 	if len(digest) != h.Size() {
-		return nil, fmt.Errorf("timestamp: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
+		return nil, i18n.Errorf("timestamp: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
 	}
 	nb := make([]byte, 16)
 	if _, err := rand.Read(nb); err != nil {
-		return nil, fail.Run(fmt.Errorf("timestamp: nonce: %w", err), "")
+		return nil, fail.Run(i18n.Errorf("timestamp: nonce: %v", err), "")
 	}
 	nonce := new(big.Int).SetBytes(nb)
 	req, err := marshalRequest(h, digest, c.Policy, nonce)
@@ -104,12 +104,12 @@ func (c *Client) Timestamp(ctx context.Context, h crypto.Hash, digest []byte) (*
 			return tok, nil
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("timestamp: %w", ctx.Err())
+			return nil, i18n.Errorf("timestamp: %v", ctx.Err())
 		}
 		c.mark(u, true)
 		failures = append(failures, redact(u)+": "+err.Error())
 	}
-	return nil, fail.Run(fmt.Errorf("timestamp: no timestamp authority gave a usable token: %s", strings.Join(failures, "; ")),
+	return nil, fail.Run(i18n.Errorf("timestamp: no timestamp authority gave a usable token: %s", strings.Join(failures, "; ")),
 		"check the --tsa URLs and the network")
 }
 
@@ -119,11 +119,11 @@ func (c *Client) check(tok *Token, h crypto.Hash, digest []byte, nonce *big.Int)
 	}
 	switch {
 	case tok.Info.HashAlg != h || !tok.MatchesImprint(digest):
-		return errors.New("the token's imprint is not the one asked for")
+		return i18n.Errorf("the token's imprint is not the one asked for")
 	case tok.Info.Nonce == nil || tok.Info.Nonce.Cmp(nonce) != 0:
-		return errors.New("the token's nonce is not the one sent")
+		return i18n.Errorf("the token's nonce is not the one sent")
 	case c.Policy != nil && !tok.Info.Policy.Equal(c.Policy):
-		return fmt.Errorf("the token's policy %s is not %s", tok.Info.Policy, c.Policy)
+		return i18n.Errorf("the token's policy %s is not %s", tok.Info.Policy, c.Policy)
 	}
 	return nil
 }
@@ -171,20 +171,20 @@ func (c *Client) try(ctx context.Context, u string, req []byte) (*Token, error) 
 		if err == nil {
 			resp, err := parseResponse(body)
 			if err != nil {
-				return nil, errors.New("the reply is not an rfc 3161 timestamp reply")
+				return nil, i18n.Errorf("the reply is not an rfc 3161 timestamp reply")
 			}
 			if resp.status != statusGranted && resp.status != statusGrantedWithMods {
-				return nil, fmt.Errorf("refused: %s", resp.describe())
+				return nil, i18n.Errorf("refused: %s", resp.describe())
 			}
 			if resp.token == nil {
-				return nil, errors.New("granted, but the reply holds no token")
+				return nil, i18n.Errorf("granted, but the reply holds no token")
 			}
 			return ParseToken(resp.token)
 		}
 		var te *transientError
 		if !errors.As(err, &te) || attempt >= retries || ctx.Err() != nil {
 			if attempt > 0 {
-				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
+				err = i18n.Errorf("%v (after %d attempts)", err, attempt+1)
 			}
 			return nil, err
 		}
@@ -211,7 +211,7 @@ func (c *Client) post(ctx context.Context, u string, req []byte) ([]byte, error)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, u, bytes.NewReader(req))
 	if err != nil {
-		return nil, errors.New("not a usable url")
+		return nil, i18n.Errorf("not a usable url")
 	}
 	hreq.Header.Set("Content-Type", "application/timestamp-query")
 	hreq.Header.Set("Accept", "application/timestamp-reply")
@@ -222,7 +222,7 @@ func (c *Client) post(ctx context.Context, u string, req []byte) ([]byte, error)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-		err := fmt.Errorf("http status %s", resp.Status)
+		err := i18n.Errorf("http status %s", resp.Status)
 		switch {
 		case resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout:
 			var after time.Duration
@@ -238,7 +238,7 @@ func (c *Client) post(ctx context.Context, u string, req []byte) ([]byte, error)
 		return nil, classify(err, timeout)
 	}
 	if len(body) > maxReplySize {
-		return nil, errors.New("the reply is larger than 1 MiB")
+		return nil, i18n.Errorf("the reply is larger than 1 MiB")
 	}
 	return body, nil
 }
@@ -255,15 +255,15 @@ func classify(err error, timeout time.Duration) error {
 	var certErr *tls.CertificateVerificationError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return errors.New("connection refused")
+		return i18n.Errorf("connection refused")
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return errors.New("host unreachable")
+		return i18n.Errorf("host unreachable")
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return fmt.Errorf("unknown host %s", dnsErr.Name)
+		return i18n.Errorf("unknown host %s", dnsErr.Name)
 	case errors.As(err, &certErr):
-		return fmt.Errorf("tls: %w", certErr)
+		return i18n.Errorf("tls: %v", certErr)
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
-		return &transientError{err: fmt.Errorf("no answer within %s", timeout)}
+		return &transientError{err: i18n.Errorf("no answer within %s", timeout)}
 	case errors.Is(err, context.Canceled):
 		return err
 	}

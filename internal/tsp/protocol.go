@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"encoding/asn1"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math/big"
 	"strings"
 
@@ -53,7 +54,7 @@ type request struct {
 func marshalRequest(h crypto.Hash, digest []byte, policy asn1.ObjectIdentifier, nonce *big.Int) ([]byte, error) {
 	oid, ok := cms.HashOID(h)
 	if !ok {
-		return nil, fmt.Errorf("timestamp: no identifier for %v", h)
+		return nil, i18n.Errorf("timestamp: no identifier for %v", h)
 	}
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {

@@ -10,7 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math/big"
 	"time"
 
@@ -58,7 +58,7 @@ func malformed(what string) error { return fail.Inputf("timestamp: malformed %s"
 func ParseToken(der []byte) (*Token, error) {
 	sd, err := cms.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("timestamp token: %w", err)
+		return nil, i18n.Errorf("timestamp token: %v", err)
 	}
 	if !sd.EContentType.Equal(cms.OIDTSTInfo) {
 		return nil, fail.Inputf("timestamp token: content type %s is not tstinfo", sd.EContentType)
@@ -117,7 +117,7 @@ func (t *Token) Verify() error {
 	}
 	ct, err := si.ContentType()
 	if err != nil {
-		return fmt.Errorf("timestamp token: %w", err)
+		return i18n.Errorf("timestamp token: %v", err)
 	}
 	if !ct.Equal(cms.OIDTSTInfo) {
 		return fail.Inputf("timestamp token: signed content type %s is not tstinfo", ct)
@@ -128,11 +128,11 @@ func (t *Token) Verify() error {
 	h := si.Hash.New()
 	h.Write(sd.EContent)
 	if err := si.VerifySignature(t.Cert, h.Sum(nil)); err != nil {
-		return fmt.Errorf("timestamp token: %w", err)
+		return i18n.Errorf("timestamp token: %v", err)
 	}
 	present, err := si.CheckSigningCertificate(t.Cert)
 	if err != nil {
-		return fmt.Errorf("timestamp token: %w", err)
+		return i18n.Errorf("timestamp token: %v", err)
 	}
 	if !present {
 		return fail.Inputf("timestamp token: no ess signing-certificate attribute")

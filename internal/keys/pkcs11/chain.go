@@ -6,7 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -95,11 +95,11 @@ func selfSigned(c *x509.Certificate) bool {
 func readCertFile(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(fmt.Errorf("chain file %s: %w", path, err), "")
+		return nil, fail.Usage(i18n.Errorf("chain file %s: %v", path, err), "")
 	}
 	certs, err := parseCerts(data)
 	if err != nil {
-		return nil, fail.Usage(fmt.Errorf("chain file %s: %w", path, err), "give PEM or DER X.509 certificates")
+		return nil, fail.Usage(i18n.Errorf("chain file %s: %v", path, err), "give PEM or DER X.509 certificates")
 	}
 	return certs, nil
 }
@@ -124,12 +124,12 @@ func parseCerts(data []byte) ([]*x509.Certificate, error) {
 		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("certificate %d: %w", len(certs)+1, err)
+			return nil, i18n.Errorf("certificate %d: %v", len(certs)+1, err)
 		}
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, errors.New("no CERTIFICATE block in it")
+		return nil, i18n.Errorf("no CERTIFICATE block in it")
 	}
 	return certs, nil
 }

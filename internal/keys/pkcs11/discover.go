@@ -2,8 +2,8 @@ package pkcs11
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -222,7 +222,7 @@ const discoverHint = "plug the token in and install its driver; if kyso still do
 // uses when no --pkcs11 is given.
 func FindModule(ctx context.Context, search []string, token string) (string, error) {
 	if token == "" {
-		return "", fail.Usage(errors.New("no --pkcs11 module and no --token given"), "give --token LABEL (see 'kyso keys'), or --pkcs11 FILE")
+		return "", fail.Usage(i18n.Errorf("no --pkcs11 module and no --token given"), "give --token LABEL (see 'kyso keys'), or --pkcs11 FILE")
 	}
 	found, tried, err := Discover(ctx, search)
 	if err != nil {
@@ -247,9 +247,9 @@ func FindModule(ctx context.Context, search []string, token string) (string, err
 		if len(seen) > 0 {
 			have = "tokens present: " + strings.Join(seen, ", ")
 		}
-		return "", fail.Run(fmt.Errorf("token '%s' not found in any PKCS#11 module; %s; %s", token, have, TriedText(tried)), discoverHint)
+		return "", fail.Run(i18n.Errorf("token '%s' not found in any PKCS#11 module; %s; %s", token, have, TriedText(tried)), discoverHint)
 	}
-	return "", fail.Usage(fmt.Errorf("token '%s' is in %d PKCS#11 modules: %s", token, len(hits), strings.Join(hits, ", ")),
+	return "", fail.Usage(i18n.Errorf("token '%s' is in %d PKCS#11 modules: %s", token, len(hits), strings.Join(hits, ", ")),
 		"choose the module with --pkcs11 FILE")
 }
 

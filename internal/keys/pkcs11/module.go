@@ -3,6 +3,7 @@ package pkcs11
 import (
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,14 +40,14 @@ const moduleHint = "give the vendor's PKCS#11 library (.so on Linux, .dll on Win
 // already loaded.
 func loadModule(path string) (*module, error) {
 	if path == "" {
-		return nil, fail.Usage(errors.New("no PKCS#11 module given"), moduleHint)
+		return nil, fail.Usage(i18n.Errorf("no PKCS#11 module given"), moduleHint)
 	}
 	key := path
 	// A bare name ("opensc-pkcs11.so") is left for the dynamic loader's
 	// search path; anything with a separator must exist as a file.
 	if strings.ContainsRune(path, os.PathSeparator) || strings.ContainsRune(path, '/') {
 		if _, err := os.Stat(path); err != nil {
-			return nil, fail.Run(fmt.Errorf("pkcs11 module %s cannot be loaded: %w", path, err), moduleHint)
+			return nil, fail.Run(i18n.Errorf("pkcs11 module %s cannot be loaded: %v", path, err), moduleHint)
 		}
 		if abs, err := filepath.Abs(path); err == nil {
 			key = abs
@@ -60,13 +61,13 @@ func loadModule(path string) (*module, error) {
 	}
 	ctx, err := p11.Load(path)
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("pkcs11 module %s cannot be loaded: %w (not a PKCS#11 library for this system, or a library it needs is missing)", path, err), moduleHint)
+		return nil, fail.Run(i18n.Errorf("pkcs11 module %s cannot be loaded: %v (not a PKCS#11 library for this system, or a library it needs is missing)", path, err), moduleHint)
 	}
 	m := &module{path: path, ctx: ctx, refs: 1, owned: true}
 	if err := ctx.Initialize(); err != nil {
 		if !isRV(err, p11.CKR_CRYPTOKI_ALREADY_INITIALIZED) {
 			ctx.Destroy()
-			return nil, fail.Run(fmt.Errorf("pkcs11 module %s cannot be initialized: %w", path, err), moduleHint)
+			return nil, fail.Run(i18n.Errorf("pkcs11 module %s cannot be initialized: %v", path, err), moduleHint)
 		}
 		m.owned = false
 	}
@@ -114,7 +115,7 @@ func (s slot) describe() string {
 func (m *module) slots() ([]slot, error) {
 	ids, err := m.ctx.GetSlotList(true)
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("pkcs11 module %s: listing slots: %w", m.path, err), "")
+		return nil, fail.Run(i18n.Errorf("pkcs11 module %s: listing slots: %v", m.path, err), "")
 	}
 	out := make([]slot, 0, len(ids))
 	for _, id := range ids {
@@ -137,7 +138,7 @@ func (m *module) findToken(want string) (slot, error) {
 		return slot{}, err
 	}
 	if len(all) == 0 {
-		return slot{}, fail.Run(fmt.Errorf("pkcs11 module %s: no token is present", m.path),
+		return slot{}, fail.Run(i18n.Errorf("pkcs11 module %s: no token is present", m.path),
 			"plug the token in (and check its driver or the smart-card service is running), then try again")
 	}
 	var hits []slot
@@ -162,13 +163,13 @@ func (m *module) findToken(want string) (slot, error) {
 	case len(hits) == 1:
 		return hits[0], nil
 	case want == "":
-		return slot{}, fail.Usage(fmt.Errorf("pkcs11 module %s has %d tokens: %s", m.path, len(all), describeSlots(all)),
+		return slot{}, fail.Usage(i18n.Errorf("pkcs11 module %s has %d tokens: %s", m.path, len(all), describeSlots(all)),
 			"choose one with --token LABEL")
 	case len(hits) > 1:
-		return slot{}, fail.Usage(fmt.Errorf("pkcs11 module %s: %d tokens are labelled '%s': %s", m.path, len(hits), want, describeSlots(hits)),
+		return slot{}, fail.Usage(i18n.Errorf("pkcs11 module %s: %d tokens are labelled '%s': %s", m.path, len(hits), want, describeSlots(hits)),
 			"give the token's serial number to --token instead of its label")
 	}
-	return slot{}, fail.Run(fmt.Errorf("token '%s' not found in pkcs11 module %s; tokens present: %s", want, m.path, describeSlots(all)),
+	return slot{}, fail.Run(i18n.Errorf("token '%s' not found in pkcs11 module %s; tokens present: %s", want, m.path, describeSlots(all)),
 		"check the label with 'kyso keys --pkcs11 MODULE'")
 }
 

@@ -7,8 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
-	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math/big"
 
 	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
@@ -172,7 +171,7 @@ func parseECParams(b []byte) (elliptic.Curve, error) {
 	var oid asn1.ObjectIdentifier
 	rest, err := asn1.Unmarshal(b, &oid)
 	if err != nil || len(rest) != 0 {
-		return nil, errors.New("EC parameters are not a named curve")
+		return nil, i18n.Errorf("EC parameters are not a named curve")
 	}
 	switch {
 	case oid.Equal(oidP256):
@@ -182,7 +181,7 @@ func parseECParams(b []byte) (elliptic.Curve, error) {
 	case oid.Equal(oidP521):
 		return elliptic.P521(), nil
 	}
-	return nil, fmt.Errorf("EC curve %v is not supported", oid)
+	return nil, i18n.Errorf("EC curve %v is not supported", oid)
 }
 
 // parseECPoint reads CKA_EC_POINT: an uncompressed point, which the

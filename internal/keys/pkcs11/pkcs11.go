@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
@@ -125,7 +126,7 @@ func (t *token) login(sh p11.SessionHandle, pin []byte) (bool, error) {
 		if flags&p11.CKF_LOGIN_REQUIRED == 0 {
 			return false, nil
 		}
-		return false, fail.Usage(fmt.Errorf("token '%s' needs a PIN", name), "give it with --pin-env VAR or --pin-file FILE, or type it at the prompt")
+		return false, fail.Usage(i18n.Errorf("token '%s' needs a PIN", name), "give it with --pin-env VAR or --pin-file FILE, or type it at the prompt")
 	}
 	if flags&p11.CKF_USER_PIN_LOCKED != 0 {
 		return false, t.pinLocked()
@@ -143,10 +144,10 @@ func (t *token) login(sh p11.SessionHandle, pin []byte) (bool, error) {
 		return false, t.pinLocked()
 	case isRV(err, p11.CKR_PIN_LEN_RANGE):
 		ti := t.slot.info
-		return false, fail.Run(fmt.Errorf("the PIN has the wrong length for token '%s' (it takes %d to %d characters)", name, ti.MinPinLen, ti.MaxPinLen),
+		return false, fail.Run(i18n.Errorf("the PIN has the wrong length for token '%s' (it takes %d to %d characters)", name, ti.MinPinLen, ti.MaxPinLen),
 			"check the PIN before trying again")
 	case isRV(err, p11.CKR_PIN_EXPIRED):
-		return false, fail.Run(fmt.Errorf("the PIN of token '%s' has expired", name), "change it with the token vendor's tool, then try again")
+		return false, fail.Run(i18n.Errorf("the PIN of token '%s' has expired", name), "change it with the token vendor's tool, then try again")
 	}
 	return false, t.wrap(err, "logging in")
 }
@@ -166,7 +167,7 @@ func (t *token) wrongPIN() error {
 }
 
 func (t *token) pinLocked() error {
-	return fail.Run(fmt.Errorf("the PIN of token '%s' is locked after too many wrong attempts", t.slot.label()),
+	return fail.Run(i18n.Errorf("the PIN of token '%s' is locked after too many wrong attempts", t.slot.label()),
 		"unblock it with the vendor's token tool and the PUK/SO PIN, or ask the CA that issued the token")
 }
 
@@ -174,10 +175,10 @@ func (t *token) pinLocked() error {
 // token is gone, otherwise a run failure.
 func (t *token) wrap(err error, doing string) error {
 	if isGone(err) {
-		return fail.Run(fmt.Errorf("token '%s': %s: %w (%w)", t.slot.label(), doing, ErrTokenGone, err),
+		return fail.Run(i18n.Errorf("token '%s': %s: %v (%v)", t.slot.label(), doing, ErrTokenGone, err),
 			"plug the token back in and run again; files already reported as signed are complete")
 	}
-	return fail.Run(fmt.Errorf("token '%s': %s: %w", t.slot.label(), doing, err), "")
+	return fail.Run(i18n.Errorf("token '%s': %s: %v", t.slot.label(), doing, err), "")
 }
 
 // isGone says whether a PKCS#11 error means the token (or the login on
@@ -271,7 +272,7 @@ func (t *token) findKey(sh p11.SessionHandle, label string, id []byte, certs []c
 	if len(hits) == 1 {
 		k := hits[0]
 		if k.keyType != p11.CKK_RSA && k.keyType != p11.CKK_EC {
-			return nil, fail.Run(fmt.Errorf("token '%s' key %s: kyso signs only with RSA and EC keys", t.slot.label(), k.describe()), "")
+			return nil, fail.Run(i18n.Errorf("token '%s' key %s: kyso signs only with RSA and EC keys", t.slot.label(), k.describe()), "")
 		}
 		return k, nil
 	}
@@ -294,7 +295,7 @@ func (t *token) findKey(sh p11.SessionHandle, label string, id []byte, certs []c
 	default:
 		what = fmt.Sprintf("%d private keys %s", len(hits), selector(label, id))
 	}
-	return nil, fail.Usage(fmt.Errorf("token '%s' has %s; %s", t.slot.label(), what, have),
+	return nil, fail.Usage(i18n.Errorf("token '%s' has %s; %s", t.slot.label(), what, have),
 		"choose the key with --key-label LABEL or --key-id HEX")
 }
 
@@ -330,11 +331,11 @@ func (t *token) leafFor(sh p11.SessionHandle, k *keyObject, certs []certObject) 
 	}
 	for _, c := range certs {
 		if bytes.Equal(c.id, k.id) {
-			return nil, fail.Run(fmt.Errorf("token '%s': certificate '%s' has the id of key %s but not its public key", t.slot.label(), c.label, k.describe()),
+			return nil, fail.Run(i18n.Errorf("token '%s': certificate '%s' has the id of key %s but not its public key", t.slot.label(), c.label, k.describe()),
 				"the token's objects are inconsistent; ask the CA to re-issue or re-write the certificate")
 		}
 	}
-	return nil, fail.Run(fmt.Errorf("token '%s' holds no certificate for key %s", t.slot.label(), k.describe()),
+	return nil, fail.Run(i18n.Errorf("token '%s' holds no certificate for key %s", t.slot.label(), k.describe()),
 		"write the certificate to the token with the vendor's tool (or pkcs11-tool --write-object CERT --type cert --id ID)")
 }
 

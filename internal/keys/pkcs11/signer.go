@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math/big"
 	"runtime"
@@ -47,7 +48,7 @@ func (s *signer) Public() crypto.PublicKey { return s.pub }
 func (s *signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	mech, data, err := s.mechanism(digest, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.desc, err)
+		return nil, i18n.Errorf("%s: %v", s.desc, err)
 	}
 	s.busy.RLock()
 	defer s.busy.RUnlock()
@@ -129,26 +130,26 @@ var pssHash = map[crypto.Hash][2]uint{
 func (s *signer) mechanism(digest []byte, opts crypto.SignerOpts) ([]*p11.Mechanism, []byte, error) {
 	h := opts.HashFunc()
 	if h != 0 && len(digest) != h.Size() {
-		return nil, nil, fmt.Errorf("digest is %d bytes, %v needs %d", len(digest), h, h.Size())
+		return nil, nil, i18n.Errorf("digest is %d bytes, %v needs %d", len(digest), h, h.Size())
 	}
 	switch s.key.keyType {
 	case p11.CKK_EC:
 		if h == 0 {
-			return nil, nil, errors.New("ECDSA needs a hashed message")
+			return nil, nil, i18n.Errorf("ECDSA needs a hashed message")
 		}
 		return []*p11.Mechanism{p11.NewMechanism(p11.CKM_ECDSA, nil)}, digest, nil
 	case p11.CKK_RSA:
 		if pss, ok := opts.(*rsa.PSSOptions); ok {
 			hm, ok := pssHash[h]
 			if !ok {
-				return nil, nil, fmt.Errorf("RSA-PSS with %v is not supported", h)
+				return nil, nil, i18n.Errorf("RSA-PSS with %v is not supported", h)
 			}
 			salt := pss.SaltLength
 			if salt == rsa.PSSSaltLengthAuto || salt == rsa.PSSSaltLengthEqualsHash {
 				salt = h.Size()
 			}
 			if salt < 0 {
-				return nil, nil, fmt.Errorf("RSA-PSS salt length %d is not supported", salt)
+				return nil, nil, i18n.Errorf("RSA-PSS salt length %d is not supported", salt)
 			}
 			return []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_PKCS_PSS, p11.NewPSSParams(hm[0], hm[1], uint(salt)))}, digest, nil
 		}
@@ -157,20 +158,20 @@ func (s *signer) mechanism(digest []byte, opts crypto.SignerOpts) ([]*p11.Mechan
 		}
 		prefix, ok := digestInfoPrefix[h]
 		if !ok {
-			return nil, nil, fmt.Errorf("RSA PKCS#1 v1.5 with %v is not supported", h)
+			return nil, nil, i18n.Errorf("RSA PKCS#1 v1.5 with %v is not supported", h)
 		}
 		data := make([]byte, 0, len(prefix)+len(digest))
 		data = append(append(data, prefix...), digest...)
 		return []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_PKCS, nil)}, data, nil
 	}
-	return nil, nil, fmt.Errorf("key type 0x%x cannot sign", s.key.keyType)
+	return nil, nil, i18n.Errorf("key type 0x%x cannot sign", s.key.keyType)
 }
 
 // ecdsaDER turns the raw r||s that CKM_ECDSA returns into the ASN.1
 // Ecdsa-Sig-Value that X.509 and CMS expect.
 func ecdsaDER(raw []byte) ([]byte, error) {
 	if len(raw) == 0 || len(raw)%2 != 0 {
-		return nil, fmt.Errorf("token returned an ECDSA signature of %d bytes", len(raw))
+		return nil, i18n.Errorf("token returned an ECDSA signature of %d bytes", len(raw))
 	}
 	n := len(raw) / 2
 	return asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:n]), new(big.Int).SetBytes(raw[n:])})
@@ -180,7 +181,7 @@ func ecdsaDER(raw []byte) ([]byte, error) {
 // in flight finish first; later ones fail with ErrTokenGone.
 func (s *signer) close() error {
 	s.closeOnce.Do(func() {
-		s.pool.shut(fmt.Errorf("%s: %w (the key was closed)", s.desc, ErrTokenGone))
+		s.pool.shut(i18n.Errorf("%s: %v (the key was closed)", s.desc, ErrTokenGone))
 		s.busy.Lock()
 		defer s.busy.Unlock()
 		s.closeErr = s.pool.closeAll(s.logout)
@@ -313,7 +314,7 @@ func (p *sessionPool) closeAll(logout bool) error {
 		}
 	}
 	if err := p.ctx.CloseAllSessions(p.slot); err != nil && !isGone(err) {
-		return fail.Run(fmt.Errorf("closing the token's sessions: %w", err), "")
+		return fail.Run(i18n.Errorf("closing the token's sessions: %v", err), "")
 	}
 	return nil
 }
