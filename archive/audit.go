@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -64,12 +63,18 @@ type AuditSummary struct {
 	// Chain is what VerifyChain found: record hashes, the catalogue's
 	// chain and its checkpoints.
 	Chain *ChainReport
+	// Store is what CheckStore found: objects without a record, and
+	// objects without retention where the store locks them.
+	Store *StoreReport
 }
 
 // Problems is the number of records that are not ok, plus the problems of
 // the chain itself and the checkpoints that do not hold.
 func (s AuditSummary) Problems() int {
 	n := s.Missing + s.Corrupt + s.Invalid
+	if s.Store != nil {
+		n += len(s.Store.Unprotected)
+	}
 	if s.Chain != nil {
 		for _, p := range s.Chain.Problems {
 			if p.ID == 0 {
@@ -163,9 +168,22 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 			}
 		}
 	}
+	// The store last: objects no record refers to, and objects without
+	// retention where the store locks them.
+	st, err := c.CheckStore(ctx, true)
+	if err != nil {
+		return sum, err
+	}
+	sum.Store = st
 	run := Run{Type: "audit", Time: started, Actor: c.opts.Actor, Checked: sum.Checked,
 		Counts: map[string]int{FixityOK: sum.OK, FixityMissing: sum.Missing, FixityCorrupt: sum.Corrupt, FixityInvalid: sum.Invalid,
 			"chain_problems": len(chain.Problems)}}
+	if n := len(st.Unreferenced); n > 0 {
+		run.Counts["unreferenced_objects"] = n
+	}
+	if n := len(st.Unprotected); n > 0 {
+		run.Counts["unprotected_objects"] = n
+	}
 	if err := c.recordAudit(ctx, c.opts.LockTimeout, pending, &run); err != nil {
 		if !cannotWrite(err) {
 			return sum, err
@@ -229,7 +247,7 @@ func (c *Catalogue) checkFiles(ctx context.Context, chunk []AuditResult, opts Au
 
 func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditOptions) {
 	for _, content := range r.rec.Contents() {
-		status, reason := c.checkContent(content)
+		status, reason := c.checkContent(ctx, content)
 		if status != FixityOK {
 			r.Status, r.Reason = status, reason
 			return
@@ -238,7 +256,13 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 	if r.Status != FixityOK || !opts.Reverify {
 		return
 	}
-	rep, err := c.opts.Verify(ctx, c.store.path(r.SHA256))
+	path, done, err := c.localContent(ctx, r.SHA256)
+	if err != nil {
+		r.Status, r.Reason = FixityMissing, err.Error()
+		return
+	}
+	rep, err := c.opts.Verify(ctx, path)
+	done()
 	if err != nil {
 		r.Status, r.Reason = FixityInvalid, "verification: "+err.Error()
 		return
@@ -249,11 +273,13 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 	}
 }
 
-// checkContent re-hashes one stored file.
-func (c *Catalogue) checkContent(content Content) (string, string) {
-	p := c.store.path(content.SHA256)
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
+// checkContent re-reads and re-hashes one stored content, from the folder
+// or the object store alike: a checksum the server keeps is its own claim,
+// not proof that the bytes are still there.
+func (c *Catalogue) checkContent(ctx context.Context, content Content) (string, string) {
+	p := c.objects.ObjectName(content.SHA256)
+	f, err := c.openContent(ctx, content.SHA256)
+	if errors.Is(err, ErrObjectMissing) {
 		return FixityMissing, "stored file " + p + " is missing"
 	}
 	if err != nil {

@@ -412,6 +412,13 @@ type committer struct {
 // transaction, then drops their pending names.
 func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 	c := co.c
+	staged := make([]placement, 0, len(batch))
+	for _, it := range batch {
+		staged = append(staged, placement{it.pending, it.rec.SHA256})
+	}
+	if err := c.upload(ctx, staged); err != nil {
+		return err
+	}
 	err := c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {

@@ -94,8 +94,10 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		// stdout holds one object per record; the chain and its checkpoints
 		// are told on stderr.
 		printChain(g.io.err, sum.Chain)
+		printStore(g.io.err, sum.Store, c.StorePath())
 	} else {
 		printChain(g.io.out, sum.Chain)
+		printStore(g.io.out, sum.Store, c.StorePath())
 		fmt.Fprintf(g.io.out, "audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
 			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid)
 	}
