@@ -125,7 +125,7 @@ retention for --retention-days; a bucket with a default retention gives its own.
 		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune
   KYSO_S3_ENDPOINT=https://s3.tinh.gov.vn kyso archive init --db province.db --store s3://archive/h26 \
     --object-lock compliance --retention-days 3650 --unit 000.00.00.H26 --unit-name "UBND tỉnh" --level province`,
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			unit.Level = strings.ToLower(strings.TrimSpace(unit.Level))
 			if unit.Code == "" || unit.Name == "" || unit.Level == "" {

@@ -10,7 +10,6 @@ import (
 	"github.com/kyso-project/kyso/archive"
 )
 
-
 // s3Flags say how to reach an object store. Only addresses: the
 // credentials come from the environment or the AWS credentials file.
 type s3Flags struct {
