@@ -4,11 +4,12 @@ BIN      ?= bin/kyso
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 10s
 
-.PHONY: help build test lint fuzz bench demo docs clean
+.PHONY: help build test test-s3 lint fuzz bench demo docs clean
 
 help:
 	@echo "build  - build $(BIN)"
 	@echo "test   - run every test (the command .ci/run and the README use)"
+	@echo "test-s3 - the archive's object-store tests against a real S3 server (versitygw) on 127.0.0.1"
 	@echo "lint   - go vet and staticcheck"
 	@echo "fuzz   - run each fuzz target for FUZZTIME ($(FUZZTIME))"
 	@echo "bench  - Go benchmarks, then whole-command runs against the floor and pdfsign (scripts/bench.sh)"
@@ -20,6 +21,9 @@ build:
 
 test:
 	$(GO) test -race -count=1 ./...
+
+test-s3:
+	bash scripts/test-s3.sh
 
 lint:
 	$(GO) vet ./...
