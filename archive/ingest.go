@@ -77,6 +77,9 @@ type ingestItem struct {
 	source  string
 	res     IngestResult
 	err     error // stops the run
+	// uploaded gives the outcome of the upload to an object store, which
+	// starts as soon as the file is accepted (startUpload).
+	uploaded <-chan error
 }
 
 // Ingest archives files: each is copied into the store while it is hashed,
@@ -126,6 +129,7 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 	go func() { wg.Wait(); close(items) }()
 
 	co := &committer{c: c, report: report, sum: &sum, waiting: map[string][]*ingestItem{}, final: map[string]IngestResult{}}
+	uploads := c.uploadLimit()
 	var runErr error
 	var batch []*ingestItem
 	var first time.Time
@@ -163,6 +167,7 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 					first = time.Now()
 					timer.Reset(commitEvery)
 				}
+				it.uploaded = c.startUpload(wctx, uploads, it.pending, it.rec.SHA256)
 				batch = append(batch, it)
 				if len(batch) >= commitMax {
 					flush()
@@ -321,7 +326,13 @@ func (c *Catalogue) judge(ctx context.Context, tmp string, strict bool) judgemen
 	// The fsync runs while the copy is verified: one waits on the disk, the
 	// other on the CPU.
 	synced := make(chan error, 1)
-	go func() { synced <- c.store.syncFile(tmp) }()
+	if c.isFolder() {
+		go func() { synced <- c.store.syncFile(tmp) }()
+	} else {
+		// A staged copy for an object store need not be durable: its
+		// record is committed only after the server has the object.
+		synced <- nil
+	}
 	rep, err := c.opts.Verify(ctx, tmp)
 	if serr := <-synced; serr != nil {
 		return judgement{err: serr}
@@ -412,11 +423,7 @@ type committer struct {
 // transaction, then drops their pending names.
 func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 	c := co.c
-	staged := make([]placement, 0, len(batch))
-	for _, it := range batch {
-		staged = append(staged, placement{it.pending, it.rec.SHA256})
-	}
-	if err := c.upload(ctx, staged); err != nil {
+	if err := waitUploads(batch); err != nil {
 		return err
 	}
 	err := c.update(ctx, func(tx *bolt.Tx) error {

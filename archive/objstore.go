@@ -250,6 +250,55 @@ func (c *Catalogue) upload(ctx context.Context, files []placement) error {
 	return first
 }
 
+// uploadLimit is the semaphore that bounds one run's uploads; nil for a
+// folder store.
+func (c *Catalogue) uploadLimit() chan struct{} {
+	if c.isFolder() {
+		return nil
+	}
+	jobs := c.opts.UploadJobs
+	if jobs <= 0 {
+		jobs = defaultUploadJobs
+	}
+	return make(chan struct{}, jobs)
+}
+
+// startUpload uploads a staged file in the background, at most cap(sem)
+// at once, so uploads overlap the hashing and verifying of the next files.
+// It returns nil for a folder store.
+func (c *Catalogue) startUpload(ctx context.Context, sem chan struct{}, pending, sum string) <-chan error {
+	if sem == nil {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			done <- ctx.Err()
+			return
+		}
+		defer func() { <-sem }()
+		done <- c.putFile(ctx, pending, sum)
+	}()
+	return done
+}
+
+// waitUploads waits for the uploads of a batch and returns the first error.
+func waitUploads(batch []*ingestItem) error {
+	var first error
+	for _, it := range batch {
+		if it.uploaded == nil {
+			continue
+		}
+		if err := <-it.uploaded; err != nil && first == nil {
+			first = err
+		}
+		it.uploaded = nil
+	}
+	return first
+}
+
 // putFile uploads one staged file.
 func (c *Catalogue) putFile(ctx context.Context, path, sum string) error {
 	f, err := os.Open(path)
