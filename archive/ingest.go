@@ -105,6 +105,7 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 
 	paths := make(chan string)
 	items := make(chan *ingestItem, jobs)
+	uploads := c.uploadLimit()
 	claims := &claimSet{m: map[string]bool{}}
 	var wg sync.WaitGroup
 	for range jobs {
@@ -112,7 +113,12 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 		go func() {
 			defer wg.Done()
 			for p := range paths {
-				items <- c.prepare(wctx, p, opts, claims)
+				it := c.prepare(wctx, p, opts, claims)
+				if it.err == nil && it.kind == itemNew {
+					// The upload starts now, beside the next file's work.
+					it.uploaded = c.startUpload(wctx, uploads, it.pending, it.rec.SHA256)
+				}
+				items <- it
 			}
 		}()
 	}
@@ -129,7 +135,6 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 	go func() { wg.Wait(); close(items) }()
 
 	co := &committer{c: c, report: report, sum: &sum, waiting: map[string][]*ingestItem{}, final: map[string]IngestResult{}}
-	uploads := c.uploadLimit()
 	var runErr error
 	var batch []*ingestItem
 	var first time.Time
@@ -160,6 +165,7 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 				}
 			case it.kind == itemNew:
 				if runErr != nil {
+					waitUploads([]*ingestItem{it})
 					removeFile(it.pending)
 					break
 				}
@@ -167,7 +173,6 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 					first = time.Now()
 					timer.Reset(commitEvery)
 				}
-				it.uploaded = c.startUpload(wctx, uploads, it.pending, it.rec.SHA256)
 				batch = append(batch, it)
 				if len(batch) >= commitMax {
 					flush()

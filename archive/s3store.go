@@ -175,7 +175,10 @@ func (s *s3Store) Put(ctx context.Context, sum string, size int64, r io.Reader) 
 	} else if !errors.Is(err, ErrObjectMissing) {
 		return err
 	}
-	opts := minio.PutObjectOptions{ContentType: "application/pdf", PartSize: s.partSize}
+	// The payload is not hashed again for the request's signature
+	// (UNSIGNED-PAYLOAD): the signed x-amz-checksum-sha256 header, or the
+	// parts' checksums, bind the body, and the server checks them.
+	opts := minio.PutObjectOptions{ContentType: "application/pdf", PartSize: s.partSize, DisableContentSha256: true}
 	if s.cfg.LockMode != "" {
 		opts.Mode = minio.RetentionMode(s.cfg.LockMode)
 		opts.RetainUntilDate = s.now().UTC().AddDate(0, 0, s.cfg.RetentionDays)
