@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -105,6 +106,9 @@ bucket's own tools once their retention ends.`,
 func printStore(w interface{ Write([]byte) (int, error) }, st *archive.StoreReport, location string) {
 	if st == nil {
 		return
+	}
+	if !strings.HasPrefix(location, "s3://") && len(st.Unreferenced) == 0 && len(st.Unprotected) == 0 {
+		return // a folder store with nothing to say: the records' lines said it all
 	}
 	for _, s := range st.Unprotected {
 		fmt.Fprintf(w, "unprotected object %s: no Object Lock retention in force\n", s)
