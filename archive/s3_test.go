@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/kyso-project/kyso/verify"
 )
 
 // The S3 tests run against a real S3 server that scripts/test-s3.sh starts
@@ -471,4 +474,93 @@ func TestS3StoreConfigKept(t *testing.T) {
 	if _, err := Create(ctx, fpath, testUnit, o3); err == nil {
 		t.Fatal("init turned a folder catalogue into an s3 one")
 	}
+}
+
+// TestS3KillDuringIngest kills a real ingest into an object store with
+// SIGKILL while it uploads, then checks that the next run completes the
+// catalogue: every record's object there and intact, the staging folder
+// empty, and no object left without a record once the same files are
+// ingested again (the killed run's uploads are found, not uploaded again).
+func TestS3KillDuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	ctx := context.Background()
+	path, c, o := s3Catalogue(t, testUnit, ObjectLock{}, false)
+	s3 := c.Store().(*s3Store)
+	c.Close()
+	inputs := map[string]string{}
+	for i := range 60 {
+		inputs[fmt.Sprintf("doc-%03d.pdf", i)] = fmt.Sprintf("document %d", i)
+	}
+	dir := filepath.Join(t.TempDir(), "in")
+	files := writeFiles(t, dir, inputs)
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperS3IngestChild$")
+	child.Env = append(os.Environ(), "KYSO_ARCHIVE_S3_CHILD_DB="+path, "KYSO_ARCHIVE_CHILD_IN="+dir)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n := 0
+		s3.List(ctx, func(ObjectInfo) error { n++; return nil })
+		return n
+	}
+	// Kill after 10 to 49 uploads: before the first commit (every 250ms)
+	// or after some.
+	stopAt := 10 + int(time.Now().UnixNano()%40)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && count() < stopAt {
+		time.Sleep(5 * time.Millisecond)
+	}
+	child.Process.Kill()
+	child.Wait()
+
+	c2, err := Open(ctx, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if left := storeFiles(t, path+stagingSuffix); len(left) != 0 {
+		t.Fatalf("staging keeps %v after recovery", left)
+	}
+	// Before the re-run: every record has its object; the killed run's
+	// uncommitted uploads are listed as unreferenced.
+	st, err := c2.CheckStore(ctx, false)
+	if err != nil || len(st.Missing) != 0 || st.Objects != st.Referenced+len(st.Unreferenced) {
+		t.Fatalf("store after the kill: %+v %v", st, err)
+	}
+	t.Logf("killed with %d records and %d unreferenced objects", st.Referenced, len(st.Unreferenced))
+	ingest(t, c2, files, IngestOptions{})
+	sum, err := c2.Audit(ctx, AuditOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Checked != len(files) || sum.OK != len(files) || !sum.Chain.OK() || sum.Store.Objects != len(files) || len(sum.Store.Unreferenced) != 0 {
+		t.Fatalf("audit after the kill and a re-run: %+v %+v %+v", sum, sum.Chain, sum.Store)
+	}
+}
+
+// TestHelperS3IngestChild is the process TestS3KillDuringIngest kills.
+func TestHelperS3IngestChild(t *testing.T) {
+	path := os.Getenv("KYSO_ARCHIVE_S3_CHILD_DB")
+	if path == "" {
+		t.Skip("run by TestS3KillDuringIngest")
+	}
+	o := testOptions()
+	o.S3 = s3Access(t)
+	o.Verify = func(ctx context.Context, p string) (*verify.Report, error) {
+		time.Sleep(10 * time.Millisecond)
+		return stubVerify(ctx, p)
+	}
+	c, err := Open(context.Background(), path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(os.Getenv("KYSO_ARCHIVE_CHILD_IN"))
+	var files []string
+	for _, e := range entries {
+		files = append(files, filepath.Join(os.Getenv("KYSO_ARCHIVE_CHILD_IN"), e.Name()))
+	}
+	c.Ingest(context.Background(), files, IngestOptions{Jobs: 2}, nil)
+	time.Sleep(time.Minute) // wait to be killed
 }
