@@ -104,8 +104,14 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 	defer stop()
 
 	paths := make(chan string)
-	items := make(chan *ingestItem, jobs)
 	uploads := c.uploadLimit()
+	queue := jobs
+	if uploads != nil {
+		// While a batch waits for its uploads, the workers go on with the
+		// next batch's files (and start their uploads).
+		queue = commitMax
+	}
+	items := make(chan *ingestItem, queue)
 	claims := &claimSet{m: map[string]bool{}}
 	var wg sync.WaitGroup
 	for range jobs {
