@@ -23,7 +23,8 @@ import (
 type AuditOptions struct {
 	// Reverify runs verification again on every current content.
 	Reverify bool
-	// Jobs is how many files are hashed at once (default: CPUs).
+	// Jobs is how many files are hashed at once (default: CPUs, at least 8
+	// for an object store).
 	Jobs int
 	// Trust, when set, says whether each checkpoint's TSA is trusted.
 	Trust *trust.Store
@@ -107,6 +108,11 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
+		if !c.isFolder() {
+			// Reading from an object store waits on the network more than
+			// on the CPU.
+			jobs = max(jobs, 8)
+		}
 	}
 	var pending []AuditResult
 	var after uint64
