@@ -114,6 +114,9 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 			jobs = max(jobs, 8)
 		}
 	}
+	if err := c.reachable(ctx); err != nil {
+		return sum, err
+	}
 	var pending []AuditResult
 	var after uint64
 	started := c.opts.Now()

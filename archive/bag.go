@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -329,8 +330,11 @@ func (c *Catalogue) copyOne(ctx context.Context, dir string, content Content) (i
 	}
 	src, err := c.openContent(ctx, content.SHA256)
 	if err != nil {
-		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)),
-			"run kyso archive audit to see what is missing, and restore the store from a backup")
+		hint := "run kyso archive audit to see what is missing, and restore the store from a backup"
+		if !errors.Is(err, ErrObjectMissing) {
+			hint = "check that the content store can be read (for an object store: its endpoint, credentials and network)"
+		}
+		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)), hint)
 	}
 	defer src.Close()
 	hw, err := createHashed(dst)

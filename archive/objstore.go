@@ -319,6 +319,23 @@ func (c *Catalogue) putFile(ctx context.Context, path, sum string) error {
 	return nil
 }
 
+// errStopList ends a listing early.
+var errStopList = errors.New("stop")
+
+// reachable lists one object of a remote store, so that an unreachable
+// endpoint or refused credentials stop an audit as a failure of the run
+// instead of reporting every record missing.
+func (c *Catalogue) reachable(ctx context.Context) error {
+	if c.isFolder() {
+		return nil
+	}
+	err := c.objects.List(ctx, func(ObjectInfo) error { return errStopList })
+	if err != nil && !errors.Is(err, errStopList) {
+		return fail.Run(err, "check the object store's endpoint (KYSO_S3_ENDPOINT), region and credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+	}
+	return nil
+}
+
 // openContent streams a stored content.
 func (c *Catalogue) openContent(ctx context.Context, sum string) (io.ReadCloser, error) {
 	return c.objects.Open(ctx, sum)

@@ -19,6 +19,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -563,4 +564,23 @@ func TestHelperS3IngestChild(t *testing.T) {
 	}
 	c.Ingest(context.Background(), files, IngestOptions{Jobs: 2}, nil)
 	time.Sleep(time.Minute) // wait to be killed
+}
+
+// Wrong credentials stop an audit as a failure of the run (exit 5), not
+// as every record missing.
+func TestS3AuditUnreachable(t *testing.T) {
+	ctx := context.Background()
+	path, c, o := s3Catalogue(t, testUnit, ObjectLock{}, false)
+	files := writeFiles(t, filepath.Join(t.TempDir(), "in"), map[string]string{"a.pdf": "a"})
+	ingest(t, c, files, IngestOptions{})
+	c.Close()
+	o.ReadOnly, o.S3.SecretKey = true, "not-the-secret"
+	ro, err := Open(ctx, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ro.Audit(ctx, AuditOptions{}, nil)
+	if err == nil || fail.KindOf(err) != fail.KindRun || strings.Contains(err.Error(), "not-the-secret") {
+		t.Fatalf("audit with a wrong secret: %v", err)
+	}
 }

@@ -73,7 +73,10 @@ func newArchiveCmd(g *globalOptions) *cobra.Command {
 		Short: "Keep signed results in the unit's catalogue: ingest, find, audit, back up, export, report",
 		Long: `The unit's archive of signed results: a catalogue file (bbolt; --db, default
 $KYSO_DB, else ./kyso.db) and a content store beside it (<db>.store/) that holds
-every file once, named by its SHA-256 and read-only.
+every file once, named by its SHA-256 and read-only. A province's catalogue may
+keep its files in S3-compatible object storage instead (init --store
+s3://bucket/prefix; see kyso archive init --help), where kyso never deletes or
+overwrites an object; gc --dry-run lists objects that no record names.
 
 Commands that change the catalogue (init, ingest, import, renew, checkpoint,
 totals import) wait up to --lock-timeout for another writer, then exit 5 naming
