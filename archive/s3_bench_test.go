@@ -2,7 +2,6 @@ package archive
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -125,7 +124,7 @@ func benchAudit1000(b *testing.B, remote bool) {
 	for b.Loop() {
 		sum, err := ro.Audit(context.Background(), AuditOptions{}, nil)
 		if err != nil || sum.OK != len(files) || sum.Store.Objects != len(files) {
-			b.Fatal(fmt.Sprintf("%+v %v", sum, err))
+			b.Fatalf("%+v %v", sum, err)
 		}
 	}
 }
