@@ -54,3 +54,28 @@ echo "ingest to S3    kyso ${IM}s  ratio to the plain client $(ratio "$IM" "$PM"
 echo "ingest, folder  kyso ${LM}s  [${L[*]}];  verify alone ${VM}s"
 A=(); for _ in $(seq "$RUNS"); do A+=("$(secs "$K" archive audit --db "$D/cat.db")"); done
 echo "audit from S3   kyso ${#SIGNED[@]} records $(med "${A[@]}")s  [${A[*]}]"
+
+# Roll-up: four communes' bags (50 results each) into one province catalogue on S3,
+# then the province report over them.
+rm -rf "$D/roll"; mkdir -p "$D/roll"
+for c in 1 2 3 4; do
+  mkdir -p "$D/roll/in$c"
+  echo "file,dossier_code,procedure_code,procedure_name,unit_code,level,issued_date" > "$D/roll/meta$c.csv"
+  i=0
+  for f in $(printf '%s\n' "${SIGNED[@]}" | sed -n "$(( (c - 1) * 50 + 1 )),$(( c * 50 ))p"); do
+    ln -s "$f" "$D/roll/in$c/"; i=$((i + 1))
+    echo "$(basename "$f"),H26.0$c-$i,1.001234,Đăng ký khai sinh,000.00.0$c.H26,commune,2025-0$(( i % 9 + 1 ))-15" >> "$D/roll/meta$c.csv"
+  done
+  "$K" archive init --db "$D/roll/c$c.db" --unit "000.00.0$c.H26" --unit-name "Xã $c" --level commune >/dev/null
+  "$K" archive ingest --db "$D/roll/c$c.db" --trust "$D/pki/trust.pem" --offline --revocation soft --meta "$D/roll/meta$c.csv" "$D/roll/in$c" >/dev/null
+  "$K" archive export --db "$D/roll/c$c.db" --out "$D/roll/bag$c" >/dev/null
+done
+R=(); T=()
+for _ in $(seq "$RUNS"); do
+  bucket; rm -rf "$D/roll/province.db"*
+  "$K" archive init --db "$D/roll/province.db" --store "s3://$B/h26" --unit 000.00.00.H26 --unit-name "Tỉnh" --level province >/dev/null
+  R+=("$(secs sh -c "for b in $D/roll/bag1 $D/roll/bag2 $D/roll/bag3 $D/roll/bag4; do $K archive import --db $D/roll/province.db --trust $D/pki/trust.pem --offline --revocation soft \$b || exit 1; done")")
+  T+=("$(secs "$K" archive report --db "$D/roll/province.db" --year 2025 --format json)")
+done
+N=$("$K" archive report --db "$D/roll/province.db" --year 2025 --format json | grep -c '"unit_code"' || true)
+echo "roll-up         kyso import of 4 bags (200 records) into s3:// $(med "${R[@]}")s  [${R[*]}]; report over them ($N rows) $(med "${T[@]}")s"
