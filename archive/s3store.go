@@ -198,6 +198,17 @@ func (s *s3Store) Put(ctx context.Context, sum string, size int64, r io.Reader) 
 		r = io.TeeReader(r, h)
 	}
 	_, err = s.cl.PutObject(ctx, s.cfg.Bucket, s.key(sum), r, size, opts)
+	if err != nil && h == nil && minio.ToErrorResponse(err).Code == "NotImplemented" {
+		// A server without conditional writes: the HEAD above said the
+		// object is not there; send it again without If-None-Match.
+		if sk, ok := r.(io.Seeker); ok {
+			if _, serr := sk.Seek(0, io.SeekStart); serr == nil {
+				opts = minio.PutObjectOptions{ContentType: opts.ContentType, PartSize: opts.PartSize, DisableContentSha256: true,
+					DisableMultipart: true, UserMetadata: opts.UserMetadata, Mode: opts.Mode, RetainUntilDate: opts.RetainUntilDate}
+				_, err = s.cl.PutObject(ctx, s.cfg.Bucket, s.key(sum), r, size, opts)
+			}
+		}
+	}
 	if err != nil {
 		if minio.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed {
 			// Another writer stored it meanwhile: the same content.
