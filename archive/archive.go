@@ -48,6 +48,13 @@ type Options struct {
 	Actor string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// S3 says how to reach the object store of a catalogue whose store is
+	// s3://bucket/prefix (StorePath at Create, kept in the catalogue).
+	S3 S3Access
+	// ObjectLock is the retention asked for at Create on an object store.
+	ObjectLock ObjectLock
+	// UploadJobs bounds parallel uploads to an object store (default 4).
+	UploadJobs int
 }
 
 // Unit is the unit that owns a catalogue; records without unit metadata
@@ -60,11 +67,15 @@ type Unit struct {
 
 // Catalogue is an open catalogue and its content store.
 type Catalogue struct {
-	path  string
+	path string
+	// store is the local folder: the content store itself, or only the
+	// staging folder (<db>.staging) of an object store.
 	store store
-	opts  Options
-	unit  Unit
-	lock  *writerLock
+	// objects is where contents live: store, or an object store.
+	objects Store
+	opts    Options
+	unit    Unit
+	lock    *writerLock
 	// dbMu keeps this process's own bbolt opens apart: bbolt's file lock
 	// would otherwise make them wait for each other until the timeout.
 	dbMu sync.Mutex
@@ -135,7 +146,24 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 			return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 		}
 	}
+	remote, isRemote, err := ParseStoreURL(opts.StorePath)
+	if err != nil {
+		return nil, fail.Usage(err, "give --store s3://bucket/prefix, or a folder")
+	}
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	c.objects = c.store
+	var s3 *s3Store
+	if isRemote {
+		if s3, err = c.useS3(remote); err != nil {
+			return nil, err
+		}
+		if err := s3.prepare(ctx, opts.ObjectLock); err != nil {
+			return nil, err
+		}
+		remote = s3.cfg
+	} else if opts.ObjectLock.Mode != "" {
+		return nil, fail.Usagef("--object-lock applies to an object store (--store s3://bucket/prefix)")
+	}
 	lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
 	if err != nil {
 		return nil, err
@@ -158,6 +186,14 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 				if have.Code != unit.Code {
 					return fail.Usage(fmt.Errorf("%s: %w for unit %s (%s)", path, ErrExists, have.Code, have.Name),
 						"use another --db, or archive ls to see what it holds")
+				}
+			}
+			if err := checkStoreConfig(m, path, remote, isRemote); err != nil {
+				return err
+			}
+			if isRemote && m.Get(keyStore) == nil {
+				if err := m.Put(keyStore, jsonMarshal(remote)); err != nil {
+					return err
 				}
 			}
 			return m.Put(keyUnit, jsonMarshal(unit))
@@ -187,6 +223,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 		return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 	}
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	c.objects = c.store
 	if !opts.ReadOnly {
 		lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
 		if err != nil {
@@ -213,7 +250,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 		if err := jsonUnmarshal(tx.Bucket(bucketMeta).Get(keyUnit), &c.unit); err != nil {
 			return damagef("the catalogue's unit does not decode: %v", err)
 		}
-		return nil
+		return c.loadStoreConfig(tx.Bucket(bucketMeta))
 	})
 	if err == nil && !opts.ReadOnly {
 		err = c.openStore()
@@ -242,6 +279,10 @@ func (c *Catalogue) openStore() error {
 	if err := os.MkdirAll(c.store.tmpDir(), 0o755); err != nil {
 		return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
 	}
+	var upload func(pending, sum string) error
+	if !c.isFolder() {
+		upload = func(pending, sum string) error { return c.putFile(context.Background(), pending, sum) }
+	}
 	_, _, err := c.store.recover(func(sums []string) (map[string]bool, error) {
 		known := map[string]bool{}
 		err := c.view(context.Background(), func(tx *bolt.Tx) error {
@@ -253,7 +294,7 @@ func (c *Catalogue) openStore() error {
 			return nil
 		})
 		return known, err
-	})
+	}, upload)
 	if err != nil {
 		return fail.Run(fmt.Errorf("content store %s: recovering after an interrupted run: %w", c.store.dir, err), "")
 	}
@@ -267,15 +308,17 @@ func (c *Catalogue) Close() error {
 	return err
 }
 
-// Path returns the catalogue file; StorePath the content store folder.
+// Path returns the catalogue file; StorePath the content store (a folder
+// or s3://bucket/prefix).
 func (c *Catalogue) Path() string      { return c.path }
-func (c *Catalogue) StorePath() string { return c.store.dir }
+func (c *Catalogue) StorePath() string { return c.objects.Location() }
 
 // Unit returns the unit that owns the catalogue.
 func (c *Catalogue) Unit() Unit { return c.unit }
 
-// FilePath returns where the content sum is stored.
-func (c *Catalogue) FilePath(sum string) string { return c.store.path(sum) }
+// FilePath returns where the content sum is stored (a path, or an s3://
+// object name).
+func (c *Catalogue) FilePath(sum string) string { return c.objects.ObjectName(sum) }
 
 // withDB opens the bbolt file for the time of fn.
 func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB) error) error {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -298,7 +299,7 @@ func (c *Catalogue) copyOut(ctx context.Context, dir string, contents []Content,
 		go func() {
 			defer wg.Done()
 			for content := range work {
-				n, err := c.copyOne(dir, content)
+				n, err := c.copyOne(ctx, dir, content)
 				mu.Lock()
 				total += n
 				if err != nil && first == nil {
@@ -325,15 +326,18 @@ func (c *Catalogue) copyOut(ctx context.Context, dir string, contents []Content,
 	return total, first
 }
 
-func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
+func (c *Catalogue) copyOne(ctx context.Context, dir string, content Content) (int64, error) {
 	dst := filepath.Join(dir, filepath.FromSlash(bagFile(content.SHA256)))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return 0, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
 	}
-	src, err := fileutil.OpenRegular(c.store.path(content.SHA256))
+	src, err := c.openContent(ctx, content.SHA256)
 	if err != nil {
-		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)),
-			"run kyso archive audit to see what is missing, and restore the store from a backup")
+		hint := "run kyso archive audit to see what is missing, and restore the store from a backup"
+		if !errors.Is(err, ErrObjectMissing) {
+			hint = "check that the content store can be read (for an object store: its endpoint, credentials and network)"
+		}
+		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)), hint)
 	}
 	defer src.Close()
 	hw, err := createHashed(dst)
@@ -349,7 +353,7 @@ func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
 		return hw.n, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
 	}
 	if got != content.SHA256 {
-		return hw.n, fail.Run(fmt.Errorf("export: stored file %s is corrupt (its SHA-256 is now %s)", c.store.path(content.SHA256), got),
+		return hw.n, fail.Run(fmt.Errorf("export: stored file %s is corrupt (its SHA-256 is now %s)", c.objects.ObjectName(content.SHA256), got),
 			"run kyso archive audit, and restore the store from a backup")
 	}
 	return hw.n, nil
@@ -838,6 +842,15 @@ func orNone(s string) string {
 
 // commitImport places a batch's files and records it in one transaction.
 func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, dir string, now time.Time) error {
+	var staged []placement
+	for _, it := range batch {
+		if it.res.Status == "" {
+			staged = append(staged, it.pending...)
+		}
+	}
+	if err := c.upload(ctx, staged); err != nil {
+		return err
+	}
 	return c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {

@@ -144,10 +144,11 @@ func emitRenew(report func(RenewResult) error, r RenewResult) error {
 }
 
 func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res *RenewResult) error {
-	current := c.store.path(r.SHA256)
-	if _, err := os.Stat(current); err != nil {
-		return fmt.Errorf("stored file missing (%v); run kyso archive audit", err)
+	current, done, err := c.localContent(ctx, r.SHA256)
+	if err != nil {
+		return fmt.Errorf("stored file: %v; run kyso archive audit", err)
 	}
+	defer done()
 	// The new version is made inside the store's .tmp, so a crash leaves a
 	// file that recovery settles, never a stray one elsewhere.
 	if err := os.MkdirAll(c.store.tmpDir(), 0o755); err != nil {
@@ -182,6 +183,9 @@ func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res
 	if rep.Status == verify.Invalid {
 		c.store.dropPending(pending, newSum)
 		return fmt.Errorf("the renewed document does not verify: %s", firstReason(rep))
+	}
+	if err := c.upload(ctx, []placement{{pending, newSum}}); err != nil {
+		return err
 	}
 	now := c.opts.Now()
 	err = c.update(ctx, func(tx *bolt.Tx) error {

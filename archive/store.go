@@ -196,7 +196,13 @@ func pendingSum(path string) (string, error) {
 // recover settles what an interrupted writer left in .tmp/: a file whose
 // content has a record is completed (linked into place if it is not), any
 // other is removed together with its final name.
-func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) (adopted, removed int, err error) {
+//
+// With upload set (the contents live in an object store, and this folder
+// only stages them), a file with a record is uploaded (a no-op when the
+// object is there) and any other is just removed: its object, if the crash
+// came after the upload, stays unreferenced until an operator looks (audit
+// and gc --dry-run list it).
+func (s store) recover(catalogued func(sums []string) (map[string]bool, error), upload func(pending, sum string) error) (adopted, removed int, err error) {
 	entries, err := os.ReadDir(s.tmpDir())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -224,6 +230,17 @@ func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) 
 	}
 	var dirs []string
 	for i, p := range paths {
+		if upload != nil {
+			if known[sums[i]] {
+				if err := upload(p, sums[i]); err != nil {
+					return adopted, removed, err
+				}
+				adopted++
+			} else {
+				removed++
+			}
+			continue
+		}
 		final := s.path(sums[i])
 		if known[sums[i]] {
 			if _, err := os.Stat(final); err != nil {
@@ -255,7 +272,13 @@ type placement struct{ pending, sum string }
 // placeAll links pending files into the store and syncs the folders that
 // changed: what must be durable before the records that point at the files
 // are committed. It runs inside that commit's transaction.
+//
+// For an object store the files were uploaded before the transaction
+// (upload), and nothing is left to do here but the crash hook.
 func (c *Catalogue) placeAll(files []placement) error {
+	if !c.isFolder() {
+		files = nil
+	}
 	var dirs []string
 	for _, f := range files {
 		d, err := c.store.place(f.pending, f.sum)

@@ -49,7 +49,7 @@ Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 	f.archiveFlags.addFlags(fs)
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
-	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs)")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs; at least 8 on an object store)")
 	return cmd
 }
 
@@ -95,8 +95,10 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		// stdout holds one object per record; the chain and its checkpoints
 		// are told on stderr.
 		printChain(g.io.err, sum.Chain)
+		printStore(g.io.err, sum.Store, c.StorePath())
 	} else {
 		printChain(g.io.out, sum.Chain)
+		printStore(g.io.out, sum.Store, c.StorePath())
 		fmt.Fprintf(g.io.out, "audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
 			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid)
 	}
