@@ -184,7 +184,8 @@ type Update struct {
 	XrefForm *XrefKind
 }
 
-// NewUpdate starts an update to the newest revision of r.
+// NewUpdate starts an update to the newest revision of r. Write refuses an
+// update whose object numbers would go past r's Limits.MaxObjectNumber.
 func NewUpdate(r *Reader) *Update {
 	return &Update{base: r, next: r.NextObjectNumber(), objs: map[uint32]Object{}, gens: map[uint32]uint16{}, marks: map[string]int64{}}
 }
@@ -192,7 +193,9 @@ func NewUpdate(r *Reader) *Update {
 // Add stores a new object and returns its reference.
 func (u *Update) Add(o Object) Ref {
 	n := u.next
-	u.next++
+	if u.next < math.MaxUint32 {
+		u.next++
+	}
 	u.objs[n] = o
 	return Ref{Num: n}
 }
@@ -255,6 +258,11 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	}
 	if last[0] != '\n' && last[0] != '\r' {
 		cw.WriteByte('\n')
+	}
+	// Object numbers past the limit (a hostile /Size) would wrap round to
+	// the document's own objects in a 32-bit count: refuse them.
+	if max := base.limits.MaxObjectNumber; u.next > max {
+		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d", uint64(u.next))
 	}
 	nums := make([]uint32, 0, len(u.objs))
 	for n := range u.objs {
