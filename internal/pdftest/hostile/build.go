@@ -282,7 +282,8 @@ func unterminated(n int) []byte {
 		fmt.Fprintf(&refs, "%d 0 R ", 10+i)
 	}
 	f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields["+refs.String()+"]>>>>")
-	f.add(2, "<</Type/Pages/Kids[]/Count 0>>")
+	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
+	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>")
 	for i := 0; i < n; i++ {
 		f.add(int64(10+i), "<</T(")
 	}

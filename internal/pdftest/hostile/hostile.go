@@ -33,9 +33,9 @@ type Case struct {
 	// object stream's /Extends) or tolerates (a cycle it stops at): it
 	// must only stay bounded.
 	Harmless bool
-	// SignOnly marks a file whose hostile part only signing reads (page
-	// content, for the visible stamp): verify must only stay bounded.
-	SignOnly bool
+	// VerifyOnly marks a file that can be signed all the same (its broken
+	// objects are not ones signing needs): sign must only stay bounded.
+	VerifyOnly bool
 }
 
 // object is one indirect object: its number and body (a direct object,
@@ -310,22 +310,24 @@ func Cases() []Case {
 			f.add(4, content())
 			f.add(5, "<</Certs["+certs+"]>>")
 		}))
-	add("bomb/page-contents", "the page's /Contents lists one stream 200 times that inflates to just under the limit on one stream", "limit",
+	add("bomb/page-contents", "the page's /Contents lists one stream 200 times that inflates to just under the limit on one stream", "",
 		build(func(f *file) {
 			f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
 			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
 			f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents["+strings.Repeat("4 0 R ", 200)+"]>>")
 			f.add(4, stream("<<"+flate2+">>", bomb(under, ' ')))
 		}))
-	cs[len(cs)-1].SignOnly = true
+	cs[len(cs)-1].Harmless = true // verify never decodes content; the stamp falls back to its default box
 	add("bomb/objstm-overlap", "an object stream's 10 000 objects all start at the same 1 MiB string", "limit",
 		objStmOverlap())
 
 	// --- wrong lengths ---------------------------------------------------------
 	add("length/no-endstream", "two thousand streams whose /Length is wrong and that have no endstream", "endstream|limit",
 		noEndstream(2000))
+	cs[len(cs)-1].VerifyOnly = true
 	add("length/unterminated-strings", "every object opens a string that never closes before the end of the file", "end of file|limit|catalog",
 		unterminated(2000))
+	cs[len(cs)-1].VerifyOnly = true
 
 	// --- deep nesting ------------------------------------------------------------
 	add("nesting/arrays", "arrays nested 10 000 deep in the catalog", "nested",
