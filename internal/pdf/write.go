@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Serialize writes o in PDF syntax.
@@ -113,6 +114,10 @@ func formatReal(f float64) string {
 	}
 	s := strconv.FormatFloat(f, 'f', 4, 64)
 	s = trimZeros(s)
+	if math.Abs(f) >= 1e15 && !strings.Contains(s, ".") {
+		// Past what an integer token may hold: keep it a real.
+		s += ".0"
+	}
 	return s
 }
 
