@@ -266,8 +266,16 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	}
 	// Object numbers past the limit (a hostile /Size) would wrap round to
 	// the document's own objects in a 32-bit count: refuse them.
-	if max := base.limits.MaxObjectNumber; u.next > max {
-		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d", uint64(u.next))
+	kind := base.revs[len(base.revs)-1].Kind
+	if u.XrefForm != nil {
+		kind = *u.XrefForm
+	}
+	highest := uint64(u.next) - 1 // u.next is at least 1
+	if kind == XrefStream {
+		highest++ // the xref stream takes the next number
+	}
+	if max := base.limits.MaxObjectNumber; highest > uint64(max) || u.next == math.MaxUint32 {
+		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d", highest)
 	}
 	nums := make([]uint32, 0, len(u.objs))
 	for n := range u.objs {
@@ -303,10 +311,6 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	}
 	trailer["Prev"] = Int(base.revs[len(base.revs)-1].XrefOffset)
 	size := u.next
-	kind := base.revs[len(base.revs)-1].Kind
-	if u.XrefForm != nil {
-		kind = *u.XrefForm
-	}
 	xrefOff := start + cw.n
 	if kind == XrefStream {
 		xnum := size

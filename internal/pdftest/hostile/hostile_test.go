@@ -204,3 +204,25 @@ func TestChild(t *testing.T) {
 	b, _ := json.Marshal(out)
 	os.Stdout.Write(append(append([]byte("OUTCOME "), b...), '\n'))
 }
+
+// BenchmarkVerifyHostile verifies the whole hostile corpus in-process: the
+// time per pass (and its allocations) shows the bounds hold, and a
+// regression to quadratic or unbounded work shows as a jump.
+func BenchmarkVerifyHostile(b *testing.B) {
+	cs := Cases()
+	var total int64
+	for _, c := range cs {
+		total += int64(len(c.Data))
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, c := range cs {
+			rep, err := verify.Verify(context.Background(), bytes.NewReader(c.Data), int64(len(c.Data)),
+				verify.Options{Fetcher: &revocation.Fetcher{Offline: true}, FileName: c.Name})
+			if err != nil || rep.Status != verify.Invalid {
+				b.Fatalf("%s: %v %v", c.Name, err, rep)
+			}
+		}
+	}
+}
