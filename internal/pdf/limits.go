@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 )
 
@@ -207,53 +208,70 @@ func (r *Reader) budgetErr() error {
 	return nil
 }
 
-// positions returns the sorted offsets of every occurrence of tok in the
-// file, found in one pass the first time they are asked for, so that
-// recovering many wrong stream lengths costs one scan, not one each.
-func (r *Reader) positions(tok string) ([]int64, error) {
-	sh := r.shared
-	sh.mu.Lock()
-	if p, ok := sh.tokens[tok]; ok {
-		sh.mu.Unlock()
-		return p, nil
-	}
-	sh.mu.Unlock()
-	const win = 1 << 20
-	var out []int64
-	t := []byte(tok)
-	for off := int64(0); off < r.size; off += win {
-		n := min(win+int64(len(t))-1, r.size-off)
-		b, _, err := r.readAt(off, int(n))
-		if err != nil {
-			return nil, err
-		}
-		for i := 0; ; {
-			j := bytes.Index(b[i:], t)
-			if j < 0 || int64(i+j) >= win {
-				break
-			}
-			out = append(out, off+int64(i+j))
-			i += j + 1
-		}
-	}
-	if err := r.spendParsed(int(min(r.size, 1<<30))); err != nil {
-		return nil, err
-	}
-	sh.mu.Lock()
-	sh.tokens[tok] = out
-	sh.mu.Unlock()
-	return out, nil
+// tokenIndex finds a token in the file one chunk at a time, each chunk
+// scanned once, so that recovering many wrong stream lengths costs one pass
+// over the file, not one each, and a single one costs only the chunks up to
+// its end.
+type tokenIndex struct {
+	hits    [][]int64 // per chunk: occurrences starting in it; nil: not scanned
+	scanned []bool
 }
+
+const tokenChunk = 64 << 10
 
 // nextPosition returns the first occurrence of tok at or after from, or -1.
 func (r *Reader) nextPosition(tok string, from int64) (int64, error) {
-	ps, err := r.positions(tok)
-	if err != nil {
-		return -1, err
-	}
-	i := sort.Search(len(ps), func(i int) bool { return ps[i] >= from })
-	if i == len(ps) {
+	if from < 0 || from >= r.size {
 		return -1, nil
 	}
-	return ps[i], nil
+	sh := r.shared
+	sh.mu.Lock()
+	ix := sh.tokens[tok]
+	if ix == nil {
+		n := int((r.size + tokenChunk - 1) / tokenChunk)
+		ix = &tokenIndex{hits: make([][]int64, n), scanned: make([]bool, n)}
+		sh.tokens[tok] = ix
+	}
+	sh.mu.Unlock()
+	t := []byte(tok)
+	var buf []byte
+	for c := int(from / tokenChunk); c < len(ix.hits); c++ {
+		sh.mu.Lock()
+		done, hits := ix.scanned[c], ix.hits[c]
+		sh.mu.Unlock()
+		if !done {
+			off := int64(c) * tokenChunk
+			n := min(tokenChunk+int64(len(t))-1, r.size-off)
+			if buf == nil {
+				buf = make([]byte, tokenChunk+len(t)-1)
+			}
+			b := buf[:n]
+			if m, err := r.ra.ReadAt(b, off); m < len(b) {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				return -1, err
+			}
+			hits = nil
+			for i := 0; ; {
+				j := bytes.Index(b[i:], t)
+				if j < 0 || i+j >= tokenChunk {
+					break
+				}
+				hits = append(hits, off+int64(i+j))
+				i += j + 1
+			}
+			if err := r.spendParsed(len(b)); err != nil {
+				return -1, err
+			}
+			sh.mu.Lock()
+			ix.scanned[c], ix.hits[c] = true, hits
+			sh.mu.Unlock()
+		}
+		i := sort.Search(len(hits), func(i int) bool { return hits[i] >= from })
+		if i < len(hits) {
+			return hits[i], nil
+		}
+	}
+	return -1, nil
 }

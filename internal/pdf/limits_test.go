@@ -62,9 +62,10 @@ func TestLimitsDefaults(t *testing.T) {
 
 // A budget once spent stays spent: every later read fails with it, and
 // Err reports it, so a caller that tolerated a failed lookup learns of it.
+// (With no cache to speak of, each walk of the pages parses them again.)
 func TestBudgetIsSticky(t *testing.T) {
 	doc := simplePDF(t)
-	r, err := NewReaderLimits(bytes.NewReader(doc), int64(len(doc)), Limits{MaxParsed: 1, ParsedPerByte: 1})
+	r, err := NewReaderLimits(bytes.NewReader(doc), int64(len(doc)), Limits{MaxParsed: 1, ParsedPerByte: 1, MaxCached: 1})
 	if err != nil && !IsLimit(err) {
 		t.Fatal(err)
 	}
@@ -85,5 +86,34 @@ func TestBudgetIsSticky(t *testing.T) {
 			}
 		}
 		t.Fatal("no read fails after the budget is spent")
+	}
+}
+
+// BenchmarkReadAll opens each testdata PDF, walks its pages and reads
+// every object and stream: the cost of the bounds on ordinary files.
+func BenchmarkReadAll(b *testing.B) {
+	docs := testdataPDFs(b)
+	var total int64
+	for _, d := range docs {
+		total += int64(len(d))
+	}
+	b.SetBytes(total)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		for _, d := range docs {
+			r, err := NewReader(bytes.NewReader(d), int64(len(d)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.Pages(); err != nil {
+				b.Fatal(err)
+			}
+			for _, n := range r.ObjectNumbers() {
+				o, _ := r.Get(Ref{Num: n})
+				if s, ok := o.(*Stream); ok {
+					r.StreamData(s)
+				}
+			}
+		}
 	}
 }

@@ -78,7 +78,7 @@ type shared struct {
 	// decoded and parsed are the budgets spent (see Limits).
 	decoded, parsed int64
 	over            *LimitError
-	tokens          map[string][]int64
+	tokens          map[string]*tokenIndex
 }
 
 type revEntry struct {
@@ -115,7 +115,7 @@ var ErrNotPDF = errors.New("not a PDF file")
 func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 	lim = lim.withDefaults()
 	r := &Reader{ra: ra, size: size, limits: lim, shared: &shared{
-		objects: map[objKey]Object{}, objstms: map[int64]*objStm{}, tokens: map[string][]int64{},
+		objects: map[objKey]Object{}, objstms: map[int64]*objStm{}, tokens: map[string]*tokenIndex{},
 	}}
 	if size < 8 {
 		return nil, fmt.Errorf("%w: %d bytes", ErrNotPDF, size)
@@ -369,27 +369,37 @@ func (r *Reader) startxrefBefore(end int64) int64 {
 // sectionEnd finds the %%EOF that closes a section: after the table's
 // trailer or the stream object, "startxref N %%EOF" and one end of line.
 func (r *Reader) sectionEnd(s *section) int64 {
-	// The first "%%EOF" after the section, within 256 KiB of it.
-	at, err := r.nextPosition("%%EOF", s.off)
-	if err != nil || at < 0 || at-s.off > 64*(4096-5) {
-		return -1
-	}
-	end := at + 5
-	if end >= r.size {
-		return end
-	}
-	tail, _, err := r.readAt(end, 2)
-	if err == nil {
-		if tail[0] == '\r' {
-			end++
-			if len(tail) > 1 && tail[1] == '\n' {
-				end++
-			}
-		} else if tail[0] == '\n' {
-			end++
+	// Search forward from the section for "%%EOF", at most 256 KiB.
+	const win = 4096
+	from := s.off
+	buf := make([]byte, win)
+	for tries := 0; tries < 64 && from < r.size; tries++ {
+		n := min(win, r.size-from)
+		if m, _ := r.ra.ReadAt(buf[:n], from); int64(m) < n {
+			return -1
 		}
+		i := bytes.Index(buf[:n], []byte("%%EOF"))
+		if i >= 0 {
+			end := from + int64(i) + 5
+			tail, _, err := r.readAt(end, 2)
+			if err == nil {
+				if tail[0] == '\r' {
+					end++
+					if len(tail) > 1 && tail[1] == '\n' {
+						end++
+					}
+				} else if tail[0] == '\n' {
+					end++
+				}
+			}
+			return end
+		}
+		if n < win {
+			break
+		}
+		from += win - 5
 	}
-	return end
+	return -1
 }
 
 func (r *Reader) readSection(off int64) (*section, error) {
