@@ -210,6 +210,46 @@ func FuzzXrefStream(f *testing.F) {
 	f.Add(uint8(1), uint8(2), uint8(1), []byte{}, good)
 	f.Add(uint8(0), uint8(8), uint8(2), []byte{255, 255}, bytes.Repeat([]byte{1}, 40))
 	f.Add(uint8(1), uint8(0), uint8(0), []byte{0, 200}, bytes.Repeat([]byte{1}, 200))
+	// The xref streams of the testdata PDFs, rows and all.
+	n := 0
+	for _, doc := range testdataPDFs(f) {
+		r, err := NewReader(bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, rv := range r.Revisions() {
+			for _, num := range rv.XrefObjects {
+				e, _ := r.At(rv.Index).Lookup(num)
+				_, o, _, err := r.parseIndirect(e.Offset, true, nil)
+				st, ok := o.(*Stream)
+				if err != nil || !ok {
+					continue
+				}
+				rows, err := r.StreamData(st)
+				wa, _ := st.Dict["W"].(Array)
+				if err != nil || len(wa) != 3 {
+					continue
+				}
+				var w [3]uint8
+				for i, v := range wa {
+					iv, _ := v.(Int)
+					w[i] = uint8(iv)
+				}
+				var index []byte
+				if ia, ok := st.Dict["Index"].(Array); ok {
+					for _, v := range ia {
+						iv, _ := v.(Int)
+						index = append(index, byte(iv), 0)
+					}
+				}
+				f.Add(w[0], w[1], w[2], index, rows)
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		f.Fatal("no xref stream among the testdata PDFs")
+	}
 	f.Fuzz(func(t *testing.T, w0, w1, w2 uint8, index []byte, rows []byte) {
 		w := [3]int{int(w0 % 10), int(w1 % 10), int(w2 % 10)}
 		var idx []int64
@@ -247,6 +287,34 @@ func FuzzObjStm(f *testing.F) {
 	f.Add([]byte("10 0 10 0 (a)"), uint8(2), uint8(8))
 	f.Add([]byte("10 0 11 999 null"), uint8(2), uint8(10))
 	f.Add([]byte("10 0 <</Type/Page>>"), uint8(1), uint8(5))
+	// The object streams of the testdata PDFs (their first 255 objects).
+	seeds := 0
+	for _, doc := range testdataPDFs(f) {
+		r, err := NewReader(bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, num := range r.ObjectNumbers() {
+			o, err := r.Get(Ref{Num: num})
+			st, ok := o.(*Stream)
+			if err != nil || !ok {
+				continue
+			}
+			if t, _ := st.Dict.Name("Type"); t != "ObjStm" {
+				continue
+			}
+			data, err := r.StreamData(st)
+			n, _ := st.Dict.Int("N")
+			first, _ := st.Dict.Int("First")
+			if err == nil && n < 256 && first < 256 {
+				f.Add(data, uint8(n), uint8(first))
+				seeds++
+			}
+		}
+	}
+	if seeds == 0 {
+		f.Fatal("no object stream among the testdata PDFs")
+	}
 	f.Fuzz(func(t *testing.T, data []byte, n, first uint8) {
 		var b bytes.Buffer
 		b.WriteString("%PDF-1.7\n")
@@ -263,16 +331,34 @@ func FuzzObjStm(f *testing.F) {
 		for _, o := range []int{off1, off2, off3} {
 			fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
 		}
-		// Objects 10 to 13 are in the object stream at index 0 to 3: a
-		// classic table cannot say so, so an xref stream follows as an
-		// update (hybrid files do the same).
+		// The objects the stream's header names (at most 8; 10 to 13 when
+		// it names none) are listed in it: a classic table cannot say so,
+		// so an xref stream follows as an update (as in hybrid files).
+		var nums []uint32
+		hp := &parser{buf: data[:min(len(data), int(first))], eof: true}
+		for i := 0; i < int(n) && i < 8; i++ {
+			a, err1 := hp.object(0)
+			_, err2 := hp.object(0)
+			an, ok := a.(Int)
+			if err1 != nil || err2 != nil || !ok || an < 5 || an > 1<<20 {
+				break
+			}
+			nums = append(nums, uint32(an))
+		}
+		if len(nums) == 0 {
+			nums = []uint32{10, 11, 12, 13}
+		}
 		var rows []byte
-		for i := 0; i < 4; i++ {
-			rows = append(rows, 2, 0, 3, byte(i))
+		index := ""
+		maxNum := uint32(4)
+		for i, num := range nums {
+			rows = append(rows, 2, 0, 3, byte(i>>8), byte(i))
+			index += fmt.Sprintf("%d 1 ", num)
+			maxNum = max(maxNum, num)
 		}
 		fmt.Fprintf(&b, "trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", x)
 		x2 := b.Len()
-		fmt.Fprintf(&b, "4 0 obj\n<</Type/XRef/Size 14/W[1 2 1]/Index[10 4]/Prev %d/Root 1 0 R/Length %d>>\nstream\n", x, len(rows))
+		fmt.Fprintf(&b, "4 0 obj\n<</Type/XRef/Size %d/W[1 2 2]/Index[%s]/Prev %d/Root 1 0 R/Length %d>>\nstream\n", maxNum+1, index, x, len(rows))
 		b.Write(rows)
 		fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x2)
 		doc := b.Bytes()
@@ -280,7 +366,7 @@ func FuzzObjStm(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the frame does not open: %v", err)
 		}
-		for num := uint32(10); num < 14; num++ {
+		for _, num := range nums {
 			o, err := r.Get(Ref{Num: num})
 			if err != nil || o == nil {
 				continue
