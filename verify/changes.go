@@ -1870,7 +1870,7 @@ func (x *chgIndex) pageTree(v *pdf.Reader, root pdf.Object) error {
 	var walk func(o pdf.Object, depth int) error
 	walk = func(o pdf.Object, depth int) error {
 		ref, ok := o.(pdf.Ref)
-		if !ok || seen[ref.Num] || depth > 64 {
+		if !ok || seen[ref.Num] || depth > v.Limits().MaxNesting {
 			return nil
 		}
 		seen[ref.Num] = true
@@ -1966,7 +1966,7 @@ func (x *chgIndex) form(v *pdf.Reader, af pdf.Object) error {
 	var walk func(o pdf.Object, parent string, ft pdf.Name, depth int) error
 	walk = func(o pdf.Object, parent string, ft pdf.Name, depth int) error {
 		ref, ok := o.(pdf.Ref)
-		if !ok || seen[ref.Num] || depth > 32 {
+		if !ok || seen[ref.Num] || depth > v.Limits().MaxNesting {
 			return nil
 		}
 		seen[ref.Num] = true
