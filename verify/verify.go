@@ -218,7 +218,7 @@ func (v *verifier) finish() {
 	if v.r != nil {
 		// A budget spent part way makes every later lookup fail: what
 		// was concluded from them cannot stand.
-		if err := v.r.Err(); err != nil {
+		if err := v.r.Err(); err != nil && !mentions(rep.Errors, err.Error()) {
 			rep.Errors = append(rep.Errors, "the file goes over a limit: "+err.Error())
 		}
 	}
@@ -244,6 +244,16 @@ func (v *verifier) finish() {
 		st = Invalid
 	}
 	rep.Status = st
+}
+
+// mentions reports whether one of msgs contains s.
+func mentions(msgs []string, s string) bool {
+	for _, m := range msgs {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func worse(a, b Status) Status {

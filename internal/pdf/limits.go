@@ -122,12 +122,12 @@ type LimitError struct {
 	Limit string
 	// Max is the limit's value for this file.
 	Max int64
-	// What says what went over it.
+	// What says what went over it, with the limit's value.
 	What string
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("%s: over kyso's limit of %d (%s)", e.What, e.Max, e.Limit)
+	return fmt.Sprintf("%s (kyso's limit %s)", e.What, e.Limit)
 }
 
 // IsLimit reports whether err is, or wraps, a LimitError.

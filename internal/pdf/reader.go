@@ -286,7 +286,7 @@ func (r *Reader) readSections(start int64) error {
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
 		}
 		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
-			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d is past the largest object number", size, off)
+			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
 		}
 		s.end = r.sectionEnd(s)
 		secs = append(secs, s)
@@ -486,7 +486,7 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			return 0, fmt.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
 		}
 		if last := int64(f) + int64(c) - 1; c > 0 && last > int64(r.limits.MaxObjectNumber) {
-			return 0, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref subsection %d %d lists object number %d", f, c, last)
+			return 0, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref subsection %d %d lists object number %d, past %d", f, c, last, r.limits.MaxObjectNumber)
 		}
 		p.skipSpace()
 		for i := int64(0); i < int64(c); i++ {
@@ -579,7 +579,7 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 		}
 		rows += count
 		if last := first + count - 1; count > 0 && last > int64(r.limits.MaxObjectNumber) {
-			return nil, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref stream lists object number %d", last)
+			return nil, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref stream lists object number %d, past %d", last, r.limits.MaxObjectNumber)
 		}
 	}
 	if err := r.countEntries(rows); err != nil {
@@ -747,9 +747,6 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 		o, cost, err = r.fromObjStm(num, e, append(chain, num))
 	}
 	if err != nil {
-		if IsLimit(err) {
-			return nil, err
-		}
 		return nil, fmt.Errorf("object %d: %w", num, err)
 	}
 	sh.mu.Lock()

@@ -275,7 +275,7 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 		highest++ // the xref stream takes the next number
 	}
 	if max := base.limits.MaxObjectNumber; highest > uint64(max) || u.next == math.MaxUint32 {
-		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d", highest)
+		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d, past %d", highest, max)
 	}
 	nums := make([]uint32, 0, len(u.objs))
 	for n := range u.objs {
