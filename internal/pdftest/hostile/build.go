@@ -192,7 +192,8 @@ func xrefStreamW() []byte {
 }
 
 // objStmBomb spreads n pages over n object streams, each of which
-// inflates to size bytes (the page dictionary, then spaces).
+// inflates to a little more than size bytes (the page dictionary, then
+// size spaces).
 func objStmBomb(n int, size int) []byte {
 	var objs []xobj
 	kids := ""
@@ -203,14 +204,14 @@ func objStmBomb(n int, size int) []byte {
 		inner := []xobj{{num: page, body: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>", stm: stm}}
 		objs = append(objs, inner...)
 		objs = append(objs, xobj{num: stm, body: objStm("", inner, func(raw []byte) ([]byte, string) {
-			return bombAfter(raw, size-len(raw), ' '), flate2
+			return bombAfter(raw, size, ' '), flate2
 		})})
 	}
 	if n == 1 {
 		// The catalog itself is inside the bomb.
 		objs[0].num, objs[0].body = 1, "<</Type/Catalog/Pages 2 0 R>>"
 		objs[1].body = objStm("", objs[:1], func(raw []byte) ([]byte, string) {
-			return bombAfter(raw, size-len(raw), ' '), flate2
+			return bombAfter(raw, size, ' '), flate2
 		})
 		kids = "3 0 R"
 		objs = append(objs, xobj{num: 3, body: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>"})

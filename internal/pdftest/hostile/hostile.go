@@ -158,21 +158,39 @@ func bombAround(prefix []byte, n int, fill byte, suffix []byte) []byte {
 	w, _ = flate.NewWriter(&z, flate.BestCompression)
 	w.Write(suffix)
 	w.Close()
-	a := adler32.New()
-	a.Write(prefix)
-	chunk := bytes.Repeat([]byte{fill}, 1<<16)
-	for left := n; left > 0; left -= len(chunk) {
-		a.Write(chunk[:min(left, len(chunk))])
-	}
-	a.Write(suffix)
-	z.Write(a.Sum(nil))
+	sum := adlerCombine(adlerCombine(adler32.Checksum(prefix), adlerRepeat(fill, n), n), adler32.Checksum(suffix), len(suffix))
+	z.Write([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
 	return deflate(z.Bytes(), 1)
+}
+
+const adlerMod = 65521
+
+// adlerRepeat is the Adler-32 of n bytes c, computed without them:
+// A = 1 + n·c, B = n + c·n(n+1)/2.
+func adlerRepeat(c byte, n int) uint32 {
+	nn := uint64(n)
+	a := (1 + nn*uint64(c)) % adlerMod
+	b := (nn%adlerMod + uint64(c)*((nn*(nn+1)/2)%adlerMod)) % adlerMod
+	return uint32(b<<16 | a)
+}
+
+// adlerCombine is the Adler-32 of X then Y from theirs and Y's length.
+func adlerCombine(x, y uint32, ylen int) uint32 {
+	a1, b1 := uint64(x&0xffff), uint64(x>>16)
+	a2, b2 := uint64(y&0xffff), uint64(y>>16)
+	a := (a1 + a2 + adlerMod - 1) % adlerMod
+	b := (b1 + b2 + (uint64(ylen)%adlerMod)*((a1+adlerMod-1)%adlerMod)) % adlerMod
+	return uint32(b<<16 | a)
 }
 
 const flate2 = "/Filter[/FlateDecode/FlateDecode]"
 
-// under is just under the default limit on one decoded stream.
-var under = int(pdf.DefaultLimits.MaxDecoded) - 1<<20
+// under is just under the default limit on one decoded stream, over just
+// over it.
+var (
+	under = int(pdf.DefaultLimits.MaxDecoded) - 1<<20
+	over  = int(pdf.DefaultLimits.MaxDecoded) + 1<<20
+)
 
 // base adds a minimal catalog, page tree and page (objects 1 to 3) whose
 // content is object 4.
@@ -291,12 +309,12 @@ func Cases() []Case {
 		}))
 
 	// --- decompression bombs --------------------------------------------------
-	add("bomb/objstm-one", "the catalog sits in an object stream that inflates to 100 MiB, over the limit on one stream", "limit",
-		objStmBomb(1, 100<<20))
+	add("bomb/objstm-one", "the catalog sits in an object stream that inflates to just over the limit on one stream", "limit",
+		objStmBomb(1, over))
 	add("bomb/objstm-many", "forty object streams each inflate to just under the per-stream limit; the pages are spread over them", "limit",
 		objStmBomb(40, under))
-	add("bomb/xref-stream", "the cross-reference stream inflates to 100 MiB, over the limit on one stream", "limit",
-		xrefStreamRows(0, nil, 100<<20))
+	add("bomb/xref-stream", "the cross-reference stream inflates to just over the limit on one stream", "limit",
+		xrefStreamRows(0, nil, over))
 	add("bomb/dss-certs", "the DSS /Certs lists a hundred certificate streams that inflate to just under the limit on one stream", "limit",
 		build(func(f *file) {
 			certs := ""

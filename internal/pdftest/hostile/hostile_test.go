@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hash/adler32"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,8 +39,11 @@ type outcome struct {
 	SignKind     int      `json:"sign_kind"`
 }
 
+// cases are generated once per test process.
+var cases = sync.OnceValue(Cases)
+
 func TestCasesAreSmall(t *testing.T) {
-	cs := Cases()
+	cs := cases()
 	if len(cs) < 25 {
 		t.Fatalf("%d cases", len(cs))
 	}
@@ -69,13 +75,14 @@ func TestHostile(t *testing.T) {
 	if _, err := testpki.New(testpki.Options{Dir: filepath.Join(dir, "pki"), ReuseKeys: true}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range Cases() {
+	child := childBinary(t, dir)
+	for _, c := range cases() {
 		t.Run(c.Name, func(t *testing.T) {
 			in := filepath.Join(dir, strings.ReplaceAll(c.Name, "/", "-")+".pdf")
 			if err := os.WriteFile(in, c.Data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out, rss := runChild(t, in, filepath.Join(dir, "pki", "signer-ec.p12"))
+			out, rss := runChild(t, child, in, filepath.Join(dir, "pki", "signer-ec.p12"))
 			t.Logf("peak RSS %d MiB; verify %s %q; sign %s %q", rss>>20, out.VerifyStatus, out.VerifyText, out.SignStatus, out.SignErr)
 			if rss > maxRSS {
 				t.Errorf("peak RSS %d MiB, over %d MiB", rss>>20, maxRSS>>20)
@@ -126,9 +133,24 @@ func names(msg, words string) bool {
 	return false
 }
 
-func runChild(t *testing.T, in, p12 string) (outcome, int64) {
+// childBinary is this test binary, or, when it was built with the race
+// detector (whose shadow memory would count against the ceiling and whose
+// slowness against the time budget), the same tests built without it.
+func childBinary(t *testing.T, dir string) string {
+	if !raceEnabled {
+		return os.Args[0]
+	}
+	bin := filepath.Join(dir, "hostile.test")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "test", "-c", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the child without the race detector: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runChild(t *testing.T, bin, in, p12 string) (outcome, int64) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.count=1")
+	cmd := exec.Command(bin, "-test.run=^TestChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "KYSO_HOSTILE_IN="+in, "KYSO_HOSTILE_P12="+p12)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -221,6 +243,21 @@ func BenchmarkVerifyHostile(b *testing.B) {
 				verify.Options{Fetcher: &revocation.Fetcher{Offline: true}, FileName: c.Name})
 			if err != nil || rep.Status != verify.Invalid {
 				b.Fatalf("%s: %v %v", c.Name, err, rep)
+			}
+		}
+	}
+}
+
+// The bombs' checksums are computed, not summed over their bytes: they
+// must be the checksums of the bytes.
+func TestAdler(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 5552, 65521, 1 << 20} {
+		for _, c := range []byte{0, 1, ' ', 0xff} {
+			prefix, suffix := []byte("head"), []byte(")")
+			data := append(append(append([]byte{}, prefix...), bytes.Repeat([]byte{c}, n)...), suffix...)
+			got := adlerCombine(adlerCombine(adler32.Checksum(prefix), adlerRepeat(c, n), n), adler32.Checksum(suffix), len(suffix))
+			if want := adler32.Checksum(data); got != want {
+				t.Fatalf("n=%d c=%d: %08x, want %08x", n, c, got, want)
 			}
 		}
 	}
