@@ -40,6 +40,11 @@ type Limits struct {
 	// one place) and make parsing quadratic.
 	MaxParsed     int64
 	ParsedPerByte int64
+	// MaxLookups bounds the object lookups (Get, cached or not) made on one
+	// file, plus one per 8 bytes of it: against walks repeated per revision
+	// (a thousand updates over a page tree of thousands of pages) that make
+	// the work grow as the product of two sizes.
+	MaxLookups int64
 	// MaxObjects bounds the cross-reference entries of all sections
 	// together. The entries are also bounded by the file's bytes: no more
 	// than one per byte of the file, since every entry must be encoded
@@ -70,6 +75,7 @@ var DefaultLimits = Limits{
 	MaxCached:       16 << 20,
 	MaxParsed:       256 << 20,
 	ParsedPerByte:   16,
+	MaxLookups:      1 << 20,
 	MaxObjects:      1 << 21,
 	MaxObjectNumber: 1<<23 - 1,
 	MaxNesting:      64,
@@ -99,6 +105,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.ParsedPerByte <= 0 {
 		l.ParsedPerByte = d.ParsedPerByte
+	}
+	if l.MaxLookups <= 0 {
+		l.MaxLookups = d.MaxLookups
 	}
 	if l.MaxObjects <= 0 {
 		l.MaxObjects = d.MaxObjects

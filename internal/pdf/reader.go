@@ -75,8 +75,8 @@ type shared struct {
 	objstms map[int64]*objStm
 	// objBytes and stmBytes are what the caches hold, roughly.
 	objBytes, stmBytes int64
-	// decoded and parsed are the budgets spent (see Limits).
-	decoded, parsed int64
+	// decoded, parsed and lookups are the budgets spent (see Limits).
+	decoded, parsed, lookups int64
 	over            *LimitError
 	tokens          map[string]*tokenIndex
 }
@@ -725,14 +725,18 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 	}
 	sh := r.shared
 	sh.mu.Lock()
+	sh.lookups++
+	if b := r.limits.MaxLookups + r.size/8; sh.lookups > b && sh.over == nil {
+		sh.overLocked(limitErr("MaxLookups", b, "reading the file takes more than %d object lookups (its structure is walked again and again)", b))
+	}
 	o, ok := sh.objects[key]
 	over := sh.over
 	sh.mu.Unlock()
-	if ok {
-		return o, nil
-	}
 	if over != nil {
 		return nil, over
+	}
+	if ok {
+		return o, nil
 	}
 	var err error
 	var cost int

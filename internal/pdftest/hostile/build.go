@@ -329,8 +329,12 @@ func manyRevisions(revs, pages int) []byte {
 	f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[]>>>>")
 	f.add(2, fmt.Sprintf("<</Type/Pages/Kids[%s]/Count %d>>", kids.String(), pages))
 	f.add(3, content())
+	// Shared, indirect attributes: each page costs a few lookups.
+	f.add(4, "[0 0 595 842]")
+	f.add(5, "[]")
+	f.add(6, "<<>>")
 	for i := 0; i < pages; i++ {
-		f.add(int64(10+i), "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 3 0 R>>")
+		f.add(int64(10+i), "<</Type/Page/Parent 2 0 R/MediaBox 4 0 R/Contents 3 0 R/Annots 5 0 R/Resources 6 0 R>>")
 	}
 	b, _ := f.bytes()
 	prev := bytes.LastIndex(b, []byte("\nxref\n")) + 1

@@ -361,5 +361,8 @@ func Cases() []Case {
 		deepFields(1000))
 	add("nesting/revisions", "1100 incremental updates over 300 pages", "revisions|sections|limit",
 		manyRevisions(1100, 300))
+	add("nesting/revisions-times-pages", "400 incremental updates over 1200 pages: walking the pages once per revision would cost their product", "MaxLookups",
+		manyRevisions(400, 1200))
+	cs[len(cs)-1].VerifyOnly = true // signing walks the pages once
 	return cs
 }
