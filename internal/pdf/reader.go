@@ -77,8 +77,8 @@ type shared struct {
 	objBytes, stmBytes int64
 	// decoded, parsed and lookups are the budgets spent (see Limits).
 	decoded, parsed, lookups int64
-	over            *LimitError
-	tokens          map[string]*tokenIndex
+	over                     *LimitError
+	tokens                   map[string]*tokenIndex
 }
 
 type revEntry struct {
