@@ -348,3 +348,27 @@ func manyRevisions(revs, pages int) []byte {
 	}
 	return b
 }
+
+// dssPerRevision: a DSS whose arrays list one certificate refs times, and
+// revs updates that each rewrite the catalog: reading the DSS again for
+// every revision would cost revs × refs.
+func dssPerRevision(revs, refs int) []byte {
+	f := &file{}
+	f.add(1, "<</Type/Catalog/Pages 2 0 R/DSS 5 0 R"+sigField(f)+">>")
+	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
+	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Annots[7 0 R]>>")
+	f.add(4, content())
+	f.add(5, "<</Certs 6 0 R/OCSPs 6 0 R/CRLs 6 0 R>>")
+	f.add(6, "["+strings.Repeat("9 0 R ", refs)+"]")
+	f.add(9, stream("<<>>", []byte("x")))
+	b, _ := f.bytes()
+	prev := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	for i := 0; i < revs; i++ {
+		off := len(b)
+		b = fmt.Appendf(b, "1 0 obj\n<</Type/Catalog/Pages 2 0 R/DSS 5 0 R/AcroForm<</Fields[7 0 R]/SigFlags 3>>/V %d>>\nendobj\n", i)
+		x := len(b)
+		b = fmt.Appendf(b, "xref\n1 1\n%010d 00000 n\r\ntrailer\n<</Size 10/Root 1 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n", off, prev, x)
+		prev = x
+	}
+	return b
+}
