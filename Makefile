@@ -8,11 +8,12 @@ FUZZTIME ?= 10s
 CGO      := $(shell $(GO) env CGO_ENABLED)
 RACE     := $(if $(filter 1,$(CGO)),-race,)
 
-.PHONY: help build test lint fuzz bench demo docs dist clean
+.PHONY: help build test test-s3 lint fuzz bench demo docs dist clean
 
 help:
 	@echo "build  - build $(BIN)"
 	@echo "test   - run every test (the command .ci/run and the README use)"
+	@echo "test-s3 - the archive's object-store tests against a real S3 server (versitygw) on 127.0.0.1"
 	@echo "lint   - go vet and staticcheck"
 	@echo "fuzz   - run each fuzz target for FUZZTIME ($(FUZZTIME))"
 	@echo "bench  - Go benchmarks, then whole-command runs against the floor and pdfsign (scripts/bench.sh)"
@@ -29,6 +30,9 @@ ifneq ($(RACE),)
 	CGO_ENABLED=0 $(GO) test -count=1 ./internal/keys/pkcs11/...
 	CGO_ENABLED=0 $(GO) test -count=1 -run 'Key|Token|Discover' ./cmd/kyso/
 endif
+
+test-s3:
+	bash scripts/test-s3.sh
 
 lint:
 	$(GO) vet ./...

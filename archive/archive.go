@@ -49,6 +49,13 @@ type Options struct {
 	Actor string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// S3 says how to reach the object store of a catalogue whose store is
+	// s3://bucket/prefix (StorePath at Create, kept in the catalogue).
+	S3 S3Access
+	// ObjectLock is the retention asked for at Create on an object store.
+	ObjectLock ObjectLock
+	// UploadJobs bounds parallel uploads to an object store (default 4).
+	UploadJobs int
 }
 
 // Unit is the unit that owns a catalogue; records without unit metadata
@@ -61,11 +68,15 @@ type Unit struct {
 
 // Catalogue is an open catalogue and its content store.
 type Catalogue struct {
-	path  string
+	path string
+	// store is the local folder: the content store itself, or only the
+	// staging folder (<db>.staging) of an object store.
 	store store
-	opts  Options
-	unit  Unit
-	lock  *writerLock
+	// objects is where contents live: store, or an object store.
+	objects Store
+	opts    Options
+	unit    Unit
+	lock    *writerLock
 	// dbMu keeps this process's own bbolt opens apart: bbolt's file lock
 	// would otherwise make them wait for each other until the timeout.
 	dbMu sync.Mutex
@@ -133,10 +144,27 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 	opts.fill(path)
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+			return nil, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 		}
 	}
+	remote, isRemote, err := ParseStoreURL(opts.StorePath)
+	if err != nil {
+		return nil, fail.Usage(err, "give --store s3://bucket/prefix, or a folder")
+	}
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	c.objects = c.store
+	var s3 *s3Store
+	if isRemote {
+		if s3, err = c.useS3(remote); err != nil {
+			return nil, err
+		}
+		if err := s3.prepare(ctx, opts.ObjectLock); err != nil {
+			return nil, err
+		}
+		remote = s3.cfg
+	} else if opts.ObjectLock.Mode != "" {
+		return nil, fail.Usagef("--object-lock applies to an object store (--store s3://bucket/prefix)")
+	}
 	lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
 	if err != nil {
 		return nil, err
@@ -157,8 +185,16 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 					return damagef("the catalogue's unit does not decode: %v", err)
 				}
 				if have.Code != unit.Code {
-					return fail.Usage(fmt.Errorf("%s: %w for unit %s (%s)", path, ErrExists, have.Code, have.Name),
+					return fail.Usage(i18n.Errorf("%s: %v for unit %s (%s)", path, ErrExists, have.Code, have.Name),
 						"use another --db, or archive ls to see what it holds")
+				}
+			}
+			if err := checkStoreConfig(m, path, remote, isRemote); err != nil {
+				return err
+			}
+			if isRemote && m.Get(keyStore) == nil {
+				if err := m.Put(keyStore, jsonMarshal(remote)); err != nil {
+					return err
 				}
 			}
 			return m.Put(keyUnit, jsonMarshal(unit))
@@ -185,9 +221,10 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 			return nil, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue),
 				i18n.Sprintf("create it with 'kyso archive init --db %s --unit CODE --unit-name NAME --level LEVEL', or give --db or $KYSO_DB", path))
 		}
-		return nil, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+		return nil, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
+	c.objects = c.store
 	if !opts.ReadOnly {
 		lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
 		if err != nil {
@@ -214,7 +251,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 		if err := jsonUnmarshal(tx.Bucket(bucketMeta).Get(keyUnit), &c.unit); err != nil {
 			return damagef("the catalogue's unit does not decode: %v", err)
 		}
-		return nil
+		return c.loadStoreConfig(tx.Bucket(bucketMeta))
 	})
 	if err == nil && !opts.ReadOnly {
 		err = c.openStore()
@@ -235,13 +272,17 @@ func classifyOpen(err error, path string) error {
 	case errors.Is(err, ErrOldSchema):
 		return fail.Run(err, "run a command that writes to it once (kyso archive ingest, import, renew or checkpoint) to upgrade it")
 	}
-	return fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+	return fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 }
 
 // openStore prepares the store and settles an interrupted writer's files.
 func (c *Catalogue) openStore() error {
 	if err := os.MkdirAll(c.store.tmpDir(), 0o755); err != nil {
-		return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
+		return fail.Run(i18n.Errorf("content store %s: %v", c.store.dir, err), "")
+	}
+	var upload func(pending, sum string) error
+	if !c.isFolder() {
+		upload = func(pending, sum string) error { return c.putFile(context.Background(), pending, sum) }
 	}
 	_, _, err := c.store.recover(func(sums []string) (map[string]bool, error) {
 		known := map[string]bool{}
@@ -254,9 +295,9 @@ func (c *Catalogue) openStore() error {
 			return nil
 		})
 		return known, err
-	})
+	}, upload)
 	if err != nil {
-		return fail.Run(fmt.Errorf("content store %s: recovering after an interrupted run: %w", c.store.dir, err), "")
+		return fail.Run(i18n.Errorf("content store %s: recovering after an interrupted run: %v", c.store.dir, err), "")
 	}
 	return nil
 }
@@ -268,15 +309,17 @@ func (c *Catalogue) Close() error {
 	return err
 }
 
-// Path returns the catalogue file; StorePath the content store folder.
+// Path returns the catalogue file; StorePath the content store (a folder
+// or s3://bucket/prefix).
 func (c *Catalogue) Path() string      { return c.path }
-func (c *Catalogue) StorePath() string { return c.store.dir }
+func (c *Catalogue) StorePath() string { return c.objects.Location() }
 
 // Unit returns the unit that owns the catalogue.
 func (c *Catalogue) Unit() Unit { return c.unit }
 
-// FilePath returns where the content sum is stored.
-func (c *Catalogue) FilePath(sum string) string { return c.store.path(sum) }
+// FilePath returns where the content sum is stored (a path, or an s3://
+// object name).
+func (c *Catalogue) FilePath(sum string) string { return c.objects.ObjectName(sum) }
 
 // withDB opens the bbolt file for the time of fn.
 func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB) error) error {
@@ -321,7 +364,7 @@ func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB)
 			return fail.Run(lockedError(fmt.Sprintf("catalogue %s is busy: %s", c.path, who)),
 				"try again when it is done, or give it longer with --lock-timeout")
 		}
-		return fail.Run(fmt.Errorf("catalogue %s: %w", c.path, err), "if the file is damaged, restore it from a backup (kyso archive backup)")
+		return fail.Run(i18n.Errorf("catalogue %s: %v", c.path, err), "if the file is damaged, restore it from a backup (kyso archive backup)")
 	}
 	panicked := true
 	err = guard(c.path, func() error {
@@ -332,7 +375,7 @@ func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB)
 	if panicked {
 		closeAfterPanic(db)
 	} else if cerr := guard(c.path, db.Close); err == nil && cerr != nil {
-		err = fail.Run(fmt.Errorf("catalogue %s: %w", c.path, cerr), "")
+		err = fail.Run(i18n.Errorf("catalogue %s: %v", c.path, cerr), "")
 	}
 	if write {
 		c.lastClose = time.Now()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"io/fs"
 	"runtime"
@@ -15,7 +16,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
-	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
 )
@@ -24,7 +24,8 @@ import (
 type AuditOptions struct {
 	// Reverify runs verification again on every current content.
 	Reverify bool
-	// Jobs is how many files are hashed at once (default: CPUs).
+	// Jobs is how many files are hashed at once (default: CPUs, at least 8
+	// for an object store).
 	Jobs int
 	// Trust, when set, says whether each checkpoint's TSA is trusted.
 	Trust *trust.Store
@@ -64,12 +65,18 @@ type AuditSummary struct {
 	// Chain is what VerifyChain found: record hashes, the catalogue's
 	// chain and its checkpoints.
 	Chain *ChainReport
+	// Store is what CheckStore found: objects without a record, and
+	// objects without retention where the store locks them.
+	Store *StoreReport
 }
 
 // Problems is the number of records that are not ok, plus the problems of
 // the chain itself and the checkpoints that do not hold.
 func (s AuditSummary) Problems() int {
 	n := s.Missing + s.Corrupt + s.Invalid
+	if s.Store != nil {
+		n += len(s.Store.Unprotected)
+	}
 	if s.Chain != nil {
 		for _, p := range s.Chain.Problems {
 			if p.ID == 0 {
@@ -102,6 +109,14 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
+		if !c.isFolder() {
+			// Reading from an object store waits on the network more than
+			// on the CPU.
+			jobs = max(jobs, 8)
+		}
+	}
+	if err := c.reachable(ctx); err != nil {
+		return sum, err
 	}
 	var pending []AuditResult
 	var after uint64
@@ -163,9 +178,22 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 			}
 		}
 	}
+	// The store last: objects no record refers to, and objects without
+	// retention where the store locks them.
+	st, err := c.CheckStore(ctx, true)
+	if err != nil {
+		return sum, err
+	}
+	sum.Store = st
 	run := Run{Type: "audit", Time: started, Actor: c.opts.Actor, Checked: sum.Checked,
 		Counts: map[string]int{FixityOK: sum.OK, FixityMissing: sum.Missing, FixityCorrupt: sum.Corrupt, FixityInvalid: sum.Invalid,
 			"chain_problems": len(chain.Problems)}}
+	if n := len(st.Unreferenced); n > 0 {
+		run.Counts["unreferenced_objects"] = n
+	}
+	if n := len(st.Unprotected); n > 0 {
+		run.Counts["unprotected_objects"] = n
+	}
 	if err := c.recordAudit(ctx, c.opts.LockTimeout, pending, &run); err != nil {
 		if !cannotWrite(err) {
 			return sum, err
@@ -191,7 +219,7 @@ func (c *Catalogue) auditSnapshot(ctx context.Context, after uint64) ([]AuditRes
 		for k, v := cur.Seek(idKey(after + 1)); k != nil && len(out) < auditChunk; k, v = cur.Next() {
 			r, err := decodeRecord(v)
 			if err != nil {
-				return fail.Run(fmt.Errorf("catalogue %s: record %d: %w", c.path, idOfKey(k), err), "")
+				return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, idOfKey(k), err), "")
 			}
 			res := AuditResult{ID: r.ID, SHA256: r.SHA256, Dossier: r.Dossier, Status: FixityOK, rec: r}
 			if err := checkChain(rawHistory(tx, r.ID), r.HistoryHead); err != nil {
@@ -229,7 +257,7 @@ func (c *Catalogue) checkFiles(ctx context.Context, chunk []AuditResult, opts Au
 
 func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditOptions) {
 	for _, content := range r.rec.Contents() {
-		status, reason := c.checkContent(content)
+		status, reason := c.checkContent(ctx, content)
 		if status != FixityOK {
 			r.Status, r.Reason = status, reason
 			return
@@ -238,7 +266,13 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 	if r.Status != FixityOK || !opts.Reverify {
 		return
 	}
-	rep, err := c.opts.Verify(ctx, c.store.path(r.SHA256))
+	path, done, err := c.localContent(ctx, r.SHA256)
+	if err != nil {
+		r.Status, r.Reason = FixityMissing, err.Error()
+		return
+	}
+	rep, err := c.opts.Verify(ctx, path)
+	done()
 	if err != nil {
 		r.Status, r.Reason = FixityInvalid, "verification: "+err.Error()
 		return
@@ -249,11 +283,13 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 	}
 }
 
-// checkContent re-hashes one stored file.
-func (c *Catalogue) checkContent(content Content) (string, string) {
-	p := c.store.path(content.SHA256)
-	f, err := fileutil.OpenRegular(p)
-	if errors.Is(err, fs.ErrNotExist) {
+// checkContent re-reads and re-hashes one stored content, from the folder
+// or the object store alike: a checksum the server keeps is its own claim,
+// not proof that the bytes are still there.
+func (c *Catalogue) checkContent(ctx context.Context, content Content) (string, string) {
+	p := c.objects.ObjectName(content.SHA256)
+	f, err := c.openContent(ctx, content.SHA256)
+	if errors.Is(err, ErrObjectMissing) {
 		return FixityMissing, "stored file " + p + " is missing"
 	}
 	if err != nil {
@@ -261,7 +297,7 @@ func (c *Catalogue) checkContent(content Content) (string, string) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, f.Reader(), make([]byte, copyBufSize))
+	n, err := io.CopyBuffer(h, f, make([]byte, copyBufSize))
 	if err != nil {
 		return FixityCorrupt, fmt.Sprintf("stored file %s: %v", p, unwrapPath(err))
 	}
@@ -302,7 +338,7 @@ func (c *Catalogue) recordAudit(ctx context.Context, wait time.Duration, results
 		for _, res := range results {
 			r, err := getRecord(tx, res.ID)
 			if err != nil {
-				return fail.Run(fmt.Errorf("catalogue %s: record %d: %w", c.path, res.ID, err), "")
+				return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, res.ID, err), "")
 			}
 			if r == nil {
 				continue

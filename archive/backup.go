@@ -2,7 +2,7 @@ package archive
 
 import (
 	"context"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 
@@ -26,7 +26,7 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 	dir := filepath.Dir(out)
 	tmp, err := os.CreateTemp(dir, filepath.Base(out)+".tmp-*")
 	if err != nil {
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	done := false
 	defer func() {
@@ -45,7 +45,7 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 		if fail.KindOf(err) != fail.KindNone {
 			return 0, err
 		}
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	// A backup of a damaged catalogue must not replace a good one: the
 	// copy's pages are checked before it takes the name.
@@ -54,20 +54,20 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 	}
 	// the catalogue's own mode (0644 minus the umask), not CreateTemp's 0600
 	if err := tmp.Chmod(fileutil.Perm(0o644)); err != nil {
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	if err := tmp.Sync(); err != nil {
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	if err := tmp.Close(); err != nil {
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	if err := fileutil.Rename(tmp.Name(), out); err != nil {
-		return 0, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	done = true
 	if err := syncDirs([]string{dir}); err != nil {
-		return n, fail.Run(fmt.Errorf("backup %s: %w", out, err), "")
+		return n, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	return n, nil
 }

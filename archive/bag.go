@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"hash"
 	"io"
 	"os"
@@ -132,9 +134,9 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 		jobs = runtime.GOMAXPROCS(0)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return sum, fail.Usage(fmt.Errorf("export folder %s is not empty", dir), "give a new folder to --out")
+		return sum, fail.Usage(i18n.Errorf("export folder %s is not empty", dir), "give a new folder to --out")
 	}
-	ioErr := func(err error) error { return fail.Run(fmt.Errorf("export %s: %w", dir, err), "") }
+	ioErr := func(err error) error { return fail.Run(i18n.Errorf("export %s: %v", dir, err), "") }
 	if err := os.MkdirAll(filepath.Join(dir, "data", "files"), 0o755); err != nil {
 		return sum, ioErr(err)
 	}
@@ -154,7 +156,7 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 			for k, v := cur.Seek(idKey(after + 1)); k != nil && len(chunk) < auditChunk; k, v = cur.Next() {
 				r, err := decodeRecord(v)
 				if err != nil {
-					return fail.Run(fmt.Errorf("catalogue %s: record %d: %w", c.path, idOfKey(k), err), "")
+					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, idOfKey(k), err), "")
 				}
 				line := bagLine{Record: r}
 				for _, raw := range rawHistory(tx, r.ID) {
@@ -298,7 +300,7 @@ func (c *Catalogue) copyOut(ctx context.Context, dir string, contents []Content,
 		go func() {
 			defer wg.Done()
 			for content := range work {
-				n, err := c.copyOne(dir, content)
+				n, err := c.copyOne(ctx, dir, content)
 				mu.Lock()
 				total += n
 				if err != nil && first == nil {
@@ -325,20 +327,23 @@ func (c *Catalogue) copyOut(ctx context.Context, dir string, contents []Content,
 	return total, first
 }
 
-func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
+func (c *Catalogue) copyOne(ctx context.Context, dir string, content Content) (int64, error) {
 	dst := filepath.Join(dir, filepath.FromSlash(bagFile(content.SHA256)))
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return 0, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
+		return 0, fail.Run(i18n.Errorf("export %s: %v", dir, err), "")
 	}
-	src, err := fileutil.OpenRegular(c.store.path(content.SHA256))
+	src, err := c.openContent(ctx, content.SHA256)
 	if err != nil {
-		return 0, fail.Run(fmt.Errorf("export: stored file %s: %w", content.SHA256, unwrapPath(err)),
-			"run kyso archive audit to see what is missing, and restore the store from a backup")
+		hint := "run kyso archive audit to see what is missing, and restore the store from a backup"
+		if !errors.Is(err, ErrObjectMissing) {
+			hint = "check that the content store can be read (for an object store: its endpoint, credentials and network)"
+		}
+		return 0, fail.Run(i18n.Errorf("export: stored file %s: %v", content.SHA256, unwrapPath(err)), hint)
 	}
 	defer src.Close()
 	hw, err := createHashed(dst)
 	if err != nil {
-		return 0, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
+		return 0, fail.Run(i18n.Errorf("export %s: %v", dir, err), "")
 	}
 	_, err = io.CopyBuffer(hw, src, make([]byte, copyBufSize))
 	got, cerr := hw.close()
@@ -346,10 +351,10 @@ func (c *Catalogue) copyOne(dir string, content Content) (int64, error) {
 		err = cerr
 	}
 	if err != nil {
-		return hw.n, fail.Run(fmt.Errorf("export %s: %w", dir, err), "")
+		return hw.n, fail.Run(i18n.Errorf("export %s: %v", dir, err), "")
 	}
 	if got != content.SHA256 {
-		return hw.n, fail.Run(fmt.Errorf("export: stored file %s is corrupt (its SHA-256 is now %s)", c.store.path(content.SHA256), got),
+		return hw.n, fail.Run(i18n.Errorf("export: stored file %s is corrupt (its SHA-256 is now %s)", c.objects.ObjectName(content.SHA256), got),
 			"run kyso archive audit, and restore the store from a backup")
 	}
 	return hw.n, nil
@@ -424,24 +429,24 @@ func ParseManifest(r io.Reader, name string) (map[string]string, error) {
 		sum, p, ok := strings.Cut(line, " ")
 		p = strings.TrimLeft(p, " *")
 		if !ok || len(sum) != 64 || p == "" {
-			return nil, fmt.Errorf("%s line %d: want \"<sha256> <path>\"", name, n)
+			return nil, i18n.Errorf("%s line %d: want \"<sha256> <path>\"", name, n)
 		}
 		if _, err := hex.DecodeString(sum); err != nil {
-			return nil, fmt.Errorf("%s line %d: %q is not a SHA-256", name, n, sum)
+			return nil, i18n.Errorf("%s line %d: %q is not a SHA-256", name, n, sum)
 		}
 		p = strings.ReplaceAll(p, "%0A", "\n")
 		p = strings.ReplaceAll(p, "%0D", "\r")
 		p = strings.ReplaceAll(p, "%25", "%")
 		if clean := path.Clean(p); clean != p || path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, `\`) {
-			return nil, fmt.Errorf("%s line %d: path %q leaves the bag", name, n, p)
+			return nil, i18n.Errorf("%s line %d: path %q leaves the bag", name, n, p)
 		}
 		if _, dup := out[p]; dup {
-			return nil, fmt.Errorf("%s line %d: %s is listed twice", name, n, p)
+			return nil, i18n.Errorf("%s line %d: %s is listed twice", name, n, p)
 		}
 		out[p] = strings.ToLower(sum)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, i18n.Errorf("%s: %v", name, err)
 	}
 	return out, nil
 }
@@ -513,7 +518,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 		return sum, fail.Runf("archive: no verifier configured")
 	}
 	bad := func(format string, a ...any) error {
-		return fail.Input(fmt.Errorf("bag %s: "+format, append([]any{dir}, a...)...), "the export is incomplete or damaged: export it again")
+		return fail.Input(i18n.Errorf("bag %s: "+format, append([]any{dir}, a...)...), "the export is incomplete or damaged: export it again")
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return sum, bad("not a folder")
@@ -571,7 +576,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 		return sum, bad("%s is unreadable", bagCatalogue)
 	}
 	if info.Schema > schemaVersion {
-		return sum, fail.Run(fmt.Errorf("bag %s: written with catalogue schema %d, this kyso reads up to %d: %w", dir, info.Schema, schemaVersion, ErrNewerSchema), "upgrade kyso")
+		return sum, fail.Run(i18n.Errorf("bag %s: written with catalogue schema %d, this kyso reads up to %d: %v", dir, info.Schema, schemaVersion, ErrNewerSchema), "upgrade kyso")
 	}
 	sum.Source = info.Unit
 
@@ -838,6 +843,15 @@ func orNone(s string) string {
 
 // commitImport places a batch's files and records it in one transaction.
 func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, dir string, now time.Time) error {
+	var staged []placement
+	for _, it := range batch {
+		if it.res.Status == "" {
+			staged = append(staged, it.pending...)
+		}
+	}
+	if err := c.upload(ctx, staged); err != nil {
+		return err
+	}
 	return c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {
@@ -925,7 +939,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatalogueInfo, sender *BagSender) (int, error) {
 	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagTotals)))
 	if err != nil {
-		return 0, fail.Input(fmt.Errorf("bag %s: %s: %w", dir, bagTotals, unwrapPath(err)), "")
+		return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
 	}
 	defer f.Close()
 	var rows []Total
@@ -935,10 +949,10 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 		if err := dec.Decode(&t); err == io.EOF {
 			break
 		} else if err != nil {
-			return 0, fail.Input(fmt.Errorf("bag %s: %s: %w", dir, bagTotals, err), "")
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")
 		}
 		if err := t.validate(); err != nil {
-			return 0, fail.Input(fmt.Errorf("bag %s: %s: %w", dir, bagTotals, err), "")
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")
 		}
 		rows = append(rows, t)
 	}

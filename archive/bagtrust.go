@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"io/fs"
 	"os"
@@ -47,7 +48,7 @@ const (
 var ErrBagRefused = errors.New("bag refused")
 
 func refuse(dir, format string, a ...any) error {
-	return fail.Input(fmt.Errorf("bag %s: %s: %w", dir, fmt.Sprintf(format, a...), ErrBagRefused),
+	return fail.Input(i18n.Errorf("bag %s: %s: %v", dir, fmt.Sprintf(format, a...), ErrBagRefused),
 		"the bag was changed after it was exported, or was not written by kyso: ask the sender for a new export")
 }
 
@@ -72,7 +73,7 @@ func signTagManifest(ctx context.Context, key *keys.Key, tm []byte) ([]byte, err
 	digest := sha256.Sum256(tm)
 	der, _, err := cms.SignDetached(ctx, digest[:], cms.SignOptions{Signer: key.Signer, Cert: key.Cert, Chain: key.Chain, Hash: crypto.SHA256})
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("signing the bag with %s: %w", key.Description, err), "")
+		return nil, fail.Run(i18n.Errorf("signing the bag with %s: %v", key.Description, err), "")
 	}
 	return der, nil
 }
@@ -169,7 +170,7 @@ func openRegular(p string) (*fileutil.File, error) {
 		return nil, err
 	}
 	if !before.Mode().IsRegular() {
-		return nil, &os.PathError{Op: "open", Path: p, Err: fmt.Errorf("a %s, not a regular file", fileKind(before.Mode().Type()))}
+		return nil, &os.PathError{Op: "open", Path: p, Err: i18n.Errorf("a %s, not a regular file", fileKind(before.Mode().Type()))}
 	}
 	f, err := fileutil.OpenRegular(p)
 	if err != nil {
@@ -178,7 +179,7 @@ func openRegular(p string) (*fileutil.File, error) {
 	after, err := f.Stat()
 	if err != nil || !os.SameFile(before, after) {
 		f.Close()
-		return nil, &os.PathError{Op: "open", Path: p, Err: errors.New("the file changed while it was opened")}
+		return nil, &os.PathError{Op: "open", Path: p, Err: i18n.Errorf("the file changed while it was opened")}
 	}
 	return f, nil
 }
@@ -195,7 +196,7 @@ func readRegular(p string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if st.Size() > max {
-		return nil, &os.PathError{Op: "read", Path: p, Err: fmt.Errorf("%d bytes, more than a tag file may hold", st.Size())}
+		return nil, &os.PathError{Op: "read", Path: p, Err: i18n.Errorf("%d bytes, more than a tag file may hold", st.Size())}
 	}
 	var buf bytes.Buffer
 	if _, err = buf.ReadFrom(f.Reader()); err != nil {

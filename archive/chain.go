@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"sort"
 
 	bolt "go.etcd.io/bbolt"
@@ -53,7 +54,7 @@ func canonicalRecord(js []byte) ([]byte, string, error) {
 		return nil, "", err
 	}
 	if dec.More() {
-		return nil, "", fmt.Errorf("trailing data after the record")
+		return nil, "", i18n.Errorf("trailing data after the record")
 	}
 	stored, _ := m["record_hash"].(string)
 	delete(m, "record_hash")
@@ -104,7 +105,7 @@ func checkStoredHash(v []byte) error {
 		return err
 	}
 	if got := hashCanonical(canon); stored != hex.EncodeToString(got[:]) {
-		return fmt.Errorf("the stored record does not match its record hash: it was edited outside kyso")
+		return i18n.Errorf("the stored record does not match its record hash: it was edited outside kyso")
 	}
 	return nil
 }
@@ -138,7 +139,7 @@ func chainHead(tx *bolt.Tx) (uint64, [32]byte) {
 func appendChain(tx *bolt.Tx, id uint64, rh [32]byte) error {
 	b := tx.Bucket(bucketChain)
 	if b == nil {
-		return fmt.Errorf("catalogue has no chain bucket: %w", ErrOldSchema)
+		return i18n.Errorf("catalogue has no chain bucket: %v", ErrOldSchema)
 	}
 	b.FillPercent = 1 // append-only
 	seq, prev := chainHead(tx)

@@ -41,6 +41,8 @@ type CheckSummary struct {
 type CheckEnv struct {
 	Path  string
 	Store store
+	// Objects is the catalogue's content store (Store, or an object store).
+	Objects Store
 	// File is the catalogue file, for checks of its raw pages.
 	File *os.File
 	// Tx is a read transaction; nil until the structure checks passed.
@@ -93,11 +95,11 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 		if errors.Is(err, fs.ErrNotExist) {
 			return sum, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue), "give --db or $KYSO_DB")
 		}
-		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}
 	defer f.Close()
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
@@ -123,6 +125,15 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 		}
 		return db.View(func(tx *bolt.Tx) error {
 			env.Tx = tx
+			// The contents live where the catalogue says: its folder, or
+			// the object store it was created with.
+			env.Objects = c.store
+			if m := tx.Bucket(bucketMeta); m != nil && m.Get(keyStore) != nil {
+				if err := c.loadStoreConfig(m); err != nil {
+					return err
+				}
+				env.Objects = c.objects
+			}
 			for i, ck := range rest {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -345,6 +356,21 @@ func checkContents(env *CheckEnv) error {
 		for _, c := range r.Contents() {
 			if !reSHA256.MatchString(c.SHA256) {
 				continue // the records check said so
+			}
+			if _, folder := env.Objects.(store); env.Objects != nil && !folder {
+				info, err := env.Objects.Stat(context.Background(), c.SHA256)
+				switch {
+				case errors.Is(err, ErrObjectMissing):
+					err = env.Report("contents", id, "object %s is missing", env.Objects.ObjectName(c.SHA256))
+				case err != nil:
+					return fail.Run(i18n.Errorf("content store: %v", err), "check the object store's endpoint, credentials and network")
+				case info.Size != c.Size:
+					err = env.Report("contents", id, "object %s is %d bytes, the record says %d", env.Objects.ObjectName(c.SHA256), info.Size, c.Size)
+				}
+				if err != nil {
+					return err
+				}
+				continue
 			}
 			p := env.Store.path(c.SHA256)
 			st, err := os.Stat(p)

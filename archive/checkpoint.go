@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -125,7 +126,7 @@ func (c *Catalogue) Checkpoint(ctx context.Context, tsa *tsp.Client) (*Checkpoin
 		return nil, err
 	}
 	if len(problems) > 0 {
-		return nil, fail.Run(fmt.Errorf("catalogue %s fails its own check (%s; %d problems): no checkpoint taken", c.path, problems[0].Reason, len(problems)),
+		return nil, fail.Run(i18n.Errorf("catalogue %s fails its own check (%s; %d problems): no checkpoint taken", c.path, problems[0].Reason, len(problems)),
 			"run kyso archive audit to see them, and restore the catalogue from a backup")
 	}
 	digest := sha256.Sum256(checkpointStatement(c.unit.Code, cp.Seq, cp.Head))
@@ -168,7 +169,7 @@ func (c *Catalogue) Checkpoints(ctx context.Context) ([]Checkpoint, error) {
 		return b.ForEach(func(k, v []byte) error {
 			var cp Checkpoint
 			if err := json.Unmarshal(v, &cp); err != nil {
-				return fail.Run(fmt.Errorf("catalogue %s: checkpoint %d: %w", c.path, idOfKey(k), err), "")
+				return fail.Run(i18n.Errorf("catalogue %s: checkpoint %d: %v", c.path, idOfKey(k), err), "")
 			}
 			out = append(out, cp)
 			return nil

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/json"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"sync"
 )
@@ -69,7 +69,7 @@ func encodeRecord(r *Record) ([]byte, error) {
 // recordJSON returns the JSON of a stored record.
 func recordJSON(v []byte) ([]byte, error) {
 	if len(v) == 0 {
-		return nil, fmt.Errorf("empty record")
+		return nil, i18n.Errorf("empty record")
 	}
 	switch v[0] {
 	case markerJSON:
@@ -87,5 +87,5 @@ func recordJSON(v []byte) ([]byte, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("unknown record encoding %#x", v[0])
+	return nil, i18n.Errorf("unknown record encoding %#x", v[0])
 }

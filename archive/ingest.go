@@ -83,6 +83,9 @@ type ingestItem struct {
 	// what the verdict rested on (basisNote).
 	events []Event
 	basis  string
+	// uploaded gives the outcome of the upload to an object store, which
+	// starts as soon as the file is accepted (startUpload).
+	uploaded <-chan error
 }
 
 // Ingest archives files: each is copied into the store while it is hashed,
@@ -107,7 +110,14 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 	defer stop()
 
 	paths := make(chan string)
-	items := make(chan *ingestItem, jobs)
+	uploads := c.uploadLimit()
+	queue := jobs
+	if uploads != nil {
+		// While a batch waits for its uploads, the workers go on with the
+		// next batch's files (and start their uploads).
+		queue = commitMax
+	}
+	items := make(chan *ingestItem, queue)
 	claims := &claimSet{m: map[string]bool{}}
 	var wg sync.WaitGroup
 	for range jobs {
@@ -115,7 +125,12 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 		go func() {
 			defer wg.Done()
 			for p := range paths {
-				items <- c.prepare(wctx, p, opts, claims)
+				it := c.prepare(wctx, p, opts, claims)
+				if it.err == nil && it.kind == itemNew {
+					// The upload starts now, beside the next file's work.
+					it.uploaded = c.startUpload(wctx, uploads, it.pending, it.rec.SHA256)
+				}
+				items <- it
 			}
 		}()
 	}
@@ -162,6 +177,7 @@ func (c *Catalogue) Ingest(ctx context.Context, files []string, opts IngestOptio
 				}
 			case it.kind == itemNew:
 				if runErr != nil {
+					waitUploads([]*ingestItem{it})
 					removeFile(it.pending)
 					break
 				}
@@ -341,7 +357,13 @@ func (c *Catalogue) judge(ctx context.Context, tmp string, strict bool) judgemen
 	// The fsync runs while the copy is verified: one waits on the disk, the
 	// other on the CPU.
 	synced := make(chan error, 1)
-	go func() { synced <- c.store.syncFile(tmp) }()
+	if c.isFolder() {
+		go func() { synced <- c.store.syncFile(tmp) }()
+	} else {
+		// A staged copy for an object store need not be durable: its
+		// record is committed only after the server has the object.
+		synced <- nil
+	}
 	rep, err := c.opts.Verify(ctx, tmp)
 	if serr := <-synced; serr != nil {
 		return judgement{err: serr}
@@ -432,6 +454,9 @@ type committer struct {
 // transaction, then drops their pending names.
 func (co *committer) commit(ctx context.Context, batch []*ingestItem) error {
 	c := co.c
+	if err := waitUploads(batch); err != nil {
+		return err
+	}
 	err := c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {

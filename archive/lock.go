@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"strings"
 	"time"
@@ -39,14 +40,14 @@ type lockHolder struct {
 func acquireWriterLock(ctx context.Context, path string, timeout time.Duration, command string) (*writerLock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fail.Run(fmt.Errorf("catalogue lock %s: %w", path, err), "")
+		return nil, fail.Run(i18n.Errorf("catalogue lock %s: %v", path, err), "")
 	}
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, err := tryLock(f)
 		if err != nil {
 			f.Close()
-			return nil, fail.Run(fmt.Errorf("catalogue lock %s: %w", path, err), "")
+			return nil, fail.Run(i18n.Errorf("catalogue lock %s: %v", path, err), "")
 		}
 		if ok {
 			break

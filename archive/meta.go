@@ -3,7 +3,7 @@ package archive
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -27,7 +27,7 @@ func ReadMeta(r io.Reader, name string) (map[string]Meta, error) {
 		get := func(col string) string { return cell(row, header, col) }
 		file := filepath.Base(strings.ReplaceAll(get("file"), `\`, "/"))
 		if get("file") == "" {
-			return nil, fmt.Errorf("%s line %d: the file column is empty", name, i+2)
+			return nil, i18n.Errorf("%s line %d: the file column is empty", name, i+2)
 		}
 		m := Meta{
 			Dossier: get("dossier_code"), Procedure: get("procedure_code"), ProcedureName: get("procedure_name"),
@@ -36,14 +36,14 @@ func ReadMeta(r io.Reader, name string) (map[string]Meta, error) {
 		}
 		d, err := normalizeDate(get("issued_date"))
 		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, i+2, err)
+			return nil, i18n.Errorf("%s line %d: %v", name, i+2, err)
 		}
 		m.Issued = d
 		if err := validateMeta(&m); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, i+2, err)
+			return nil, i18n.Errorf("%s line %d: %v", name, i+2, err)
 		}
 		if _, dup := out[file]; dup {
-			return nil, fmt.Errorf("%s line %d: %s is described twice", name, i+2, file)
+			return nil, i18n.Errorf("%s line %d: %s is described twice", name, i+2, file)
 		}
 		out[file] = m
 	}
@@ -58,10 +58,10 @@ func readCSV(r io.Reader, name string, required []string) ([][]string, map[strin
 	cr.TrimLeadingSpace = true
 	head, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("%s: empty file, want a header row", name)
+		return nil, nil, i18n.Errorf("%s: empty file, want a header row", name)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, i18n.Errorf("%s: %v", name, err)
 	}
 	header := map[string]int{}
 	for i, h := range head {
@@ -72,7 +72,7 @@ func readCSV(r io.Reader, name string, required []string) ([][]string, map[strin
 	}
 	for _, col := range required {
 		if _, ok := header[col]; !ok {
-			return nil, nil, fmt.Errorf("%s: no %s column in the header row (%s)", name, col, strings.Join(head, ","))
+			return nil, nil, i18n.Errorf("%s: no %s column in the header row (%s)", name, col, strings.Join(head, ","))
 		}
 	}
 	var rows [][]string
@@ -82,14 +82,14 @@ func readCSV(r io.Reader, name string, required []string) ([][]string, map[strin
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, nil, i18n.Errorf("%s: %v", name, err)
 		}
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue
 		}
 		for _, v := range row {
 			if !utf8.ValidString(v) {
-				return nil, nil, fmt.Errorf("%s line %d: not UTF-8 text", name, len(rows)+2)
+				return nil, nil, i18n.Errorf("%s line %d: not UTF-8 text", name, len(rows)+2)
 			}
 		}
 		rows = append(rows, row)
@@ -115,7 +115,7 @@ func normalizeDate(s string) (string, error) {
 			return t.Format(time.DateOnly), nil
 		}
 	}
-	return "", fmt.Errorf("issued_date %q: want YYYY-MM-DD", s)
+	return "", i18n.Errorf("issued_date %q: want YYYY-MM-DD", s)
 }
 
 // NamePattern takes metadata from file names, such as
@@ -146,7 +146,7 @@ func ParseNamePattern(p string) (*NamePattern, error) {
 		b.WriteString(regexp.QuoteMeta(rest[:i]))
 		j := strings.IndexByte(rest[i:], '}')
 		if j < 0 {
-			return nil, fmt.Errorf("name pattern %q: unclosed {", p)
+			return nil, i18n.Errorf("name pattern %q: unclosed {", p)
 		}
 		field := rest[i+1 : i+j]
 		re, ok := patternFields[field]
@@ -156,7 +156,7 @@ func ParseNamePattern(p string) (*NamePattern, error) {
 				names = append(names, "{"+k+"}")
 			}
 			sort.Strings(names)
-			return nil, fmt.Errorf("name pattern %q: unknown field {%s}, want one of %s", p, field, strings.Join(names, " "))
+			return nil, i18n.Errorf("name pattern %q: unknown field {%s}, want one of %s", p, field, strings.Join(names, " "))
 		}
 		b.WriteString(re)
 		np.fields = append(np.fields, field)
@@ -164,11 +164,11 @@ func ParseNamePattern(p string) (*NamePattern, error) {
 	}
 	b.WriteString("$")
 	if len(np.fields) == 0 {
-		return nil, fmt.Errorf("name pattern %q: no {field} in it", p)
+		return nil, i18n.Errorf("name pattern %q: no {field} in it", p)
 	}
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return nil, fmt.Errorf("name pattern %q: %w", p, err)
+		return nil, i18n.Errorf("name pattern %q: %v", p, err)
 	}
 	np.re = re
 	return np, nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -35,7 +34,7 @@ func (q Query) Validate() error {
 			continue
 		}
 		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
-			return fail.Usage(fmt.Errorf("%s %q: want a date YYYY-MM-DD", d.flag, d.v), "")
+			return fail.Usage(i18n.Errorf("%s %q: want a date YYYY-MM-DD", d.flag, d.v), "")
 		}
 	}
 	if q.From != "" && q.To != "" && q.From > q.To {
@@ -115,7 +114,7 @@ func (c *Catalogue) List(ctx context.Context, q Query, fn func(*Record) error) e
 		emit := func(v []byte) error {
 			r, err := decodeRecord(v)
 			if err != nil {
-				return fail.Run(fmt.Errorf("catalogue %s: %w", c.path, err), "")
+				return fail.Run(i18n.Errorf("catalogue %s: %v", c.path, err), "")
 			}
 			if !q.match(r) {
 				return nil
@@ -198,7 +197,7 @@ func (c *Catalogue) Find(ctx context.Context, ref string) ([]Entry, error) {
 		for _, id := range ids {
 			e, err := entry(tx, id)
 			if err != nil {
-				return fail.Run(fmt.Errorf("catalogue %s: record %d: %w", c.path, id, err), "")
+				return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
 			}
 			if e != nil {
 				out = append(out, *e)

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 	"time"
 
@@ -164,17 +164,17 @@ func validateMeta(m *Meta) error {
 		{"dossier_code", m.Dossier}, {"procedure_code", m.Procedure}, {"unit_code", m.Unit}, {"level", m.Level},
 	} {
 		if strings.ContainsFunc(f.v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return fmt.Errorf("%s %q contains a control character", f.name, f.v)
+			return i18n.Errorf("%s %q contains a control character", f.name, f.v)
 		}
 	}
 	for _, f := range []struct{ name, v string }{{"procedure_name", m.ProcedureName}, {"unit_name", m.UnitName}, {"sector", m.Sector}} {
 		if strings.ContainsRune(f.v, 0) {
-			return fmt.Errorf("%s contains a NUL byte", f.name)
+			return i18n.Errorf("%s contains a NUL byte", f.name)
 		}
 	}
 	if m.Issued != "" {
 		if _, err := time.Parse(time.DateOnly, m.Issued); err != nil {
-			return fmt.Errorf("issued_date %q: want YYYY-MM-DD", m.Issued)
+			return i18n.Errorf("issued_date %q: want YYYY-MM-DD", m.Issued)
 		}
 	}
 	return nil
@@ -238,7 +238,7 @@ func putIndexes(tx *bolt.Tx, r *Record, del bool) error {
 	for _, c := range r.Contents() {
 		k, err := hex.DecodeString(c.SHA256)
 		if err != nil || len(k) != sha256.Size {
-			return fmt.Errorf("record %d: bad sha256 %q", r.ID, c.SHA256)
+			return i18n.Errorf("record %d: bad sha256 %q", r.ID, c.SHA256)
 		}
 		if del {
 			err = sb.Delete(k)
@@ -269,7 +269,7 @@ func writeRecord(tx *bolt.Tx, r *Record, checkOld bool) error {
 	if checkOld && r.ID != 0 {
 		if old := b.Get(idKey(r.ID)); old != nil {
 			if err := checkStoredHash(old); err != nil {
-				return fail.Run(fmt.Errorf("record %d: %w", r.ID, err), "run kyso archive audit, and restore the catalogue from a backup")
+				return fail.Run(i18n.Errorf("record %d: %v", r.ID, err), "run kyso archive audit, and restore the catalogue from a backup")
 			}
 		}
 	}
@@ -363,10 +363,10 @@ func appendEvent(tx *bolt.Tx, r *Record, ev Event) error {
 func putRawEvent(tx *bolt.Tx, r *Record, raw []byte) error {
 	var ev Event
 	if err := json.Unmarshal(raw, &ev); err != nil {
-		return fmt.Errorf("history event: %w", err)
+		return i18n.Errorf("history event: %v", err)
 	}
 	if ev.Prev != r.HistoryHead {
-		return fmt.Errorf("history event %d does not follow the one before it", ev.Seq)
+		return i18n.Errorf("history event %d does not follow the one before it", ev.Seq)
 	}
 	h := tx.Bucket(bucketHistory)
 	h.FillPercent = 0.9
@@ -399,19 +399,19 @@ func checkChain(raw [][]byte, head string) error {
 	for i, b := range raw {
 		var ev Event
 		if err := json.Unmarshal(b, &ev); err != nil {
-			return fmt.Errorf("history event %d is unreadable", i+1)
+			return i18n.Errorf("history event %d is unreadable", i+1)
 		}
 		if ev.Seq != uint32(i+1) {
-			return fmt.Errorf("history event %d is numbered %d", i+1, ev.Seq)
+			return i18n.Errorf("history event %d is numbered %d", i+1, ev.Seq)
 		}
 		if ev.Prev != prev {
-			return fmt.Errorf("history event %d does not match the one before it: the history was edited", i+1)
+			return i18n.Errorf("history event %d does not match the one before it: the history was edited", i+1)
 		}
 		sum := sha256.Sum256(b)
 		prev = hex.EncodeToString(sum[:])
 	}
 	if prev != head {
-		return fmt.Errorf("history ends at %.12s, the record expects %.12s: the history was edited", prev, head)
+		return i18n.Errorf("history ends at %.12s, the record expects %.12s: the history was edited", prev, head)
 	}
 	return nil
 }
@@ -426,7 +426,7 @@ func jsonMarshal(v any) []byte {
 
 func jsonUnmarshal(b []byte, v any) error {
 	if b == nil {
-		return fmt.Errorf("missing value: %w", ErrNotCatalogue)
+		return i18n.Errorf("missing value: %v", ErrNotCatalogue)
 	}
 	return json.Unmarshal(b, v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
 	"time"
@@ -95,7 +96,7 @@ func (c *Catalogue) Renew(ctx context.Context, o RenewOptions, report func(Renew
 		return sum, fail.Runf("catalogue %s: opened read-only", c.path)
 	}
 	if o.Extend == nil {
-		return sum, errors.New("renew: no way to extend documents")
+		return sum, i18n.Errorf("renew: no way to extend documents")
 	}
 	var recs []*Record
 	if err := c.List(ctx, Query{}, func(r *Record) error { recs = append(recs, r); return nil }); err != nil {
@@ -144,10 +145,11 @@ func emitRenew(report func(RenewResult) error, r RenewResult) error {
 }
 
 func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res *RenewResult) error {
-	current := c.store.path(r.SHA256)
-	if _, err := os.Stat(current); err != nil {
-		return fmt.Errorf("stored file missing (%v); run kyso archive audit", err)
+	current, done, err := c.localContent(ctx, r.SHA256)
+	if err != nil {
+		return i18n.Errorf("stored file: %v; run kyso archive audit", err)
 	}
+	defer done()
 	// The new version is made inside the store's .tmp, so a crash leaves a
 	// file that recovery settles, never a stray one elsewhere.
 	if err := os.MkdirAll(c.store.tmpDir(), 0o755); err != nil {
@@ -181,16 +183,19 @@ func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res
 	}
 	if rep.Status == verify.Invalid {
 		c.store.dropPending(pending, newSum)
-		return fmt.Errorf("the renewed document does not verify: %s", firstReason(rep))
+		return i18n.Errorf("the renewed document does not verify: %s", firstReason(rep))
+	}
+	if err := c.upload(ctx, []placement{{pending, newSum}}); err != nil {
+		return err
 	}
 	now := c.opts.Now()
 	err = c.update(ctx, func(tx *bolt.Tx) error {
 		cur, err := getRecord(tx, r.ID)
 		if err != nil || cur == nil {
-			return fmt.Errorf("record %d vanished: %v", r.ID, err)
+			return i18n.Errorf("record %d vanished: %v", r.ID, err)
 		}
 		if cur.SHA256 != r.SHA256 {
-			return fmt.Errorf("record %d changed during the run", r.ID)
+			return i18n.Errorf("record %d changed during the run", r.ID)
 		}
 		if err := c.placeAll([]placement{{pending, newSum}}); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math"
 	"strconv"
@@ -36,16 +37,16 @@ type Total struct {
 
 func (t Total) validate() error {
 	if t.Unit == "" {
-		return fmt.Errorf("unit_code is empty")
+		return i18n.Errorf("unit_code is empty")
 	}
 	if err := validateMeta(&Meta{Unit: t.Unit, UnitName: t.UnitName, Level: t.Level, Procedure: t.Procedure, ProcedureName: t.ProcedureName}); err != nil {
 		return err
 	}
 	if strings.ContainsFunc(t.Sector, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return fmt.Errorf("sector %q contains a control character", t.Sector)
+		return i18n.Errorf("sector %q contains a control character", t.Sector)
 	}
 	if t.Year < 1900 || t.Year > 9999 {
-		return fmt.Errorf("year %d: want a year such as 2025", t.Year)
+		return i18n.Errorf("year %d: want a year such as 2025", t.Year)
 	}
 	if _, _, err := parseSpanCode(t.Period, t.Year); err != nil {
 		return err
@@ -55,7 +56,7 @@ func (t Total) validate() error {
 		v    *int
 	}{{"issued", &t.Issued}, {"received", t.Received}, {"resolved", t.Resolved}} {
 		if f.v != nil && *f.v < 0 {
-			return fmt.Errorf("%s %d: must not be negative", f.name, *f.v)
+			return i18n.Errorf("%s %d: must not be negative", f.name, *f.v)
 		}
 	}
 	return nil
@@ -113,7 +114,7 @@ func ReadTotals(r io.Reader, name string) ([]Total, error) {
 	}
 	for _, col := range []string{"unit_code", "year", "issued"} {
 		if _, ok := header[col]; !ok {
-			return nil, fmt.Errorf("%s: no %s column in the header row", name, col)
+			return nil, i18n.Errorf("%s: no %s column in the header row", name, col)
 		}
 	}
 	out := make([]Total, 0, len(rows))
@@ -124,10 +125,10 @@ func ReadTotals(r io.Reader, name string) ([]Total, error) {
 		t := Total{Unit: get("unit_code"), UnitName: get("unit_name"), Level: strings.ToLower(get("level")),
 			Procedure: get("procedure_code"), ProcedureName: get("procedure_name"), Sector: get("sector")}
 		if t.Year, err = strconv.Atoi(get("year")); err != nil {
-			return nil, fmt.Errorf("%s line %d: year %q is not a number", name, line, get("year"))
+			return nil, i18n.Errorf("%s line %d: year %q is not a number", name, line, get("year"))
 		}
 		if t.Issued, err = strconv.Atoi(get("issued")); err != nil {
-			return nil, fmt.Errorf("%s line %d: issued %q is not a number", name, line, get("issued"))
+			return nil, i18n.Errorf("%s line %d: issued %q is not a number", name, line, get("issued"))
 		}
 		for _, f := range []struct {
 			col string
@@ -139,25 +140,25 @@ func ReadTotals(r io.Reader, name string) ([]Total, error) {
 			}
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return nil, fmt.Errorf("%s line %d: %s %q is not a number", name, line, f.col, v)
+				return nil, i18n.Errorf("%s line %d: %s %q is not a number", name, line, f.col, v)
 			}
 			*f.dst = &n
 		}
 		if t.Year >= 1900 && t.Year <= 9999 {
 			first, last, err := parseSpanCode(get("period"), t.Year)
 			if err != nil {
-				return nil, fmt.Errorf("%s line %d: %w", name, line, err)
+				return nil, i18n.Errorf("%s line %d: %v", name, line, err)
 			}
 			if t.Period = spanCode(first, last); t.Period == "year" {
 				t.Period = ""
 			}
 		}
 		if err := t.validate(); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, line, err)
+			return nil, i18n.Errorf("%s line %d: %v", name, line, err)
 		}
 		k := string(t.key())
 		if prev, dup := seen[k]; dup {
-			return nil, fmt.Errorf("%s line %d: %s %d %s%s is already on line %d", name, line, t.Unit, t.Year,
+			return nil, i18n.Errorf("%s line %d: %s %d %s%s is already on line %d", name, line, t.Unit, t.Year,
 				t.Period, strings.TrimSpace(" "+t.Procedure+" "+t.Sector), prev)
 		}
 		seen[k] = line
@@ -225,15 +226,15 @@ func ReadTargets(r io.Reader, name string) (Targets, error) {
 		get := func(col string) string { return cell(row, header, col) }
 		y, err := strconv.Atoi(get("year"))
 		if err != nil || y < 1900 || y > 9999 {
-			return nil, fmt.Errorf("%s line %d: year %q: want a year such as 2025", name, i+2, get("year"))
+			return nil, i18n.Errorf("%s line %d: year %q: want a year such as 2025", name, i+2, get("year"))
 		}
 		p, err := strconv.ParseFloat(strings.TrimSuffix(get("target_percent"), "%"), 64)
 		if err != nil || p < 0 || p > 100 || math.IsNaN(p) {
-			return nil, fmt.Errorf("%s line %d: target_percent %q: want a number from 0 to 100", name, i+2, get("target_percent"))
+			return nil, i18n.Errorf("%s line %d: target_percent %q: want a number from 0 to 100", name, i+2, get("target_percent"))
 		}
 		level := strings.ToLower(get("level"))
 		if level == "" {
-			return nil, fmt.Errorf("%s line %d: level is empty", name, i+2)
+			return nil, i18n.Errorf("%s line %d: level is empty", name, i+2)
 		}
 		out[TargetKey{levelClass(level), y}] = p
 	}

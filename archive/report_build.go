@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"sort"
 
@@ -279,7 +280,7 @@ func BuildReport(ctx context.Context, cats []*Catalogue, opts ReportOptions) (*R
 			if fail.KindOf(err) != fail.KindNone {
 				return nil, err
 			}
-			return nil, fail.Run(fmt.Errorf("catalogue %s: %w", c.path, err), "")
+			return nil, fail.Run(i18n.Errorf("catalogue %s: %v", c.path, err), "")
 		}
 		rep.Sources = append(rep.Sources, c.unit)
 	}

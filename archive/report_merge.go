@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"strings"
 )
@@ -30,7 +30,7 @@ func ReadMerges(r io.Reader, name string) (Merges, error) {
 	}
 	for _, col := range []string{"old_unit_code", "new_unit_code"} {
 		if _, ok := header[col]; !ok {
-			return nil, fmt.Errorf("%s: no %s column in the header row", name, col)
+			return nil, i18n.Errorf("%s: no %s column in the header row", name, col)
 		}
 	}
 	out := Merges{}
@@ -39,13 +39,13 @@ func ReadMerges(r io.Reader, name string) (Merges, error) {
 		get := func(col string) string { return cell(row, header, col) }
 		old, to := get("old_unit_code"), Unit{Code: get("new_unit_code"), Name: get("new_unit_name"), Level: strings.ToLower(get("new_level"))}
 		if old == "" || to.Code == "" {
-			return nil, fmt.Errorf("%s line %d: old_unit_code and new_unit_code must both be given", name, i+2)
+			return nil, i18n.Errorf("%s line %d: old_unit_code and new_unit_code must both be given", name, i+2)
 		}
 		if err := validateMeta(&Meta{Unit: to.Code, UnitName: to.Name, Level: to.Level}); err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", name, i+2, err)
+			return nil, i18n.Errorf("%s line %d: %v", name, i+2, err)
 		}
 		if prev, dup := line[old]; dup {
-			return nil, fmt.Errorf("%s line %d: %s is already mapped on line %d", name, i+2, old, prev)
+			return nil, i18n.Errorf("%s line %d: %s is already mapped on line %d", name, i+2, old, prev)
 		}
 		line[old] = i + 2
 		out[old] = to
@@ -59,7 +59,7 @@ func ReadMerges(r io.Reader, name string) (Merges, error) {
 				break
 			}
 			if seen[to.Code] {
-				return nil, fmt.Errorf("%s: the mapping of %s goes round in a circle", name, old)
+				return nil, i18n.Errorf("%s: the mapping of %s goes round in a circle", name, old)
 			}
 			seen[to.Code] = true
 			to = next

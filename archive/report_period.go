@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"regexp"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func ParsePeriod(s string) (Period, error) {
 	year := func(m []string) (int, error) {
 		y, _ := strconv.Atoi(m[1])
 		if y < 1900 || y > 9999 {
-			return 0, fmt.Errorf("period %q: want a year from 1900", s)
+			return 0, i18n.Errorf("period %q: want a year from 1900", s)
 		}
 		return y, nil
 	}
@@ -87,11 +88,11 @@ func ParsePeriod(s string) (Period, error) {
 		}
 		mo, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return Period{}, fmt.Errorf("period %q: month %d does not exist", s, mo)
+			return Period{}, i18n.Errorf("period %q: month %d does not exist", s, mo)
 		}
 		sp = monthSpan{y, mo, mo}
 	default:
-		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-Q1..Q4, YYYY-H1|H2, YYYY-9M or YYYY-MM", s)
+		return Period{}, i18n.Errorf("period %q: want YYYY, YYYY-Q1..Q4, YYYY-H1|H2, YYYY-9M or YYYY-MM", s)
 	}
 	return spanPeriod(sp)
 }
@@ -101,14 +102,14 @@ func ParsePeriod(s string) (Period, error) {
 func RangePeriod(from, to string) (Period, error) {
 	f, err := time.Parse(time.DateOnly, from)
 	if err != nil {
-		return Period{}, fmt.Errorf("--from %q: want a date YYYY-MM-DD", from)
+		return Period{}, i18n.Errorf("--from %q: want a date YYYY-MM-DD", from)
 	}
 	t, err := time.Parse(time.DateOnly, to)
 	if err != nil {
-		return Period{}, fmt.Errorf("--to %q: want a date YYYY-MM-DD", to)
+		return Period{}, i18n.Errorf("--to %q: want a date YYYY-MM-DD", to)
 	}
 	if t.Before(f) {
-		return Period{}, fmt.Errorf("--from %s is after --to %s", from, to)
+		return Period{}, i18n.Errorf("--from %s is after --to %s", from, to)
 	}
 	p := Period{Label: from + ".." + to, From: from, To: to}
 	if spans, ok := p.months(); ok && len(spans) == 1 {
@@ -181,7 +182,7 @@ func parseSpanCode(s string, year int) (first, last int, err error) {
 	if m, err := strconv.Atoi(c); err == nil && m >= 1 && m <= 12 {
 		return m, m, nil
 	}
-	return 0, 0, fmt.Errorf("period %q: want year, Q1-Q4, H1, H2, 9M or a month 01-12", s)
+	return 0, 0, i18n.Errorf("period %q: want year, Q1-Q4, H1, H2, 9M or a month 01-12", s)
 }
 
 // months splits the period into whole-month spans, one per year; ok is

@@ -44,7 +44,7 @@ package archive
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -125,7 +125,7 @@ var migrations = []func(tx *bolt.Tx) (done bool, err error){
 		for _, id := range ids {
 			r, err := getRecord(tx, id)
 			if err != nil {
-				return false, fmt.Errorf("record %d: %w", id, err)
+				return false, i18n.Errorf("record %d: %v", id, err)
 			}
 			if err := writeRecord(tx, r, false); err != nil {
 				return false, err
@@ -163,10 +163,10 @@ func migrate(db *bolt.DB, path string, create bool) error {
 		return err
 	}
 	if have == 0 && !create {
-		return fmt.Errorf("%s: not a kyso catalogue: %w", path, ErrNotCatalogue)
+		return i18n.Errorf("%s: not a kyso catalogue: %v", path, ErrNotCatalogue)
 	}
 	if have > schemaVersion {
-		return fmt.Errorf("%s: schema version %d, this kyso reads up to %d: %w", path, have, schemaVersion, ErrNewerSchema)
+		return i18n.Errorf("%s: schema version %d, this kyso reads up to %d: %v", path, have, schemaVersion, ErrNewerSchema)
 	}
 	for v := have; v < schemaVersion; v++ {
 		for done := false; !done; {
@@ -177,7 +177,7 @@ func migrate(db *bolt.DB, path string, create bool) error {
 				}
 				return setSchema(tx, v+1)
 			}); err != nil {
-				return fmt.Errorf("%s: migrating the catalogue to schema %d: %w", path, v+1, err)
+				return i18n.Errorf("%s: migrating the catalogue to schema %d: %v", path, v+1, err)
 			}
 		}
 	}
@@ -203,11 +203,11 @@ func setSchema(tx *bolt.Tx, v uint64) error {
 func checkSchema(tx *bolt.Tx, path string) error {
 	switch v := readSchema(tx); {
 	case v > schemaVersion:
-		return fmt.Errorf("%s: schema version %d, this kyso reads up to %d: %w", path, v, schemaVersion, ErrNewerSchema)
+		return i18n.Errorf("%s: schema version %d, this kyso reads up to %d: %v", path, v, schemaVersion, ErrNewerSchema)
 	case v == 0:
-		return fmt.Errorf("%s: not a kyso catalogue: %w", path, ErrNotCatalogue)
+		return i18n.Errorf("%s: not a kyso catalogue: %v", path, ErrNotCatalogue)
 	case v < schemaVersion:
-		return fmt.Errorf("%s: schema version %d needs an upgrade to %d: %w", path, v, schemaVersion, ErrOldSchema)
+		return i18n.Errorf("%s: schema version %d needs an upgrade to %d: %v", path, v, schemaVersion, ErrOldSchema)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,7 +49,7 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 	}
 	for _, ch := range changes {
 		if err := validateMeta(&ch.Meta); err != nil {
-			return nil, fail.Input(fmt.Errorf("%s: %w", ch.Ref, err), "")
+			return nil, fail.Input(i18n.Errorf("%s: %v", ch.Ref, err), "")
 		}
 	}
 	targets := make([][]uint64, len(changes))
@@ -66,7 +67,7 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 			}
 			targets[i] = byName[ch.Ref]
 			if len(targets[i]) == 0 {
-				return nil, fail.Input(fmt.Errorf("%s: no record was ingested from a file named %q", c.path, ch.Ref), "kyso archive ls lists the records and their file names")
+				return nil, fail.Input(i18n.Errorf("%s: no record was ingested from a file named %q", c.path, ch.Ref), "kyso archive ls lists the records and their file names")
 			}
 			continue
 		}
@@ -86,7 +87,7 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 			for _, id := range targets[i] {
 				r, err := getRecord(tx, id)
 				if err != nil || r == nil {
-					return fail.Run(fmt.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
+					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
 				}
 				m := r.Meta
 				m.overlay(ch.Meta)

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"io/fs"
 	"os"
@@ -112,7 +112,7 @@ func (s store) seal(tmp, sum string) (string, error) {
 // fault classifies a failure of the store itself (disk full, permissions):
 // no input can be archived, so the run stops.
 func (s store) fault(err error) error {
-	return fail.Run(fmt.Errorf("content store %s: %w", s.dir, err), "check the free space and permissions of the store folder")
+	return fail.Run(i18n.Errorf("content store %s: %v", s.dir, err), "check the free space and permissions of the store folder")
 }
 
 // place links a pending file into its final name. It returns the folders
@@ -124,7 +124,7 @@ func (s store) place(pending, sum string) ([]string, error) {
 	var dirs []string
 	if _, err := os.Stat(leaf); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(leaf, 0o755); err != nil {
-			return nil, fmt.Errorf("content store %s: %w", s.dir, err)
+			return nil, i18n.Errorf("content store %s: %v", s.dir, err)
 		}
 		dirs = append(dirs, s.dir, filepath.Dir(leaf))
 	}
@@ -134,7 +134,7 @@ func (s store) place(pending, sum string) ([]string, error) {
 		err = os.Link(pending, final)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("content store %s: %w", s.dir, err)
+		return nil, i18n.Errorf("content store %s: %v", s.dir, err)
 	}
 	return append(dirs, leaf), nil
 }
@@ -157,7 +157,7 @@ func syncDirs(dirs []string) error {
 		err = f.Sync()
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("fsync %s: %w", d, err)
+			return i18n.Errorf("fsync %s: %v", d, err)
 		}
 	}
 	return nil
@@ -196,7 +196,13 @@ func pendingSum(path string) (string, error) {
 // recover settles what an interrupted writer left in .tmp/: a file whose
 // content has a record is completed (linked into place if it is not), any
 // other is removed together with its final name.
-func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) (adopted, removed int, err error) {
+//
+// With upload set (the contents live in an object store, and this folder
+// only stages them), a file with a record is uploaded (a no-op when the
+// object is there) and any other is just removed: its object, if the crash
+// came after the upload, stays unreferenced until an operator looks (audit
+// and gc --dry-run list it).
+func (s store) recover(catalogued func(sums []string) (map[string]bool, error), upload func(pending, sum string) error) (adopted, removed int, err error) {
 	entries, err := os.ReadDir(s.tmpDir())
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -213,7 +219,7 @@ func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) 
 		p := filepath.Join(s.tmpDir(), e.Name())
 		sum, err := pendingSum(p)
 		if err != nil {
-			return adopted, removed, fmt.Errorf("content store %s: %w", s.dir, err)
+			return adopted, removed, i18n.Errorf("content store %s: %v", s.dir, err)
 		}
 		paths = append(paths, p)
 		sums = append(sums, sum)
@@ -224,6 +230,17 @@ func (s store) recover(catalogued func(sums []string) (map[string]bool, error)) 
 	}
 	var dirs []string
 	for i, p := range paths {
+		if upload != nil {
+			if known[sums[i]] {
+				if err := upload(p, sums[i]); err != nil {
+					return adopted, removed, err
+				}
+				adopted++
+			} else {
+				removed++
+			}
+			continue
+		}
 		final := s.path(sums[i])
 		if known[sums[i]] {
 			if _, err := os.Stat(final); err != nil {
@@ -255,7 +272,13 @@ type placement struct{ pending, sum string }
 // placeAll links pending files into the store and syncs the folders that
 // changed: what must be durable before the records that point at the files
 // are committed. It runs inside that commit's transaction.
+//
+// For an object store the files were uploaded before the transaction
+// (upload), and nothing is left to do here but the crash hook.
 func (c *Catalogue) placeAll(files []placement) error {
+	if !c.isFolder() {
+		files = nil
+	}
 	var dirs []string
 	for _, f := range files {
 		d, err := c.store.place(f.pending, f.sum)
@@ -265,7 +288,7 @@ func (c *Catalogue) placeAll(files []placement) error {
 		dirs = append(dirs, d...)
 	}
 	if err := syncDirs(dirs); err != nil {
-		return fail.Run(fmt.Errorf("content store %s: %w", c.store.dir, err), "")
+		return fail.Run(i18n.Errorf("content store %s: %v", c.store.dir, err), "")
 	}
 	if testHookBeforeCommit != nil {
 		return testHookBeforeCommit()

@@ -58,10 +58,20 @@ func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check 
 	const capacity = 20000
 	u := pdf.NewUpdate(r)
 	if err := addField(ctx, r, u, &Options{}, time.Now(), capacity, true); err != nil {
+		// What reading the document refused is the input's fault.
+		if fail.KindOf(err) == fail.KindNone && ctx.Err() == nil {
+			err = fail.Input(err, "")
+		}
 		return err
+	}
+	if err := r.Err(); err != nil {
+		return fail.Input(err, "")
 	}
 	var upd bytes.Buffer
 	if _, err := u.Write(&upd); err != nil {
+		if pdf.IsLimit(err) {
+			return fail.Input(err, "")
+		}
 		return err
 	}
 	brAt, _ := u.Offset("byterange")

@@ -286,7 +286,13 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 		}
 		sum, err := selfCheck(ctx, p, o.Key.Cert)
 		if err != nil {
-			return i18n.Errorf("the signed output failed its own check: %v", err)
+			// The check reads the input's objects again: what it refuses
+			// there (a damaged form, a limit) is the input's fault.
+			err = i18n.Errorf("the signed output failed its own check: %v", err)
+			if fail.KindOf(err) == fail.KindNone && ctx.Err() == nil {
+				err = fail.Input(err, "")
+			}
+			return err
 		}
 		res.SHA256 = sum
 		if o.Level == LevelBLT || o.Level == LevelBLTA {

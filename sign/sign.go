@@ -171,11 +171,23 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	u := pdf.NewUpdate(r)
 	capacity := reserve(o.Key, o.Level.needsTimestamp())
 	if err := addSignature(ctx, r, u, o, when, capacity); err != nil {
+		// What reading the document refused (a cycle, a limit, a damaged
+		// object) is the input's fault; the rest keeps its own kind.
+		if fail.KindOf(err) == fail.KindNone && ctx.Err() == nil {
+			err = fail.Input(err, "")
+		}
 		return nil, err
+	}
+	if err := r.Err(); err != nil {
+		return nil, fail.Input(err, "")
 	}
 	var upd bytes.Buffer
 	if _, err := u.Write(&upd); err != nil {
-		return nil, i18n.Errorf("writing the signature update: %v", err)
+		err = i18n.Errorf("writing the signature update: %v", err)
+		if pdf.IsLimit(err) {
+			return nil, fail.Input(err, "")
+		}
+		return nil, err
 	}
 	brAt, _ := u.Offset("byterange")
 	cAt, _ := u.Offset("contents")

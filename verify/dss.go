@@ -29,6 +29,37 @@ const (
 func readDSS(r *pdf.Reader) *dssInfo {
 	info := &dssInfo{firstRev: map[[32]byte]int{}, firstDSSRev: -1}
 	seen := map[pdf.XrefEntry][]byte{}
+	// A DSS dictionary or array already read in an earlier revision adds
+	// nothing in a later one: reading it again for each of a thousand
+	// updates would cost their product.
+	read := map[pdf.XrefEntry]bool{}
+	again := func(v *pdf.Reader, o pdf.Object) bool {
+		// The last reference of a chain names the object itself.
+		ref, ok := o.(pdf.Ref)
+		for hops := 0; ok && hops < 32; hops++ {
+			next, err := v.Get(ref)
+			if err != nil {
+				return false
+			}
+			nr, isRef := next.(pdf.Ref)
+			if !isRef {
+				break
+			}
+			ref = nr
+		}
+		if !ok {
+			return false
+		}
+		e, ok := v.Lookup(ref.Num)
+		if !ok {
+			return false
+		}
+		if read[e] {
+			return true
+		}
+		read[e] = true
+		return false
+	}
 	for i := range r.Revisions() {
 		v := r.At(i)
 		cat, err := v.Catalog()
@@ -42,7 +73,13 @@ func readDSS(r *pdf.Reader) *dssInfo {
 		if !info.present {
 			info.present, info.firstDSSRev = true, i
 		}
+		if again(v, cat["DSS"]) {
+			continue
+		}
 		for _, key := range []pdf.Name{"Certs", "OCSPs", "CRLs"} {
+			if again(v, dss[key]) {
+				continue
+			}
 			arr, _ := v.Array(dss[key])
 			for _, o := range arr {
 				ref, ok := o.(pdf.Ref)

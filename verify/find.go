@@ -25,6 +25,8 @@ type sigLoc struct {
 	Orphan bool
 }
 
+// The number of fields and of objects scanned for orphan signatures are
+// bounded here; depth by the reader's pdf.Limits.MaxNesting.
 const (
 	maxFields = 1 << 16
 	maxScan   = 1 << 18
@@ -38,9 +40,13 @@ var errTooManyFields = errors.New("too many form fields")
 // update detached from its field must still be judged, or an attacker could
 // hide the one that would fail. When no field holds a signature, any /Sig
 // or /DocTimeStamp dictionary with a /ByteRange is judged instead.
-func findSignatures(r *pdf.Reader) ([]sigLoc, []string) {
+//
+// A reference cycle or a limit met in the newest revision's fields is an
+// error (the form cannot be read whole, so a signature may be hidden in
+// it); other problems there are warnings.
+func findSignatures(r *pdf.Reader) ([]sigLoc, []string, []string) {
 	var locs []sigLoc
-	var warnings []string
+	var warnings, errs []string
 	seen := map[string]bool{}
 	add := func(l sigLoc) {
 		key := fmt.Sprintf("o%d", l.DictRef.Num)
@@ -57,7 +63,11 @@ func findSignatures(r *pdf.Reader) ([]sigLoc, []string) {
 		v := r.At(i)
 		fields, err := fieldSignatures(v, i)
 		if err != nil && i == len(revs)-1 {
-			warnings = append(warnings, "reading the form fields: "+err.Error())
+			if pdf.IsLimit(err) || errors.Is(err, pdf.ErrCycle) {
+				errs = append(errs, "reading the form fields: "+err.Error())
+			} else {
+				warnings = append(warnings, "reading the form fields: "+err.Error())
+			}
 		}
 		for _, l := range fields {
 			add(l)
@@ -70,7 +80,7 @@ func findSignatures(r *pdf.Reader) ([]sigLoc, []string) {
 		}
 		locs = orphans
 	}
-	return locs, warnings
+	return locs, warnings, errs
 }
 
 // fieldSignatures walks the AcroForm field tree and the widgets of every
@@ -106,11 +116,9 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 		return true, nil
 	}
 	walk := func(roots pdf.Array) error {
-		err := r.WalkFields(roots, visited, visit)
-		if errors.Is(err, pdf.ErrFieldDepth) {
-			return errors.New("form field tree too deep")
-		}
-		return err
+		// A tree too deep is a pdf.LimitError: findSignatures makes it an
+		// error of the file, as a signature may hide below the limit.
+		return r.WalkFields(roots, visited, visit)
 	}
 	var firstErr error
 	if af, err := r.Dict(cat["AcroForm"]); err == nil && af != nil {
@@ -135,7 +143,7 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 			// The widget's field is the top of its /Parent chain; walking
 			// from there gives the full name and the inherited /FT.
 			f := a
-			for hops, cur := 0, ad; hops < pdf.MaxFieldDepth; hops++ {
+			for hops, cur := 0, ad; hops < r.Limits().MaxNesting; hops++ {
 				par, ok := cur["Parent"]
 				if !ok {
 					break

@@ -155,8 +155,9 @@ func (v *verifier) run() error {
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		v.rep.Warnings = append(v.rep.Warnings, v.fileFinding("warning", "the document is encrypted: kyso judges its signatures but cannot read its encrypted text (field names may show garbled)"))
 	}
-	locs, warns := findSignatures(r)
+	locs, warns, errs := findSignatures(r)
 	v.rep.Warnings = append(v.rep.Warnings, warns...)
+	v.rep.Errors = append(v.rep.Errors, errs...)
 	if len(locs) == 0 {
 		v.fileError("the document has no signature")
 		v.finish()
@@ -231,6 +232,13 @@ func (v *verifier) digest() error {
 // and invalid when the file itself has errors.
 func (v *verifier) finish() {
 	rep := v.rep
+	if v.r != nil {
+		// A budget spent part way makes every later lookup fail: what
+		// was concluded from them cannot stand.
+		if err := v.r.Err(); err != nil && !mentions(rep.Errors, err.Error()) {
+			rep.Errors = append(rep.Errors, "the file goes over a limit: "+err.Error())
+		}
+	}
 	st := Valid
 	if len(rep.Errors) > 0 {
 		st = Invalid
@@ -255,6 +263,16 @@ func (v *verifier) finish() {
 	rep.Status = st
 	v.collectFindings()
 	rep.Basis = v.basis()
+}
+
+// mentions reports whether one of msgs contains s.
+func mentions(msgs []string, s string) bool {
+	for _, m := range msgs {
+		if strings.Contains(m, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func worse(a, b Status) Status {

@@ -26,6 +26,7 @@ type archiveFlags struct {
 	DB          string
 	Store       string
 	LockTimeout time.Duration
+	s3          s3Flags
 }
 
 func (a *archiveFlags) addFlags(fs *pflag.FlagSet) {
@@ -35,8 +36,9 @@ func (a *archiveFlags) addFlags(fs *pflag.FlagSet) {
 
 // addCommon adds the flags other than --db (report takes several --db).
 func (a *archiveFlags) addCommon(fs *pflag.FlagSet) {
-	fs.StringVar(&a.Store, "store", "", "content store folder (default: the catalogue path + .store)")
+	fs.StringVar(&a.Store, "store", "", "content store folder (default: the catalogue path + .store); at init, s3://bucket/prefix for an object store")
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 10*time.Second, "how long to wait for another process that holds the catalogue")
+	a.s3.addFlags(fs)
 }
 
 // dbPath is --db, else $KYSO_DB, else ./kyso.db.
@@ -56,6 +58,7 @@ func (a *archiveFlags) options(cmd *cobra.Command, readOnly bool) archive.Option
 		LockTimeout: a.LockTimeout,
 		StorePath:   a.Store,
 		Command:     "kyso " + strings.TrimPrefix(cmd.CommandPath(), "kyso ") + " " + strings.Join(cmd.Flags().Args(), " "),
+		S3:          a.s3.access(cmd),
 	}
 }
 
@@ -72,7 +75,10 @@ func newArchiveCmd(g *globalOptions) *cobra.Command {
 		Short: "Keep signed results in the unit's catalogue: ingest, find, audit, back up, export, report",
 		Long: `The unit's archive of signed results: a catalogue file (bbolt; --db, default
 $KYSO_DB, else ./kyso.db) and a content store beside it (<db>.store/) that holds
-every file once, named by its SHA-256 and read-only.
+every file once, named by its SHA-256 and read-only. A province's catalogue may
+keep its files in S3-compatible object storage instead (init --store
+s3://bucket/prefix; see kyso archive init --help), where kyso never deletes or
+overwrites an object; gc --dry-run lists objects that no record names.
 
 Commands that change the catalogue (init, ingest, import, renew, checkpoint,
 totals import) wait up to --lock-timeout for another writer, then exit 5 naming
@@ -93,7 +99,7 @@ moment leaves a catalogue that the next run completes.`,
 	for _, sub := range []func(*globalOptions) *cobra.Command{
 		newArchiveInitCmd, newArchiveIngestCmd, newArchiveLsCmd, newArchiveShowCmd, newArchiveAuditCmd,
 		newArchiveBackupCmd, newArchiveExportCmd, newArchiveImportCmd, newArchiveTotalsCmd, newArchiveReportCmd,
-		newArchiveRenewCmd, newArchiveCheckpointCmd, newArchiveCheckCmd, newArchiveSetMetaCmd,
+		newArchiveRenewCmd, newArchiveCheckpointCmd, newArchiveCheckCmd, newArchiveSetMetaCmd, newArchiveGCCmd,
 	} {
 		cmd.AddCommand(sub(g))
 	}
@@ -103,21 +109,36 @@ moment leaves a catalogue that the next run completes.`,
 func newArchiveInitCmd(g *globalOptions) *cobra.Command {
 	var a archiveFlags
 	var unit archive.Unit
+	var lock archive.ObjectLock
 	cmd := &cobra.Command{
 		Use:   "init --unit CODE --unit-name NAME --level LEVEL",
 		Short: "Create an empty catalogue for a unit",
 		Long: `Create an empty catalogue and its content store for a unit. Records that carry no
 unit metadata belong to this unit. Running init again for the same unit changes
 nothing; for another unit it is refused. LEVEL is data: province, district,
-commune or any other word.`,
-		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune`,
-		Args:    cobra.NoArgs,
+commune or any other word.
+
+--store s3://bucket/prefix keeps the contents in S3-compatible object storage
+(MinIO, Ceph RGW, SeaweedFS, AWS S3) instead of a folder; the catalogue
+remembers it, so later commands need no --store. The bucket must exist. The
+endpoint and region come from KYSO_S3_ENDPOINT and KYSO_S3_REGION (or AWS_REGION),
+else --s3-endpoint and --s3-region (which the config file may set); the
+credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN),
+else the AWS shared credentials file (AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE),
+never from a flag. --object-lock writes every object with Object Lock
+retention for --retention-days; a bucket with a default retention gives its own.`,
+		Example: `  kyso archive init --db kyso.db --unit 000.00.00.H26 --unit-name "UBND xã Hòa Đông" --level commune
+  KYSO_S3_ENDPOINT=https://s3.tinh.gov.vn kyso archive init --db province.db --store s3://archive/h26 \
+    --object-lock compliance --retention-days 3650 --unit 000.00.00.H26 --unit-name "UBND tỉnh" --level province`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			unit.Level = strings.ToLower(strings.TrimSpace(unit.Level))
 			if unit.Code == "" || unit.Name == "" || unit.Level == "" {
 				return fail.Usage(i18n.Errorf("init needs --unit, --unit-name and --level"), "see 'kyso archive init --help'")
 			}
-			c, err := archive.Create(cmd.Context(), a.dbPath(), unit, a.options(cmd, false))
+			o := a.options(cmd, false)
+			o.ObjectLock = lock
+			c, err := archive.Create(cmd.Context(), a.dbPath(), unit, o)
 			if err != nil {
 				return err
 			}
@@ -135,6 +156,8 @@ commune or any other word.`,
 	fs.StringVar(&unit.Code, "unit", "", "the unit's code (mã định danh), e.g. 000.00.00.H26")
 	fs.StringVar(&unit.Name, "unit-name", "", "the unit's name, e.g. \"UBND xã Hòa Đông\"")
 	fs.StringVar(&unit.Level, "level", "", "the unit's level: province, district, commune or other")
+	fs.StringVar(&lock.Mode, "object-lock", "", "with --store s3://...: write every object with Object Lock retention, compliance or governance (the bucket must have object lock)")
+	fs.IntVar(&lock.Days, "retention-days", 0, "with --object-lock: how long each object is retained, in days from its upload")
 	return cmd
 }
 

@@ -52,7 +52,7 @@ Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 	f.archiveFlags.addFlags(fs)
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
-	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs)")
+	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs; at least 8 on an object store)")
 	fs.StringVar(&f.Report, "report", "", "also write the auditor's printable HTML report of every record to this file")
 	return cmd
 }
@@ -106,8 +106,10 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		// stdout holds one object per record; the chain and its checkpoints
 		// are told on stderr.
 		printChain(g.io.err, sum.Chain, g.pr())
+		printStore(g.io.err, sum.Store, c.StorePath(), g.pr())
 	} else {
 		printChain(g.io.out, sum.Chain, g.pr())
+		printStore(g.io.out, sum.Store, c.StorePath(), g.pr())
 		fmt.Fprint(g.io.out, g.t("audit: %d records: %d ok, %d missing, %d corrupt, %d invalid\n",
 			sum.Checked, sum.OK, sum.Missing, sum.Corrupt, sum.Invalid))
 	}

@@ -29,7 +29,12 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar: CLI sessions a user could
 // type, each saying what it guards.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams(t))
+}
+
+// scriptParams are the scripts' setup and commands.
+func scriptParams(t *testing.T) testscript.Params {
+	return testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("KYSO_LANG", "en")
@@ -99,5 +104,5 @@ func TestScripts(t *testing.T) {
 				ts.Check(os.WriteFile(p, b, 0o644))
 			},
 		}),
-	})
+	}
 }

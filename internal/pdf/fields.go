@@ -1,15 +1,15 @@
 package pdf
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
-// MaxFieldDepth bounds the depth of the interactive form's field tree
-// (ISO 32000-2 12.7.4): real forms nest a few levels; an attacker's can
-// nest until the stack or the clock gives out.
-const MaxFieldDepth = 32
-
-// ErrFieldDepth is returned by WalkFields for a field tree deeper than
-// MaxFieldDepth.
-var ErrFieldDepth = errors.New("form field tree deeper than 32 levels")
+// ErrFieldDepth is returned (wrapped with a LimitError) by WalkFields for a
+// field tree deeper than Limits.MaxNesting: real forms (ISO 32000-2
+// 12.7.4) nest a few levels; an attacker's can nest until the stack or the
+// clock gives out.
+var ErrFieldDepth = errors.New("form field tree too deep")
 
 // Field is one node of the field tree: a field, or a widget annotation
 // that is a kid of one (or merged with it).
@@ -38,9 +38,10 @@ func (f *Field) Widget() bool {
 // array, or single nodes) depth first: fn is called for every node and
 // says whether to visit its /Kids. An object is visited once (seen, which
 // may be shared by several walks, records the visited ones; nil for a
-// fresh set), so a cycle ends. A tree deeper than MaxFieldDepth stops the
+// fresh set), so a cycle ends. A tree deeper than Limits.MaxNesting stops the
 // walk with ErrFieldDepth; an error from fn stops it with that error.
-// Nodes that are not dictionaries are skipped.
+// Nodes that are not dictionaries are skipped; one that cannot be read
+// stops the walk with the error.
 func (r *Reader) WalkFields(roots Array, seen map[Ref]bool, fn func(f *Field) (descend bool, err error)) error {
 	if seen == nil {
 		seen = map[Ref]bool{}
@@ -51,8 +52,8 @@ func (r *Reader) WalkFields(roots Array, seen map[Ref]bool, fn func(f *Field) (d
 		if parent != nil {
 			f.Name, f.FT, f.Depth = parent.Name, parent.FT, parent.Depth+1
 		}
-		if f.Depth > MaxFieldDepth {
-			return ErrFieldDepth
+		if max := r.Limits().MaxNesting; f.Depth > max {
+			return fmt.Errorf("%w: %w", limitErr("MaxNesting", int64(max), "form field tree deeper than %d levels", max), ErrFieldDepth)
 		}
 		if ref, ok := o.(Ref); ok {
 			if seen[ref] {
@@ -62,7 +63,12 @@ func (r *Reader) WalkFields(roots Array, seen map[Ref]bool, fn func(f *Field) (d
 			f.Ref = ref
 		}
 		d, err := r.Dict(o)
-		if err != nil || d == nil {
+		if err != nil {
+			// A node that cannot be read may be the one that matters
+			// (a signature hidden behind a broken object): say so.
+			return err
+		}
+		if d == nil {
 			return nil
 		}
 		f.Dict = d

@@ -69,7 +69,7 @@ func TestWalkFields(t *testing.T) {
 }
 
 func TestWalkFieldsDepth(t *testing.T) {
-	for _, depth := range []int{MaxFieldDepth, MaxFieldDepth + 1} {
+	for _, depth := range []int{DefaultLimits.MaxNesting, DefaultLimits.MaxNesting + 1} {
 		r := withFields(t, func(u *Update) Array {
 			var node Object = u.Add(Dict{"T": Str("leaf")})
 			for range depth {
@@ -83,9 +83,9 @@ func TestWalkFieldsDepth(t *testing.T) {
 			return true, nil
 		})
 		switch {
-		case depth == MaxFieldDepth && (err != nil || deepest != MaxFieldDepth):
+		case depth == DefaultLimits.MaxNesting && (err != nil || deepest != DefaultLimits.MaxNesting):
 			t.Errorf("depth %d: %v, deepest %d", depth, err, deepest)
-		case depth > MaxFieldDepth && !errors.Is(err, ErrFieldDepth):
+		case depth > DefaultLimits.MaxNesting && !errors.Is(err, ErrFieldDepth):
 			t.Errorf("depth %d: %v, want ErrFieldDepth", depth, err)
 		}
 	}

@@ -13,12 +13,22 @@ import (
 // (image codecs such as DCTDecode are left to image decoders).
 var ErrUnsupportedFilter = errors.New("unsupported stream filter")
 
-// decode applies the stream's filters, refusing to produce more than max bytes.
+// errTooBig is a decoder's report that its output went over max.
+var errTooBig = errors.New("decoded data over the limit")
+
+// decode applies the stream's filters, refusing to produce more than max
+// bytes, and charges what it produces to the file's decoded budget.
 func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
+	if err := r.budgetErr(); err != nil {
+		return nil, err
+	}
+	over := func() error {
+		return limitErr("MaxDecoded", max, "a stream decodes to more than %d bytes", max)
+	}
 	if s.Length > max && s.Data == nil {
 		// Raw data alone is over the limit; encoded data rarely shrinks.
 		if _, ok := s.Dict["Filter"]; !ok {
-			return nil, fmt.Errorf("stream of %d bytes exceeds the %d-byte limit", s.Length, max)
+			return nil, over()
 		}
 	}
 	var data []byte
@@ -32,6 +42,9 @@ func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
 			// Read it through the decompressor without holding it whole.
 			data = nil
 		} else {
+			if err := r.spendDecoded(s.Length); err != nil {
+				return nil, err
+			}
 			data = make([]byte, s.Length)
 			if _, err := r.ra.ReadAt(data, s.Offset); err != nil && !(err == io.EOF && len(data) == 0) {
 				return nil, fmt.Errorf("reading stream data: %w", err)
@@ -65,12 +78,18 @@ func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
 		default:
 			return nil, fmt.Errorf("%w %s", ErrUnsupportedFilter, f)
 		}
+		if errors.Is(err, errTooBig) {
+			return nil, over()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
+		if err := r.spendDecoded(int64(len(data))); err != nil {
+			return nil, err
+		}
 	}
 	if data == nil {
-		return nil, fmt.Errorf("stream of %d bytes exceeds the %d-byte limit", s.Length, max)
+		return nil, over()
 	}
 	return data, nil
 }
@@ -136,7 +155,7 @@ func inflate(in io.Reader, max int64) ([]byte, error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(fr, max+1))
 	if n > max {
-		return nil, fmt.Errorf("decompressed data exceeds the %d-byte limit", max)
+		return nil, errTooBig
 	}
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		if buf.Len() == 0 {
@@ -181,6 +200,10 @@ func unpredict(data []byte, parms Dict) ([]byte, error) {
 		return data, nil
 	}
 	// PNG predictors: each row starts with its filter type.
+	if rowLen >= len(data) {
+		// Not one whole row: no output, and no row buffer to make.
+		return data[:0], nil
+	}
 	out := make([]byte, 0, len(data))
 	prev := make([]byte, rowLen)
 	for i := 0; i+1 <= len(data); i += rowLen + 1 {
@@ -237,7 +260,7 @@ func abs(x int) int {
 }
 
 func readLimited(in io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(in, max*4+16))
+	b, err := io.ReadAll(io.LimitReader(in, max*2+16))
 	return b, err
 }
 
@@ -294,7 +317,7 @@ func ascii85(in io.Reader, max int64) ([]byte, error) {
 			tuple, n = 0, 0
 		}
 		if int64(len(out)) > max {
-			return nil, errors.New("decoded data over the limit")
+			return nil, errTooBig
 		}
 	}
 	if n > 1 {
@@ -335,7 +358,7 @@ func runLength(in io.Reader, max int64) ([]byte, error) {
 			i++
 		}
 		if int64(len(out)) > max {
-			return nil, errors.New("decoded data over the limit")
+			return nil, errTooBig
 		}
 	}
 	return out, nil

@@ -32,6 +32,8 @@ type parser struct {
 	pos int
 	// eof says buf ends where the file ends, so running out is a real error.
 	eof bool
+	// maxDepth bounds nesting (0: the package default, maxDepth).
+	maxDepth int
 }
 
 func (p *parser) short() error {
@@ -99,8 +101,8 @@ func truncate(b []byte) string {
 
 // object parses one direct object (a Ref counts as one).
 func (p *parser) object(depth int) (Object, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("objects nested deeper than %d", maxDepth)
+	if limit := p.depthLimit(); depth > limit {
+		return nil, limitErr("MaxNesting", int64(limit), "arrays or dictionaries nested deeper than %d", limit)
 	}
 	p.skipSpace()
 	if p.pos >= len(p.buf) {
@@ -190,6 +192,13 @@ func (p *parser) object(depth int) (Object, error) {
 		return Real(f), nil
 	}
 	return nil, fmt.Errorf("unexpected token %q at offset %d", truncate(w), p.pos-len(w))
+}
+
+func (p *parser) depthLimit() int {
+	if p.maxDepth > 0 {
+		return p.maxDepth
+	}
+	return maxDepth
 }
 
 func isInteger(w []byte) bool {

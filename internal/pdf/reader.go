@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -47,17 +48,6 @@ type Revision struct {
 	XrefObjects []uint32
 }
 
-// Limits bound the work untrusted input can cause.
-type Limits struct {
-	MaxSections   int   // cross-reference sections followed through /Prev
-	MaxDecoded    int64 // bytes one decoded stream may grow to
-	MaxObjectSize int   // bytes of one non-stream object
-}
-
-// DefaultLimits are generous for real documents and small enough to keep
-// memory bounded.
-var DefaultLimits = Limits{MaxSections: 4096, MaxDecoded: 64 << 20, MaxObjectSize: 16 << 20}
-
 // Reader reads a PDF file through an io.ReaderAt.
 type Reader struct {
 	ra     io.ReaderAt
@@ -67,16 +57,33 @@ type Reader struct {
 	// rev is the revision this view reads (index into revs).
 	rev     int
 	version string
+	// nentries counts cross-reference entries while the file is opened.
+	nentries int64
 
 	shared *shared
 }
 
 // shared is what all views of one file have in common.
 type shared struct {
-	mu      sync.Mutex
-	merged  map[int]map[uint32]XrefEntry
+	mu sync.Mutex
+	// index lists, for each object number, its entries in the revisions
+	// that list it, oldest first. Built when the file is opened.
+	index map[uint32][]revEntry
+	// newest is the merged cross-reference of the newest revision.
+	newest  map[uint32]XrefEntry
 	objects map[objKey]Object
 	objstms map[int64]*objStm
+	// objBytes and stmBytes are what the caches hold, roughly.
+	objBytes, stmBytes int64
+	// decoded, parsed and lookups are the budgets spent (see Limits).
+	decoded, parsed, lookups int64
+	over                     *LimitError
+	tokens                   map[string]*tokenIndex
+}
+
+type revEntry struct {
+	rev int
+	e   XrefEntry
 }
 
 type objKey struct {
@@ -97,13 +104,18 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 	return NewReaderLimits(ra, size, DefaultLimits)
 }
 
+// ErrCycle is wrapped by the errors about references that lead back to
+// themselves.
+var ErrCycle = errors.New("reference cycle")
+
 // ErrNotPDF says the input is not a PDF at all.
 var ErrNotPDF = errors.New("not a PDF file")
 
 // NewReaderLimits opens a PDF with explicit limits.
 func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
+	lim = lim.withDefaults()
 	r := &Reader{ra: ra, size: size, limits: lim, shared: &shared{
-		merged: map[int]map[uint32]XrefEntry{}, objects: map[objKey]Object{}, objstms: map[int64]*objStm{},
+		objects: map[objKey]Object{}, objstms: map[int64]*objStm{}, tokens: map[string]*tokenIndex{},
 	}}
 	if size < 8 {
 		return nil, fmt.Errorf("%w: %d bytes", ErrNotPDF, size)
@@ -130,9 +142,12 @@ func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 		return nil, err
 	}
 	r.rev = len(r.revs) - 1
+	r.buildIndex()
 	if cat, ok := r.Trailer()["Root"].(Ref); !ok {
 		return nil, errors.New("trailer has no /Root reference")
-	} else if _, err := r.Get(cat); err != nil {
+	} else if o, err := r.Get(cat); err != nil {
+		return nil, fmt.Errorf("document catalog: %w", err)
+	} else if _, err := r.Resolve(o); err != nil {
 		return nil, fmt.Errorf("document catalog: %w", err)
 	}
 	return r, nil
@@ -219,6 +234,25 @@ type section struct {
 	xrefObj []uint32
 }
 
+// maxEntries is how many cross-reference entries the file may list in all:
+// no more than one per byte of it, and at most Limits.MaxObjects.
+func (r *Reader) maxEntries() int64 {
+	return min(int64(r.limits.MaxObjects), r.size)
+}
+
+// countEntries charges n more entries to the file.
+func (r *Reader) countEntries(n int64) error {
+	r.nentries += n
+	if max := r.maxEntries(); r.nentries > max {
+		name := "MaxObjects"
+		if max < int64(r.limits.MaxObjects) {
+			name = "MaxObjects, or one per byte of the file"
+		}
+		return limitErr(name, max, "the cross-reference sections list more than %d entries, more than a file of %d bytes can hold", max, r.size)
+	}
+	return nil
+}
+
 func (r *Reader) readSections(start int64) error {
 	var secs []*section
 	seen := map[int64]bool{}
@@ -229,13 +263,16 @@ func (r *Reader) readSections(start int64) error {
 		}
 		seen[off] = true
 		if len(secs) >= r.limits.MaxSections {
-			return fmt.Errorf("more than %d cross-reference sections", r.limits.MaxSections)
+			return limitErr("MaxSections", int64(r.limits.MaxSections), "more than %d cross-reference sections (incremental updates)", r.limits.MaxSections)
 		}
 		s, err := r.readSection(off)
 		if err != nil {
 			return fmt.Errorf("cross-reference section at offset %d: %w", off, err)
 		}
 		if stm, ok := s.trailer.Int("XRefStm"); ok && s.kind == XrefTable {
+			if stm < 0 || stm >= r.size {
+				return fmt.Errorf("hybrid /XRefStm %d points outside the file", stm)
+			}
 			xs, err := r.readSection(stm)
 			if err != nil {
 				return fmt.Errorf("hybrid /XRefStm at offset %d: %w", stm, err)
@@ -247,6 +284,9 @@ func (r *Reader) readSections(start int64) error {
 				}
 			}
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
+		}
+		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
+			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
 		}
 		s.end = r.sectionEnd(s)
 		secs = append(secs, s)
@@ -329,15 +369,16 @@ func (r *Reader) startxrefBefore(end int64) int64 {
 // sectionEnd finds the %%EOF that closes a section: after the table's
 // trailer or the stream object, "startxref N %%EOF" and one end of line.
 func (r *Reader) sectionEnd(s *section) int64 {
-	// Search forward from the section for "%%EOF".
+	// Search forward from the section for "%%EOF", at most 256 KiB.
 	const win = 4096
 	from := s.off
+	buf := make([]byte, win)
 	for tries := 0; tries < 64 && from < r.size; tries++ {
-		buf, _, err := r.readAt(from, win)
-		if err != nil {
+		n := min(win, r.size-from)
+		if m, _ := r.ra.ReadAt(buf[:n], from); int64(m) < n {
 			return -1
 		}
-		i := bytes.Index(buf, []byte("%%EOF"))
+		i := bytes.Index(buf[:n], []byte("%%EOF"))
 		if i >= 0 {
 			end := from + int64(i) + 5
 			tail, _, err := r.readAt(end, 2)
@@ -353,7 +394,7 @@ func (r *Reader) sectionEnd(s *section) int64 {
 			}
 			return end
 		}
-		if len(buf) < win {
+		if n < win {
 			break
 		}
 		from += win - 5
@@ -366,7 +407,7 @@ func (r *Reader) readSection(off int64) (*section, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{buf: buf, eof: eof}
+	p := r.parser(buf, eof)
 	p.skipSpace()
 	if bytes.HasPrefix(buf[p.pos:], []byte("xref")) {
 		return r.readTable(off)
@@ -383,22 +424,32 @@ func (r *Reader) readTable(off int64) (*section, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = parseTable(buf, eof, s)
+		n, err := r.parseTable(buf, eof, r.size-off, s)
 		if err == errShort && !eof && window < 1<<30 {
+			if err := r.spendParsed(len(buf)); err != nil {
+				return nil, err
+			}
 			window *= 4
+			s.entries = map[uint32]XrefEntry{}
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		return s, nil
+		if err := r.countEntries(n); err != nil {
+			return nil, err
+		}
+		return s, r.spendParsed(len(buf))
 	}
 }
 
-func parseTable(buf []byte, eof bool, s *section) error {
-	p := &parser{buf: buf, eof: eof}
+// parseTable parses the table in buf into s and returns how many entries
+// it read.
+func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int64, error) {
+	var n int64
+	p := r.parser(buf, eof)
 	if err := p.expectKeyword("xref"); err != nil {
-		return err
+		return 0, err
 	}
 	for {
 		p.skipSpace()
@@ -407,44 +458,53 @@ func parseTable(buf []byte, eof bool, s *section) error {
 			p.regular()
 			t, err := p.object(0)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			d, ok := t.(Dict)
 			if !ok {
-				return errors.New("trailer is not a dictionary")
+				return 0, errors.New("trailer is not a dictionary")
 			}
 			s.trailer = d
-			return nil
+			return n, nil
 		}
 		if p.pos >= len(p.buf) {
-			return p.short()
+			return 0, p.short()
 		}
 		first, err1 := p.object(0)
 		count, err2 := p.object(0)
 		f, ok1 := first.(Int)
 		c, ok2 := count.(Int)
-		if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 || c > 1<<24 {
+		if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 {
 			if errors.Is(err1, errShort) || errors.Is(err2, errShort) {
-				return errShort
+				return 0, errShort
 			}
-			return errors.New("bad subsection header in xref table")
+			return 0, errors.New("bad subsection header in xref table")
+		}
+		// Each entry takes 20 bytes: a count the rest of the file cannot
+		// hold is a lie, not a reason to wait for more.
+		if left := avail - int64(p.pos); int64(c) > left/18+1 {
+			return 0, fmt.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
+		}
+		if last := int64(f) + int64(c) - 1; c > 0 && last > int64(r.limits.MaxObjectNumber) {
+			return 0, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref subsection %d %d lists object number %d, past %d", f, c, last, r.limits.MaxObjectNumber)
 		}
 		p.skipSpace()
 		for i := int64(0); i < int64(c); i++ {
 			// Each entry is 20 bytes, but be lenient about the EOL form.
 			p.skipSpace()
 			if p.pos+18 > len(p.buf) {
-				return p.short()
+				return 0, p.short()
 			}
 			line := p.buf[p.pos : p.pos+18]
 			if line[10] != ' ' || line[16] != ' ' {
-				return fmt.Errorf("bad xref entry %q", line)
+				return 0, fmt.Errorf("bad xref entry %q", line)
 			}
 			o, err := strconv.ParseInt(string(line[:10]), 10, 64)
 			g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
 			if err != nil || err2 != nil {
-				return fmt.Errorf("bad xref entry %q", line)
+				return 0, fmt.Errorf("bad xref entry %q", line)
 			}
+			n++
 			num := uint32(int64(f) + i)
 			switch line[17] {
 			case 'n':
@@ -454,7 +514,7 @@ func parseTable(buf []byte, eof bool, s *section) error {
 			case 'f':
 				s.entries[num] = XrefEntry{Type: 0, Gen: uint16(g)}
 			default:
-				return fmt.Errorf("bad xref entry type %q", line[17])
+				return 0, fmt.Errorf("bad xref entry type %q", line[17])
 			}
 			p.pos += 18
 		}
@@ -463,7 +523,7 @@ func parseTable(buf []byte, eof bool, s *section) error {
 
 // readXrefStream parses "N G obj <<...>> stream" at off.
 func (r *Reader) readXrefStream(off int64) (*section, error) {
-	num, obj, err := r.parseIndirect(off, true)
+	num, obj, _, err := r.parseIndirect(off, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -510,6 +570,21 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 	if rowLen == 0 {
 		return nil, errors.New("xref stream /W sums to zero")
 	}
+	// The rows must be in the data, and the entries in the file.
+	var rows int64
+	for i := 0; i+1 < len(index); i += 2 {
+		first, count := index[i], index[i+1]
+		if count > int64(len(data)/rowLen)-rows {
+			return nil, fmt.Errorf("xref stream /Index or /Size lists more entries than its %d bytes of rows hold", len(data))
+		}
+		rows += count
+		if last := first + count - 1; count > 0 && last > int64(r.limits.MaxObjectNumber) {
+			return nil, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref stream lists object number %d, past %d", last, r.limits.MaxObjectNumber)
+		}
+	}
+	if err := r.countEntries(rows); err != nil {
+		return nil, err
+	}
 	pos := 0
 	field := func(b []byte, def int64) int64 {
 		if len(b) == 0 {
@@ -533,9 +608,6 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 			a := field(row[w[0]:w[0]+w[1]], 0)
 			b := field(row[w[0]+w[1]:], 0)
 			n := first + k
-			if n > 1<<31 {
-				return nil, errors.New("object number out of range in xref stream")
-			}
 			switch t {
 			case 0:
 				s.entries[uint32(n)] = XrefEntry{Type: 0, Gen: uint16(b)}
@@ -549,41 +621,93 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 	return s, nil
 }
 
-// Entries returns the merged cross-reference of the view's revision.
-func (r *Reader) Entries() map[uint32]XrefEntry {
-	sh := r.shared
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if m, ok := sh.merged[r.rev]; ok {
-		return m
-	}
-	m := map[uint32]XrefEntry{}
-	for i := 0; i <= r.rev; i++ {
-		for k, e := range r.revs[i].Entries {
-			m[k] = e
+// buildIndex indexes every revision's entries by object number, so that a
+// lookup in any revision costs no more than one in the newest, and memory
+// stays proportional to the entries whatever the number of revisions.
+func (r *Reader) buildIndex() {
+	idx := make(map[uint32][]revEntry, len(r.revs[len(r.revs)-1].Entries))
+	for i, rv := range r.revs {
+		for n, e := range rv.Entries {
+			idx[n] = append(idx[n], revEntry{rev: i, e: e})
 		}
 	}
-	sh.merged[r.rev] = m
+	r.shared.index = idx
+}
+
+// Entries returns the merged cross-reference of the view's revision.
+// Callers must not change it.
+func (r *Reader) Entries() map[uint32]XrefEntry {
+	sh := r.shared
+	newest := r.rev == len(r.revs)-1
+	if newest {
+		sh.mu.Lock()
+		m := sh.newest
+		sh.mu.Unlock()
+		if m != nil {
+			return m
+		}
+	}
+	m := map[uint32]XrefEntry{}
+	for n := range sh.index {
+		if e, ok := r.entry(n); ok {
+			m[n] = e
+		}
+	}
+	if newest {
+		sh.mu.Lock()
+		sh.newest = m
+		sh.mu.Unlock()
+	}
 	return m
+}
+
+// entry is the newest entry for num at or before the view's revision.
+func (r *Reader) entry(num uint32) (XrefEntry, bool) {
+	list := r.shared.index[num]
+	for j := len(list) - 1; j >= 0; j-- {
+		if list[j].rev <= r.rev {
+			return list[j].e, true
+		}
+	}
+	return XrefEntry{}, false
 }
 
 // Lookup returns the cross-reference entry of an object in this view.
 func (r *Reader) Lookup(num uint32) (XrefEntry, bool) {
-	e, ok := r.Entries()[num]
+	e, ok := r.entry(num)
 	return e, ok && e.Type != 0
 }
 
 // Get returns the object ref points to, as of the view's revision. A
 // missing or free object is null (nil) without error, as the spec says.
 func (r *Reader) Get(ref Ref) (Object, error) {
+	return r.get(ref, nil)
+}
+
+// get looks ref up on behalf of the objects in chain, which are being
+// parsed: a stream's /Length that leads back to one of them is a cycle.
+func (r *Reader) get(ref Ref, chain []uint32) (Object, error) {
 	e, ok := r.Lookup(ref.Num)
 	if !ok {
 		return nil, nil
 	}
-	return r.getEntry(ref.Num, e, 0)
+	return r.getEntry(ref.Num, e, chain)
 }
 
-func (r *Reader) getEntry(num uint32, e XrefEntry, depth int) (Object, error) {
+// parser makes a parser with the reader's nesting limit.
+func (r *Reader) parser(buf []byte, eof bool) *parser {
+	return &parser{buf: buf, eof: eof, maxDepth: r.limits.MaxNesting}
+}
+
+func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, error) {
+	for _, c := range chain {
+		if c == num {
+			return nil, fmt.Errorf("object %d: %w: it is needed to read itself (through %s)", num, ErrCycle, chainString(chain))
+		}
+	}
+	if len(chain) >= r.limits.MaxNesting {
+		return nil, limitErr("MaxNesting", int64(r.limits.MaxNesting), "object %d: reading it needs a chain of more than %d objects", num, r.limits.MaxNesting)
+	}
 	key := objKey{off: e.Offset, stm: e.Stream, index: e.Index}
 	if e.Type == 1 {
 		// The number is part of the key so that a cached object is never
@@ -601,82 +725,107 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, depth int) (Object, error) {
 	}
 	sh := r.shared
 	sh.mu.Lock()
+	sh.lookups++
+	if b := r.limits.MaxLookups + r.size/8; sh.lookups > b && sh.over == nil {
+		sh.overLocked(limitErr("MaxLookups", b, "reading the file takes more than %d object lookups (its structure is walked again and again)", b))
+	}
 	o, ok := sh.objects[key]
+	over := sh.over
 	sh.mu.Unlock()
+	if over != nil {
+		return nil, over
+	}
 	if ok {
 		return o, nil
 	}
 	var err error
+	var cost int
 	switch e.Type {
 	case 1:
 		var n uint32
-		n, o, err = r.parseIndirect(e.Offset, false)
+		n, o, cost, err = r.parseIndirect(e.Offset, false, append(chain, num))
 		if err == nil && n != num {
 			err = fmt.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
 		}
 	case 2:
-		if depth > 0 {
-			return nil, errors.New("object stream inside an object stream")
-		}
-		o, err = r.fromObjStm(num, e)
+		o, cost, err = r.fromObjStm(num, e, append(chain, num))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("object %d: %w", num, err)
 	}
 	sh.mu.Lock()
-	if len(sh.objects) < 1<<20 {
-		sh.objects[key] = o
+	sh.objBytes += int64(cost)
+	if sh.objBytes > r.limits.MaxCached || len(sh.objects) >= 1<<20 {
+		clear(sh.objects)
+		sh.objBytes = int64(cost)
 	}
+	sh.objects[key] = o
 	sh.mu.Unlock()
 	return o, nil
 }
 
+func chainString(chain []uint32) string {
+	var b []byte
+	for i, n := range chain {
+		if i > 0 {
+			b = append(b, " → "...)
+		}
+		b = strconv.AppendUint(b, uint64(n), 10)
+	}
+	return string(b)
+}
+
 // parseIndirect parses "N G obj ... endobj" at off. Streams get their data
-// located, not read.
-func (r *Reader) parseIndirect(off int64, rawLength bool) (uint32, Object, error) {
+// located, not read. cost is the bytes parsed.
+func (r *Reader) parseIndirect(off int64, rawLength bool, chain []uint32) (uint32, Object, int, error) {
 	window := 4096
 	for {
 		buf, eof, err := r.readAt(off, window)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
-		num, o, err := r.parseIndirectBuf(buf, eof, off, rawLength)
+		num, o, n, err := r.parseIndirectBuf(buf, eof, off, rawLength, chain)
+		if serr := r.spendParsed(n); serr != nil {
+			return 0, nil, 0, serr
+		}
 		if errors.Is(err, errShort) && !eof {
 			if window >= r.limits.MaxObjectSize {
-				return 0, nil, fmt.Errorf("object at offset %d larger than %d bytes", off, r.limits.MaxObjectSize)
+				return 0, nil, 0, limitErr("MaxObjectSize", int64(r.limits.MaxObjectSize), "object at offset %d is larger than %d bytes or never ends", off, r.limits.MaxObjectSize)
 			}
-			window *= 8
+			window = min(window*8, r.limits.MaxObjectSize)
 			continue
 		}
-		return num, o, err
+		return num, o, n, err
 	}
 }
 
-func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength bool) (uint32, Object, error) {
-	p := &parser{buf: buf, eof: eof}
-	n, err := p.object(0)
+// parseIndirectBuf parses an indirect object in buf; n is how far it got.
+func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength bool, chain []uint32) (num uint32, o Object, n int, err error) {
+	p := r.parser(buf, eof)
+	defer func() { n = p.pos }()
+	nO, err := p.object(0)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	g, err := p.object(0)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
-	num, ok1 := n.(Int)
+	numI, ok1 := nO.(Int)
 	_, ok2 := g.(Int)
-	if !ok1 || !ok2 || num < 0 || num > 1<<31 {
-		return 0, nil, fmt.Errorf("no object header at offset %d", off)
+	if !ok1 || !ok2 || numI < 0 || numI > 1<<31 {
+		return 0, nil, 0, fmt.Errorf("no object header at offset %d", off)
 	}
 	if err := p.expectKeyword("obj"); err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
-	o, err := p.object(0)
+	o, err = p.object(0)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
 	d, isDict := o.(Dict)
 	if !isDict || p.peekKeyword() != "stream" {
-		return uint32(num), o, nil
+		return uint32(numI), o, 0, nil
 	}
 	p.skipSpace()
 	p.pos += len("stream")
@@ -687,7 +836,7 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		p.pos++
 	}
 	if p.pos >= len(p.buf) && !eof {
-		return 0, nil, errShort
+		return 0, nil, 0, errShort
 	}
 	st := &Stream{Dict: d, Offset: off + int64(p.pos)}
 	length := int64(-1)
@@ -696,11 +845,12 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		length = int64(l)
 	case Ref:
 		if !rawLength {
-			lo, err := r.Get(l)
-			if err == nil {
-				if li, ok := lo.(Int); ok {
-					length = int64(li)
-				}
+			lo, err := r.get(l, chain)
+			if err != nil && (IsLimit(err) || errors.Is(err, ErrCycle)) {
+				return 0, nil, 0, fmt.Errorf("stream /Length %v: %w", l, err)
+			}
+			if li, ok := lo.(Int); err == nil && ok {
+				length = int64(li)
 			}
 		}
 	}
@@ -708,12 +858,12 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		// Recover the length by looking for "endstream".
 		l, err := r.findEndstream(st.Offset)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, 0, err
 		}
 		length = l
 	}
 	st.Length = length
-	return uint32(num), st, nil
+	return uint32(numI), st, 0, nil
 }
 
 func (r *Reader) hasEndstream(at int64) bool {
@@ -725,73 +875,86 @@ func (r *Reader) hasEndstream(at int64) bool {
 	return bytes.HasPrefix(b, []byte("endstream"))
 }
 
+// findEndstream returns the length of the stream data starting at from, up
+// to the next "endstream". Every "endstream" of the file is found in one
+// pass, so a file of many streams with wrong lengths costs one scan.
 func (r *Reader) findEndstream(from int64) (int64, error) {
-	const win = 1 << 16
-	for off := from; off < r.size; off += win - 16 {
-		b, _, err := r.readAt(off, win)
-		if err != nil {
-			break
-		}
-		if i := bytes.Index(b, []byte("endstream")); i >= 0 {
-			end := off + int64(i)
-			// Drop the EOL before endstream.
-			if end > from {
-				t, _, _ := r.readAt(end-2, 2)
-				if len(t) == 2 && t[1] == '\n' {
-					end--
-					if t[0] == '\r' && end > from {
-						end--
-					}
-				} else if len(t) == 2 && t[1] == '\r' {
-					end--
-				}
+	end, err := r.nextPosition("endstream", from)
+	if err != nil {
+		return 0, err
+	}
+	if end < 0 {
+		return 0, errors.New("stream without endstream")
+	}
+	// Drop the EOL before endstream.
+	if end > from {
+		t, _, _ := r.readAt(end-2, 2)
+		if len(t) == 2 && t[1] == '\n' {
+			end--
+			if t[0] == '\r' && end > from {
+				end--
 			}
-			return end - from, nil
+		} else if len(t) == 2 && t[1] == '\r' {
+			end--
 		}
 	}
-	return 0, errors.New("stream without endstream")
+	return end - from, nil
 }
 
-func (r *Reader) fromObjStm(num uint32, e XrefEntry) (Object, error) {
+func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, int, error) {
 	se, ok := r.Lookup(e.Stream)
 	if !ok || se.Type != 1 {
-		return nil, fmt.Errorf("object stream %d not found", e.Stream)
+		return nil, 0, fmt.Errorf("object stream %d not found", e.Stream)
 	}
 	sh := r.shared
 	sh.mu.Lock()
 	os := sh.objstms[se.Offset]
 	sh.mu.Unlock()
 	if os == nil {
-		o, err := r.getEntry(e.Stream, se, 1)
+		for _, c := range chain[:len(chain)-1] {
+			if c == e.Stream {
+				return nil, 0, fmt.Errorf("%w: object stream %d is needed to read itself (through %s)", ErrCycle, e.Stream, chainString(chain))
+			}
+		}
+		o, err := r.getEntry(e.Stream, se, chain)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		st, ok := o.(*Stream)
 		if !ok {
-			return nil, fmt.Errorf("object stream %d is not a stream", e.Stream)
+			return nil, 0, fmt.Errorf("object stream %d is not a stream", e.Stream)
 		}
 		if os, err = r.loadObjStm(st); err != nil {
-			return nil, fmt.Errorf("object stream %d: %w", e.Stream, err)
+			if IsLimit(err) {
+				return nil, 0, err
+			}
+			return nil, 0, fmt.Errorf("object stream %d: %w", e.Stream, err)
 		}
 		sh.mu.Lock()
-		if len(sh.objstms) > 64 {
+		sh.stmBytes += int64(len(os.data))
+		if sh.stmBytes > r.limits.MaxCached || len(sh.objstms) > 64 {
 			clear(sh.objstms)
+			sh.stmBytes = int64(len(os.data))
 		}
 		sh.objstms[se.Offset] = os
 		sh.mu.Unlock()
 	}
 	if e.Index < 0 || e.Index >= len(os.offsets) {
-		return nil, fmt.Errorf("index %d outside object stream %d", e.Index, e.Stream)
+		return nil, 0, fmt.Errorf("index %d outside object stream %d", e.Index, e.Stream)
 	}
 	if os.nums[e.Index] != num {
-		return nil, fmt.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
+		return nil, 0, fmt.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
 	}
 	start := os.first + os.offsets[e.Index]
 	if start < 0 || start > len(os.data) {
-		return nil, fmt.Errorf("bad offset in object stream %d", e.Stream)
+		return nil, 0, fmt.Errorf("bad offset in object stream %d", e.Stream)
 	}
-	p := &parser{buf: os.data[start:], eof: true}
-	return p.object(0)
+	p := r.parser(os.data[start:], true)
+	o, err := p.object(0)
+	if serr := r.spendParsed(p.pos); serr != nil {
+		return nil, 0, serr
+	}
+	return o, p.pos, err
 }
 
 func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
@@ -804,38 +967,46 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n < 0 || n > int64(len(data)) || first < 0 || first > int64(len(data)) {
+	// Each object takes at least two numbers and two spaces of the header.
+	if n < 0 || n > int64(len(data))/4+1 || first < 0 || first > int64(len(data)) {
 		return nil, errors.New("bad /N or /First")
 	}
-	p := &parser{buf: data[:first], eof: true}
+	p := r.parser(data[:first], true)
 	os := &objStm{data: data, first: int(first)}
 	for i := int64(0); i < n; i++ {
 		a, err1 := p.object(0)
 		b, err2 := p.object(0)
 		an, ok1 := a.(Int)
 		bn, ok2 := b.(Int)
-		if err1 != nil || err2 != nil || !ok1 || !ok2 || an < 0 || bn < 0 || an > 1<<31 {
+		if err1 != nil || err2 != nil || !ok1 || !ok2 || an < 0 || bn < 0 || an > 1<<31 || int64(bn) > int64(len(data)) {
 			return nil, errors.New("bad object stream header")
 		}
 		os.nums = append(os.nums, uint32(an))
 		os.offsets = append(os.offsets, int(bn))
+	}
+	if err := r.spendParsed(p.pos); err != nil {
+		return nil, err
 	}
 	return os, nil
 }
 
 // Resolve follows references until it reaches a direct object.
 func (r *Reader) Resolve(o Object) (Object, error) {
+	var first Ref
 	for i := 0; i < 32; i++ {
 		ref, ok := o.(Ref)
 		if !ok {
 			return o, nil
+		}
+		if i == 0 {
+			first = ref
 		}
 		var err error
 		if o, err = r.Get(ref); err != nil {
 			return nil, err
 		}
 	}
-	return nil, errors.New("reference chain too long")
+	return nil, fmt.Errorf("reference %v: %w, or a chain of more than 32 references", first, ErrCycle)
 }
 
 // Dict resolves o and returns it as a dictionary (a stream's dictionary
@@ -885,7 +1056,7 @@ func (r *Reader) RootRef() Ref {
 // NextObjectNumber is the first object number free for an update.
 func (r *Reader) NextObjectNumber() uint32 {
 	size, _ := r.Trailer().Int("Size")
-	n := uint32(max(size, 1))
+	n := uint32(min(max(size, 1), math.MaxUint32))
 	for k := range r.Entries() {
 		if k >= n {
 			n = k + 1
@@ -918,8 +1089,11 @@ func (r *Reader) Pages() ([]Page, error) {
 	seen := map[Ref]bool{}
 	var walk func(ref Ref, inh Dict, depth int) error
 	walk = func(ref Ref, inh Dict, depth int) error {
-		if seen[ref] || depth > 64 {
-			return errors.New("page tree loop or too deep")
+		if seen[ref] {
+			return fmt.Errorf("page tree loop (%w): node %v is reached twice", ErrCycle, ref)
+		}
+		if depth > r.limits.MaxNesting {
+			return limitErr("MaxNesting", int64(r.limits.MaxNesting), "page tree deeper than %d levels", r.limits.MaxNesting)
 		}
 		seen[ref] = true
 		d, err := r.Dict(ref)
@@ -963,8 +1137,8 @@ func (r *Reader) Pages() ([]Page, error) {
 		}
 		pg.Resources, _ = r.Dict(next["Resources"])
 		pages = append(pages, pg)
-		if len(pages) > 1<<20 {
-			return errors.New("too many pages")
+		if len(pages) > r.limits.MaxPages {
+			return limitErr("MaxPages", int64(r.limits.MaxPages), "more than %d pages", r.limits.MaxPages)
 		}
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Serialize writes o in PDF syntax.
@@ -113,6 +114,10 @@ func formatReal(f float64) string {
 	}
 	s := strconv.FormatFloat(f, 'f', 4, 64)
 	s = trimZeros(s)
+	if math.Abs(f) >= 1e15 && !strings.Contains(s, ".") {
+		// Past what an integer token may hold: keep it a real.
+		s += ".0"
+	}
 	return s
 }
 
@@ -184,7 +189,8 @@ type Update struct {
 	XrefForm *XrefKind
 }
 
-// NewUpdate starts an update to the newest revision of r.
+// NewUpdate starts an update to the newest revision of r. Write refuses an
+// update whose object numbers would go past r's Limits.MaxObjectNumber.
 func NewUpdate(r *Reader) *Update {
 	return &Update{base: r, next: r.NextObjectNumber(), objs: map[uint32]Object{}, gens: map[uint32]uint16{}, marks: map[string]int64{}}
 }
@@ -192,7 +198,9 @@ func NewUpdate(r *Reader) *Update {
 // Add stores a new object and returns its reference.
 func (u *Update) Add(o Object) Ref {
 	n := u.next
-	u.next++
+	if u.next < math.MaxUint32 {
+		u.next++
+	}
 	u.objs[n] = o
 	return Ref{Num: n}
 }
@@ -256,6 +264,19 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	if last[0] != '\n' && last[0] != '\r' {
 		cw.WriteByte('\n')
 	}
+	// Object numbers past the limit (a hostile /Size) would wrap round to
+	// the document's own objects in a 32-bit count: refuse them.
+	kind := base.revs[len(base.revs)-1].Kind
+	if u.XrefForm != nil {
+		kind = *u.XrefForm
+	}
+	highest := uint64(u.next) - 1 // u.next is at least 1
+	if kind == XrefStream {
+		highest++ // the xref stream takes the next number
+	}
+	if max := base.limits.MaxObjectNumber; highest > uint64(max) || u.next == math.MaxUint32 {
+		return 0, limitErr("MaxObjectNumber", int64(max), "the update would number its objects up to %d, past %d", highest, max)
+	}
 	nums := make([]uint32, 0, len(u.objs))
 	for n := range u.objs {
 		nums = append(nums, n)
@@ -290,10 +311,6 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	}
 	trailer["Prev"] = Int(base.revs[len(base.revs)-1].XrefOffset)
 	size := u.next
-	kind := base.revs[len(base.revs)-1].Kind
-	if u.XrefForm != nil {
-		kind = *u.XrefForm
-	}
 	xrefOff := start + cw.n
 	if kind == XrefStream {
 		xnum := size

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 
+	"fmt"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -90,6 +91,12 @@ func pageImages(ctx context.Context, r Resolver, page pdf.Dict, resources pdf.Di
 	if a, ok := c.(pdf.Array); ok {
 		streams = a
 	}
+	// The page's streams are one content stream cut in parts: together
+	// they get the limit of one stream.
+	limit := pdf.DefaultLimits.MaxDecoded
+	if l, ok := r.(interface{ Limits() pdf.Limits }); ok {
+		limit = l.Limits().MaxDecoded
+	}
 	for _, s := range streams {
 		s, err := r.Resolve(s)
 		if err != nil {
@@ -102,6 +109,9 @@ func pageImages(ctx context.Context, r Resolver, page pdf.Dict, resources pdf.Di
 		b, err := r.StreamData(st)
 		if err != nil {
 			return nil, i18n.Errorf("page content: %v", err)
+		}
+		if int64(len(data)+len(b)) >= limit {
+			return nil, &pdf.LimitError{Limit: "MaxDecoded", Max: limit, What: fmt.Sprintf("page content: the page's content streams decode to more than %d bytes together", limit)}
 		}
 		data = append(append(data, b...), '\n')
 	}

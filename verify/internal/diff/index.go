@@ -99,7 +99,7 @@ func (x *chgIndex) pageTree(v *pdf.Reader, root pdf.Object) error {
 	var walk func(o pdf.Object, depth int) error
 	walk = func(o pdf.Object, depth int) error {
 		ref, ok := o.(pdf.Ref)
-		if !ok || seen[ref.Num] || depth > 64 {
+		if !ok || seen[ref.Num] || depth > v.Limits().MaxNesting {
 			return nil
 		}
 		seen[ref.Num] = true
@@ -412,7 +412,7 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 	path = path[:0]
 	var visit func(from uint32, o pdf.Object, depth int)
 	visit = func(from uint32, o pdf.Object, depth int) {
-		if depth > 64 {
+		if depth > v.Limits().MaxNesting {
 			return
 		}
 		switch t := o.(type) {
@@ -481,7 +481,7 @@ func (a *chgAnalysis) structRole(rev int, n uint32) (string, error) {
 		budget := maxFieldTop
 		var walk func(o pdf.Object, role string, depth int)
 		walk = func(o pdf.Object, role string, depth int) {
-			if budget--; budget < 0 || depth > 64 {
+			if budget--; budget < 0 || depth > v.Limits().MaxNesting {
 				return
 			}
 			if r, ok := o.(pdf.Ref); ok {

@@ -1,0 +1,286 @@
+package pdf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Limits bound the work and memory one untrusted file can cause. Every
+// package that reads PDFs (verify, sign, timestamp, archive, the stamp's
+// page reader) goes through a Reader and so through these bounds. With
+// DefaultLimits one file costs at most a few hundred megabytes of memory
+// and time roughly linear in its size, whatever its bytes.
+//
+// A zero field takes its value from DefaultLimits.
+type Limits struct {
+	// MaxSections bounds the cross-reference sections followed through
+	// /Prev (each incremental update adds one): against /Prev chains that
+	// make every later step loop over thousands of revisions.
+	MaxSections int
+	// MaxObjectSize bounds the bytes of one object outside streams (a
+	// dictionary, array or string): against objects that never close.
+	MaxObjectSize int
+	// MaxDecoded bounds the bytes one stream decodes to: against
+	// decompression bombs.
+	MaxDecoded int64
+	// MaxDecodedTotal bounds the bytes all streams of the file decode to
+	// together, counting a stream decoded twice twice: against many bombs
+	// each under MaxDecoded.
+	MaxDecodedTotal int64
+	// MaxCached bounds the decoded object streams and parsed objects a
+	// Reader keeps in memory at once (it drops its caches beyond it).
+	MaxCached int64
+	// MaxParsed and ParsedPerByte bound the bytes of PDF syntax parsed for
+	// one file, counting re-parses and scans for endstream: at most
+	// MaxParsed + ParsedPerByte × file size. Against objects that overlap
+	// (strings that never close, object streams whose objects all start at
+	// one place) and make parsing quadratic.
+	MaxParsed     int64
+	ParsedPerByte int64
+	// MaxLookups bounds the object lookups (Get, cached or not) made on one
+	// file, plus one per 8 bytes of it: against walks repeated per revision
+	// (a thousand updates over a page tree of thousands of pages) that make
+	// the work grow as the product of two sizes.
+	MaxLookups int64
+	// MaxObjects bounds the cross-reference entries of all sections
+	// together. The entries are also bounded by the file's bytes: no more
+	// than one per byte of the file, since every entry must be encoded
+	// somewhere in it. Against /Size, /Index and row counts that claim
+	// billions of objects.
+	MaxObjects int
+	// MaxObjectNumber is the largest object number kyso reads from a
+	// cross-reference section or writes in an update. The default is the
+	// limit on indirect objects of PDF 1.7 (ISO 32000-1 Annex C),
+	// 8 388 607; numbers past it in an update (from a hostile /Size) are
+	// refused rather than wrapped round.
+	MaxObjectNumber uint32
+	// MaxNesting bounds how deep arrays and dictionaries nest, and how
+	// deep kyso walks trees (page tree, form fields) and chains of
+	// references: against stack exhaustion.
+	MaxNesting int
+	// MaxPages bounds the pages of the page tree.
+	MaxPages int
+}
+
+// DefaultLimits are generous for real documents and small enough to keep
+// memory bounded.
+var DefaultLimits = Limits{
+	MaxSections:     1024,
+	MaxObjectSize:   16 << 20,
+	MaxDecoded:      16 << 20,
+	MaxDecodedTotal: 128 << 20,
+	MaxCached:       16 << 20,
+	MaxParsed:       256 << 20,
+	ParsedPerByte:   16,
+	MaxLookups:      1 << 20,
+	MaxObjects:      1 << 21,
+	MaxObjectNumber: 1<<23 - 1,
+	MaxNesting:      64,
+	MaxPages:        1 << 20,
+}
+
+// withDefaults fills zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxSections <= 0 {
+		l.MaxSections = d.MaxSections
+	}
+	if l.MaxObjectSize <= 0 {
+		l.MaxObjectSize = d.MaxObjectSize
+	}
+	if l.MaxDecoded <= 0 {
+		l.MaxDecoded = d.MaxDecoded
+	}
+	if l.MaxDecodedTotal <= 0 {
+		l.MaxDecodedTotal = d.MaxDecodedTotal
+	}
+	if l.MaxCached <= 0 {
+		l.MaxCached = d.MaxCached
+	}
+	if l.MaxParsed <= 0 {
+		l.MaxParsed = d.MaxParsed
+	}
+	if l.ParsedPerByte <= 0 {
+		l.ParsedPerByte = d.ParsedPerByte
+	}
+	if l.MaxLookups <= 0 {
+		l.MaxLookups = d.MaxLookups
+	}
+	if l.MaxObjects <= 0 {
+		l.MaxObjects = d.MaxObjects
+	}
+	if l.MaxObjectNumber == 0 {
+		l.MaxObjectNumber = d.MaxObjectNumber
+	}
+	if l.MaxNesting <= 0 {
+		l.MaxNesting = d.MaxNesting
+	}
+	if l.MaxPages <= 0 {
+		l.MaxPages = d.MaxPages
+	}
+	return l
+}
+
+// LimitError says a file needs more than a limit allows. Callers classify
+// it as a problem of the input file.
+type LimitError struct {
+	// Limit is the name of the Limits field ("MaxDecodedTotal").
+	Limit string
+	// Max is the limit's value for this file.
+	Max int64
+	// What says what went over it, with the limit's value.
+	What string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("%s (kyso's limit %s)", e.What, e.Limit)
+}
+
+// IsLimit reports whether err is, or wraps, a LimitError.
+func IsLimit(err error) bool {
+	var le *LimitError
+	return errors.As(err, &le)
+}
+
+func limitErr(limit string, max int64, format string, a ...any) *LimitError {
+	return &LimitError{Limit: limit, Max: max, What: fmt.Sprintf(format, a...)}
+}
+
+// Limits returns the limits the reader applies.
+func (r *Reader) Limits() Limits { return r.limits }
+
+// Err returns the first limit the file went over, if any. Once over a
+// budget (decoded or parsed bytes) every later read fails too, so a caller
+// that tolerated a failed lookup must check Err before trusting a result
+// built from lookups.
+func (r *Reader) Err() error {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.over != nil {
+		return sh.over
+	}
+	return nil
+}
+
+// overLocked records the first budget overrun; sh.mu is held.
+func (sh *shared) overLocked(e *LimitError) *LimitError {
+	if sh.over == nil {
+		sh.over = e
+	}
+	return sh.over
+}
+
+// spendDecoded charges n decoded bytes to the file's budget.
+func (r *Reader) spendDecoded(n int64) error {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.over != nil {
+		return sh.over
+	}
+	sh.decoded += n
+	if sh.decoded > r.limits.MaxDecodedTotal {
+		return sh.overLocked(limitErr("MaxDecodedTotal", r.limits.MaxDecodedTotal, "the streams of the file decode to more than %d bytes", r.limits.MaxDecodedTotal))
+	}
+	return nil
+}
+
+// parseBudget is the bytes of syntax one file may cost.
+func (r *Reader) parseBudget() int64 {
+	return r.limits.MaxParsed + r.limits.ParsedPerByte*r.size
+}
+
+// spendParsed charges n parsed or scanned bytes to the file's budget.
+func (r *Reader) spendParsed(n int) error {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.over != nil {
+		return sh.over
+	}
+	sh.parsed += int64(n)
+	if b := r.parseBudget(); sh.parsed > b {
+		return sh.overLocked(limitErr("MaxParsed", b, "parsing the file takes more than %d bytes of syntax (objects overlap or never end)", b))
+	}
+	return nil
+}
+
+// budgetErr returns the recorded overrun, if any.
+func (r *Reader) budgetErr() error {
+	if err := r.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// tokenIndex finds a token in the file one chunk at a time, each chunk
+// scanned once, so that recovering many wrong stream lengths costs one pass
+// over the file, not one each, and a single one costs only the chunks up to
+// its end.
+type tokenIndex struct {
+	hits    [][]int64 // per chunk: occurrences starting in it; nil: not scanned
+	scanned []bool
+}
+
+const tokenChunk = 64 << 10
+
+// nextPosition returns the first occurrence of tok at or after from, or -1.
+func (r *Reader) nextPosition(tok string, from int64) (int64, error) {
+	if from < 0 || from >= r.size {
+		return -1, nil
+	}
+	sh := r.shared
+	sh.mu.Lock()
+	ix := sh.tokens[tok]
+	if ix == nil {
+		n := int((r.size + tokenChunk - 1) / tokenChunk)
+		ix = &tokenIndex{hits: make([][]int64, n), scanned: make([]bool, n)}
+		sh.tokens[tok] = ix
+	}
+	sh.mu.Unlock()
+	t := []byte(tok)
+	var buf []byte
+	for c := int(from / tokenChunk); c < len(ix.hits); c++ {
+		sh.mu.Lock()
+		done, hits := ix.scanned[c], ix.hits[c]
+		sh.mu.Unlock()
+		if !done {
+			off := int64(c) * tokenChunk
+			n := min(tokenChunk+int64(len(t))-1, r.size-off)
+			if buf == nil {
+				buf = make([]byte, tokenChunk+len(t)-1)
+			}
+			b := buf[:n]
+			if m, err := r.ra.ReadAt(b, off); m < len(b) {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				return -1, err
+			}
+			hits = nil
+			for i := 0; ; {
+				j := bytes.Index(b[i:], t)
+				if j < 0 || i+j >= tokenChunk {
+					break
+				}
+				hits = append(hits, off+int64(i+j))
+				i += j + 1
+			}
+			if err := r.spendParsed(len(b)); err != nil {
+				return -1, err
+			}
+			sh.mu.Lock()
+			ix.scanned[c], ix.hits[c] = true, hits
+			sh.mu.Unlock()
+		}
+		i := sort.Search(len(hits), func(i int) bool { return hits[i] >= from })
+		if i < len(hits) {
+			return hits[i], nil
+		}
+	}
+	return -1, nil
+}
