@@ -37,7 +37,7 @@ func (v *verifier) changes(s *sigState) {
 	// every change beyond a certification signature's DocMDP permission.
 	for i, p := range rep.Problems {
 		s.invalidf("changed after signing: %s", p)
-		s.changeFinding(rep.ProblemChanges[i], Invalid, "changed after signing: "+p)
+		s.changeFinding(rep.ProblemChanges[i], Invalid, p)
 	}
 	if rep.Class == ChangeOther && len(rep.Problems) == 0 {
 		s.invalidf("the document was changed after signing in a way no signature permits")
@@ -50,7 +50,7 @@ func (v *verifier) changes(s *sigState) {
 		}
 		for _, c := range rep.Changes {
 			if c.Class == ChangeFormFill || c.Class == ChangeAnnotation {
-				s.changeFinding(c, "warning", "changed after signing: "+c.String())
+				s.changeFinding(c, "warning", c.String())
 			}
 		}
 		if s.isDocTS() {
@@ -63,14 +63,21 @@ func (v *verifier) changes(s *sigState) {
 }
 
 // changeFinding records a change as a finding whose ID is the rule that
-// judged it (docs/verify-changes.md lists them).
-func (s *sigState) changeFinding(c Change, severity Status, msg string) {
-	for _, f := range s.findings {
+// judged it (docs/verify-changes.md lists them). A reason already recorded
+// for it (invalidf) takes the rule's ID rather than being listed twice.
+func (s *sigState) changeFinding(c Change, severity Status, what string) {
+	msg := "changed after signing: " + what
+	for i, f := range s.findings {
+		if f.Message == msg && f.Severity == string(severity) {
+			s.findings[i].ID = c.Rule
+			return
+		}
 		if f.ID == c.Rule && f.Message == msg {
 			return
 		}
 	}
-	s.findings = append(s.findings, Finding{ID: c.Rule, Severity: string(severity), Message: msg})
+	s.findings = append(s.findings, Finding{ID: c.Rule, Severity: string(severity), Message: msg,
+		key: "changed after signing: %s", args: []any{what}})
 }
 
 // recordRevisions fills the revision history from a change report: each
