@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -123,7 +124,7 @@ func brCheckGap(r *pdf.Reader, b, c int64, contents []byte, cov *Coverage) error
 	}
 	buf := make([]byte, gap)
 	if _, err := r.ReaderAt().ReadAt(buf, b); err != nil && err != io.EOF {
-		return fmt.Errorf("reading the byte range gap: %w", err)
+		return i18n.Errorf("reading the byte range gap: %v", err)
 	}
 	if buf[0] != '<' || buf[gap-1] != '>' {
 		cov.Problems = append(cov.Problems, fmt.Sprintf("the ByteRange gap at offset %d is not a hex string in < >", b))
@@ -160,7 +161,7 @@ func brCheckOwner(r *pdf.Reader, objOff, b int64, cov *Coverage) error {
 	}
 	buf := make([]byte, b-objOff)
 	if _, err := r.ReaderAt().ReadAt(buf, objOff); err != nil && err != io.EOF {
-		return fmt.Errorf("reading the signature dictionary: %w", err)
+		return i18n.Errorf("reading the signature dictionary: %v", err)
 	}
 	// "N G obj" header (xref offsets may point at the white space before it).
 	p := bytes.TrimLeft(buf, " \t\r\n\f\x00")
@@ -198,7 +199,7 @@ func brRevisionAt(r *pdf.Reader, end int64) (int, error) {
 		}
 		buf := make([]byte, rv.End-end+5)
 		if _, err := r.ReaderAt().ReadAt(buf, end-5); err != nil && err != io.EOF {
-			return -1, fmt.Errorf("reading the end of revision %d: %w", rv.Index, err)
+			return -1, i18n.Errorf("reading the end of revision %d: %v", rv.Index, err)
 		}
 		if bytes.HasPrefix(buf, []byte("%%EOF")) && len(bytes.Trim(buf[5:], "\r\n")) == 0 {
 			return rv.Index, nil

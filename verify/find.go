@@ -3,6 +3,7 @@ package verify
 import (
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -105,7 +106,7 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 				var err error
 				l.Dict, err = r.Dict(v)
 				if err != nil {
-					return false, fmt.Errorf("signature value of field %q: %w", name, err)
+					return false, i18n.Errorf("signature value of field %q: %v", name, err)
 				}
 				l.Lock, _ = r.Dict(f.Dict["Lock"])
 				if l.Dict != nil {

@@ -98,7 +98,7 @@ func DefaultPolicy() *Policy {
 func LoadPolicy(path string) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, unwrapPathErr(err)), "")
+		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, unwrapPathErr(err)), "")
 	}
 	p := DefaultPolicy()
 	def := DefaultPolicy()
@@ -107,7 +107,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && err.Error() != "EOF" {
-		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, err),
+		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, err),
 			"keys: min-rsa-bits, min-ec-bits, digests (name: sunset date or \"\"), accepted-ekus")
 	}
 	if p.Digests == nil {
@@ -119,7 +119,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p.Name, p.SHA256 = path, hex.EncodeToString(sum[:])
 	if err := p.check(); err != nil {
-		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, err), "")
+		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, err), "")
 	}
 	return p, nil
 }
@@ -127,15 +127,15 @@ func LoadPolicy(path string) (*Policy, error) {
 // check validates the values of a policy.
 func (p *Policy) check() error {
 	if p.MinRSABits < 0 || p.MinECBits < 0 {
-		return fmt.Errorf("key sizes cannot be negative")
+		return i18n.Errorf("key sizes cannot be negative")
 	}
 	for name, sunset := range p.Digests {
 		if digestByName(name) == 0 {
-			return fmt.Errorf("digests: unknown algorithm %q", name)
+			return i18n.Errorf("digests: unknown algorithm %q", name)
 		}
 		if sunset != "" {
 			if _, err := time.Parse(time.DateOnly, sunset); err != nil {
-				return fmt.Errorf("digests: %s: sunset %q is not a date (YYYY-MM-DD)", name, sunset)
+				return i18n.Errorf("digests: %s: sunset %q is not a date (YYYY-MM-DD)", name, sunset)
 			}
 		}
 	}
@@ -172,12 +172,12 @@ func ekuOID(name string) (asn1.ObjectIdentifier, error) {
 	for _, part := range strings.Split(s, ".") {
 		var n int
 		if _, err := fmt.Sscanf(part, "%d", &n); err != nil || fmt.Sprint(n) != part {
-			return nil, fmt.Errorf("accepted-ekus: %q is neither a known name nor an OID", name)
+			return nil, i18n.Errorf("accepted-ekus: %q is neither a known name nor an OID", name)
 		}
 		oid = append(oid, n)
 	}
 	if len(oid) < 2 {
-		return nil, fmt.Errorf("accepted-ekus: %q is neither a known name nor an OID", name)
+		return nil, i18n.Errorf("accepted-ekus: %q is neither a known name nor an OID", name)
 	}
 	return oid, nil
 }

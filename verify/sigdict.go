@@ -303,7 +303,7 @@ func cleanText(s string) string {
 // part after the year is optional, and so is the "D:" in old files.
 func parsePDFDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(strings.TrimPrefix(s, "D:"))
-	bad := fmt.Errorf("malformed date %q", truncate(s, 40))
+	bad := i18n.Errorf("malformed date %q", truncate(s, 40))
 	num := func(i, n int, def int) (int, error) {
 		if len(s) < i+n {
 			if len(s) > i {

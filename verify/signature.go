@@ -10,7 +10,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"math"
 	"math/big"
 	"strings"
@@ -116,7 +116,7 @@ func (v *verifier) prepare(l sigLoc) (*sigState, error) {
 	}
 	cov, err := CheckByteRange(v.r, l.Dict, hint)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", v.o.FileName, err)
+		return nil, i18n.Errorf("reading %s: %v", v.o.FileName, err)
 	}
 	s.cov = &cov
 	for _, p := range cov.Problems {
@@ -458,7 +458,7 @@ func (v *verifier) checkDocTimestamp(s *sigState, digest []byte) {
 		return
 	}
 	if err := tok.Verify(); err != nil {
-		s.classifySigErr(fmt.Errorf("the timestamp token does not verify: %w", err))
+		s.classifySigErr(i18n.Errorf("the timestamp token does not verify: %v", err))
 		if errors.Is(err, cms.ErrUnsupported) {
 			s.digestOK = tok.MatchesImprint(digest)
 		}

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"os"
 	"sort"
@@ -68,7 +69,7 @@ func VerifyFile(ctx context.Context, path string, o Options) (*Report, error) {
 	}
 	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return nil, fail.Input(fmt.Errorf("%s: %w", path, unwrapPathErr(err)), "")
+		return nil, fail.Input(i18n.Errorf("%s: %v", path, unwrapPathErr(err)), "")
 	}
 	defer f.Close()
 	rep, err := Verify(ctx, f.ReaderAt(), f.Size(), o)
@@ -78,7 +79,7 @@ func VerifyFile(ctx context.Context, path string, o Options) (*Report, error) {
 	if err != nil {
 		if errors.Is(err, fileutil.ErrChanged) {
 			// A verdict on bytes that were changing is no verdict.
-			return nil, fail.Input(fmt.Errorf("%s: %w", path, err), "verify it again once nothing is writing to it")
+			return nil, fail.Input(i18n.Errorf("%s: %v", path, err), "verify it again once nothing is writing to it")
 		}
 		return nil, err
 	}
@@ -220,7 +221,7 @@ func (v *verifier) digest() error {
 		return nil
 	}
 	if err := digestRanges(v.ctx, v.ra, v.size, jobs); err != nil {
-		return fmt.Errorf("reading %s: %w", v.o.FileName, err)
+		return i18n.Errorf("reading %s: %v", v.o.FileName, err)
 	}
 	if whole != nil {
 		v.rep.SHA256 = hex.EncodeToString(whole.sums[crypto.SHA256])

@@ -2,7 +2,7 @@ package pdf
 
 import (
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // ErrFieldDepth is returned (wrapped with a LimitError) by WalkFields for a
@@ -53,7 +53,7 @@ func (r *Reader) WalkFields(roots Array, seen map[Ref]bool, fn func(f *Field) (d
 			f.Name, f.FT, f.Depth = parent.Name, parent.FT, parent.Depth+1
 		}
 		if max := r.Limits().MaxNesting; f.Depth > max {
-			return fmt.Errorf("%w: %w", limitErr("MaxNesting", int64(max), "form field tree deeper than %d levels", max), ErrFieldDepth)
+			return i18n.Errorf("%v: %v", limitErr("MaxNesting", int64(max), "form field tree deeper than %d levels", max), ErrFieldDepth)
 		}
 		if ref, ok := o.(Ref); ok {
 			if seen[ref] {

@@ -5,7 +5,7 @@ import (
 	"compress/flate"
 	"encoding/hex"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 )
 
@@ -36,7 +36,7 @@ func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
 		data = s.Data
 	} else {
 		if s.Length < 0 || s.Length > 1<<34 {
-			return nil, errors.New("bad stream length")
+			return nil, i18n.Errorf("bad stream length")
 		}
 		if s.Length > max {
 			// Read it through the decompressor without holding it whole.
@@ -47,7 +47,7 @@ func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
 			}
 			data = make([]byte, s.Length)
 			if _, err := r.ra.ReadAt(data, s.Offset); err != nil && !(err == io.EOF && len(data) == 0) {
-				return nil, fmt.Errorf("reading stream data: %w", err)
+				return nil, i18n.Errorf("reading stream data: %v", err)
 			}
 		}
 	}
@@ -76,13 +76,13 @@ func (r *Reader) decode(s *Stream, max int64) ([]byte, error) {
 		case "RunLengthDecode", "RL":
 			data, err = runLength(in, max)
 		default:
-			return nil, fmt.Errorf("%w %s", ErrUnsupportedFilter, f)
+			return nil, i18n.Errorf("%v %s", ErrUnsupportedFilter, f)
 		}
 		if errors.Is(err, errTooBig) {
 			return nil, over()
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
+			return nil, i18n.Errorf("%s: %v", f, err)
 		}
 		if err := r.spendDecoded(int64(len(data))); err != nil {
 			return nil, err
@@ -112,16 +112,16 @@ func (r *Reader) filterList(d Dict) ([]Name, error) {
 		for _, o := range v {
 			n, ok := o.(Name)
 			if !ok {
-				return nil, errors.New("bad /Filter array")
+				return nil, i18n.Errorf("bad /Filter array")
 			}
 			out = append(out, n)
 		}
 		if len(out) > 8 {
-			return nil, errors.New("too many filters")
+			return nil, i18n.Errorf("too many filters")
 		}
 		return out, nil
 	}
-	return nil, errors.New("bad /Filter")
+	return nil, i18n.Errorf("bad /Filter")
 }
 
 func (r *Reader) decodeParms(d Dict, i int) Dict {
@@ -145,10 +145,10 @@ func (r *Reader) decodeParms(d Dict, i int) Dict {
 func inflate(in io.Reader, max int64) ([]byte, error) {
 	var hdr [2]byte
 	if _, err := io.ReadFull(in, hdr[:]); err != nil {
-		return nil, errors.New("truncated zlib header")
+		return nil, i18n.Errorf("truncated zlib header")
 	}
 	if hdr[0]&0x0f != 8 || (uint16(hdr[0])<<8|uint16(hdr[1]))%31 != 0 {
-		return nil, errors.New("bad zlib header")
+		return nil, i18n.Errorf("bad zlib header")
 	}
 	fr := flate.NewReader(in)
 	defer fr.Close()
@@ -183,13 +183,13 @@ func unpredict(data []byte, parms Dict) ([]byte, error) {
 		cols = 1
 	}
 	if colors < 1 || colors > 32 || bpc < 1 || bpc > 16 || cols < 1 || cols > 1<<20 {
-		return nil, errors.New("bad predictor parameters")
+		return nil, i18n.Errorf("bad predictor parameters")
 	}
 	bpp := int((colors*bpc + 7) / 8)
 	rowLen := int((colors*bpc*cols + 7) / 8)
 	if pred == 2 {
 		if bpc != 8 {
-			return nil, errors.New("TIFF predictor supported only for 8 bits per component")
+			return nil, i18n.Errorf("TIFF predictor supported only for 8 bits per component")
 		}
 		for i := 0; i+rowLen <= len(data); i += rowLen {
 			row := data[i : i+rowLen]
@@ -231,7 +231,7 @@ func unpredict(data []byte, parms Dict) ([]byte, error) {
 			case 4:
 				row[j] += paeth(a, b, c)
 			default:
-				return nil, fmt.Errorf("bad PNG filter type %d", ft)
+				return nil, i18n.Errorf("bad PNG filter type %d", ft)
 			}
 		}
 		out = append(out, row...)
@@ -308,7 +308,7 @@ func ascii85(in io.Reader, max int64) ([]byte, error) {
 			continue
 		}
 		if c < '!' || c > 'u' {
-			return nil, errors.New("bad ASCII85 character")
+			return nil, i18n.Errorf("bad ASCII85 character")
 		}
 		tuple = tuple*85 + uint64(c-'!')
 		n++
@@ -344,13 +344,13 @@ func runLength(in io.Reader, max int64) ([]byte, error) {
 			return out, nil
 		case l < 128:
 			if i+l+1 > len(src) {
-				return nil, errors.New("truncated run")
+				return nil, i18n.Errorf("truncated run")
 			}
 			out = append(out, src[i:i+l+1]...)
 			i += l + 1
 		default:
 			if i >= len(src) {
-				return nil, errors.New("truncated run")
+				return nil, i18n.Errorf("truncated run")
 			}
 			for k := 0; k < 257-l; k++ {
 				out = append(out, src[i])

@@ -3,7 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strconv"
 )
 
@@ -38,7 +38,7 @@ type parser struct {
 
 func (p *parser) short() error {
 	if p.eof {
-		return errors.New("unexpected end of file")
+		return i18n.Errorf("unexpected end of file")
 	}
 	return errShort
 }
@@ -87,7 +87,7 @@ func (p *parser) expectKeyword(k string) error {
 		if p.pos >= len(p.buf) && !p.eof {
 			return errShort
 		}
-		return fmt.Errorf("expected %q at offset %d, found %q", k, p.pos, truncate(w))
+		return i18n.Errorf("expected %q at offset %d, found %q", k, p.pos, truncate(w))
 	}
 	return nil
 }
@@ -143,11 +143,11 @@ func (p *parser) object(depth int) (Object, error) {
 			arr = append(arr, o)
 		}
 	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
-		return nil, fmt.Errorf("unexpected %q at offset %d", c, p.pos)
+		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)
 	}
 	w := p.regular()
 	if len(w) == 0 {
-		return nil, fmt.Errorf("unexpected %q at offset %d", c, p.pos)
+		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)
 	}
 	switch string(w) {
 	case "true":
@@ -160,7 +160,7 @@ func (p *parser) object(depth int) (Object, error) {
 	if isInteger(w) {
 		n, err := strconv.ParseInt(string(w), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("bad integer %q", truncate(w))
+			return nil, i18n.Errorf("bad integer %q", truncate(w))
 		}
 		// "N G R"
 		save := p.pos
@@ -175,7 +175,7 @@ func (p *parser) object(depth int) (Object, error) {
 				p.pos++
 				gen, err := strconv.ParseUint(string(g), 10, 16)
 				if err != nil || n > 1<<31 {
-					return nil, fmt.Errorf("bad reference %d %s R", n, g)
+					return nil, i18n.Errorf("bad reference %d %s R", n, g)
 				}
 				return Ref{Num: uint32(n), Gen: uint16(gen)}, nil
 			}
@@ -191,7 +191,7 @@ func (p *parser) object(depth int) (Object, error) {
 	if f, ok := parseReal(w); ok {
 		return Real(f), nil
 	}
-	return nil, fmt.Errorf("unexpected token %q at offset %d", truncate(w), p.pos-len(w))
+	return nil, i18n.Errorf("unexpected token %q at offset %d", truncate(w), p.pos-len(w))
 }
 
 func (p *parser) depthLimit() int {
@@ -255,7 +255,7 @@ func (p *parser) dict(depth int) (Object, error) {
 			return d, nil
 		}
 		if p.buf[p.pos] != '/' {
-			return nil, fmt.Errorf("dictionary key expected at offset %d", p.pos)
+			return nil, i18n.Errorf("dictionary key expected at offset %d", p.pos)
 		}
 		p.pos++
 		k := Name(decodeName(p.regular()))
@@ -368,7 +368,7 @@ func (p *parser) hexString() (Object, error) {
 		case c >= 'A' && c <= 'F':
 			v = c - 'A' + 10
 		default:
-			return nil, fmt.Errorf("bad character %q in hex string at offset %d", c, p.pos-1)
+			return nil, i18n.Errorf("bad character %q in hex string at offset %d", c, p.pos-1)
 		}
 		if half {
 			out = append(out, hi<<4|v)

@@ -3,7 +3,7 @@ package pdf
 import (
 	"bytes"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math"
 	"sort"
@@ -118,7 +118,7 @@ func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 		objects: map[objKey]Object{}, objstms: map[int64]*objStm{}, tokens: map[string]*tokenIndex{},
 	}}
 	if size < 8 {
-		return nil, fmt.Errorf("%w: %d bytes", ErrNotPDF, size)
+		return nil, i18n.Errorf("%v: %d bytes", ErrNotPDF, size)
 	}
 	head := make([]byte, min(1024, size))
 	if _, err := ra.ReadAt(head, 0); err != nil && err != io.EOF {
@@ -126,7 +126,7 @@ func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 	}
 	i := bytes.Index(head, []byte("%PDF-"))
 	if i < 0 {
-		return nil, fmt.Errorf("%w: no %%PDF- header", ErrNotPDF)
+		return nil, i18n.Errorf("%v: no %%PDF- header", ErrNotPDF)
 	}
 	v := head[i+5:]
 	j := 0
@@ -144,11 +144,11 @@ func NewReaderLimits(ra io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 	r.rev = len(r.revs) - 1
 	r.buildIndex()
 	if cat, ok := r.Trailer()["Root"].(Ref); !ok {
-		return nil, errors.New("trailer has no /Root reference")
+		return nil, i18n.Errorf("trailer has no /Root reference")
 	} else if o, err := r.Get(cat); err != nil {
-		return nil, fmt.Errorf("document catalog: %w", err)
+		return nil, i18n.Errorf("document catalog: %v", err)
 	} else if _, err := r.Resolve(o); err != nil {
-		return nil, fmt.Errorf("document catalog: %w", err)
+		return nil, i18n.Errorf("document catalog: %v", err)
 	}
 	return r, nil
 }
@@ -183,7 +183,7 @@ func (r *Reader) Trailer() Dict { return r.revs[r.rev].Trailer }
 
 func (r *Reader) readAt(off int64, n int) ([]byte, bool, error) {
 	if off < 0 || off >= r.size {
-		return nil, false, fmt.Errorf("offset %d outside the file (%d bytes)", off, r.size)
+		return nil, false, i18n.Errorf("offset %d outside the file (%d bytes)", off, r.size)
 	}
 	eof := false
 	if int64(n) >= r.size-off {
@@ -220,9 +220,9 @@ func (r *Reader) findStartxref() (int64, error) {
 		if n, ok := o.(Int); err == nil && ok && n >= 0 && int64(n) < r.size {
 			return int64(n), nil
 		}
-		return 0, errors.New("startxref does not point inside the file")
+		return 0, i18n.Errorf("startxref does not point inside the file")
 	}
-	return 0, fmt.Errorf("%w: no startxref (truncated or damaged file)", ErrNotPDF)
+	return 0, i18n.Errorf("%v: no startxref (truncated or damaged file)", ErrNotPDF)
 }
 
 type section struct {
@@ -259,7 +259,7 @@ func (r *Reader) readSections(start int64) error {
 	off := start
 	for {
 		if seen[off] {
-			return fmt.Errorf("cross-reference /Prev loop at offset %d", off)
+			return i18n.Errorf("cross-reference /Prev loop at offset %d", off)
 		}
 		seen[off] = true
 		if len(secs) >= r.limits.MaxSections {
@@ -267,15 +267,15 @@ func (r *Reader) readSections(start int64) error {
 		}
 		s, err := r.readSection(off)
 		if err != nil {
-			return fmt.Errorf("cross-reference section at offset %d: %w", off, err)
+			return i18n.Errorf("cross-reference section at offset %d: %v", off, err)
 		}
 		if stm, ok := s.trailer.Int("XRefStm"); ok && s.kind == XrefTable {
 			if stm < 0 || stm >= r.size {
-				return fmt.Errorf("hybrid /XRefStm %d points outside the file", stm)
+				return i18n.Errorf("hybrid /XRefStm %d points outside the file", stm)
 			}
 			xs, err := r.readSection(stm)
 			if err != nil {
-				return fmt.Errorf("hybrid /XRefStm at offset %d: %w", stm, err)
+				return i18n.Errorf("hybrid /XRefStm at offset %d: %v", stm, err)
 			}
 			s.kind = XrefHybrid
 			for n, e := range xs.entries {
@@ -295,7 +295,7 @@ func (r *Reader) readSections(start int64) error {
 			break
 		}
 		if prev < 0 || prev >= r.size {
-			return fmt.Errorf("/Prev %d points outside the file", prev)
+			return i18n.Errorf("/Prev %d points outside the file", prev)
 		}
 		off = prev
 	}
@@ -462,7 +462,7 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			}
 			d, ok := t.(Dict)
 			if !ok {
-				return 0, errors.New("trailer is not a dictionary")
+				return 0, i18n.Errorf("trailer is not a dictionary")
 			}
 			s.trailer = d
 			return n, nil
@@ -478,12 +478,12 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			if errors.Is(err1, errShort) || errors.Is(err2, errShort) {
 				return 0, errShort
 			}
-			return 0, errors.New("bad subsection header in xref table")
+			return 0, i18n.Errorf("bad subsection header in xref table")
 		}
 		// Each entry takes 20 bytes: a count the rest of the file cannot
 		// hold is a lie, not a reason to wait for more.
 		if left := avail - int64(p.pos); int64(c) > left/18+1 {
-			return 0, fmt.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
+			return 0, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
 		}
 		if last := int64(f) + int64(c) - 1; c > 0 && last > int64(r.limits.MaxObjectNumber) {
 			return 0, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref subsection %d %d lists object number %d, past %d", f, c, last, r.limits.MaxObjectNumber)
@@ -497,12 +497,12 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			}
 			line := p.buf[p.pos : p.pos+18]
 			if line[10] != ' ' || line[16] != ' ' {
-				return 0, fmt.Errorf("bad xref entry %q", line)
+				return 0, i18n.Errorf("bad xref entry %q", line)
 			}
 			o, err := strconv.ParseInt(string(line[:10]), 10, 64)
 			g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
 			if err != nil || err2 != nil {
-				return 0, fmt.Errorf("bad xref entry %q", line)
+				return 0, i18n.Errorf("bad xref entry %q", line)
 			}
 			n++
 			num := uint32(int64(f) + i)
@@ -514,7 +514,7 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			case 'f':
 				s.entries[num] = XrefEntry{Type: 0, Gen: uint16(g)}
 			default:
-				return 0, fmt.Errorf("bad xref entry type %q", line[17])
+				return 0, i18n.Errorf("bad xref entry type %q", line[17])
 			}
 			p.pos += 18
 		}
@@ -529,10 +529,10 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 	}
 	st, ok := obj.(*Stream)
 	if !ok {
-		return nil, errors.New("neither an xref table nor an xref stream")
+		return nil, i18n.Errorf("neither an xref table nor an xref stream")
 	}
 	if t, _ := st.Dict.Name("Type"); t != "XRef" {
-		return nil, errors.New("stream is not of /Type /XRef")
+		return nil, i18n.Errorf("stream is not of /Type /XRef")
 	}
 	data, err := r.decode(st, r.limits.MaxDecoded)
 	if err != nil {
@@ -541,13 +541,13 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 	s := &section{off: off, kind: XrefStream, trailer: st.Dict, entries: map[uint32]XrefEntry{}, xrefObj: []uint32{num}}
 	wArr, _ := st.Dict["W"].(Array)
 	if len(wArr) != 3 {
-		return nil, errors.New("xref stream /W must have 3 entries")
+		return nil, i18n.Errorf("xref stream /W must have 3 entries")
 	}
 	var w [3]int
 	for i, o := range wArr {
 		n, ok := o.(Int)
 		if !ok || n < 0 || n > 8 {
-			return nil, errors.New("bad xref stream /W")
+			return nil, i18n.Errorf("bad xref stream /W")
 		}
 		w[i] = int(n)
 	}
@@ -558,24 +558,24 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 		for _, o := range ia {
 			n, ok := o.(Int)
 			if !ok || n < 0 {
-				return nil, errors.New("bad xref stream /Index")
+				return nil, i18n.Errorf("bad xref stream /Index")
 			}
 			index = append(index, int64(n))
 		}
 		if len(index)%2 != 0 {
-			return nil, errors.New("odd-length xref stream /Index")
+			return nil, i18n.Errorf("odd-length xref stream /Index")
 		}
 	}
 	rowLen := w[0] + w[1] + w[2]
 	if rowLen == 0 {
-		return nil, errors.New("xref stream /W sums to zero")
+		return nil, i18n.Errorf("xref stream /W sums to zero")
 	}
 	// The rows must be in the data, and the entries in the file.
 	var rows int64
 	for i := 0; i+1 < len(index); i += 2 {
 		first, count := index[i], index[i+1]
 		if count > int64(len(data)/rowLen)-rows {
-			return nil, fmt.Errorf("xref stream /Index or /Size lists more entries than its %d bytes of rows hold", len(data))
+			return nil, i18n.Errorf("xref stream /Index or /Size lists more entries than its %d bytes of rows hold", len(data))
 		}
 		rows += count
 		if last := first + count - 1; count > 0 && last > int64(r.limits.MaxObjectNumber) {
@@ -600,7 +600,7 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 		first, count := index[i], index[i+1]
 		for k := int64(0); k < count; k++ {
 			if pos+rowLen > len(data) {
-				return nil, errors.New("xref stream shorter than its /Index says")
+				return nil, i18n.Errorf("xref stream shorter than its /Index says")
 			}
 			row := data[pos : pos+rowLen]
 			pos += rowLen
@@ -702,7 +702,7 @@ func (r *Reader) parser(buf []byte, eof bool) *parser {
 func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, error) {
 	for _, c := range chain {
 		if c == num {
-			return nil, fmt.Errorf("object %d: %w: it is needed to read itself (through %s)", num, ErrCycle, chainString(chain))
+			return nil, i18n.Errorf("object %d: %v: it is needed to read itself (through %s)", num, ErrCycle, chainString(chain))
 		}
 	}
 	if len(chain) >= r.limits.MaxNesting {
@@ -719,7 +719,7 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 		// new one must not share a cache slot.
 		se, ok := r.Lookup(e.Stream)
 		if !ok || se.Type != 1 {
-			return nil, fmt.Errorf("object %d: object stream %d not found", num, e.Stream)
+			return nil, i18n.Errorf("object %d: object stream %d not found", num, e.Stream)
 		}
 		key.off = se.Offset
 	}
@@ -745,13 +745,13 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 		var n uint32
 		n, o, cost, err = r.parseIndirect(e.Offset, false, append(chain, num))
 		if err == nil && n != num {
-			err = fmt.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
+			err = i18n.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
 		}
 	case 2:
 		o, cost, err = r.fromObjStm(num, e, append(chain, num))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("object %d: %w", num, err)
+		return nil, i18n.Errorf("object %d: %v", num, err)
 	}
 	sh.mu.Lock()
 	sh.objBytes += int64(cost)
@@ -814,7 +814,7 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 	numI, ok1 := nO.(Int)
 	_, ok2 := g.(Int)
 	if !ok1 || !ok2 || numI < 0 || numI > 1<<31 {
-		return 0, nil, 0, fmt.Errorf("no object header at offset %d", off)
+		return 0, nil, 0, i18n.Errorf("no object header at offset %d", off)
 	}
 	if err := p.expectKeyword("obj"); err != nil {
 		return 0, nil, 0, err
@@ -847,7 +847,7 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		if !rawLength {
 			lo, err := r.get(l, chain)
 			if err != nil && (IsLimit(err) || errors.Is(err, ErrCycle)) {
-				return 0, nil, 0, fmt.Errorf("stream /Length %v: %w", l, err)
+				return 0, nil, 0, i18n.Errorf("stream /Length %v: %v", l, err)
 			}
 			if li, ok := lo.(Int); err == nil && ok {
 				length = int64(li)
@@ -884,7 +884,7 @@ func (r *Reader) findEndstream(from int64) (int64, error) {
 		return 0, err
 	}
 	if end < 0 {
-		return 0, errors.New("stream without endstream")
+		return 0, i18n.Errorf("stream without endstream")
 	}
 	// Drop the EOL before endstream.
 	if end > from {
@@ -904,7 +904,7 @@ func (r *Reader) findEndstream(from int64) (int64, error) {
 func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, int, error) {
 	se, ok := r.Lookup(e.Stream)
 	if !ok || se.Type != 1 {
-		return nil, 0, fmt.Errorf("object stream %d not found", e.Stream)
+		return nil, 0, i18n.Errorf("object stream %d not found", e.Stream)
 	}
 	sh := r.shared
 	sh.mu.Lock()
@@ -913,7 +913,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 	if os == nil {
 		for _, c := range chain[:len(chain)-1] {
 			if c == e.Stream {
-				return nil, 0, fmt.Errorf("%w: object stream %d is needed to read itself (through %s)", ErrCycle, e.Stream, chainString(chain))
+				return nil, 0, i18n.Errorf("%v: object stream %d is needed to read itself (through %s)", ErrCycle, e.Stream, chainString(chain))
 			}
 		}
 		o, err := r.getEntry(e.Stream, se, chain)
@@ -922,13 +922,13 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 		}
 		st, ok := o.(*Stream)
 		if !ok {
-			return nil, 0, fmt.Errorf("object stream %d is not a stream", e.Stream)
+			return nil, 0, i18n.Errorf("object stream %d is not a stream", e.Stream)
 		}
 		if os, err = r.loadObjStm(st); err != nil {
 			if IsLimit(err) {
 				return nil, 0, err
 			}
-			return nil, 0, fmt.Errorf("object stream %d: %w", e.Stream, err)
+			return nil, 0, i18n.Errorf("object stream %d: %v", e.Stream, err)
 		}
 		sh.mu.Lock()
 		sh.stmBytes += int64(len(os.data))
@@ -940,14 +940,14 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 		sh.mu.Unlock()
 	}
 	if e.Index < 0 || e.Index >= len(os.offsets) {
-		return nil, 0, fmt.Errorf("index %d outside object stream %d", e.Index, e.Stream)
+		return nil, 0, i18n.Errorf("index %d outside object stream %d", e.Index, e.Stream)
 	}
 	if os.nums[e.Index] != num {
-		return nil, 0, fmt.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
+		return nil, 0, i18n.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
 	}
 	start := os.first + os.offsets[e.Index]
 	if start < 0 || start > len(os.data) {
-		return nil, 0, fmt.Errorf("bad offset in object stream %d", e.Stream)
+		return nil, 0, i18n.Errorf("bad offset in object stream %d", e.Stream)
 	}
 	p := r.parser(os.data[start:], true)
 	o, err := p.object(0)
@@ -959,7 +959,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 
 func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	if t, _ := st.Dict.Name("Type"); t != "ObjStm" {
-		return nil, errors.New("not of /Type /ObjStm")
+		return nil, i18n.Errorf("not of /Type /ObjStm")
 	}
 	n, _ := st.Dict.Int("N")
 	first, _ := st.Dict.Int("First")
@@ -969,7 +969,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	}
 	// Each object takes at least two numbers and two spaces of the header.
 	if n < 0 || n > int64(len(data))/4+1 || first < 0 || first > int64(len(data)) {
-		return nil, errors.New("bad /N or /First")
+		return nil, i18n.Errorf("bad /N or /First")
 	}
 	p := r.parser(data[:first], true)
 	os := &objStm{data: data, first: int(first)}
@@ -979,7 +979,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 		an, ok1 := a.(Int)
 		bn, ok2 := b.(Int)
 		if err1 != nil || err2 != nil || !ok1 || !ok2 || an < 0 || bn < 0 || an > 1<<31 || int64(bn) > int64(len(data)) {
-			return nil, errors.New("bad object stream header")
+			return nil, i18n.Errorf("bad object stream header")
 		}
 		os.nums = append(os.nums, uint32(an))
 		os.offsets = append(os.offsets, int(bn))
@@ -1006,7 +1006,7 @@ func (r *Reader) Resolve(o Object) (Object, error) {
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("reference %v: %w, or a chain of more than 32 references", first, ErrCycle)
+	return nil, i18n.Errorf("reference %v: %v, or a chain of more than 32 references", first, ErrCycle)
 }
 
 // Dict resolves o and returns it as a dictionary (a stream's dictionary
@@ -1042,7 +1042,7 @@ func (r *Reader) Catalog() (Dict, error) {
 		return nil, err
 	}
 	if d == nil {
-		return nil, errors.New("document catalog missing")
+		return nil, i18n.Errorf("document catalog missing")
 	}
 	return d, nil
 }
@@ -1083,14 +1083,14 @@ func (r *Reader) Pages() ([]Page, error) {
 	}
 	root, ok := cat["Pages"].(Ref)
 	if !ok {
-		return nil, errors.New("catalog has no /Pages reference")
+		return nil, i18n.Errorf("catalog has no /Pages reference")
 	}
 	var pages []Page
 	seen := map[Ref]bool{}
 	var walk func(ref Ref, inh Dict, depth int) error
 	walk = func(ref Ref, inh Dict, depth int) error {
 		if seen[ref] {
-			return fmt.Errorf("page tree loop (%w): node %v is reached twice", ErrCycle, ref)
+			return i18n.Errorf("page tree loop (%v): node %v is reached twice", ErrCycle, ref)
 		}
 		if depth > r.limits.MaxNesting {
 			return limitErr("MaxNesting", int64(r.limits.MaxNesting), "page tree deeper than %d levels", r.limits.MaxNesting)
@@ -1101,7 +1101,7 @@ func (r *Reader) Pages() ([]Page, error) {
 			return err
 		}
 		if d == nil {
-			return fmt.Errorf("page tree node %v missing", ref)
+			return i18n.Errorf("page tree node %v missing", ref)
 		}
 		next := inh.Clone()
 		for _, k := range []Name{"Resources", "MediaBox", "CropBox", "Rotate"} {
@@ -1119,7 +1119,7 @@ func (r *Reader) Pages() ([]Page, error) {
 			for _, k := range arr {
 				kr, ok := k.(Ref)
 				if !ok {
-					return errors.New("page tree /Kids entry is not a reference")
+					return i18n.Errorf("page tree /Kids entry is not a reference")
 				}
 				if err := walk(kr, next, depth+1); err != nil {
 					return err

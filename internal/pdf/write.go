@@ -3,8 +3,8 @@ package pdf
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math"
 	"sort"
@@ -39,7 +39,7 @@ type byteWriter interface {
 
 func ser(w byteWriter, o Object, depth int) error {
 	if depth > maxDepth {
-		return errors.New("object nested too deep to write")
+		return i18n.Errorf("object nested too deep to write")
 	}
 	switch v := o.(type) {
 	case nil:
@@ -87,7 +87,7 @@ func ser(w byteWriter, o Object, depth int) error {
 		w.WriteString(">>")
 	case *Stream:
 		if v.Data == nil && v.Length > 0 {
-			return errors.New("cannot write a stream read from a file; copy its data first")
+			return i18n.Errorf("cannot write a stream read from a file; copy its data first")
 		}
 		d := v.Dict.Clone()
 		d["Length"] = Int(len(v.Data))
@@ -100,7 +100,7 @@ func ser(w byteWriter, o Object, depth int) error {
 	case Raw:
 		w.Write(v.Bytes)
 	default:
-		return fmt.Errorf("cannot write %T as a PDF object", o)
+		return i18n.Errorf("cannot write %T as a PDF object", o)
 	}
 	return nil
 }
@@ -287,13 +287,13 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 		o := u.objs[n]
 		if o == nil {
 			if _, isNew := base.Lookup(n); !isNew && n >= base.NextObjectNumber() {
-				return 0, fmt.Errorf("reserved object %d was never set", n)
+				return 0, i18n.Errorf("reserved object %d was never set", n)
 			}
 		}
 		offsets[n] = start + cw.n
 		fmt.Fprintf(cw, "%d %d obj\n", n, u.gens[n])
 		if err := u.serMarked(cw, start, o); err != nil {
-			return 0, fmt.Errorf("object %d: %w", n, err)
+			return 0, i18n.Errorf("object %d: %v", n, err)
 		}
 		cw.WriteString("\nendobj\n")
 	}
@@ -373,7 +373,7 @@ func (u *Update) serMarked(cw *countWriter, start int64, o Object) error {
 		}
 		i := bytes.Index(buf.Bytes(), raw.Bytes)
 		if i < 0 {
-			return fmt.Errorf("placeholder %s not found", raw.Mark)
+			return i18n.Errorf("placeholder %s not found", raw.Mark)
 		}
 		u.marks[raw.Mark] = start + cw.n + int64(i)
 	}
