@@ -3,7 +3,6 @@ package sign
 import (
 	"context"
 	"crypto/x509"
-	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +86,7 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 	case cr.Status == trust.Trusted && len(cr.Certs) >= 2:
 		issuer = cr.Certs[1]
 	default:
-		msg := i18n.Sprintf("the signer certificate %q does not chain to a trusted root (%s)", name, strings.Join(cr.Problems, "; "))
+		msg := i18n.Sprintf("the signer certificate %q does not chain to a trusted root (%s)", name, i18n.Join(cr.Problems))
 		if len(cr.Problems) == 0 {
 			msg = i18n.Sprintf("the signer certificate %q does not chain to a trusted root", name)
 		}
@@ -116,7 +115,7 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 	case revocation.Good:
 		return nil
 	}
-	msg := i18n.Sprintf("the revocation status of the signer certificate %q could not be established: %s", name, strings.Join(res.Problems, "; "))
+	msg := i18n.Sprintf("the revocation status of the signer certificate %q could not be established: %s", name, i18n.Join(res.Problems))
 	if p.strict() {
 		return fail.Run(i18n.Errorf("%s", msg), "B-LT needs the CA's OCSP or CRL service to be reachable")
 	}

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"crypto/x509"
-	"strings"
 	"sync"
 	"time"
 
@@ -79,7 +78,7 @@ func (v *verifier) judgeChain(s *sigState, cert *x509.Certificate, pool []*x509.
 		}
 		p := problems[0]
 		problems = problems[1:]
-		return ": " + p
+		return i18n.Sprintf(": %s", p)
 	}
 	switch res.Status {
 	case trust.Trusted:
@@ -145,7 +144,7 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 	default:
 		msg := i18n.Sprintf("the revocation status of %s is unknown", who)
 		if len(res.Problems) > 0 {
-			msg = i18n.Sprintf("the revocation status of %s is unknown: %s", who, strings.Join(res.Problems, "; "))
+			msg = i18n.Sprintf("the revocation status of %s is unknown: %s", who, joinMessages(res.Problems))
 		}
 		v.unknownRevocation(s, soft, msg)
 		return rv

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 )
 
@@ -46,7 +47,7 @@ func (v *verifier) changes(s *sigState) {
 	if (rep.Class == ChangeFormFill || rep.Class == ChangeAnnotation) && s.d.DocMDP == 0 {
 		what := ""
 		if len(rep.Changes) > 0 {
-			what = ": " + describeChanges(rep.Changes)
+			what = i18n.Sprintf(": %s", describeChanges(rep.Changes))
 		}
 		for _, c := range rep.Changes {
 			if c.Class == ChangeFormFill || c.Class == ChangeAnnotation {
@@ -109,16 +110,18 @@ func (v *verifier) recordRevisions(rep *ChangeReport) {
 // describeChanges lists the changes compactly for a reason.
 func describeChanges[T fmt.Stringer](cs []T) string {
 	const most = 5
+	// Each step is a catalogue message, so the whole reads in the
+	// reader's language (i18n.Printer.Translate).
 	out := ""
 	for i, c := range cs {
-		if i == most {
-			out += fmt.Sprintf("; and %d more", len(cs)-most)
-			break
+		switch {
+		case i == most:
+			return i18n.Sprintf("%s; and %d more", out, len(cs)-most)
+		case i == 0:
+			out = c.String()
+		default:
+			out = i18n.Sprintf("%s; %s", out, c.String())
 		}
-		if i > 0 {
-			out += "; "
-		}
-		out += c.String()
 	}
 	return out
 }

@@ -392,7 +392,7 @@ func (v *verifier) timestampPolicy(h crypto.Hash, genTime time.Time, cert *x509.
 	if h != 0 {
 		t := genTime
 		if id, why := p.checkDigest(h, &t); id != "" {
-			return id, "timestamp: " + why
+			return id, i18n.Sprintf("timestamp: %s", why)
 		}
 	}
 	if cert != nil {

@@ -128,3 +128,7 @@ func (s *sigState) policyRefused() bool {
 	}
 	return false
 }
+
+// joinMessages joins texts with "; " as a catalogue message, so the joined
+// text can still be said in the reader's language.
+func joinMessages(parts []string) string { return i18n.Join(parts) }

@@ -414,3 +414,17 @@ func (p *Printer) Number(x float64, decimals int) string {
 
 // Int shows a quantity grouped as the language groups.
 func (p *Printer) Int(n int64) string { return p.p.Sprint(number.Decimal(n)) }
+
+// Join joins texts with "; " through the catalogue ("%s; %s" step by step),
+// so Translate can still render the joined text.
+func Join(parts []string) string {
+	out := ""
+	for i, p := range parts {
+		if i == 0 {
+			out = p
+			continue
+		}
+		out = Sprintf("%s; %s", out, p)
+	}
+	return out
+}

@@ -2,7 +2,7 @@ package diff
 
 import (
 	"bytes"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"sort"
 
@@ -215,5 +215,5 @@ func quote(name string) string {
 	if name == "" {
 		return "(unnamed)"
 	}
-	return fmt.Sprintf("%q", name)
+	return i18n.Sprintf("%q", name)
 }

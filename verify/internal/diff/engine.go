@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"regexp"
 	"slices"
@@ -30,9 +31,9 @@ func (f Finding) String() string {
 		return f.What
 	}
 	if f.Object.Num == 0 {
-		return fmt.Sprintf("revision %d: %s", f.Revision, f.What)
+		return i18n.Sprintf("revision %d: %s", f.Revision, f.What)
 	}
-	return fmt.Sprintf("revision %d: %s (object %d)", f.Revision, f.What, f.Object.Num)
+	return i18n.Sprintf("revision %d: %s (object %d)", f.Revision, f.What, f.Object.Num)
 }
 
 // Problem is a finding that makes the signature invalid, and why.
@@ -118,7 +119,7 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return nil, err
 			}
-			a.find(i, pdf.Ref{}, RoleFile, ruleUnanalysable, fmt.Sprintf("the revision cannot be analysed: %v", err))
+			a.find(i, pdf.Ref{}, RoleFile, ruleUnanalysable, i18n.Sprintf("the revision cannot be analysed: %v", err))
 		}
 	}
 	a.rep.problems(pol, o.DocMDP)
@@ -137,7 +138,7 @@ func (res *Result) problems(pol *Policy, docMDP int) {
 		case f.Level == Other || ru.Reject:
 			res.Problems = append(res.Problems, Problem{f, f.String()})
 		case docMDP != 0 && !Allowed(f.Level, docMDP):
-			res.Problems = append(res.Problems, Problem{f, fmt.Sprintf("%s: the certification signature (DocMDP P=%d) does not permit %s", f, docMDP, levelNoun[f.Level])})
+			res.Problems = append(res.Problems, Problem{f, i18n.Sprintf("%s: the certification signature (DocMDP P=%d) does not permit %s", f, docMDP, levelNoun[f.Level])})
 		}
 	}
 }
@@ -167,16 +168,16 @@ func (a *chgAnalysis) find(rev int, ref pdf.Ref, role Role, id string, what stri
 	switch {
 	case !ok:
 		ru = a.pol.rules[Unexplained]
-		what += fmt.Sprintf(" (rule %s is not in the policy)", id)
+		what = i18n.Sprintf("%s (rule %s is not in the policy)", what, id)
 	case id != Unexplained && !slices.Contains(ru.Roles, role):
 		ru = a.pol.rules[Unexplained]
-		what += fmt.Sprintf(" (rule %s does not judge the role %s)", id, role)
+		what = i18n.Sprintf("%s (rule %s does not judge the role %s)", what, id, role)
 	}
 	a.rep.Findings = append(a.rep.Findings, Finding{Rule: ru.ID, Revision: rev, Object: ref, Level: ru.Level, What: what})
 }
 
 func (a *chgAnalysis) warn(format string, args ...any) {
-	a.rep.Warnings = append(a.rep.Warnings, fmt.Sprintf(format, args...))
+	a.rep.Warnings = append(a.rep.Warnings, i18n.Sprintf(format, args...))
 }
 
 var chgUpdateSyntax = regexp.MustCompile(`\d+\s+\d+\s+obj\b|\bxref\b|\btrailer\b|\bstartxref\b`)
@@ -201,7 +202,7 @@ func (a *chgAnalysis) tail() error {
 		return nil
 	}
 	if m := chgUpdateSyntax.Find(buf); m != nil {
-		a.find(-1, pdf.Ref{}, RoleFile, ruleTailUpdate, fmt.Sprintf("the %d bytes after the last %%%%EOF (offset %d) hold %q: an update without a usable cross-reference section, which some viewers show",
+		a.find(-1, pdf.Ref{}, RoleFile, ruleTailUpdate, i18n.Sprintf("the %d bytes after the last %%%%EOF (offset %d) hold %q: an update without a usable cross-reference section, which some viewers show",
 			size-last.End, last.End, m))
 		return nil
 	}
@@ -253,7 +254,7 @@ func (a *chgAnalysis) revision(i int) error {
 		newWidgets: map[uint32]string{}, role: RoleFile}
 	signedEnd := revs[a.sigRev].End
 	if rv.XrefOffset < signedEnd {
-		s.find(pdf.Ref{}, ruleXrefInSigned, fmt.Sprintf("its cross-reference section lies at offset %d, inside the signed bytes (which end at %d)", rv.XrefOffset, signedEnd))
+		s.find(pdf.Ref{}, ruleXrefInSigned, i18n.Sprintf("its cross-reference section lies at offset %d, inside the signed bytes (which end at %d)", rv.XrefOffset, signedEnd))
 	}
 	pt, ct := s.prev.Trailer(), s.cur.Trailer()
 	newRoot := false
@@ -262,7 +263,7 @@ func (a *chgAnalysis) revision(i int) error {
 		// in every update: judge it as a change of the old catalog. An
 		// existing object becoming the catalog is never right.
 		if _, used := s.prev.Lookup(nr.Num); used {
-			s.find(nr, ruleRootExisting, fmt.Sprintf("the trailer's /Root makes existing object %d the document catalog (it was object %d)", nr.Num, or.Num))
+			s.find(nr, ruleRootExisting, i18n.Sprintf("the trailer's /Root makes existing object %d the document catalog (it was object %d)", nr.Num, or.Num))
 		} else {
 			newRoot = true
 		}
@@ -274,7 +275,7 @@ func (a *chgAnalysis) revision(i int) error {
 	for _, x := range rv.XrefObjects {
 		xrefObj[x] = true
 		if _, used := s.prev.Lookup(x); used {
-			s.find(pdf.Ref{Num: x}, ruleXrefNumber, fmt.Sprintf("its cross-reference stream takes the number of existing object %d", x))
+			s.find(pdf.Ref{Num: x}, ruleXrefNumber, i18n.Sprintf("its cross-reference stream takes the number of existing object %d", x))
 		}
 	}
 	nums := make([]uint32, 0, len(rv.Entries))
@@ -303,12 +304,12 @@ func (a *chgAnalysis) revision(i int) error {
 		}
 		old, err := s.prev.Get(pdf.Ref{Num: n})
 		if err != nil {
-			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, fmt.Sprintf("the object as revision %d had it cannot be read: %v", i-1, err))
+			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, i18n.Sprintf("the object as revision %d had it cannot be read: %v", i-1, err))
 			continue
 		}
 		nw, err := s.cur.Get(pdf.Ref{Num: n})
 		if err != nil {
-			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, fmt.Sprintf("the object as this revision writes it cannot be read: %v", err))
+			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, i18n.Sprintf("the object as this revision writes it cannot be read: %v", err))
 			continue
 		}
 		same, err := s.equal(old, nw)
@@ -486,7 +487,7 @@ func (s *chgStep) judge(n uint32, p chgPair) error {
 	case RoleFieldList:
 		return s.fieldList(ref, p.old, p.new)
 	case RoleSignature:
-		s.find(ref, ruleSigDict, fmt.Sprintf("the signature dictionary of field %s is changed", quote(s.idx.sigDicts[n])))
+		s.find(ref, ruleSigDict, i18n.Sprintf("the signature dictionary of field %s is changed", quote(s.idx.sigDicts[n])))
 	case RolePage:
 		return s.pageChange(ref, s.idx.pages[n], p.old, p.new)
 	case RolePageNode:
@@ -518,7 +519,7 @@ func (s *chgStep) judge(n uint32, p chgPair) error {
 		})
 	case RoleExtensions:
 		return s.confinedChange(ref, "the catalog's "+s.idx.extName[n], func(q uint32) bool { return q == s.idx.root || s.idx.extensions[q] }, func() error {
-			s.find(ref, ruleExtensions, fmt.Sprintf("catalog %s updated", s.idx.extName[n]))
+			s.find(ref, ruleExtensions, i18n.Sprintf("catalog %s updated", s.idx.extName[n]))
 			return s.justifyFrom(p.new)
 		})
 	case RoleStruct:
@@ -587,7 +588,7 @@ func (s *chgStep) newObjects() error {
 	for _, n := range nums {
 		switch {
 		case refs.count[n] > 0:
-			s.find(pdf.Ref{Num: n}, ruleDangling, fmt.Sprintf("a new object fills a reference the signed document already made while it did not exist%s", s.usedBy(n)))
+			s.find(pdf.Ref{Num: n}, ruleDangling, i18n.Sprintf("a new object fills a reference the signed document already made while it did not exist%s", s.usedBy(n)))
 		case reached[n] && !s.justified[n]:
 			s.find(pdf.Ref{Num: n}, ruleNewUnref, "a new object is referred to by a change that no rule accepted")
 		}
@@ -666,7 +667,7 @@ func (s *chgStep) usedBy(n uint32) string {
 	}
 	more := ""
 	if c := refs.count[n]; c > len(parts) {
-		more = fmt.Sprintf(" and %d more", c-len(parts))
+		more = i18n.Sprintf(" and %d more", c-len(parts))
 	}
 	return " (used as " + strings.Join(parts, ", ") + more + ")"
 }
@@ -699,7 +700,7 @@ func (s *chgStep) confinedChange(ref pdf.Ref, role string, ok func(parent uint32
 		return err
 	}
 	if !only {
-		s.find(ref, ruleShared, fmt.Sprintf("%s is rewritten, but the signed document also uses the object elsewhere%s", role, s.usedBy(ref.Num)))
+		s.find(ref, ruleShared, i18n.Sprintf("%s is rewritten, but the signed document also uses the object elsewhere%s", role, s.usedBy(ref.Num)))
 		return nil
 	}
 	return judge()
@@ -745,7 +746,7 @@ func (s *chgStep) newValue(owner pdf.Ref, id string, old, nw pdf.Object, what st
 		return true
 	}
 	if !s.newObjs[nr.Num] {
-		s.find(owner, id, fmt.Sprintf(what, nr.Num))
+		s.find(owner, id, i18n.Sprintf(what, nr.Num))
 		return false
 	}
 	return true

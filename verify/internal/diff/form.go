@@ -1,7 +1,7 @@
 package diff
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -29,7 +29,7 @@ func (s *chgStep) catalog(p chgPair) error {
 				return err
 			}
 		case "Metadata", "Extensions", "MarkInfo", "Version":
-			s.find(ref, ruleCatalogArchival, fmt.Sprintf("catalog /%s changed", k))
+			s.find(ref, ruleCatalogArchival, i18n.Sprintf("catalog /%s changed", k))
 			if err := s.justifyFrom(nd[k]); err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ func (s *chgStep) catalog(p chgPair) error {
 		case "Pages":
 			s.find(ref, ruleCatalogPages, "catalog /Pages changed: the document shows another page tree")
 		default:
-			s.find(ref, ruleCatalogKey, fmt.Sprintf("catalog /%s changed", k))
+			s.find(ref, ruleCatalogKey, i18n.Sprintf("catalog /%s changed", k))
 		}
 	}
 	return nil
@@ -89,18 +89,18 @@ func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
 			// Defaults only added (signing tools add /DA and /DR with
 			// Helvetica when they add a signature field) leave every
 			// existing field as it was.
-			id, what := ruleDefaultsChg, fmt.Sprintf("form defaults (/AcroForm /%s) changed", k)
+			id, what := ruleDefaultsChg, i18n.Sprintf("form defaults (/AcroForm /%s) changed", k)
 			if ext, err := s.extends(od[k], nd[k]); err != nil {
 				return err
 			} else if ext && k != "NeedAppearances" {
-				id, what = ruleDefaultsAdd, fmt.Sprintf("form defaults (/AcroForm /%s) added", k)
+				id, what = ruleDefaultsAdd, i18n.Sprintf("form defaults (/AcroForm /%s) added", k)
 			}
 			s.find(ref, id, what)
 			if err := s.justifyFrom(nd[k]); err != nil {
 				return err
 			}
 		default:
-			s.find(ref, ruleFormKey, fmt.Sprintf("/AcroForm /%s changed", k))
+			s.find(ref, ruleFormKey, i18n.Sprintf("/AcroForm /%s changed", k))
 		}
 	}
 	return nil
@@ -134,14 +134,14 @@ func (s *chgStep) kidsChange(ref pdf.Ref, where, parent string, oa, na pdf.Array
 			continue
 		}
 		if !have[r] {
-			s.find(ref, ruleFieldRemoved, fmt.Sprintf("field %s removed from %s", quote(s.idx.fieldName(r.Num)), where))
+			s.find(ref, ruleFieldRemoved, i18n.Sprintf("field %s removed from %s", quote(s.idx.fieldName(r.Num)), where))
 		}
 		delete(have, r)
 	}
 	for _, o := range na {
 		r, ok := o.(pdf.Ref)
 		if !ok {
-			s.find(ref, ruleFieldNotRef, fmt.Sprintf("%s gains an entry that is not a reference", where))
+			s.find(ref, ruleFieldNotRef, i18n.Sprintf("%s gains an entry that is not a reference", where))
 			continue
 		}
 		if !have[r] {
@@ -149,7 +149,7 @@ func (s *chgStep) kidsChange(ref pdf.Ref, where, parent string, oa, na pdf.Array
 		}
 		delete(have, r)
 		if !s.newObjs[r.Num] {
-			s.find(r, ruleFieldExisting, fmt.Sprintf("an existing object is added to %s", where))
+			s.find(r, ruleFieldExisting, i18n.Sprintf("an existing object is added to %s", where))
 			continue
 		}
 		if err := s.newField(r, parent); err != nil {
@@ -180,7 +180,7 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 		name += pdf.TextString(t.Bytes)
 	}
 	if ft, _ := d.Name("FT"); ft != "Sig" {
-		s.find(ref, ruleNewNotSig, fmt.Sprintf("new form field %s of type /%s added (only signature fields may be added after signing)", quote(name), ft))
+		s.find(ref, ruleNewNotSig, i18n.Sprintf("new form field %s of type /%s added (only signature fields may be added after signing)", quote(name), ft))
 		return nil
 	}
 	var widgets []pdf.Ref
@@ -192,7 +192,7 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 		for _, k := range kids {
 			kr, ok := k.(pdf.Ref)
 			if !ok || !s.newObjs[kr.Num] {
-				s.find(ref, ruleNewOldWidget, fmt.Sprintf("new signature field %s has a widget that is not a new object", quote(name)))
+				s.find(ref, ruleNewOldWidget, i18n.Sprintf("new signature field %s has a widget that is not a new object", quote(name)))
 				continue
 			}
 			widgets = append(widgets, kr)
@@ -214,24 +214,24 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 	}
 	v, hasV := d["V"]
 	if vr, ok := v.(pdf.Ref); ok && !s.newObjs[vr.Num] {
-		s.find(ref, ruleNewOldValue, fmt.Sprintf("new signature field %s reuses existing object %d as its signature", quote(name), vr.Num))
+		s.find(ref, ruleNewOldValue, i18n.Sprintf("new signature field %s reuses existing object %d as its signature", quote(name), vr.Num))
 		return nil
 	}
 	sd, _ := s.cur.Dict(v)
 	id, what := ruleNewSignature, ""
 	switch {
 	case !hasV || v == nil:
-		what = fmt.Sprintf("empty signature field %s added", quote(name))
+		what = i18n.Sprintf("empty signature field %s added", quote(name))
 	case isDocTS(sd):
-		what = fmt.Sprintf("document timestamp %s added", quote(name))
+		what = i18n.Sprintf("document timestamp %s added", quote(name))
 		if !visible {
 			id = ruleNewDocTS
 		}
 	default:
-		what = fmt.Sprintf("signature %s added", quote(name))
+		what = i18n.Sprintf("signature %s added", quote(name))
 	}
 	if visible {
-		what += fmt.Sprintf(", visible on page %d", page)
+		what = i18n.Sprintf("%s, visible on page %d", what, page)
 		if s.a.opt.DocMDP != 0 {
 			id = ruleNewVisible
 			what = "after the certification signature, a " + what + ": its appearance can draw over the certified content"
@@ -278,14 +278,14 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 		switch k {
 		case "Type":
 			if t, _ := nd.Name("Type"); od[k] != nil || t != "Annot" {
-				s.find(ref, ruleFieldType, fmt.Sprintf("field %s: /Type changed, which filling in a form never changes", name))
+				s.find(ref, ruleFieldType, i18n.Sprintf("field %s: /Type changed, which filling in a form never changes", name))
 			} else {
 				refused = false
 			}
 		case "Kids":
-			s.find(ref, ruleFieldKids, fmt.Sprintf("field %s: /Kids changed, which filling in a form never changes", name))
+			s.find(ref, ruleFieldKids, i18n.Sprintf("field %s: /Kids changed, which filling in a form never changes", name))
 		default:
-			s.find(ref, ruleFieldKey, fmt.Sprintf("field %s: /%s changed, which filling in a form never changes", name, k))
+			s.find(ref, ruleFieldKey, i18n.Sprintf("field %s: /%s changed, which filling in a form never changes", name, k))
 		}
 	}
 	if refused {
@@ -299,23 +299,23 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 		}
 	}
 	if signed && !onlyFlags {
-		s.find(ref, ruleFieldSigned, fmt.Sprintf("signature field %s, already signed, is changed (%s)", name, strings.Join(keys, ", ")))
+		s.find(ref, ruleFieldSigned, i18n.Sprintf("signature field %s, already signed, is changed (%s)", name, strings.Join(keys, ", ")))
 		return nil
 	}
 	if s.a.locked(f.name) && !onlyFlags {
-		s.find(ref, ruleFieldLocked, fmt.Sprintf("field %s is locked by a FieldMDP signature, but %s changed", name, strings.Join(keys, ", ")))
+		s.find(ref, ruleFieldLocked, i18n.Sprintf("field %s is locked by a FieldMDP signature, but %s changed", name, strings.Join(keys, ", ")))
 		return nil
 	}
 	if f.ft == "Sig" && !signed && od["V"] == nil && nd["V"] != nil {
 		// An empty signature field being signed.
 		if vr, isRef := nd["V"].(pdf.Ref); isRef && !s.newObjs[vr.Num] {
-			s.find(ref, ruleSignExisting, fmt.Sprintf("signature field %s is given existing object %d as its signature", name, vr.Num))
+			s.find(ref, ruleSignExisting, i18n.Sprintf("signature field %s is given existing object %d as its signature", name, vr.Num))
 			return nil
 		}
 		sd, _ := s.cur.Dict(nd["V"])
-		id, what := ruleFieldSigned2, fmt.Sprintf("field %s signed", name)
+		id, what := ruleFieldSigned2, i18n.Sprintf("field %s signed", name)
 		if isDocTS(sd) {
-			what = fmt.Sprintf("document timestamp in field %s", name)
+			what = i18n.Sprintf("document timestamp in field %s", name)
 			if !visibleAnnot(s.cur, nd) {
 				id = ruleFieldDocTS
 			}
@@ -334,14 +334,14 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 	}
 	for _, k := range []pdf.Name{"V", "RV", "DA", "DS"} {
 		if vr, ok := nd[k].(pdf.Ref); ok && !s.newObjs[vr.Num] && !sameDirect(od[k], nd[k]) {
-			s.find(ref, ruleValueExisting, fmt.Sprintf("field %s /%s now points at existing object %d", name, k, vr.Num))
+			s.find(ref, ruleValueExisting, i18n.Sprintf("field %s /%s now points at existing object %d", name, k, vr.Num))
 			return nil
 		}
 		if err := s.justifyFrom(nd[k]); err != nil {
 			return err
 		}
 	}
-	s.find(ref, ruleFieldFill, fmt.Sprintf("field %s filled in (%s)", name, strings.Join(keys, ", ")))
+	s.find(ref, ruleFieldFill, i18n.Sprintf("field %s filled in (%s)", name, strings.Join(keys, ", ")))
 	return nil
 }
 
@@ -358,7 +358,7 @@ func (s *chgStep) apValue(ref pdf.Ref, name string, old, nw pdf.Object) error {
 			return nil // the dictionary object itself changed: judged on its own
 		}
 		if !s.newObjs[nr.Num] {
-			s.find(ref, ruleAPExisting, fmt.Sprintf("the appearance (/AP) of %s now points at existing object %d", name, nr.Num))
+			s.find(ref, ruleAPExisting, i18n.Sprintf("the appearance (/AP) of %s now points at existing object %d", name, nr.Num))
 			return nil
 		}
 	}
@@ -381,7 +381,7 @@ func (s *chgStep) apEntries(ref pdf.Ref, name string, od, nd pdf.Dict) {
 	bad := ""
 	eachRef(nd, 0, func(r pdf.Ref) {
 		if !s.newObjs[r.Num] && !oldRefs[r] && bad == "" {
-			bad = fmt.Sprintf("the appearance (/AP) of %s now uses existing object %d%s", name, r.Num, s.usedBy(r.Num))
+			bad = i18n.Sprintf("the appearance (/AP) of %s now uses existing object %d%s", name, r.Num, s.usedBy(r.Num))
 		}
 	})
 	if bad != "" {
@@ -401,11 +401,11 @@ func (s *chgStep) apInPlace(ref pdf.Ref, ap *chgAP, p chgPair) error {
 	}
 	if f := s.idx.fields[ap.owner]; f != nil {
 		if f.signed || (s.a.opt.SignedField != "" && f.name == s.a.opt.SignedField) {
-			s.find(ref, ruleFieldSigned, fmt.Sprintf("the appearance of signature field %s, already signed, is rewritten", quote(f.name)))
+			s.find(ref, ruleFieldSigned, i18n.Sprintf("the appearance of signature field %s, already signed, is rewritten", quote(f.name)))
 			return nil
 		}
 		if s.a.locked(f.name) {
-			s.find(ref, ruleFieldLocked, fmt.Sprintf("the appearance of field %s, locked by a FieldMDP signature, is rewritten", quote(f.name)))
+			s.find(ref, ruleFieldLocked, i18n.Sprintf("the appearance of field %s, locked by a FieldMDP signature, is rewritten", quote(f.name)))
 			return nil
 		}
 	}
@@ -425,18 +425,18 @@ func (s *chgStep) apInPlace(ref pdf.Ref, ap *chgAP, p chgPair) error {
 		return err
 	}
 	if !only {
-		s.find(ref, ruleAPShared, fmt.Sprintf("the appearance of %s is rewritten in place, but the signed document also uses it elsewhere%s", owner, s.usedBy(ref.Num)))
+		s.find(ref, ruleAPShared, i18n.Sprintf("the appearance of %s is rewritten in place, but the signed document also uses it elsewhere%s", owner, s.usedBy(ref.Num)))
 		return nil
 	}
 	if _, isStream := p.new.(*pdf.Stream); !isStream {
 		od, _ := asDict(p.old)
 		nd, ok := asDict(p.new)
 		if !ok {
-			s.find(ref, ruleAPNotDraw, fmt.Sprintf("the appearance of %s is replaced by something that is neither a stream nor a dictionary", owner))
+			s.find(ref, ruleAPNotDraw, i18n.Sprintf("the appearance of %s is replaced by something that is neither a stream nor a dictionary", owner))
 			return nil
 		}
 		s.apEntries(ref, owner, od, nd)
 	}
-	s.find(ref, id, fmt.Sprintf("the appearance of %s rewritten", owner))
+	s.find(ref, id, i18n.Sprintf("the appearance of %s rewritten", owner))
 	return s.justifyFrom(p.new)
 }

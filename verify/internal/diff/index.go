@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 	"strings"
 
@@ -275,24 +276,24 @@ func (x *chgIndex) name(n uint32) string {
 	case n == x.root:
 		return "the catalog"
 	case x.pages[n] != 0:
-		return fmt.Sprintf("page %d", x.pages[n])
+		return i18n.Sprintf("page %d", x.pages[n])
 	case x.fields[n] != nil:
 		return "field " + quote(x.fields[n].name)
 	case x.annots[n] != nil:
-		return fmt.Sprintf("annotation /%s on page %d", x.annots[n].subtype, x.annots[n].page)
+		return i18n.Sprintf("annotation /%s on page %d", x.annots[n].subtype, x.annots[n].page)
 	case n == x.acroForm:
 		return "the form"
 	case x.dss[n] == "DSS":
 		return "the DSS"
 	}
-	return fmt.Sprintf("object %d", n)
+	return i18n.Sprintf("object %d", n)
 }
 
 func (x *chgIndex) fieldName(n uint32) string {
 	if f := x.fields[n]; f != nil {
 		return f.name
 	}
-	return fmt.Sprintf("object %d", n)
+	return i18n.Sprintf("object %d", n)
 }
 
 func (x *chgIndex) ownerName(n uint32) string {
@@ -300,9 +301,9 @@ func (x *chgIndex) ownerName(n uint32) string {
 		return "field " + quote(f.name)
 	}
 	if an := x.annots[n]; an != nil {
-		return fmt.Sprintf("annotation /%s on page %d", an.subtype, an.page)
+		return i18n.Sprintf("annotation /%s on page %d", an.subtype, an.page)
 	}
-	return fmt.Sprintf("object %d", n)
+	return i18n.Sprintf("object %d", n)
 }
 
 // extensionsIndex records the catalog's /Extensions and /MarkInfo when

@@ -1,7 +1,7 @@
 package diff
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -10,14 +10,14 @@ import (
 // pageChange judges a page dictionary rewritten in place: a page may gain
 // annotations, nothing else.
 func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
-	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, fmt.Sprintf("page %d", page))
+	od, nd, ks, ok, err := s.keyDiff(ref, old, nw, rulePageNotDict, i18n.Sprintf("page %d", page))
 	if !ok {
 		return err
 	}
 	for _, k := range ks {
 		switch k {
 		case "Annots":
-			if !s.newValue(ref, ruleAnnotsExist, od[k], nd[k], fmt.Sprintf("page %d /Annots now points at existing object %%d", page)) {
+			if !s.newValue(ref, ruleAnnotsExist, od[k], nd[k], i18n.Sprintf("page %d /Annots now points at existing object %%d", page)) {
 				continue
 			}
 			s.container(nd[k])
@@ -33,11 +33,11 @@ func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
 				return err
 			}
 		case "Contents":
-			s.find(ref, rulePageContents, fmt.Sprintf("page %d /Contents replaced: the page shows other content", page))
+			s.find(ref, rulePageContents, i18n.Sprintf("page %d /Contents replaced: the page shows other content", page))
 		case "Resources":
-			s.find(ref, rulePageResources, fmt.Sprintf("page %d /Resources changed (fonts, images or forms the page draws)", page))
+			s.find(ref, rulePageResources, i18n.Sprintf("page %d /Resources changed (fonts, images or forms the page draws)", page))
 		default:
-			if err := s.pageKey(ref, fmt.Sprintf("page %d", page), k, nd[k]); err != nil {
+			if err := s.pageKey(ref, i18n.Sprintf("page %d", page), k, nd[k]); err != nil {
 				return err
 			}
 		}
@@ -54,7 +54,7 @@ func (s *chgStep) pageNodeChange(ref pdf.Ref, old, nw pdf.Object) error {
 	}
 	for _, k := range ks {
 		if k == "Kids" || k == "Count" {
-			s.find(ref, rulePageTree, fmt.Sprintf("the page tree's /%s changed: pages added, removed or reordered", k))
+			s.find(ref, rulePageTree, i18n.Sprintf("the page tree's /%s changed: pages added, removed or reordered", k))
 			continue
 		}
 		if err := s.pageKey(ref, "a page tree node", k, nd[k]); err != nil {
@@ -84,14 +84,14 @@ func (s *chgStep) pageKey(ref pdf.Ref, where string, k pdf.Name, nv pdf.Object) 
 	switch {
 	case k == "StructParents" || k == "Tabs":
 		// A new field's place in the structure tree and the tab order.
-		s.find(ref, rulePageField, fmt.Sprintf("%s /%s set", where, k))
+		s.find(ref, rulePageField, i18n.Sprintf("%s /%s set", where, k))
 	case pageKeys[k] || resourceKeys[k]:
-		s.find(ref, rulePageDisplay, fmt.Sprintf("%s /%s changed", where, k))
+		s.find(ref, rulePageDisplay, i18n.Sprintf("%s /%s changed", where, k))
 		return nil
 	default:
 		// LastModified, PieceInfo, Metadata, ID and private keys: no
 		// viewer draws them.
-		s.find(ref, rulePageBookkeep, fmt.Sprintf("%s /%s (bookkeeping) changed", where, k))
+		s.find(ref, rulePageBookkeep, i18n.Sprintf("%s /%s (bookkeeping) changed", where, k))
 	}
 	return s.justifyFrom(nv)
 }
@@ -101,7 +101,7 @@ func (s *chgStep) annotList(ref pdf.Ref, page int, old, nw pdf.Object) error {
 	oa, _ := old.(pdf.Array)
 	na, ok := nw.(pdf.Array)
 	if !ok {
-		s.find(ref, ruleAnnotsNotArr, fmt.Sprintf("page %d /Annots is replaced by something that is not an array", page))
+		s.find(ref, ruleAnnotsNotArr, i18n.Sprintf("page %d /Annots is replaced by something that is not an array", page))
 		return nil
 	}
 	return s.annots(ref, page, oa, na)
@@ -111,7 +111,7 @@ func (s *chgStep) annotList(ref pdf.Ref, page int, old, nw pdf.Object) error {
 func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 	key := func(o pdf.Object) string {
 		if r, ok := o.(pdf.Ref); ok {
-			return fmt.Sprintf("r%d", r.Num)
+			return i18n.Sprintf("r%d", r.Num)
 		}
 		return "d" + string(pdf.Bytes(o))
 	}
@@ -130,16 +130,16 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 		}
 		r, _ := o.(pdf.Ref)
 		if an := s.idx.annots[r.Num]; r.Num != 0 && an != nil && an.widget {
-			s.find(ref, ruleWidgetRemoved, fmt.Sprintf("the widget of field %s is removed from page %d", quote(s.idx.ownerName(r.Num)), page))
+			s.find(ref, ruleWidgetRemoved, i18n.Sprintf("the widget of field %s is removed from page %d", quote(s.idx.ownerName(r.Num)), page))
 			continue
 		}
 		d, _ := s.prev.Dict(o)
 		st, _ := d.Name("Subtype")
 		if st == "Widget" {
-			s.find(ref, ruleWidgetRemoved, fmt.Sprintf("a widget annotation is removed from page %d", page))
+			s.find(ref, ruleWidgetRemoved, i18n.Sprintf("a widget annotation is removed from page %d", page))
 			continue
 		}
-		what := fmt.Sprintf("annotation /%s deleted from page %d", st, page)
+		what := i18n.Sprintf("annotation /%s deleted from page %d", st, page)
 		aref := ref
 		if r.Num != 0 {
 			aref = r
@@ -156,7 +156,7 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 		}
 	}
 	if !slices.Equal(kept, order) {
-		s.find(ref, ruleAnnotReorder, fmt.Sprintf("annotations reordered on page %d (which one is drawn on top)", page))
+		s.find(ref, ruleAnnotReorder, i18n.Sprintf("annotations reordered on page %d (which one is drawn on top)", page))
 	}
 	for _, o := range na {
 		if inOld[key(o)] {
@@ -165,7 +165,7 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 		r, isRef := o.(pdf.Ref)
 		if isRef {
 			if name, ok := s.newWidgets[r.Num]; ok {
-				s.find(r, ruleWidgetOfNew, fmt.Sprintf("the widget of new signature field %s is placed on page %d", quote(name), page))
+				s.find(r, ruleWidgetOfNew, i18n.Sprintf("the widget of new signature field %s is placed on page %d", quote(name), page))
 				continue
 			}
 		}
@@ -174,7 +174,7 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 			return err
 		}
 		if d == nil {
-			s.find(ref, ruleAnnotNotAnnot, fmt.Sprintf("page %d /Annots gains an entry that is not an annotation", page))
+			s.find(ref, ruleAnnotNotAnnot, i18n.Sprintf("page %d /Annots gains an entry that is not an annotation", page))
 			continue
 		}
 		st, _ := d.Name("Subtype")
@@ -186,18 +186,18 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 						id = ruleWidgetFrozen
 					}
 				}
-				s.find(r, id, fmt.Sprintf("the widget of field %s is placed on page %d", quote(f.name), page))
+				s.find(r, id, i18n.Sprintf("the widget of field %s is placed on page %d", quote(f.name), page))
 				continue
 			}
-			s.find(ref, ruleWidgetOrphan, fmt.Sprintf("a widget annotation that belongs to no new signature field is added to page %d", page))
+			s.find(ref, ruleWidgetOrphan, i18n.Sprintf("a widget annotation that belongs to no new signature field is added to page %d", page))
 			continue
 		}
-		what := fmt.Sprintf("new annotation /%s on page %d", st, page)
+		what := i18n.Sprintf("new annotation /%s on page %d", st, page)
 		aref := ref
 		if isRef {
 			aref = r
 			if !s.newObjs[r.Num] {
-				what = fmt.Sprintf("existing object %d added to page %d as an annotation /%s", r.Num, page, st)
+				what = i18n.Sprintf("existing object %d added to page %d as an annotation /%s", r.Num, page, st)
 			}
 		}
 		if visibleAnnot(s.cur, d) && covering[st] {
@@ -230,19 +230,19 @@ var drawKeys = map[pdf.Name]bool{"Rect": true, "AP": true, "AS": true, "F": true
 func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) error {
 	nd, ok := asDict(nw)
 	if !ok {
-		s.find(ref, ruleAnnotNotDict, fmt.Sprintf("annotation /%s on page %d is replaced by something that is not a dictionary", an.subtype, an.page))
+		s.find(ref, ruleAnnotNotDict, i18n.Sprintf("annotation /%s on page %d is replaced by something that is not a dictionary", an.subtype, an.page))
 		return nil
 	}
 	if an.widget {
-		s.find(ref, ruleAnnotWidget, fmt.Sprintf("widget annotation on page %d, which belongs to no form field, is changed", an.page))
+		s.find(ref, ruleAnnotWidget, i18n.Sprintf("widget annotation on page %d, which belongs to no form field, is changed", an.page))
 		return nil
 	}
 	if st, _ := nd.Name("Subtype"); st == "Widget" || st != an.subtype {
-		s.find(ref, ruleAnnotSubtype, fmt.Sprintf("annotation /%s on page %d turned into /%s", an.subtype, an.page, st))
+		s.find(ref, ruleAnnotSubtype, i18n.Sprintf("annotation /%s on page %d turned into /%s", an.subtype, an.page, st))
 		return nil
 	}
 	od, _ := asDict(old)
-	where := fmt.Sprintf("annotation /%s on page %d", an.subtype, an.page)
+	where := i18n.Sprintf("annotation /%s on page %d", an.subtype, an.page)
 	s.refsToOld(ref, where, od, nd)
 	ks, err := s.changedKeys(od, nd)
 	if err != nil {
@@ -250,7 +250,7 @@ func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) err
 	}
 	for _, k := range ks {
 		if resourceKeys[k] {
-			s.find(ref, ruleAnnotRes, fmt.Sprintf("%s gains resources (/%s), which annotations never hold", where, k))
+			s.find(ref, ruleAnnotRes, i18n.Sprintf("%s gains resources (/%s), which annotations never hold", where, k))
 			return nil
 		}
 	}
@@ -258,7 +258,7 @@ func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) err
 		if !drawKeys[k] || (k == "F" && visibleAnnot(s.cur, nd)) {
 			continue // flags changed, still shown
 		}
-		if err := s.uncovers(ref, fmt.Sprintf("%s: /%s changed", where, k)); err != nil {
+		if err := s.uncovers(ref, i18n.Sprintf("%s: /%s changed", where, k)); err != nil {
 			return err
 		}
 		break
@@ -284,7 +284,7 @@ func (s *chgStep) uncovers(ref pdf.Ref, what string) error {
 	if err != nil || d == nil || !visibleAnnot(s.a.r.At(s.a.sigRev), d) {
 		return err
 	}
-	s.find(ref, ruleUncovers, what+fmt.Sprintf(": the /%s annotation covered part of the signed page, so signed content hidden under it may now show (shadow attack)", an.subtype))
+	s.find(ref, ruleUncovers, what+i18n.Sprintf(": the /%s annotation covered part of the signed page, so signed content hidden under it may now show (shadow attack)", an.subtype))
 	return nil
 }
 
@@ -300,7 +300,7 @@ func (s *chgStep) refsToOld(ref pdf.Ref, what string, od, nd pdf.Dict) {
 		if s.idx.pages[r.Num] != 0 || s.idx.annots[r.Num] != nil {
 			return // /P, /Popup, /Parent, /IRT links to pages and annotations
 		}
-		bad = fmt.Sprintf("%s now refers to existing object %d%s", what, r.Num, s.usedBy(r.Num))
+		bad = i18n.Sprintf("%s now refers to existing object %d%s", what, r.Num, s.usedBy(r.Num))
 	})
 	if bad != "" {
 		s.find(ref, ruleAnnotRefs, bad)

@@ -1,7 +1,7 @@
 package diff
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 
 	"github.com/kyso-project/kyso/internal/pdf"
 )
@@ -20,7 +20,7 @@ func (s *chgStep) dssValue(ref pdf.Ref, what string, old, nw pdf.Object) error {
 		return err
 	}
 	if bad := dssForeignKey(d); bad != "" {
-		s.find(ref, ruleDSSKey, fmt.Sprintf("the DSS holds /%s, which validation data never does", bad))
+		s.find(ref, ruleDSSKey, i18n.Sprintf("the DSS holds /%s, which validation data never does", bad))
 		return nil
 	}
 	s.find(ref, ruleDSSAdded, what)
@@ -48,7 +48,7 @@ func (s *chgStep) dssPart(ref pdf.Ref, role string, old, nw pdf.Object) error {
 			return nil
 		}
 		if bad := dssForeignKey(d); bad != "" {
-			s.find(ref, ruleDSSKey, fmt.Sprintf("the DSS gains /%s, which validation data never holds", bad))
+			s.find(ref, ruleDSSKey, i18n.Sprintf("the DSS gains /%s, which validation data never holds", bad))
 			return nil
 		}
 	case "stream":
@@ -119,7 +119,7 @@ func (s *chgStep) structChange(ref pdf.Ref, role string, old, nw pdf.Object) err
 			switch {
 			case k == "K", role == "tree", role == "root" && (k == "ParentTree" || k == "ParentTreeNextKey" || k == "IDTree"):
 			default:
-				s.find(ref, ruleStructEntry, fmt.Sprintf("the structure tree (tags) entry /%s changed", k))
+				s.find(ref, ruleStructEntry, i18n.Sprintf("the structure tree (tags) entry /%s changed", k))
 				return nil
 			}
 		}
