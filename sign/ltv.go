@@ -138,17 +138,12 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmp, err := fileutil.CreateTemp(out)
+	tmp, err := fileutil.CreateAtomic(out, 0)
 	if err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmpPath := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmpPath)
-		}
-	}()
+	defer tmp.Abort()
+	tmpPath := tmp.TempPath()
 	_, err = io.Copy(tmp, src.Reader())
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -170,10 +165,9 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 		// In place, the copy would replace whatever was written meanwhile.
 		return warnings, fail.Input(fmt.Errorf("%s: %w", in, err), "timestamp it again once nothing is writing to it")
 	}
-	if err := commit(tmpPath, out, force || out == in); err != nil {
+	if err := commit(tmp, force || out == in); err != nil {
 		return warnings, err
 	}
-	ok = true
 	return warnings, nil
 }
 

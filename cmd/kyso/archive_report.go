@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -319,37 +318,11 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	} else if err := r.render(&buf, format); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(f.Out, buf.Bytes()); err != nil {
+	if err := fileutil.WriteFile(f.Out, buf.Bytes()); err != nil {
 		return fail.Run(fmt.Errorf("report %s: %w", f.Out, err), "")
 	}
 	if !g.JSON {
 		fmt.Fprintf(g.io.err, "report written to %s\n", f.Out)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, fsyncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fileutil.Perm(0o666))
-	}
-	if err == nil {
-		err = fileutil.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
