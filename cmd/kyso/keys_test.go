@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11/softhsmtest"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 func runForKeys(t *testing.T, args ...string) (code int, stdout, stderr string) {
