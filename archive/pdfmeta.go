@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/verify"
@@ -78,32 +76,10 @@ func embeddedMeta(path string) (m Meta, ok bool) {
 	if !isStr {
 		return m, false
 	}
-	if json.Unmarshal([]byte(textString(s.Bytes)), &m) != nil || validateMeta(&m) != nil {
+	if json.Unmarshal([]byte(s.Text()), &m) != nil || validateMeta(&m) != nil {
 		return Meta{}, false
 	}
 	return m, true
-}
-
-// textString decodes a PDF text string: UTF-16BE or UTF-8 with a byte order
-// mark, else PDFDocEncoding (read as Latin-1, which it equals for letters).
-func textString(b []byte) string {
-	switch {
-	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
-		u := make([]uint16, 0, len(b)/2)
-		for i := 2; i+1 < len(b); i += 2 {
-			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
-		}
-		return string(utf16.Decode(u))
-	case len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF:
-		return string(b[3:])
-	case utf8.Valid(b):
-		return string(b)
-	}
-	r := make([]rune, len(b))
-	for i, c := range b {
-		r[i] = rune(c)
-	}
-	return string(r)
 }
 
 // overlay sets the fields of m that o has.

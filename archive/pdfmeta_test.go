@@ -19,6 +19,12 @@ func pdfWithInfo(m Meta) []byte {
 	for _, c := range utf16.Encode([]rune(string(js))) {
 		u = append(u, byte(c>>8), byte(c))
 	}
+	return pdfWithInfoString(u)
+}
+
+// pdfWithInfoString is a minimal PDF whose Info dictionary holds raw as the
+// metadata string.
+func pdfWithInfoString(u []byte) []byte {
 	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>",
 		"<< /Producer (kyso) /" + InfoKey + " <" + hex.EncodeToString(u) + "> >>"}
 	var b bytes.Buffer
@@ -76,19 +82,33 @@ func TestEmbeddedMetadata(t *testing.T) {
 	}
 }
 
-func TestTextString(t *testing.T) {
+// TestEmbeddedMetadataText: the metadata string is decoded as a PDF text
+// string (pdf.TextString): PDFDocEncoding, where 0x84 is an em dash (not
+// Latin-1's control character), UTF-16BE and UTF-8 with a byte order mark.
+func TestEmbeddedMetadataText(t *testing.T) {
+	utf16be := []byte{0xFE, 0xFF}
+	for _, c := range utf16.Encode([]rune(`{"dossier_code":"D-3","procedure_name":"Khai sinh — bản sao"}`)) {
+		utf16be = append(utf16be, byte(c>>8), byte(c))
+	}
 	tests := []struct {
-		in   []byte
-		want string
+		name string
+		raw  []byte
+		want Meta
 	}{
-		{[]byte{0xFE, 0xFF, 0x00, 'x', 0x1E, 0xA1}, "xạ"},
-		{[]byte{0xEF, 0xBB, 0xBF, 'a'}, "a"},
-		{[]byte("plain"), "plain"},
-		{[]byte{0xE9}, "é"},
+		{"PDFDocEncoding", []byte("{\"dossier_code\":\"D-1\",\"procedure_name\":\"A\x84B\"}"), Meta{Dossier: "D-1", ProcedureName: "A—B"}},
+		{"UTF-8 BOM", append([]byte{0xEF, 0xBB, 0xBF}, `{"dossier_code":"D-2","procedure_name":"Đăng ký khai sinh"}`...), Meta{Dossier: "D-2", ProcedureName: "Đăng ký khai sinh"}},
+		{"UTF-16BE", utf16be, Meta{Dossier: "D-3", ProcedureName: "Khai sinh — bản sao"}},
 	}
 	for _, tt := range tests {
-		if got := textString(tt.in); got != tt.want {
-			t.Errorf("textString(%x) = %q, want %q", tt.in, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "a.pdf")
+			if err := os.WriteFile(path, pdfWithInfoString(tt.raw), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := embeddedMeta(path)
+			if !ok || got != tt.want {
+				t.Errorf("embeddedMeta = %+v, %v; want %+v", got, ok, tt.want)
+			}
+		})
 	}
 }

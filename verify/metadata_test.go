@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 )
 
 // withInfo sets the TTHC metadata in the Info dictionary of update u, the

@@ -216,6 +216,7 @@ package and that nothing in it changed on the way.`,
 	fs := cmd.Flags()
 	a.addFlags(fs)
 	key.addFlags(fs)
+	markKeyFlagGroups(cmd)
 	fs.StringVarP(&out, "out", "o", "", "the package folder to write (new or empty)")
 	fs.IntVarP(&jobs, "jobs", "j", 0, "files copied in parallel (default: the number of CPUs)")
 	fs.BoolVar(&signBag, "sign", false, "sign the package (tagmanifest-sha256.txt.p7s) with the key given by --p12 or --pkcs11")

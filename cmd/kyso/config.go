@@ -132,6 +132,8 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 			if err := f.Value.Set(fmt.Sprint(it)); err != nil {
 				errs = append(errs, fmt.Errorf("config %s: %s: %w", path, f.Name, err))
 			}
+			// Set, for cobra's flag groups and required flags, as if given.
+			f.Changed = true
 		}
 	})
 	if len(errs) > 0 {

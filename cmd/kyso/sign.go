@@ -87,6 +87,7 @@ document timestamp).`,
 	}
 	fs := cmd.Flags()
 	f.key.addFlags(fs)
+	markKeyFlagGroups(cmd)
 	f.stamp.addFlags(fs)
 	fs.StringVarP(&f.Out, "out", "o", "", "output folder (required)")
 	fs.StringVar(&f.Level, "level", "", "PAdES level: B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")

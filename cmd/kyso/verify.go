@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -337,27 +336,18 @@ func cell(s string) string {
 	return s
 }
 
-// writeHTMLReport writes the report to a temporary file and renames it, so
-// a failed run leaves no half-written report.
+// writeHTMLReport writes the report as a fileutil.AtomicFile, so a failed
+// run leaves no half-written report.
 func writeHTMLReport(path string, reports []*verify.Report, lang string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".kyso-report-*.html")
+	tmp, err := fileutil.CreateAtomic(path, 0)
 	if err != nil {
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
-	defer os.Remove(tmp.Name())
+	defer tmp.Abort()
 	if err := verify.WriteHTML(tmp, reports, verify.HTMLOptions{Lang: lang, Version: versionString()}); err != nil {
-		tmp.Close()
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
-	if err := tmp.Chmod(fileutil.Perm(0o666)); err != nil {
-		tmp.Close()
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	if err := tmp.Close(); err != nil {
-		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
-	}
-	if err := fileutil.Rename(tmp.Name(), path); err != nil {
+	if err := tmp.Commit(true); err != nil {
 		return fail.Run(fmt.Errorf("writing the report %s: %w", path, err), "")
 	}
 	return nil

@@ -20,8 +20,8 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 const testPass = "mật khẩu thử 123" // non-ASCII on purpose: PKCS#12 passwords are BMPString
