@@ -984,7 +984,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 			n++
 		}
 		return putRun(tx, &Run{Type: "import", Time: c.opts.Now(), Actor: c.opts.Actor, Checked: info.Records,
-			Detail: "from " + info.Unit.Code + " (" + dir + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals, " + senderText(sender)})
+			Detail: "from " + info.Unit.Code + " (" + filepath.ToSlash(dir) + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals, " + senderText(sender)})
 	})
 	return n, err
 }
