@@ -618,6 +618,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			if l.Record == nil {
 				return sum, bad("%s: a line without a record", bagRecords)
 			}
+			compactHistory(l.History)
 			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256, Claimed: l.Record.Status}}
 			key := strings.ToLower(l.Record.SHA256)
 			if why := checkBagRecordHash(l.Record, info.Schema); why != "" {

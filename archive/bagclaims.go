@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -112,4 +113,19 @@ func metaOrigin(signed, unsigned []string, sender *BagSender) string {
 		return "metadata: none"
 	}
 	return "metadata " + strings.Join(parts, "; ")
+}
+
+// compactHistory removes the white space a reformatting tool (jq, an
+// editor) put between the tokens of a bag's history events. Events are
+// hash-chained over their exact bytes, and kyso stores them compact, so
+// this gives back the bytes that were exported when only white space
+// changed; any other change (escapes, member order) still breaks the
+// chain, and the record is rejected.
+func compactHistory(events []json.RawMessage) {
+	for i, ev := range events {
+		var b bytes.Buffer
+		if json.Compact(&b, ev) == nil {
+			events[i] = b.Bytes()
+		}
+	}
 }

@@ -175,3 +175,62 @@ func TestImportMetadataClaims(t *testing.T) {
 		t.Fatalf("chain after import: %+v %v", rep, err)
 	}
 }
+
+// TestImportReformattedBag: a bag whose records.jsonl was re-indented (by
+// jq or an editor; manifests recomputed) imports, its histories intact:
+// white space between tokens is not part of an event. An escape changed
+// inside an event still breaks its chain.
+func TestImportReformattedBag(t *testing.T) {
+	_, src := sampleCatalogue(t)
+	bag := filepath.Join(t.TempDir(), "bag")
+	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	recs := filepath.Join(bag, filepath.FromSlash(bagRecords))
+	rewrite := func(edit func(line []byte) []byte) {
+		b, err := os.ReadFile(recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := sha256.Sum256(b)
+		var out bytes.Buffer
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			out.Write(edit(line))
+			out.WriteByte('\n')
+		}
+		os.WriteFile(recs, out.Bytes(), 0o644)
+		now := sha256.Sum256(out.Bytes())
+		rewriteTag(t, bag, "manifest-sha256.txt", func(m []byte) []byte {
+			return bytes.Replace(m, fmt.Appendf(nil, "%x", old), fmt.Appendf(nil, "%x", now), 1)
+		}, true)
+	}
+	rewrite(func(line []byte) []byte {
+		var b bytes.Buffer
+		if err := json.Indent(&b, line, "", "    "); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	})
+	c := districtCatalogue(t, stubVerify)
+	sum, res, err := importBag(t, c, bag, ImportOptions{})
+	if err != nil || sum.Imported != 5 || sum.Rejected != 0 {
+		t.Fatalf("reformatted bag: %+v %v %+v", sum, err, res)
+	}
+	if rep, err := c.VerifyChain(context.Background(), ChainOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("chain after import: %+v %v", rep, err)
+	}
+
+	// An event's text changed (the actor), the record untouched: the
+	// history no longer chains, the record is rejected.
+	bag = filepath.Join(t.TempDir(), "bag2")
+	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	recs = filepath.Join(bag, filepath.FromSlash(bagRecords))
+	rewrite(func(line []byte) []byte { return bytes.Replace(line, []byte(`"tester@test"`), []byte(`"forger@test"`), 1) })
+	c = districtCatalogue(t, stubVerify)
+	sum, _, err = importBag(t, c, bag, ImportOptions{})
+	if err != nil || sum.Rejected != 5 || sum.Imported != 0 {
+		t.Fatalf("edited events: %+v %v", sum, err)
+	}
+}
