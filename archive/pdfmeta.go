@@ -39,11 +39,12 @@ func signedMeta(rep *verify.Report) (Meta, bool) {
 }
 
 // metadataEvents are the history events for the verifier's findings on the
-// document's metadata (changed, added or removed after signing).
+// document's metadata (changed, added or removed after signing; taken from
+// a signature that is not valid).
 func metadataEvents(rep *verify.Report, at time.Time, actor string) []Event {
 	var out []Event
 	for _, f := range rep.Findings {
-		if f.ID == verify.FindingMetadataChanged {
+		if f.ID == verify.FindingMetadataChanged || f.ID == verify.FindingMetadataUnvouched {
 			out = append(out, Event{Time: at, Type: EventMetadataChanged, Actor: actor,
 				Detail: sanitize(f.Message) + "; recorded: the signed values"})
 		}

@@ -271,6 +271,9 @@ const (
 	FindingEKU             = "policy-eku-excludes-document-signing"
 	FindingUntrustedTS     = "timestamp-untrusted"
 	FindingMetadataChanged = "signed-metadata-changed"
+	// FindingMetadataUnvouched: no valid signature covers the metadata
+	// taken as signed (that of the oldest intact signature).
+	FindingMetadataUnvouched = "signed-metadata-unvouched"
 )
 
 // Finding is one conclusion with a stable ID: what scripts match on, where

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ func newArchiveCheckpointCmd(g *globalOptions) *cobra.Command {
 	var a archiveFlags
 	var tsaURLs []string
 	var list bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "checkpoint --tsa URL",
 		Short: "Timestamp the catalogue's chain head (RFC 3161) so an audit can prove its state at that date",
@@ -28,8 +30,13 @@ kyso archive audit proves that nothing written before that date was changed
 since: the entry at the checkpoint's position must still hash to what the TSA
 signed. Run it after each nightly ingest, or at least at the end of each month.
 
+A checkpoint kept only in the catalogue can be deleted with it. --out FILE also
+writes it (token, chain position, head, time, unit and the statement the token
+signs) to FILE, a new file: copy it off the machine, and give it to
+kyso archive audit --checkpoint FILE.
+
 --list shows the stored checkpoints instead.`,
-		Example: `  kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr
+		Example: `  kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr --out checkpoint-$(date +%F).json
   kyso archive checkpoint --db kyso.db --list --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +69,11 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 			if len(tsaURLs) == 0 {
 				return fail.Usage(errors.New("checkpoint needs --tsa URL"), "kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr")
 			}
+			if out != "" {
+				if _, err := os.Lstat(out); err == nil {
+					return fail.Usage(fmt.Errorf("checkpoint file %s already exists", out), "give a new file to --out: each checkpoint is kept")
+				}
+			}
 			c, err := a.open(cmd, false, nil)
 			if err != nil {
 				return err
@@ -70,6 +82,11 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 			cp, err := c.Checkpoint(cmd.Context(), &tsp.Client{URLs: tsaURLs})
 			if err != nil {
 				return err
+			}
+			if out != "" {
+				if err := archive.WriteExternalCheckpoint(out, cp.External(c.Unit().Code)); err != nil {
+					return err
+				}
 			}
 			if g.JSON {
 				return newJSONLines(g.io.out).write(checkpointRow(*cp))
@@ -83,6 +100,7 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 	a.addFlags(fs)
 	fs.StringArrayVar(&tsaURLs, "tsa", nil, "RFC 3161 timestamp authority URL (repeatable; tried in order)")
 	fs.BoolVar(&list, "list", false, "list the stored checkpoints")
+	fs.StringVar(&out, "out", "", "also write the checkpoint to this new `FILE`, to keep off the machine")
 	return cmd
 }
 
@@ -118,6 +136,10 @@ func printChain(w io.Writer, rep *archive.ChainReport) {
 		if cp.Chain != "" {
 			tsa += " (" + cp.Chain + ")"
 		}
-		fmt.Fprintf(w, "checkpoint %s  entry %d  TSA %s: %s\n", cp.Time.Format(time.RFC3339), cp.Seq, tsa, verdict)
+		from := ""
+		if cp.Source != "" {
+			from = " (" + cp.Source + ")"
+		}
+		fmt.Fprintf(w, "checkpoint%s %s  entry %d  TSA %s: %s\n", from, cp.Time.Format(time.RFC3339), cp.Seq, tsa, verdict)
 	}
 }

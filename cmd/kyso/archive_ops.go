@@ -18,6 +18,8 @@ type auditFlags struct {
 	verifyFlags
 	Reverify bool
 	Jobs     int
+	// Checkpoints are external checkpoint files.
+	Checkpoints []string
 }
 
 func newArchiveAuditCmd(g *globalOptions) *cobra.Command {
@@ -34,13 +36,16 @@ recompute every record's hash and the catalogue's hash chain (docs/catalogue.md)
   invalid  with --reverify: the signature no longer verifies
 Stored checkpoints (kyso archive checkpoint) are checked against the chain: each
 proves the catalogue's state at its date; the TSA's chain is judged against
---trust.
+--trust. --checkpoint FILE (repeatable) checks a checkpoint kept off the machine
+(kyso archive checkpoint --out) the same way: the catalogue must still hold that
+chain position with that head, and still store that checkpoint.
 --reverify runs verification again (same options as kyso verify) and records the
 verdict. Outcomes that changed since the last audit are written to the history.
 The audit reads while an ingest runs and takes the writer lock only for those
 short commits. Human output lists the problems only; --json lists every record.
 Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 		Example: `  kyso archive audit --db kyso.db
+  kyso archive audit --db kyso.db --trust roots/ --checkpoint /mnt/safe/checkpoint-2026-01-31.json
   kyso archive audit --db kyso.db --reverify --trust roots/ --json > audit.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runArchiveAudit(cmd, g, f) },
@@ -49,6 +54,7 @@ Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 	f.archiveFlags.addFlags(fs)
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
+	fs.StringArrayVar(&f.Checkpoints, "checkpoint", nil, "a checkpoint `FILE` kept off the machine (kyso archive checkpoint --out), checked against the chain (repeatable)")
 	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs; at least 8 on an object store)")
 	return cmd
 }
@@ -62,13 +68,23 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		}
 		verifier = v
 	}
+	ao := archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}
+	for _, name := range f.Checkpoints {
+		e, err := archive.ReadExternalCheckpoint(name)
+		if err != nil {
+			return err
+		}
+		if ao.Checkpoints == nil {
+			ao.Checkpoints = map[string]archive.ExternalCheckpoint{}
+		}
+		ao.Checkpoints[name] = e
+	}
 	c, err := f.open(cmd, true, verifier)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	jl := newJSONLines(g.io.out)
-	ao := archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}
 	if len(f.Trust) > 0 {
 		vo, err := f.verifyFlags.options(g)
 		if err != nil {
