@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/keys"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/trust"
 )
 
@@ -227,7 +227,9 @@ func TestImportReformattedBag(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs = filepath.Join(bag, filepath.FromSlash(bagRecords))
-	rewrite(func(line []byte) []byte { return bytes.Replace(line, []byte(`"tester@test"`), []byte(`"forger@test"`), 1) })
+	rewrite(func(line []byte) []byte {
+		return bytes.Replace(line, []byte(`"tester@test"`), []byte(`"forger@test"`), 1)
+	})
 	c = districtCatalogue(t, stubVerify)
 	sum, _, err = importBag(t, c, bag, ImportOptions{})
 	if err != nil || sum.Rejected != 5 || sum.Imported != 0 {
