@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // ErrCheckFailed is returned by Check when it found problems (exit 1).
@@ -96,13 +97,15 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 		}
 		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
 	}
-	f, err := os.Open(path)
+	// Opened without waiting: a named pipe given as --db is refused, not
+	// waited on.
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, err), "")
+		return sum, fail.Run(fmt.Errorf("catalogue %s: %w", path, fileutil.UnwrapPath(err)), "")
 	}
 	defer f.Close()
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
-	env := &CheckEnv{Path: path, Store: c.store, File: f, report: report}
+	env := &CheckEnv{Path: path, Store: c.store, File: f.File, report: report}
 	err = c.withDB(ctx, false, func(db *bolt.DB) error {
 		// The shared lock is held from here: no commit changes the file
 		// under the raw checks.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -432,13 +431,7 @@ func firstReason(rep *verify.Report) string {
 }
 
 // unwrapPath drops the path an *os.PathError repeats.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+var unwrapPath = fileutil.UnwrapPath
 
 // committer writes batches and reports outcomes, in one goroutine.
 type committer struct {

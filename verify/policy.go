@@ -10,7 +10,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"os"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"sort"
 	"strings"
 	"time"
@@ -95,9 +95,9 @@ func DefaultPolicy() *Policy {
 // (a digests or accepted-ekus list replaces the whole list); keys it does
 // not set keep the default's. Unknown keys and bad values are usage errors.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, unwrapPathErr(err)), "")
+		return nil, fail.Usage(fmt.Errorf("--policy %s: %w", path, fileutil.UnwrapPath(err)), "")
 	}
 	p := DefaultPolicy()
 	def := DefaultPolicy()

@@ -307,7 +307,7 @@ func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, er
 	var zero T
 	fh, err := fileutil.OpenRegular(name)
 	if err != nil {
-		return zero, fail.Usage(fmt.Errorf("%s: %w", name, unwrapPathErr(err)), "")
+		return zero, fail.Usage(fmt.Errorf("%s: %w", name, fileutil.UnwrapPath(err)), "")
 	}
 	defer fh.Close()
 	v, err := parse(fh, filepath.Clean(name))

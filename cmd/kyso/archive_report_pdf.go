@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/sign"
@@ -30,7 +31,7 @@ var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "g
 func findChromium() (string, error) {
 	if p := os.Getenv("KYSO_CHROMIUM"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fail.Run(fmt.Errorf("KYSO_CHROMIUM %s: %w", p, unwrapPathErr(err)), "")
+			return "", fail.Run(fmt.Errorf("KYSO_CHROMIUM %s: %w", p, fileutil.UnwrapPath(err)), "")
 		}
 		return p, nil
 	}
