@@ -217,6 +217,25 @@ func (p *Policy) checkKey(pub crypto.PublicKey) (id, why string) {
 	return "", ""
 }
 
+// CheckSignerCert judges a document signer's certificate against the
+// policy: its key size and its extended key usage. It returns the findings
+// verify records for such a certificate (indeterminate, with the same
+// messages), none when the policy accepts it. kyso sign runs it on its own
+// certificate before the first file, so that it never makes a signature
+// its own verify cannot accept.
+func (p *Policy) CheckSignerCert(cert *x509.Certificate) []Finding {
+	var out []Finding
+	for _, check := range []func(*x509.Certificate) (string, string){
+		func(c *x509.Certificate) (string, string) { return p.checkKey(c.PublicKey) },
+		p.checkEKU,
+	} {
+		if id, why := check(cert); id != "" {
+			out = append(out, Finding{ID: id, Severity: string(Indeterminate), Message: why})
+		}
+	}
+	return out
+}
+
 // checkEKU says why c may not sign documents: its extended key usage
 // names purposes, none of which the policy accepts.
 func (p *Policy) checkEKU(c *x509.Certificate) (id, why string) {
@@ -367,10 +386,14 @@ func (v *verifier) applyPolicy(s *sigState, proven *time.Time) {
 			s.policyFinding(p.checkDigest(h, proven))
 		}
 	}
-	if s.cert != nil {
+	switch {
+	case s.cert == nil:
+	case s.isDocTS():
+		// a document timestamp's certificate is a TSA's: only its key
 		s.policyFinding(p.checkKey(s.cert.PublicKey))
-		if !s.isDocTS() {
-			s.policyFinding(p.checkEKU(s.cert))
+	default:
+		for _, f := range p.CheckSignerCert(s.cert) {
+			s.policyFinding(f.ID, f.Message)
 		}
 	}
 }
