@@ -399,12 +399,15 @@ func (v *verifier) applyPolicy(s *sigState, proven *time.Time) {
 }
 
 // timestampPolicy says why a timestamp token's algorithms are refused
-// ("" when they are accepted). A timestamp is judged at its own time: its
-// digest must be accepted then (a later timestamp does not rescue it here).
-func (v *verifier) timestampPolicy(h crypto.Hash, genTime time.Time, cert *x509.Certificate) (id, why string) {
+// ("" when they are accepted). The time a token states is no proof for its
+// own digest: a SHA-1 token claiming a date before the SHA-1 sunset could
+// be forged at any time. Its digest is judged at provenAt, the earliest
+// time something else proves the token existed (a later trusted document
+// timestamp, itself judged so; see evalTime), else the time of checking.
+func (v *verifier) timestampPolicy(h crypto.Hash, provenAt time.Time, cert *x509.Certificate) (id, why string) {
 	p := v.policy()
 	if h != 0 {
-		t := genTime
+		t := provenAt
 		if id, why := p.checkDigest(h, &t); id != "" {
 			return id, "timestamp: " + why
 		}
