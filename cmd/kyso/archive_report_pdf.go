@@ -61,8 +61,9 @@ func findChromium() (string, error) {
 }
 
 // printPDF prints an HTML page to PDF with headless Chromium, in a
-// temporary folder that is removed afterwards.
-func printPDF(ctx context.Context, html []byte) ([]byte, error) {
+// temporary folder that is removed afterwards. Chromium gets a filtered
+// environment (childEnv), without the variables named in secretEnv.
+func printPDF(ctx context.Context, html []byte, secretEnv ...string) ([]byte, error) {
 	browser, err := findChromium()
 	if err != nil {
 		return nil, err
@@ -93,7 +94,9 @@ func printPDF(ctx context.Context, html []byte) ([]byte, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
-	cmd.Env = append(os.Environ(), "HOME="+dir) // no profile, cache or crash files left in the user's home
+	// no profile, cache or crash files left in the user's home; no secret
+	// of kyso's environment handed to the browser
+	cmd.Env = childEnv(secretEnv, "HOME="+dir)
 	runErr := cmd.Run()
 	pdf, err := os.ReadFile(out)
 	if err != nil || len(pdf) < 5 || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
