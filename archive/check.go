@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -308,9 +309,9 @@ func checkIndexes(env *CheckEnv) error {
 			wantID, ok := w[string(k)]
 			switch {
 			case env.Tx.Bucket(bucketRecords).Get(idKey(id)) == nil:
-				err = env.Report("indexes", id, "index %s: entry %q points at record %d, which does not exist", name, printable(k), id)
+				err = env.Report("indexes", id, "index %s: entry %s points at record %d, which does not exist", name, printable(k), id)
 			case !ok || wantID != id:
-				err = env.Report("indexes", id, "index %s: entry %q does not match record %d", name, printable(k), id)
+				err = env.Report("indexes", id, "index %s: entry %s does not match record %d", name, printable(k), id)
 			}
 			if err != nil {
 				return err
@@ -318,7 +319,7 @@ func checkIndexes(env *CheckEnv) error {
 		}
 		for k, id := range w {
 			if !seen[k] {
-				if err := env.Report("indexes", id, "index %s lacks the entry %q of record %d", name, printable([]byte(k)), id); err != nil {
+				if err := env.Report("indexes", id, "index %s lacks the entry %s of record %d", name, printable([]byte(k)), id); err != nil {
 					return err
 				}
 			}
@@ -327,17 +328,11 @@ func checkIndexes(env *CheckEnv) error {
 	return nil
 }
 
-// printable shows an index key: text parts as they are, the rest in hex.
+// printable shows an index key quoted, once: its text as it is (a
+// Vietnamese name stays readable), a zero byte or any other non-printable
+// byte escaped, as \x00.
 func printable(k []byte) string {
-	out := make([]byte, 0, len(k))
-	for _, c := range k {
-		if c >= 0x20 && c < 0x7f {
-			out = append(out, c)
-		} else {
-			out = append(out, fmt.Sprintf("\\x%02x", c)...)
-		}
-	}
-	return string(out)
+	return strconv.Quote(string(k))
 }
 
 // checkHistories: every record's history chain is unbroken and ends at
