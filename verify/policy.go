@@ -10,7 +10,6 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"github.com/kyso-project/kyso/internal/fileutil"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // Policy is the validation policy: which algorithms and key sizes a
