@@ -2,10 +2,8 @@ package archive
 
 import (
 	"encoding/json"
-	"os"
 	"time"
 
-	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -50,37 +48,6 @@ func metadataEvents(rep *verify.Report, at time.Time, actor string) []Event {
 		}
 	}
 	return out
-}
-
-// embeddedMeta reads the metadata a file carries in its newest document
-// information dictionary, signed or not (the tests' stub verifier takes it
-// for the signed one); ok is false when it has none.
-func embeddedMeta(path string) (m Meta, ok bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return m, false
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return m, false
-	}
-	r, err := pdf.NewReader(f, st.Size())
-	if err != nil {
-		return m, false
-	}
-	info, err := r.Dict(r.Trailer()["Info"])
-	if err != nil || info == nil {
-		return m, false
-	}
-	s, isStr := info[pdf.Name(InfoKey)].(pdf.String)
-	if !isStr {
-		return m, false
-	}
-	if json.Unmarshal([]byte(s.Text()), &m) != nil || validateMeta(&m) != nil {
-		return Meta{}, false
-	}
-	return m, true
 }
 
 // overlay sets the fields of m that o has.

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/kyso-project/kyso/internal/pdf"
 )
 
 // pdfWithInfo is a minimal PDF whose Info dictionary holds the metadata the
@@ -69,7 +72,9 @@ func TestEmbeddedMetadata(t *testing.T) {
 	}{
 		{"H26.01-250305-0009", Meta{Dossier: "H26.01-250305-0009", Procedure: "1.001234", ProcedureName: "Đăng ký khai sinh", Unit: "000.00.01.H26", Level: "commune", Issued: "2025-03-05"}},
 		{"CSV-1", Meta{Dossier: "CSV-1", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level}},
-		{"Y-2", Meta{Dossier: "Y-2", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
+		// the file name is not signed: it fills the procedure the signature
+		// does not give, and loses on the dossier it does
+		{"Z-3", Meta{Dossier: "Z-3", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
 	}
 	for _, tt := range tests {
 		es, err := c.Find(t.Context(), tt.ref)
@@ -80,6 +85,41 @@ func TestEmbeddedMetadata(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tt.ref, got, tt.want)
 		}
 	}
+	if es, err := c.Find(t.Context(), "Y-2"); err == nil && len(es) > 0 {
+		t.Errorf("the unsigned file name replaced the signed dossier: %+v", es[0].Record.Meta)
+	}
+	// the disagreement is a warning on that file, and a history note
+	const note = `the file name Y-2_9.999999.pdf disagrees with the metadata signed in the document (dossier: signed "Z-3", file name "Y-2"); recorded: the signed values`
+	if w := res["Y-2_9.999999.pdf"].Warnings; !containsString(w, note) {
+		t.Errorf("warnings %q lack %q", w, note)
+	}
+	for _, name := range []string{"self.pdf", "override.pdf"} {
+		for _, w := range res[name].Warnings {
+			if strings.Contains(w, "file name") {
+				t.Errorf("%s: warning %q", name, w)
+			}
+		}
+	}
+	es, err := c.Find(t.Context(), "Z-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range es[0].History {
+		found = found || (ev.Type == EventNameConflict && ev.Detail == note)
+	}
+	if !found {
+		t.Errorf("no %s event in %+v", EventNameConflict, es[0].History)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // TestEmbeddedMetadataText: the metadata string is decoded as a PDF text
@@ -111,4 +151,36 @@ func TestEmbeddedMetadataText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// embeddedMeta reads the metadata a file carries in its newest document
+// information dictionary, signed or not: the tests' stub verifier takes it
+// for the signed one (production code reads only the signed revision's,
+// through the verifier); ok is false when it has none.
+func embeddedMeta(path string) (m Meta, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return m, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return m, false
+	}
+	r, err := pdf.NewReader(f, st.Size())
+	if err != nil {
+		return m, false
+	}
+	info, err := r.Dict(r.Trailer()["Info"])
+	if err != nil || info == nil {
+		return m, false
+	}
+	s, isStr := info[pdf.Name(InfoKey)].(pdf.String)
+	if !isStr {
+		return m, false
+	}
+	if json.Unmarshal([]byte(s.Text()), &m) != nil || validateMeta(&m) != nil {
+		return Meta{}, false
+	}
+	return m, true
 }

@@ -122,9 +122,20 @@ func printChain(w io.Writer, rep *archive.ChainReport) {
 			fmt.Fprintf(w, "corrupt  chain: %s\n", p.Reason)
 		}
 	}
+	failing := 0
+	for _, cp := range rep.Checkpoints {
+		if !cp.OK {
+			failing++
+		}
+	}
 	state := "intact"
-	if len(rep.Problems) > 0 {
+	switch {
+	case len(rep.Problems) > 0:
 		state = fmt.Sprintf("%d problems", len(rep.Problems))
+	case failing > 0:
+		// a checkpoint that fails is evidence against the chain: never
+		// "intact" beside it
+		state = fmt.Sprintf("NOT proven intact: %d of %d checkpoints fail", failing, len(rep.Checkpoints))
 	}
 	fmt.Fprintf(w, "chain: %d entries over %d records, head %.16s: %s\n", rep.Entries, rep.Records, rep.Head, state)
 	for _, cp := range rep.Checkpoints {

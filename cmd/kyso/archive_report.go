@@ -289,7 +289,7 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		if err := r.render(&buf, "html"); err != nil {
 			return err
 		}
-		pdf, err := printPDF(cmd.Context(), buf.Bytes())
+		pdf, err := printPDF(cmd.Context(), buf.Bytes(), f.key.PassEnv, f.key.PinEnv)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // configFile is the configuration file a run read: its path and where kyso
@@ -78,9 +79,9 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	path := cf.Path
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return fail.Usage(fmt.Errorf("config %s: %w", path, unwrapPathError(err)), "")
+		return fail.Usage(fmt.Errorf("config %s: %w", path, fileutil.UnwrapPath(err)), "")
 	}
 	g.config = cf
 	fmt.Fprintln(g.io.err, cf.describe())
@@ -273,12 +274,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

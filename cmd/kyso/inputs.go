@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // inputFile is one PDF named on the command line or found in a folder.
@@ -36,7 +37,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("%s: %w", a, unwrapPathErr(err)), "")
+			return nil, fail.Usage(fmt.Errorf("%s: %w", a, fileutil.UnwrapPath(err)), "")
 		}
 		if !st.IsDir() {
 			if !seen[a] {
@@ -53,7 +54,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 				if rerr != nil {
 					rel = p
 				}
-				found = append(found, inputFile{Path: p, Rel: rel, Err: fmt.Errorf("reading folder %s: %w", p, unwrapPathErr(err))})
+				found = append(found, inputFile{Path: p, Rel: rel, Err: fmt.Errorf("reading folder %s: %w", p, fileutil.UnwrapPath(err))})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -81,13 +82,6 @@ func collectPDFs(args []string) ([]inputFile, error) {
 		}
 	}
 	return out, nil
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // nothingToDo tells the user that the inputs hold no PDF: an empty folder

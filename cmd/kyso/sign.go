@@ -281,7 +281,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 // checkKeyUsable refuses a signer certificate that cannot make a valid
 // signature now (expired, not yet valid, wrong key usage, weak).
 func checkKeyUsable(key *keys.Key) error {
-	if err := keys.CheckSigningCert(key.Cert, time.Now()); err != nil {
+	if err := sign.CheckSignerCert(key.Cert, time.Now(), nil); err != nil {
 		return err
 	}
 	return nil
