@@ -29,6 +29,9 @@ type AuditOptions struct {
 	Jobs int
 	// Trust, when set, says whether each checkpoint's TSA is trusted.
 	Trust *trust.Store
+	// Checkpoints are external checkpoint files (ReadExternalCheckpoint),
+	// by name, checked against the chain as the stored ones are.
+	Checkpoints map[string]ExternalCheckpoint
 }
 
 // Audit statuses.
@@ -124,7 +127,7 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 	// The record hashes and the chain first: a record found edited is
 	// reported corrupt, and its audit outcome is not written over it, which
 	// would give the edit a fresh hash.
-	chain, err := c.VerifyChain(ctx, ChainOptions{Trust: opts.Trust})
+	chain, err := c.VerifyChain(ctx, ChainOptions{Trust: opts.Trust, External: opts.Checkpoints})
 	if err != nil {
 		return sum, err
 	}

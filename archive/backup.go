@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"os"
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,18 +22,13 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 			return 0, fail.Usagef("backup %s: that is the catalogue itself", out)
 		}
 	}
-	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, filepath.Base(out)+".tmp-*")
+	// One atomic write (fileutil.AtomicFile): a crash leaves the old backup
+	// or the complete new one; the catalogue's own mode, 0644 minus umask.
+	tmp, err := fileutil.CreateAtomic(out, 0o644)
 	if err != nil {
 		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
+	defer tmp.Abort()
 	var n int64
 	err = c.view(ctx, func(tx *bolt.Tx) error {
 		var err error
@@ -47,27 +41,16 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 		}
 		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
-	// A backup of a damaged catalogue must not replace a good one: the
-	// copy's pages are checked before it takes the name.
-	if p := structureProblem(tmp.Name()); p != "" {
-		return 0, damagedErr(&DamagedError{Path: c.path, Detail: p})
-	}
-	// the catalogue's own mode (0644 minus the umask), not CreateTemp's 0600
-	if err := tmp.Chmod(fileutil.Perm(0o644)); err != nil {
-		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
-	}
-	if err := tmp.Sync(); err != nil {
-		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
-	}
 	if err := tmp.Close(); err != nil {
 		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
-	if err := fileutil.Rename(tmp.Name(), out); err != nil {
-		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
+	// A backup of a damaged catalogue must not replace a good one: the
+	// copy's pages are checked before it takes the name.
+	if p := structureProblem(tmp.TempPath()); p != "" {
+		return 0, damagedErr(&DamagedError{Path: c.path, Detail: p})
 	}
-	done = true
-	if err := syncDirs([]string{dir}); err != nil {
-		return n, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
+	if err := tmp.Commit(true); err != nil {
+		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	return n, nil
 }

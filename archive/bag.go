@@ -619,9 +619,13 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			if l.Record == nil {
 				return sum, bad("%s: a line without a record", bagRecords)
 			}
+			compactHistory(l.History)
 			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256, Claimed: l.Record.Status}}
 			key := strings.ToLower(l.Record.SHA256)
-			if first, dup := seen[key]; dup {
+			if why := checkBagRecordHash(l.Record, info.Schema); why != "" {
+				it.res.Status, it.res.Reason = StatusRejected, why
+				it.res.Mismatches = append(it.res.Mismatches, "record_hash: "+why)
+			} else if first, dup := seen[key]; dup {
 				it.res.Status, it.res.Reason = StatusDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", first)
 			} else {
 				seen[key] = l.Record.ID
@@ -636,7 +640,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			dropItems(c, batch)
 			return sum, err
 		}
-		if err := c.commitImport(ctx, batch, info.Unit, dir, now); err != nil {
+		if err := c.commitImport(ctx, batch, info.Unit, sender, dir, now); err != nil {
 			return sum, err
 		}
 		for _, it := range batch {
@@ -776,6 +780,9 @@ func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest ma
 			if j.rep != nil {
 				it.res.Verdict = j.rep.Status
 				it.res.Mismatches = append(it.res.Mismatches, compareClaims(r, j.rep)...)
+				if _, mm, _, _ := importMeta(r.Meta, j.rep); len(mm) > 0 {
+					it.res.Mismatches = append(it.res.Mismatches, mm...)
+				}
 			}
 			it.res.Warnings = append(it.res.Warnings, j.warnings...)
 		}
@@ -842,7 +849,7 @@ func orNone(s string) string {
 }
 
 // commitImport places a batch's files and records it in one transaction.
-func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, dir string, now time.Time) error {
+func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, sender *BagSender, dir string, now time.Time) error {
 	var staged []placement
 	for _, it := range batch {
 		if it.res.Status == "" {
@@ -905,6 +912,9 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 				return err
 			}
 			r.ID, r.HistoryHead, r.Fixity, r.RecordHash = id, "", "", ""
+			// The metadata the document signs wins over the bag's claim.
+			var mismatches, signedFields, claimedFields []string
+			r.Meta, mismatches, signedFields, claimedFields = importMeta(r.Meta, it.rep)
 			if r.Dossier != "" {
 				r.Version = countPrefix(dossiers, joinKey(r.Dossier)) + 1
 			}
@@ -916,12 +926,18 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 					return err
 				}
 			}
-			detail := fmt.Sprintf("from %s record %d (%s); verdict here %s", source.Code, it.res.SourceID, dir, r.Status)
+			detail := fmt.Sprintf("from %s record %d (%s); verdict here %s", source.Code, it.res.SourceID, filepath.ToSlash(dir), r.Status)
 			if claimed != r.Status {
 				detail += fmt.Sprintf(", the bag said %s", orNone(string(claimed)))
 			}
+			detail += "; " + metaOrigin(signedFields, claimedFields, sender)
 			if err := appendEvent(tx, r, Event{Time: now, Type: EventImported, Actor: c.opts.Actor, Detail: detail}); err != nil {
 				return err
+			}
+			for _, ev := range importMetaEvents(it.rep, mismatches, now, c.opts.Actor) {
+				if err := appendEvent(tx, r, ev); err != nil {
+					return err
+				}
 			}
 			if err := putRecord(tx, r); err != nil {
 				return err
@@ -970,7 +986,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 			n++
 		}
 		return putRun(tx, &Run{Type: "import", Time: c.opts.Now(), Actor: c.opts.Actor, Checked: info.Records,
-			Detail: "from " + info.Unit.Code + " (" + dir + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals, " + senderText(sender)})
+			Detail: "from " + info.Unit.Code + " (" + filepath.ToSlash(dir) + "), exported " + info.ExportedAt.Format(time.RFC3339) + ", " + strconv.Itoa(n) + " totals, " + senderText(sender)})
 	})
 	return n, err
 }

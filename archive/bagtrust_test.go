@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/revocation"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/sign"
 	"github.com/kyso-project/kyso/verify"

@@ -188,6 +188,9 @@ type ChainOptions struct {
 	// Trust, when set, is used to say whether each checkpoint's TSA chains
 	// to a trusted root.
 	Trust *trust.Store
+	// External are checkpoints kept outside the catalogue (audit
+	// --checkpoint FILE), by file name; each must hold as a stored one does.
+	External map[string]ExternalCheckpoint
 }
 
 // VerifyChain recomputes every record's hash from its stored bytes, every
@@ -219,6 +222,9 @@ func verifyChainTx(ctx context.Context, tx *bolt.Tx, unit string, o ChainOptions
 	latest := map[uint64]last{}
 	entries := map[uint64][32]byte{} // only the positions checkpoints need
 	want := map[uint64]bool{}
+	for _, e := range o.External {
+		want[e.Seq] = true
+	}
 	if cb := tx.Bucket(bucketCheckpoints); cb != nil {
 		cb.ForEach(func(k, v []byte) error {
 			var cp Checkpoint
@@ -323,14 +329,27 @@ func verifyChainTx(ctx context.Context, tx *bolt.Tx, unit string, o ChainOptions
 
 	// 3. Checkpoints: the entry at each checkpoint's position still hashes
 	// to what was timestamped.
+	var stored []Checkpoint
 	if cb := tx.Bucket(bucketCheckpoints); cb != nil {
 		err := cb.ForEach(func(k, v []byte) error {
 			rep.Checkpoints = append(rep.Checkpoints, checkCheckpoint(k, v, unit, entries, rep.Entries, o))
+			var cp Checkpoint
+			if json.Unmarshal(v, &cp) == nil {
+				stored = append(stored, cp)
+			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
+	}
+	names := make([]string, 0, len(o.External))
+	for name := range o.External {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rep.Checkpoints = append(rep.Checkpoints, checkExternal(name, o.External[name], unit, stored, entries, rep.Entries, o))
 	}
 	return rep, nil
 }

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/i18n"
 )
 
@@ -97,13 +99,15 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 		}
 		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}
-	f, err := os.Open(path)
+	// Opened without waiting: a named pipe given as --db is refused, not
+	// waited on.
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
+		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, fileutil.UnwrapPath(err)), "")
 	}
 	defer f.Close()
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
-	env := &CheckEnv{Path: path, Store: c.store, File: f, report: report}
+	env := &CheckEnv{Path: path, Store: c.store, File: f.File, report: report}
 	err = c.withDB(ctx, false, func(db *bolt.DB) error {
 		// The shared lock is held from here: no commit changes the file
 		// under the raw checks.
@@ -306,9 +310,9 @@ func checkIndexes(env *CheckEnv) error {
 			wantID, ok := w[string(k)]
 			switch {
 			case env.Tx.Bucket(bucketRecords).Get(idKey(id)) == nil:
-				err = env.Report("indexes", id, "index %s: entry %q points at record %d, which does not exist", name, printable(k), id)
+				err = env.Report("indexes", id, "index %s: entry %s points at record %d, which does not exist", name, printable(k), id)
 			case !ok || wantID != id:
-				err = env.Report("indexes", id, "index %s: entry %q does not match record %d", name, printable(k), id)
+				err = env.Report("indexes", id, "index %s: entry %s does not match record %d", name, printable(k), id)
 			}
 			if err != nil {
 				return err
@@ -316,7 +320,7 @@ func checkIndexes(env *CheckEnv) error {
 		}
 		for k, id := range w {
 			if !seen[k] {
-				if err := env.Report("indexes", id, "index %s lacks the entry %q of record %d", name, printable([]byte(k)), id); err != nil {
+				if err := env.Report("indexes", id, "index %s lacks the entry %s of record %d", name, printable([]byte(k)), id); err != nil {
 					return err
 				}
 			}
@@ -325,17 +329,11 @@ func checkIndexes(env *CheckEnv) error {
 	return nil
 }
 
-// printable shows an index key: text parts as they are, the rest in hex.
+// printable shows an index key quoted, once: its text as it is (a
+// Vietnamese name stays readable), a zero byte or any other non-printable
+// byte escaped, as \x00.
 func printable(k []byte) string {
-	out := make([]byte, 0, len(k))
-	for _, c := range k {
-		if c >= 0x20 && c < 0x7f {
-			out = append(out, c)
-		} else {
-			out = append(out, fmt.Sprintf("\\x%02x", c)...)
-		}
-	}
-	return string(out)
+	return strconv.Quote(string(k))
 }
 
 // checkHistories: every record's history chain is unbroken and ends at

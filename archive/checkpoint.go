@@ -49,6 +49,9 @@ type CheckpointCheck struct {
 	Chain  string `json:"tsa_chain,omitempty"`
 	OK     bool   `json:"ok"`
 	Reason string `json:"reason,omitempty"`
+	// Source is the file of an external checkpoint (audit --checkpoint);
+	// empty for one stored in the catalogue.
+	Source string `json:"source,omitempty"`
 }
 
 // checkCheckpoint checks a stored checkpoint against the recomputed chain
@@ -58,6 +61,11 @@ func checkCheckpoint(k, v []byte, unit string, entries map[uint64][32]byte, leng
 	if err := json.Unmarshal(v, &cp); err != nil {
 		return CheckpointCheck{Seq: idOfKey(k), Reason: "the checkpoint is unreadable: " + err.Error()}
 	}
+	return checkCheckpointValue(cp, unit, entries, length, o)
+}
+
+// checkCheckpointValue checks a checkpoint, stored or external.
+func checkCheckpointValue(cp Checkpoint, unit string, entries map[uint64][32]byte, length uint64, o ChainOptions) CheckpointCheck {
 	res := CheckpointCheck{Seq: cp.Seq, Head: cp.Head, Time: cp.Time, TSA: cp.TSA}
 	tok, err := tsp.ParseToken(cp.Token)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -296,17 +295,22 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 	}
 	rep := v.rep
 	it.res.Warnings = append(it.res.Warnings, v.warnings...)
-	// Metadata: the --meta row wins, else the file name, over what the
-	// signed file says about itself — as signed, never a later revision's.
+	// Metadata: the --meta row wins; else what the signed file says about
+	// itself — as signed, never a later revision's — completed by the file
+	// name, which is not signed and never overrides a signed value.
 	base := filepath.Base(path)
 	m, ok := opts.Meta[base]
+	var nameNote string
 	if !ok {
 		if em, found := signedMeta(rep); found {
 			m, ok = em, true
 		}
 		if opts.NamePattern != nil {
 			if pm, found := opts.NamePattern.Match(base); found {
-				m.overlay(pm)
+				if conflicts := fillFromName(&m, pm); len(conflicts) > 0 {
+					nameNote = nameConflictNote(base, conflicts)
+					it.res.Warnings = append(it.res.Warnings, nameNote)
+				}
 				ok = true
 			}
 		}
@@ -330,6 +334,9 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		IngestedAt: now,
 	}
 	it.events = metadataEvents(rep, now, c.opts.Actor)
+	if nameNote != "" {
+		it.events = append(it.events, Event{Time: now, Type: EventNameConflict, Actor: c.opts.Actor, Detail: nameNote})
+	}
 	it.basis = basisNote(rep)
 	for _, ev := range it.events {
 		it.res.Warnings = append(it.res.Warnings, ev.Detail)
@@ -433,13 +440,7 @@ func firstReason(rep *verify.Report) string {
 }
 
 // unwrapPath drops the path an *os.PathError repeats.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
+var unwrapPath = fileutil.UnwrapPath
 
 // committer writes batches and reports outcomes, in one goroutine.
 type committer struct {

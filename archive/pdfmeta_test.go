@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/kyso-project/kyso/internal/pdf"
 )
 
 // pdfWithInfo is a minimal PDF whose Info dictionary holds the metadata the
@@ -19,6 +22,12 @@ func pdfWithInfo(m Meta) []byte {
 	for _, c := range utf16.Encode([]rune(string(js))) {
 		u = append(u, byte(c>>8), byte(c))
 	}
+	return pdfWithInfoString(u)
+}
+
+// pdfWithInfoString is a minimal PDF whose Info dictionary holds raw as the
+// metadata string.
+func pdfWithInfoString(u []byte) []byte {
 	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>",
 		"<< /Producer (kyso) /" + InfoKey + " <" + hex.EncodeToString(u) + "> >>"}
 	var b bytes.Buffer
@@ -63,7 +72,9 @@ func TestEmbeddedMetadata(t *testing.T) {
 	}{
 		{"H26.01-250305-0009", Meta{Dossier: "H26.01-250305-0009", Procedure: "1.001234", ProcedureName: "Đăng ký khai sinh", Unit: "000.00.01.H26", Level: "commune", Issued: "2025-03-05"}},
 		{"CSV-1", Meta{Dossier: "CSV-1", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level}},
-		{"Y-2", Meta{Dossier: "Y-2", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
+		// the file name is not signed: it fills the procedure the signature
+		// does not give, and loses on the dossier it does
+		{"Z-3", Meta{Dossier: "Z-3", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
 	}
 	for _, tt := range tests {
 		es, err := c.Find(t.Context(), tt.ref)
@@ -74,21 +85,102 @@ func TestEmbeddedMetadata(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tt.ref, got, tt.want)
 		}
 	}
-}
-
-func TestTextString(t *testing.T) {
-	tests := []struct {
-		in   []byte
-		want string
-	}{
-		{[]byte{0xFE, 0xFF, 0x00, 'x', 0x1E, 0xA1}, "xạ"},
-		{[]byte{0xEF, 0xBB, 0xBF, 'a'}, "a"},
-		{[]byte("plain"), "plain"},
-		{[]byte{0xE9}, "é"},
+	if es, err := c.Find(t.Context(), "Y-2"); err == nil && len(es) > 0 {
+		t.Errorf("the unsigned file name replaced the signed dossier: %+v", es[0].Record.Meta)
 	}
-	for _, tt := range tests {
-		if got := textString(tt.in); got != tt.want {
-			t.Errorf("textString(%x) = %q, want %q", tt.in, got, tt.want)
+	// the disagreement is a warning on that file, and a history note
+	const note = `the file name Y-2_9.999999.pdf disagrees with the metadata signed in the document (dossier: signed "Z-3", file name "Y-2"); recorded: the signed values`
+	if w := res["Y-2_9.999999.pdf"].Warnings; !containsString(w, note) {
+		t.Errorf("warnings %q lack %q", w, note)
+	}
+	for _, name := range []string{"self.pdf", "override.pdf"} {
+		for _, w := range res[name].Warnings {
+			if strings.Contains(w, "file name") {
+				t.Errorf("%s: warning %q", name, w)
+			}
 		}
 	}
+	es, err := c.Find(t.Context(), "Z-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range es[0].History {
+		found = found || (ev.Type == EventNameConflict && ev.Detail == note)
+	}
+	if !found {
+		t.Errorf("no %s event in %+v", EventNameConflict, es[0].History)
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEmbeddedMetadataText: the metadata string is decoded as a PDF text
+// string (pdf.TextString): PDFDocEncoding, where 0x84 is an em dash (not
+// Latin-1's control character), UTF-16BE and UTF-8 with a byte order mark.
+func TestEmbeddedMetadataText(t *testing.T) {
+	utf16be := []byte{0xFE, 0xFF}
+	for _, c := range utf16.Encode([]rune(`{"dossier_code":"D-3","procedure_name":"Khai sinh — bản sao"}`)) {
+		utf16be = append(utf16be, byte(c>>8), byte(c))
+	}
+	tests := []struct {
+		name string
+		raw  []byte
+		want Meta
+	}{
+		{"PDFDocEncoding", []byte("{\"dossier_code\":\"D-1\",\"procedure_name\":\"A\x84B\"}"), Meta{Dossier: "D-1", ProcedureName: "A—B"}},
+		{"UTF-8 BOM", append([]byte{0xEF, 0xBB, 0xBF}, `{"dossier_code":"D-2","procedure_name":"Đăng ký khai sinh"}`...), Meta{Dossier: "D-2", ProcedureName: "Đăng ký khai sinh"}},
+		{"UTF-16BE", utf16be, Meta{Dossier: "D-3", ProcedureName: "Khai sinh — bản sao"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "a.pdf")
+			if err := os.WriteFile(path, pdfWithInfoString(tt.raw), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := embeddedMeta(path)
+			if !ok || got != tt.want {
+				t.Errorf("embeddedMeta = %+v, %v; want %+v", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+// embeddedMeta reads the metadata a file carries in its newest document
+// information dictionary, signed or not: the tests' stub verifier takes it
+// for the signed one (production code reads only the signed revision's,
+// through the verifier); ok is false when it has none.
+func embeddedMeta(path string) (m Meta, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return m, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return m, false
+	}
+	r, err := pdf.NewReader(f, st.Size())
+	if err != nil {
+		return m, false
+	}
+	info, err := r.Dict(r.Trailer()["Info"])
+	if err != nil || info == nil {
+		return m, false
+	}
+	s, isStr := info[pdf.Name(InfoKey)].(pdf.String)
+	if !isStr {
+		return m, false
+	}
+	if json.Unmarshal([]byte(s.Text()), &m) != nil || validateMeta(&m) != nil {
+		return Meta{}, false
+	}
+	return m, true
 }

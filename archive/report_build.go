@@ -35,19 +35,33 @@ type ReportOptions struct {
 
 // Figures are the counts of one row and what they give.
 type Figures struct {
-	Issued        int     `json:"issued"`
-	Digitized     int     `json:"digitized"`
-	Percent       float64 `json:"percent"`
-	TargetPercent float64 `json:"target_percent"`
-	Shortfall     int     `json:"shortfall"`
-	Received      *int    `json:"received,omitempty"`
-	Resolved      *int    `json:"resolved,omitempty"`
+	// Issued, Percent and Shortfall are nil (JSON null) when the row has
+	// no denominator: nothing is guessed, and a missing figure is not 0.
+	Issued        *int     `json:"issued"`
+	Digitized     int      `json:"digitized"`
+	Percent       *float64 `json:"percent"`
+	TargetPercent float64  `json:"target_percent"`
+	Shortfall     *int     `json:"shortfall"`
+	// DigitizedCounted, on a partial row only, is the digitized results
+	// of the parts that have a denominator: Percent is DigitizedCounted
+	// of Issued, never Digitized (which counts every part) of Issued.
+	DigitizedCounted *int `json:"digitized_counted,omitempty"`
+	Received         *int `json:"received,omitempty"`
+	Resolved         *int `json:"resolved,omitempty"`
 	// Denominator says where Issued comes from: "imported" (a stored total
 	// of exactly this period), "summed" (stored totals of shorter periods,
 	// procedures or merged units that cover it), "partial" (some of the
-	// units or procedures the row adds up have none: Percent is over those
-	// that have one) or "missing" (none: Issued, Percent and Shortfall are 0).
+	// units or procedures the row adds up have none: Issued, Percent and
+	// Shortfall are over those that have one, DigitizedCounted says how
+	// many of the digitized results they hold) or "missing" (none: Issued,
+	// Percent and Shortfall are nil).
 	Denominator string `json:"denominator"`
+
+	// issued, percent and shortfall are the figures as summed (0 when
+	// missing); publish sets the exported ones from them.
+	issued    int
+	percent   float64
+	shortfall int
 
 	// need is how many results the targets require; digitizedKnown the
 	// digitized results of the parts with a denominator.
@@ -492,7 +506,7 @@ func (c *combined) add(p part, digitized int, target float64) {
 	}
 	c.known++
 	c.exact = c.exact && p.exact
-	c.f.Issued += p.issued
+	c.f.issued += p.issued
 	c.f.digitizedKnown += digitized
 	c.f.need += need(target, p.issued)
 	c.f.targetSum += target * float64(p.issued)
@@ -531,9 +545,25 @@ func (c *combined) figures() Figures {
 		r := c.resv
 		f.Resolved = &r
 	}
-	f.Percent = percent(f.digitizedKnown, f.Issued)
-	f.TargetPercent = weighted(f.targetSum, f.Issued)
-	f.Shortfall = max(0, f.need-f.digitizedKnown)
+	f.percent = percent(f.digitizedKnown, f.issued)
+	f.TargetPercent = weighted(f.targetSum, f.issued)
+	f.shortfall = max(0, f.need-f.digitizedKnown)
+	return f.publish()
+}
+
+// publish sets the exported figures from the sums, leaving those without a
+// denominator nil.
+func (f Figures) publish() Figures {
+	f.Issued, f.Percent, f.Shortfall, f.DigitizedCounted = nil, nil, nil, nil
+	if f.Denominator == DenMissing || f.Denominator == "" {
+		return f
+	}
+	issued, pct, short := f.issued, f.percent, f.shortfall
+	f.Issued, f.Percent, f.Shortfall = &issued, &pct, &short
+	if f.Denominator == DenPartial {
+		counted := f.digitizedKnown
+		f.DigitizedCounted = &counted
+	}
 	return f
 }
 
@@ -548,7 +578,7 @@ func sumFigures(rows []Figures) Figures {
 	for _, f := range rows {
 		parts++
 		t.Digitized += f.Digitized
-		t.Shortfall += f.Shortfall
+		t.shortfall += f.shortfall
 		if f.Denominator == DenMissing {
 			continue
 		}
@@ -556,7 +586,7 @@ func sumFigures(rows []Figures) Figures {
 			parts++ // so the sum is partial too
 		}
 		known++
-		t.Issued += f.Issued
+		t.issued += f.issued
 		t.need += f.need
 		t.targetSum += f.targetSum
 		t.digitizedKnown += f.digitizedKnown
@@ -588,9 +618,9 @@ func sumFigures(rows []Figures) Figures {
 	if resOK {
 		t.Resolved = &resv
 	}
-	t.Percent = percent(t.digitizedKnown, t.Issued)
-	t.TargetPercent = weighted(t.targetSum, t.Issued)
-	return t
+	t.percent = percent(t.digitizedKnown, t.issued)
+	t.TargetPercent = weighted(t.targetSum, t.issued)
+	return t.publish()
 }
 
 // distinct counts the distinct dossiers (per unit) of results.
@@ -911,10 +941,10 @@ func (d *reportData) trend(targets Targets) []TrendPoint {
 			continue
 		}
 		t := rows[len(rows)-1]
-		if t.Denominator == DenMissing || t.Issued == 0 {
+		if t.Denominator == DenMissing || t.issued == 0 {
 			continue
 		}
-		out = append(out, TrendPoint{Year: y, Issued: t.Issued, Digitized: t.digitizedKnown, Percent: t.Percent, TargetPercent: t.TargetPercent})
+		out = append(out, TrendPoint{Year: y, Issued: t.issued, Digitized: t.digitizedKnown, Percent: t.percent, TargetPercent: t.TargetPercent})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"strings"
@@ -86,12 +87,42 @@ type wantFig struct {
 	den               string
 }
 
+// null in a wantFig is a figure the row must not give (JSON null): a row
+// without a denominator has no issued, percent or shortfall, not 0.
+const null = -1
+
 func checkFig(t *testing.T, what string, f Figures, w wantFig) {
 	t.Helper()
-	if f.Issued != w.issued || f.Digitized != w.digitized || math.Abs(f.Percent-w.percent) > 0.005 ||
-		math.Abs(f.TargetPercent-w.target) > 0.005 || f.Shortfall != w.shortfall || f.Denominator != w.den {
-		t.Errorf("%s: issued %d digitized %d percent %v target %v shortfall %d denominator %s; want %+v",
-			what, f.Issued, f.Digitized, f.Percent, f.TargetPercent, f.Shortfall, f.Denominator, w)
+	issued, percent, shortfall := null, float64(null), null
+	if f.Issued != nil {
+		issued = *f.Issued
+	}
+	if f.Percent != nil {
+		percent = *f.Percent
+	}
+	if f.Shortfall != nil {
+		shortfall = *f.Shortfall
+	}
+	if issued != w.issued || f.Digitized != w.digitized || math.Abs(percent-w.percent) > 0.005 ||
+		math.Abs(f.TargetPercent-w.target) > 0.005 || shortfall != w.shortfall || f.Denominator != w.den {
+		t.Errorf("%s: issued %d digitized %d percent %v target %v shortfall %d denominator %s (-1: null); want %+v",
+			what, issued, f.Digitized, percent, f.TargetPercent, shortfall, f.Denominator, w)
+	}
+	// A partial row says how many of its digitized results its percent
+	// counts (those of the parts with a denominator); no other row does.
+	if (f.Denominator == DenPartial) != (f.DigitizedCounted != nil) {
+		t.Errorf("%s: denominator %s with digitized_counted %v", what, f.Denominator, f.DigitizedCounted)
+	}
+	if f.DigitizedCounted != nil && issued > 0 && math.Abs(percent-math.Round(10000*float64(*f.DigitizedCounted)/float64(issued))/100) > 0.005 {
+		t.Errorf("%s: percent %v is not digitized_counted %d of issued %d", what, percent, *f.DigitizedCounted, issued)
+	}
+}
+
+// checkCounted checks a partial row's digitized_counted.
+func checkCounted(t *testing.T, what string, f Figures, want int) {
+	t.Helper()
+	if f.DigitizedCounted == nil || *f.DigitizedCounted != want {
+		t.Errorf("%s: digitized_counted %v, want %d", what, f.DigitizedCounted, want)
 	}
 }
 
@@ -174,8 +205,9 @@ func TestReportPeriods(t *testing.T) {
 	}
 	checkFig(t, "2025 procedure 1.001", procs["1.001"].Figures, wantFig{20, 4, 15, 100, 17, DenPartial})
 	checkFig(t, "2025 procedure 1.002", procs["1.002"].Figures, wantFig{20, 4, 15, 100, 17, DenPartial})
-	checkFig(t, "2025 procedure 2.001", procs["2.001"].Figures, wantFig{0, 2, 0, 0, 0, DenMissing})
+	checkFig(t, "2025 procedure 2.001", procs["2.001"].Figures, wantFig{null, 2, null, 0, null, DenMissing})
 	checkFig(t, "2025 procedures total", procs[TotalAll].Figures, wantFig{40, 10, 15, 100, 34, DenPartial})
+	checkCounted(t, "2025 procedures total", procs[TotalAll].Figures, 6) // 15% of 40, not 10 of 40
 	if procs["1.002"].ProcedureName != "Chứng thực bản sao" || procs["1.002"].Sector != "Chứng thực" {
 		t.Errorf("procedure 1.002: %+v", procs["1.002"])
 	}
@@ -186,7 +218,7 @@ func TestReportPeriods(t *testing.T) {
 	}
 	checkFig(t, "2025 sector Hộ tịch", sectors["Hộ tịch"].Figures, wantFig{20, 4, 15, 100, 17, DenPartial})
 	checkFig(t, "2025 sector Chứng thực", sectors["Chứng thực"].Figures, wantFig{20, 4, 15, 100, 17, DenPartial})
-	checkFig(t, "2025 sector Kinh doanh", sectors["Kinh doanh"].Figures, wantFig{0, 2, 0, 0, 0, DenMissing})
+	checkFig(t, "2025 sector Kinh doanh", sectors["Kinh doanh"].Figures, wantFig{null, 2, null, 0, null, DenMissing})
 	if len(rep.Sectors) != 4 {
 		t.Errorf("sectors: %+v", rep.Sectors)
 	}
@@ -197,8 +229,31 @@ func TestReportPeriods(t *testing.T) {
 		t.Errorf("Q3 2025: district row or no note: %+v %+v", rep.Rows, rep.DistrictsLeftOut)
 	}
 	checkFig(t, "Q3 commune 1", unitRow(t, rep, "2025-Q3", c1, "").Figures, wantFig{10, 1, 10, 100, 9, DenImported})
-	checkFig(t, "Q3 commune 2", unitRow(t, rep, "2025-Q3", c2, "").Figures, wantFig{0, 1, 0, 100, 0, DenMissing})
-	checkFig(t, "Q3 province", unitRow(t, rep, "2025-Q3", "", TotalAll).Figures, wantFig{10, 2, 10, 100, 9, DenPartial})
+	checkFig(t, "Q3 commune 2", unitRow(t, rep, "2025-Q3", c2, "").Figures, wantFig{null, 1, null, 100, null, DenMissing})
+	// C2's result has no denominator: the province's 10% is C1's 1 of 10,
+	// not the 2 digitized results of both communes over C1's 10
+	q3 := unitRow(t, rep, "2025-Q3", "", TotalAll).Figures
+	checkFig(t, "Q3 province", q3, wantFig{10, 2, 10, 100, 9, DenPartial})
+	checkCounted(t, "Q3 province", q3, 1)
+	// In JSON a missing figure is null, never 0 (docs/report.md).
+	for _, tc := range []struct {
+		row  any
+		want []string
+	}{
+		{unitRow(t, rep, "2025-Q3", c2, ""), []string{`"issued":null,"digitized":1,"percent":null,"target_percent":100,"shortfall":null,`, `"denominator":"missing"`}},
+		{unitRow(t, rep, "2025-Q3", "", TotalAll), []string{`"issued":10,"digitized":2,"percent":10,"target_percent":100,"shortfall":9,"digitized_counted":1,`}},
+		{unitRow(t, rep, "2025-Q3", c1, ""), []string{`"issued":10,"digitized":1,"percent":10,"target_percent":100,"shortfall":9,"denominator":"imported"`}},
+	} {
+		b, err := json.Marshal(tc.row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("JSON %s lacks %s", b, w)
+			}
+		}
+	}
 	if len(rep.Missing) != 1 || !strings.Contains(rep.Missing[0], c2) {
 		t.Errorf("missing: %q", rep.Missing)
 	}
@@ -207,7 +262,7 @@ func TestReportPeriods(t *testing.T) {
 	rep = build(t, c, ReportOptions{Period: period(t, "2025-H1")})
 	checkFig(t, "H1 commune 1", unitRow(t, rep, "2025-H1", c1, "").Figures, wantFig{20, 3, 15, 100, 17, DenSummed})
 	checkFig(t, "H1 commune 2", unitRow(t, rep, "2025-H1", c2, "").Figures, wantFig{5, 1, 20, 100, 4, DenImported})
-	checkFig(t, "H1 district", unitRow(t, rep, "2025-H1", d1, "").Figures, wantFig{0, 1, 0, 80, 0, DenMissing})
+	checkFig(t, "H1 district", unitRow(t, rep, "2025-H1", d1, "").Figures, wantFig{null, 1, null, 80, null, DenMissing})
 
 	// Nine months: Q1+Q2+Q3.
 	rep = build(t, c, ReportOptions{Period: period(t, "2025-9M")})
@@ -221,13 +276,13 @@ func TestReportPeriods(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep = build(t, c, ReportOptions{Period: p})
-	checkFig(t, "Feb-Apr commune 1", unitRow(t, rep, p.Label, c1, "").Figures, wantFig{0, 2, 0, 100, 0, DenMissing})
+	checkFig(t, "Feb-Apr commune 1", unitRow(t, rep, p.Label, c1, "").Figures, wantFig{null, 2, null, 100, null, DenMissing})
 	if p, _ := RangePeriod("2025-07-01", "2025-09-30"); p.Label != "2025-Q3" {
 		t.Errorf("a range that is a quarter: %+v", p)
 	}
 	p, _ = RangePeriod("2025-01-15", "2025-02-10")
 	rep = build(t, c, ReportOptions{Period: p})
-	checkFig(t, "15 Jan-10 Feb commune 1", unitRow(t, rep, p.Label, c1, "").Figures, wantFig{0, 2, 0, 100, 0, DenMissing})
+	checkFig(t, "15 Jan-10 Feb commune 1", unitRow(t, rep, p.Label, c1, "").Figures, wantFig{null, 2, null, 100, null, DenMissing})
 
 	// Split by month: each month its own count, against its own total.
 	rep = build(t, c, ReportOptions{Year: 2025, ByMonth: true})
@@ -239,7 +294,7 @@ func TestReportPeriods(t *testing.T) {
 	if jul.Month != 7 {
 		t.Errorf("month: %+v", jul)
 	}
-	checkFig(t, "by month: December", unitRow(t, rep, "2025-12", c1, "").Figures, wantFig{0, 1, 0, 100, 0, DenMissing})
+	checkFig(t, "by month: December", unitRow(t, rep, "2025-12", c1, "").Figures, wantFig{null, 1, null, 100, null, DenMissing})
 	rep = build(t, c, ReportOptions{Year: 2025, Split: "quarter"})
 	checkFig(t, "by quarter: Q4", unitRow(t, rep, "2025-Q4", c1, "").Figures, wantFig{10, 2, 20, 100, 8, DenImported})
 

@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/internal/revocation"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/verify"
 )

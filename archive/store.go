@@ -103,7 +103,7 @@ func (s store) seal(tmp, sum string) (string, error) {
 		return "", s.fault(err)
 	}
 	pending := filepath.Join(s.tmpDir(), sum+"-"+strings.TrimPrefix(filepath.Base(tmp), "in-"))
-	if err := os.Rename(tmp, pending); err != nil {
+	if err := fileutil.Rename(tmp, pending); err != nil {
 		return "", s.fault(err)
 	}
 	return pending, nil

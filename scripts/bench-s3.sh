@@ -4,7 +4,7 @@
 # copying the same files with a plain client (internal/s3cp: minio-go
 # PutObject, 4 at once, kyso's upload bound), and audit from the bucket.
 # The server is versitygw on 127.0.0.1 (s3-server.sh), the corpus that of
-# scripts/bench.sh (internal/benchtool).
+# scripts/bench.sh (internal/pdftest/benchtool).
 #   KYSO_BENCH_DIR  work folder (default /var/tmp/kyso-bench-s3); the corpus is kept
 #   RUNS            repetitions per measurement, median reported (default 3)
 set -euo pipefail
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 D=${KYSO_BENCH_DIR:-/var/tmp/kyso-bench-s3}; RUNS=${RUNS:-3}
 mkdir -p "$D/bin"
 go build -o "$D/bin/kyso" ./cmd/kyso
-go build -o "$D/bin/benchtool" ./internal/benchtool
+go build -o "$D/bin/benchtool" ./internal/pdftest/benchtool
 go build -o "$D/bin/s3cp" ./internal/s3cp
 K="$D/bin/kyso"
 [ -f "$D/corpus/big-50p.pdf" ] || { echo "building the corpus (200 scans)..." >&2; "$D/bin/benchtool" corpus -n 200 -o "$D/corpus"; }

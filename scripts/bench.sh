@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 D=${KYSO_BENCH_DIR:-/var/tmp/kyso-bench-make}; RUNS=${RUNS:-3}
 mkdir -p "$D/bin"
 go build -o "$D/bin/kyso" ./cmd/kyso
-go build -o "$D/bin/benchtool" ./internal/benchtool
+go build -o "$D/bin/benchtool" ./internal/pdftest/benchtool
 go build -o "$D/bin/pdfsign" github.com/digitorus/pdfsign
 K="$D/bin/kyso"
 [ -f "$D/corpus/big-50p.pdf" ] || { echo "building the corpus (200 scans, 200 dpi JPEG, and a 50-page scan)..." >&2; "$D/bin/benchtool" corpus -n 200 -o "$D/corpus"; }

@@ -2,7 +2,10 @@
 # Release builds: kyso for each platform, built with CGO_ENABLED=0 and
 # -trimpath and stamped with VERSION, packed as dist/kyso-VERSION-OS-ARCH.zip
 # (Windows) or .tar.gz, plus kyso_VERSION_ARCH.deb for Debian/Ubuntu
-# (dpkg-deb), and dist/SHA256SUMS over them all. Nothing is downloaded.
+# (dpkg-deb, required when a linux platform is built), and dist/SHA256SUMS
+# over them all. Each archive and .deb carries the copyright file of
+# scripts/copyright.sh (the third-party licenses compiled in). Nothing is
+# downloaded.
 #   VERSION=1.2.0 scripts/dist.sh      (default: git describe)
 #   PLATFORMS="linux/amd64" scripts/dist.sh
 set -euo pipefail
@@ -14,6 +17,15 @@ DIST="${DIST:-dist}"
 # Archive entries get the time of the last commit, so a rebuild of the same
 # commit gives the same archives.
 EPOCH="$(git log -1 --format=%ct 2>/dev/null || date +%s)"
+
+# A release without its .deb is not a release: say so before building.
+case " $PLATFORMS " in
+  *" linux/"*)
+    if ! command -v dpkg-deb >/dev/null; then
+      echo "dist: dpkg-deb not found: it builds the .deb of the linux platforms (Debian/Ubuntu: apt-get install dpkg; or PLATFORMS without linux/...)" >&2
+      exit 1
+    fi ;;
+esac
 
 rm -rf "$DIST"
 mkdir -p "$DIST"
@@ -31,6 +43,7 @@ for p in $PLATFORMS; do
     -ldflags "-s -w -X main.version=$VERSION" -o "$dir/$exe" ./cmd/kyso
   cp README.md "$dir/"
   [ -f LICENSE ] && cp LICENSE "$dir/"
+  GO="$GO" bash scripts/copyright.sh "$os" "$arch" > "$dir/COPYRIGHT"
   find "$dir" -exec touch -h -d "@$EPOCH" {} +
   if [ "$os" = windows ]; then
     if command -v zip >/dev/null; then
@@ -42,7 +55,7 @@ for p in $PLATFORMS; do
     tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" \
       -czf "$DIST/$name.tar.gz" "$name"
   fi
-  if [ "$os" = linux ] && command -v dpkg-deb >/dev/null; then
+  if [ "$os" = linux ]; then
     # Debian versions start with a digit: v1.2.0 -> 1.2.0, a bare commit -> 0~gitCOMMIT.
     debver="${VERSION#v}"
     [[ "$debver" =~ ^[0-9] ]] || debver="0~git$debver"
@@ -51,6 +64,7 @@ for p in $PLATFORMS; do
     mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/doc/kyso"
     cp "$dir/kyso" "$root/usr/bin/kyso"
     cp README.md "$root/usr/share/doc/kyso/"
+    cp "$dir/COPYRIGHT" "$root/usr/share/doc/kyso/copyright"
     cat > "$root/DEBIAN/control" <<CONTROL
 Package: kyso
 Version: $debver

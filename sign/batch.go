@@ -314,7 +314,7 @@ func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepa
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return commit(p.tmpPath, job.Output, o.Force)
+		return commit(p.tmp, o.Force)
 	}()
 	if err != nil {
 		p.abort()

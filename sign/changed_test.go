@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/pdf"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 // TestInputChangedWhileSigned: an input that shrinks, or is rewritten,

@@ -226,24 +226,20 @@ func appendAnnot(r *pdf.Reader, u *pdf.Update, page pdf.Page, refs []pdf.Ref) er
 	return nil
 }
 
-// freeFieldName picks "Signature<N>" not used by any field yet.
+// freeFieldName picks "Signature<N>" not used as the partial name (/T)
+// of any field yet.
 func freeFieldName(r *pdf.Reader, acro pdf.Dict, prefix string) string {
 	used := map[string]bool{}
-	var walk func(o pdf.Object, depth int)
-	walk = func(o pdf.Object, depth int) {
-		if depth > 32 {
-			return
-		}
-		a, _ := r.Array(o)
-		for _, f := range a {
-			d, _ := r.Dict(f)
-			if t, ok := d["T"].(pdf.String); ok {
-				used[string(t.Bytes)] = true
+	fields, _ := r.Array(acro["Fields"])
+	// A tree too deep gives the names found before it.
+	_ = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		if t, err := r.Resolve(f.Dict["T"]); err == nil {
+			if s, ok := t.(pdf.String); ok {
+				used[s.Text()] = true
 			}
-			walk(d["Kids"], depth+1)
 		}
-	}
-	walk(acro["Fields"], 0)
+		return true, nil
+	})
 	for i := 1; ; i++ {
 		n := fmt.Sprintf("%s%d", prefix, i)
 		if !used[n] {

@@ -138,17 +138,12 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmp, err := fileutil.CreateTemp(out)
+	tmp, err := fileutil.CreateAtomic(out, 0)
 	if err != nil {
 		return nil, fail.Run(err, "")
 	}
-	tmpPath := tmp.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmpPath)
-		}
-	}()
+	defer tmp.Abort()
+	tmpPath := tmp.TempPath()
 	_, err = io.Copy(tmp, src.Reader())
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -170,10 +165,9 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 		// In place, the copy would replace whatever was written meanwhile.
 		return warnings, fail.Input(i18n.Errorf("%s: %v", in, err), "timestamp it again once nothing is writing to it")
 	}
-	if err := commit(tmpPath, out, force || out == in); err != nil {
+	if err := commit(tmp, force || out == in); err != nil {
 		return warnings, err
 	}
-	ok = true
 	return warnings, nil
 }
 
@@ -318,44 +312,17 @@ func signatureContents(r *pdf.Reader) ([]sigContents, error) {
 		return nil, err
 	}
 	acro, _ := r.Dict(cat["AcroForm"])
+	fields, _ := r.Array(acro["Fields"])
 	var out []sigContents
-	var walk func(o pdf.Object, parent string, depth int) error
-	walk = func(o pdf.Object, parent string, depth int) error {
-		if depth > 32 {
-			return i18n.Errorf("form field tree too deep")
-		}
-		arr, err := r.Array(o)
-		if err != nil {
-			return err
-		}
-		for _, fo := range arr {
-			fd, err := r.Dict(fo)
-			if err != nil || fd == nil {
-				continue
-			}
-			name := parent
-			if t, ok := fd["T"].(pdf.String); ok {
-				if name != "" {
-					name += "."
-				}
-				name += string(t.Bytes)
-			}
-			if kids, ok := fd["Kids"]; ok {
-				if err := walk(kids, name, depth+1); err != nil {
-					return err
-				}
-			}
-			v, _ := r.Dict(fd["V"])
-			c, ok := v["Contents"].(pdf.String)
-			if !ok {
-				continue
-			}
+	err = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		v, _ := r.Dict(f.Dict["V"])
+		if c, ok := v["Contents"].(pdf.String); ok {
 			sf, _ := v.Name("SubFilter")
-			out = append(out, sigContents{field: name, subFilter: sf, contents: c.Bytes})
+			out = append(out, sigContents{field: f.Name, subFilter: sf, contents: c.Bytes})
 		}
-		return nil
-	}
-	return out, walk(acro["Fields"], "", 0)
+		return true, nil
+	})
+	return out, err
 }
 
 // signatureCerts returns the certificates to validate for one signature

@@ -77,48 +77,23 @@ func signatures(r *pdf.Reader) []presentSig {
 		return nil
 	}
 	var out []presentSig
-	seen := map[pdf.Ref]bool{}
-	var walk func(o pdf.Object, name, ft string, depth int)
-	walk = func(o pdf.Object, name, ft string, depth int) {
-		if depth > 32 {
-			return
-		}
-		if ref, ok := o.(pdf.Ref); ok {
-			if seen[ref] {
-				return
-			}
-			seen[ref] = true
-		}
-		d, err := r.Dict(o)
-		if err != nil || d == nil {
-			return
-		}
-		if t, ok := d["T"].(pdf.String); ok {
-			if name != "" {
-				name += "."
-			}
-			name += string(t.Bytes)
-		}
-		if f, ok := d.Name("FT"); ok {
-			ft = string(f)
-		}
+	// A tree too deep gives the signatures found before it.
+	_ = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		d := f.Dict
 		if kids, err := r.Array(d["Kids"]); err == nil && len(kids) > 0 {
-			for _, k := range kids {
-				walk(k, name, ft, depth+1)
-			}
-			return
+			return true, nil
 		}
-		if ft != "Sig" {
-			return
+		if f.FT != "Sig" {
+			return false, nil
 		}
 		v, err := r.Dict(d["V"])
 		if err != nil || v == nil {
-			return
+			return false, nil
 		}
 		if sf, _ := v.Name("SubFilter"); sf == "ETSI.RFC3161" {
-			return
+			return false, nil
 		}
-		ps := presentSig{Field: name, Visible: visibleRect(r, d["Rect"])}
+		ps := presentSig{Field: f.Name, Visible: visibleRect(r, d["Rect"])}
 		if pb, _ := r.Dict(v["Prop_Build"]); pb != nil {
 			if app, _ := r.Dict(pb["App"]); app != nil {
 				n, _ := app.Name("Name")
@@ -131,10 +106,8 @@ func signatures(r *pdf.Reader) []presentSig {
 			}
 		}
 		out = append(out, ps)
-	}
-	for _, f := range fields {
-		walk(f, "", "", 0)
-	}
+		return false, nil
+	})
 	return out
 }
 

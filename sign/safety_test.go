@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/stamp"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
 )

@@ -127,7 +127,7 @@ var vnZone = time.FixedZone("ICT", 7*3600)
 
 // prepared is a signature whose bytes are on disk except /Contents.
 type prepared struct {
-	tmp        *os.File
+	tmp        *fileutil.AtomicFile
 	tmpPath    string
 	size       int64 // total length
 	contentsAt int64 // offset of '<'
@@ -201,18 +201,17 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fail.Run(i18n.Errorf("creating %s: %v", dir, err), "")
 	}
-	tmp, err := fileutil.CreateTemp(out)
+	tmp, err := fileutil.CreateAtomic(out, 0)
 	if err != nil {
 		return nil, fail.Run(i18n.Errorf("creating a temporary file in %s: %v", dir, err), "")
 	}
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			tmp.Abort()
 		}
 	}()
 	h := sha256.New()
-	if err := copyHashing(ctx, tmp, h, io.NewSectionReader(in, 0, size)); err != nil {
+	if err := copyHashing(ctx, tmp.File, h, io.NewSectionReader(in, 0, size)); err != nil {
 		return nil, err
 	}
 	ub := upd.Bytes()
@@ -220,9 +219,9 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	h.Write(ub[:rel])
 	h.Write(ub[rel+int64(2*capacity+2):])
 	if _, err := tmp.Write(ub); err != nil {
-		return nil, fail.Run(i18n.Errorf("writing %s: %v", tmp.Name(), err), "")
+		return nil, fail.Run(i18n.Errorf("writing %s: %v", tmp.TempPath(), err), "")
 	}
-	return &prepared{tmp: tmp, tmpPath: tmp.Name(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when,
+	return &prepared{tmp: tmp, tmpPath: tmp.TempPath(), size: total, contentsAt: cAt, contentsN: capacity, digest: h.Sum(nil), when: when,
 		update: ub, base: size}, nil
 }
 
@@ -243,7 +242,7 @@ func copyHashing(ctx context.Context, dst *os.File, h hash.Hash, src io.Reader) 
 			}
 			written += int64(n)
 			if written-flushed >= 4<<20 {
-				startWriteback(dst, flushed, written-flushed)
+				fileutil.StartWriteback(dst, flushed, written-flushed)
 				flushed = written
 			}
 		}
@@ -299,37 +298,23 @@ func (p *prepared) finish(der []byte) error {
 	if _, err := p.tmp.WriteAt(hx, p.contentsAt+1); err != nil {
 		return fail.Run(i18n.Errorf("writing %s: %v", p.tmpPath, err), "")
 	}
-	if err := syncData(p.tmp); err != nil {
-		return fail.Run(i18n.Errorf("syncing %s: %v", p.tmpPath, err), "")
+	if err := p.tmp.Close(); err != nil {
+		return fail.Run(err, "")
 	}
-	return p.tmp.Close()
+	return nil
 }
 
-func (p *prepared) abort() {
-	p.tmp.Close()
-	os.Remove(p.tmpPath)
-}
+func (p *prepared) abort() { p.tmp.Abort() }
 
-// commit renames the finished temporary file to out and syncs the folder.
-func commit(tmpPath, out string, force bool) error {
-	if !force {
-		// Link fails if out appeared meanwhile: never overwrite.
-		if err := os.Link(tmpPath, out); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return fail.Inputf("%s already exists (use --force to overwrite)", out)
-			}
-			if err := fileutil.Rename(tmpPath, out); err != nil {
-				return fail.Run(i18n.Errorf("renaming into %s: %v", out, err), "")
-			}
-		} else {
-			os.Remove(tmpPath)
+// commit puts the finished temporary file in its target's place
+// (fileutil.AtomicFile.Commit); without force an existing output is never
+// overwritten, even one that appeared meanwhile.
+func commit(tmp *fileutil.AtomicFile, force bool) error {
+	if err := tmp.Commit(force); err != nil {
+		if errors.Is(err, fileutil.ErrTargetExists) {
+			return fail.Inputf("%s already exists (use --force to overwrite)", tmp.Target())
 		}
-	} else if err := fileutil.Rename(tmpPath, out); err != nil {
-		return fail.Run(i18n.Errorf("renaming into %s: %v", out, err), "")
-	}
-	if d, err := os.Open(filepath.Dir(out)); err == nil {
-		d.Sync()
-		d.Close()
+		return fail.Run(i18n.Errorf("renaming into %s: %v", tmp.Target(), err), "")
 	}
 	return nil
 }

@@ -15,11 +15,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/internal/testtool"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"

@@ -12,6 +12,7 @@ import (
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
+	"github.com/kyso-project/kyso/verify"
 )
 
 // SignerPolicy is what the signer and the TSA are judged against before
@@ -35,6 +36,9 @@ type SignerPolicy struct {
 	Now func() time.Time
 	// Warn receives each warning once (the library never prints).
 	Warn func(string)
+	// Policy is the validation policy the signer's certificate must pass
+	// (key size, extended key usage); nil is verify's default.
+	Policy *verify.Policy
 
 	warned sync.Map
 }
@@ -54,6 +58,30 @@ func (p *SignerPolicy) warn(msg string) {
 
 func (p *SignerPolicy) strict() bool { return p.Level == LevelBLT || p.Level == LevelBLTA }
 
+// CheckSignerCert refuses, as a run failure (exit 5), a signer certificate
+// that cannot make a signature at now (keys.CheckSigningCert: validity,
+// key usage, CA, algorithm) or that the validation policy pol (nil: the
+// default) would not accept from a document signer: the reasons are those
+// kyso verify would give, so kyso never makes a signature its own verify
+// calls indeterminate for the certificate.
+func CheckSignerCert(cert *x509.Certificate, now time.Time, pol *verify.Policy) error {
+	if err := keys.CheckSigningCert(cert, now); err != nil {
+		return err
+	}
+	if pol == nil {
+		pol = verify.DefaultPolicy()
+	}
+	if f := pol.CheckSignerCert(cert); len(f) > 0 {
+		why := make([]string, len(f))
+		for i := range f {
+			why[i] = f[i].Message
+		}
+		return fail.Run(i18n.Errorf("certificate %q cannot sign documents: %s", cert.Subject.CommonName, i18n.Join(why)),
+			"sign with a document signing certificate (digital signature, at least RSA-2048 or P-256)")
+	}
+	return nil
+}
+
 // CheckSigner judges the signing certificate before the first file: valid
 // now, chained to the trust anchors, and not revoked (OCSP, else the CRL,
 // when the responders can be reached). A revoked or expired certificate is
@@ -62,7 +90,7 @@ func (p *SignerPolicy) strict() bool { return p.Level == LevelBLT || p.Level == 
 // B-LT and B-LTA, whose validation data need both.
 func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 	now := p.now()
-	if err := keys.CheckSigningCert(key.Cert, now); err != nil {
+	if err := CheckSignerCert(key.Cert, now, p.Policy); err != nil {
 		return err
 	}
 	name := key.Cert.Subject.CommonName

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/verify/internal/diff"
 )
 

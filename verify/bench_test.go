@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
+	"github.com/kyso-project/kyso/internal/demo/samples"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/internal/revocation"
-	"github.com/kyso-project/kyso/internal/samples"
 )
 
 // signedScan writes a ten-page 200 dpi scan (about 20 MB), signed, to a

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 )
 
 func chgRead(t testing.TB, name string) []byte {

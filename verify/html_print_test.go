@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/internal/testtool"
 )
 

@@ -17,10 +17,11 @@ import (
 const MetadataInfoKey = "KysoTTHC"
 
 // SignedMetadata is the TTHC metadata as signed: read from the revision
-// covered by the newest signature (not a document timestamp) whose
-// integrity holds and that nothing refutes. That signature is the latest
-// statement a signer made about the document; metadata that a later
-// revision writes is not signed by anyone and is never taken for it.
+// covered by the newest signature (not a document timestamp) whose verdict
+// is valid. That signature is the latest statement a trusted signer made
+// about the document; metadata that a later revision writes, or that a
+// signature no one vouches for covers, is never taken for it (see
+// signedMetadata for the case where no signature is valid).
 type SignedMetadata struct {
 	// Signature is the Index of that signature; Revision the revision it
 	// covers.
@@ -69,53 +70,145 @@ func readMetadata(r *pdf.Reader, rev int) (map[string]string, bool) {
 	return out, true
 }
 
-// signedMetadata fills Report.SignedMetadata and warns, with the finding
-// FindingMetadataChanged, when the newest revision says something else:
-// metadata changed, added or removed after signing. The verdict stays what
-// the signatures make it (an Info update is an allowed, archival change),
-// but never "valid" without this warning, and the archive records the
-// signed values.
+// signedMetadata fills Report.SignedMetadata and names, with the finding
+// FindingMetadataChanged, every change of the metadata after it was first
+// signed: between the revisions the signatures cover, and between the last
+// of them and the newest revision.
+//
+// The signed values are those of the revision covered by the newest
+// signature (not a document timestamp) whose own verdict is valid: an
+// untrusted or indeterminate signature says nothing anyone vouches for, so
+// a signature an attacker adds with a certificate of their own cannot make
+// its revision's metadata "signed". When no signature is valid, the values
+// are those of the oldest signature whose integrity holds and that nothing
+// refutes (a later signer cannot change what an earlier one covered), with
+// a warning that no valid signature vouches for them.
+//
+// The verdict stays what the signatures make it (an Info update is an
+// allowed, archival change), but never "valid" without these warnings, and
+// the archive records the signed values.
 func (v *verifier) signedMetadata() {
 	var signer *sigState
+	var fallback *sigState
 	for i := len(v.sigs) - 1; i >= 0; i-- {
 		s := v.sigs[i]
 		if s.isDocTS() || !s.digestOK || len(s.invalid) > 0 || s.out.Revision < 0 {
 			continue
 		}
-		signer = s
-		break
+		fallback = s // the oldest such one, once the loop ends
+		if signer == nil && len(s.indet) == 0 {
+			signer = s
+		}
 	}
-	if signer == nil {
+	if signer == nil && fallback == nil {
 		return
 	}
-	last := len(v.r.Revisions()) - 1
+	valid := signer != nil
+	if !valid {
+		signer = fallback
+	}
 	signed, hasSigned := readMetadata(v.r, signer.out.Revision)
 	if hasSigned {
 		v.rep.SignedMetadata = &SignedMetadata{Signature: signer.out.Index, Revision: signer.out.Revision, Fields: signed}
-	}
-	if signer.out.Revision == last {
-		return
-	}
-	now, hasNow := readMetadata(v.r, last)
-	var msg string
-	switch {
-	case !hasSigned && !hasNow:
-		return
-	case !hasSigned:
-		msg = fmt.Sprintf("TTHC metadata was added after signing and is not signed (%s)", describeFields(now))
-	case !hasNow:
-		msg = "the signed metadata was removed after signing"
-	default:
-		diff := diffFields(signed, now)
-		if diff == "" {
-			return
+		if !valid {
+			msg := fmt.Sprintf("no valid signature vouches for the TTHC metadata: the values taken are those of revision %d, covered by signature %d, which is %s",
+				signer.out.Revision, signer.out.Index+1, Indeterminate)
+			i := signer.out.Index
+			v.rep.Warnings = append(v.rep.Warnings, msg)
+			v.rep.Findings = append(v.rep.Findings, Finding{ID: FindingMetadataUnvouched, Severity: "warning", Signature: &i, Message: msg})
 		}
-		msg = "the signed metadata was changed after signing: " + diff
 	}
-	msg += fmt.Sprintf("; the signed values are those of revision %d", signer.out.Revision)
-	i := signer.out.Index
-	v.rep.Warnings = append(v.rep.Warnings, msg)
-	v.rep.Findings = append(v.rep.Findings, Finding{ID: FindingMetadataChanged, Severity: "warning", Signature: &i, Message: msg})
+	v.metadataChanges(signer)
+}
+
+// metadataChanges compares the metadata at every revision a signature
+// covers, from the oldest, and at the newest revision, and names each
+// difference between one and the next: a change or removal always, an
+// addition unless a valid signature covers it (that is a first statement,
+// not a change).
+func (v *verifier) metadataChanges(signer *sigState) {
+	last := len(v.r.Revisions()) - 1
+	// by revision: the signatures covering it (doc timestamps included:
+	// they mark a state of the document too).
+	covering := map[int][]*sigState{}
+	var revs []int
+	for _, s := range v.sigs {
+		if s.out.Revision < 0 {
+			continue
+		}
+		if _, seen := covering[s.out.Revision]; !seen {
+			revs = append(revs, s.out.Revision)
+		}
+		covering[s.out.Revision] = append(covering[s.out.Revision], s)
+	}
+	sort.Ints(revs)
+	if len(revs) == 0 {
+		return
+	}
+	if revs[len(revs)-1] != last {
+		revs = append(revs, last)
+	}
+	prev, hasPrev := readMetadata(v.r, revs[0])
+	from := revs[0]
+	for _, rev := range revs[1:] {
+		now, hasNow := readMetadata(v.r, rev)
+		by, vouched := v.whoSigned(covering[rev])
+		var msg string
+		switch {
+		case !hasPrev && !hasNow:
+		case !hasPrev:
+			if !vouched {
+				msg = fmt.Sprintf("TTHC metadata was added after signing and is not signed (%s)", describeFields(now))
+			}
+		case !hasNow:
+			msg = "the signed metadata was removed after signing"
+		default:
+			if diff := diffFields(prev, now); diff != "" {
+				msg = "the signed metadata was changed after signing: " + diff
+			}
+		}
+		prev, hasPrev = now, hasNow
+		if msg == "" {
+			from = rev
+			continue
+		}
+		msg += fmt.Sprintf(" (between revisions %d and %d; revision %d is %s)", from, rev, rev, by)
+		from = rev
+		msg += fmt.Sprintf("; the signed values are those of revision %d", signer.out.Revision)
+		i := signer.out.Index
+		if s := covering[rev]; len(s) > 0 {
+			i = s[0].out.Index
+		}
+		v.rep.Warnings = append(v.rep.Warnings, msg)
+		v.rep.Findings = append(v.rep.Findings, Finding{ID: FindingMetadataChanged, Severity: "warning", Signature: &i, Message: msg})
+	}
+}
+
+// whoSigned says who signed a revision, for a message, and whether a
+// valid signature (not a document timestamp) did.
+func (v *verifier) whoSigned(sigs []*sigState) (string, bool) {
+	if len(sigs) == 0 {
+		return "signed by no one", false
+	}
+	var parts []string
+	vouched := false
+	for _, s := range sigs {
+		st := Valid
+		switch {
+		case len(s.invalid) > 0 || !s.digestOK:
+			st = Invalid
+		case len(s.indet) > 0:
+			st = Indeterminate
+		}
+		kind := "signature"
+		if s.isDocTS() {
+			kind = "document timestamp"
+		} else if st == Valid {
+			vouched = true
+		}
+		parts = append(parts, fmt.Sprintf("%s %d, %s", kind, s.out.Index+1, st))
+	}
+	return "signed by " + strings.Join(parts, "; "), vouched
 }
 
 // diffFields lists the fields whose value differs: "dossier_code A -> B".

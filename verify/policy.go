@@ -10,7 +10,6 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/i18n"
 )
 
@@ -96,9 +96,9 @@ func DefaultPolicy() *Policy {
 // (a digests or accepted-ekus list replaces the whole list); keys it does
 // not set keep the default's. Unknown keys and bad values are usage errors.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, unwrapPathErr(err)), "")
+		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, fileutil.UnwrapPath(err)), "")
 	}
 	p := DefaultPolicy()
 	def := DefaultPolicy()
@@ -218,6 +218,25 @@ func (p *Policy) checkKey(pub crypto.PublicKey) (id, why string) {
 	return "", ""
 }
 
+// CheckSignerCert judges a document signer's certificate against the
+// policy: its key size and its extended key usage. It returns the findings
+// verify records for such a certificate (indeterminate, with the same
+// messages), none when the policy accepts it. kyso sign runs it on its own
+// certificate before the first file, so that it never makes a signature
+// its own verify cannot accept.
+func (p *Policy) CheckSignerCert(cert *x509.Certificate) []Finding {
+	var out []Finding
+	for _, check := range []func(*x509.Certificate) (string, string){
+		func(c *x509.Certificate) (string, string) { return p.checkKey(c.PublicKey) },
+		p.checkEKU,
+	} {
+		if id, why := check(cert); id != "" {
+			out = append(out, Finding{ID: id, Severity: string(Indeterminate), Message: why})
+		}
+	}
+	return out
+}
+
 // checkEKU says why c may not sign documents: its extended key usage
 // names purposes, none of which the policy accepts.
 func (p *Policy) checkEKU(c *x509.Certificate) (id, why string) {
@@ -272,6 +291,9 @@ const (
 	FindingEKU             = "policy-eku-excludes-document-signing"
 	FindingUntrustedTS     = "timestamp-untrusted"
 	FindingMetadataChanged = "signed-metadata-changed"
+	// FindingMetadataUnvouched: no valid signature covers the metadata
+	// taken as signed (that of the oldest intact signature).
+	FindingMetadataUnvouched = "signed-metadata-unvouched"
 )
 
 // Finding is one conclusion with a stable ID: what scripts match on, where
@@ -376,21 +398,28 @@ func (v *verifier) applyPolicy(s *sigState, proven *time.Time) {
 			s.policyFinding(p.checkDigest(h, proven))
 		}
 	}
-	if s.cert != nil {
+	switch {
+	case s.cert == nil:
+	case s.isDocTS():
+		// a document timestamp's certificate is a TSA's: only its key
 		s.policyFinding(p.checkKey(s.cert.PublicKey))
-		if !s.isDocTS() {
-			s.policyFinding(p.checkEKU(s.cert))
+	default:
+		for _, f := range p.CheckSignerCert(s.cert) {
+			s.policyFinding(f.ID, f.Message)
 		}
 	}
 }
 
 // timestampPolicy says why a timestamp token's algorithms are refused
-// ("" when they are accepted). A timestamp is judged at its own time: its
-// digest must be accepted then (a later timestamp does not rescue it here).
-func (v *verifier) timestampPolicy(h crypto.Hash, genTime time.Time, cert *x509.Certificate) (id, why string) {
+// ("" when they are accepted). The time a token states is no proof for its
+// own digest: a SHA-1 token claiming a date before the SHA-1 sunset could
+// be forged at any time. Its digest is judged at provenAt, the earliest
+// time something else proves the token existed (a later trusted document
+// timestamp, itself judged so; see evalTime), else the time of checking.
+func (v *verifier) timestampPolicy(h crypto.Hash, provenAt time.Time, cert *x509.Certificate) (id, why string) {
 	p := v.policy()
 	if h != 0 {
-		t := genTime
+		t := provenAt
 		if id, why := p.checkDigest(h, &t); id != "" {
 			return id, i18n.Sprintf("timestamp: %s", why)
 		}

@@ -143,11 +143,11 @@ func (v *verifier) validateDocTimestamp(s *sigState) {
 		s.invalidf("the timestamp time %s is outside the TSA certificate's validity", gen.Format(time.RFC3339))
 	}
 	rev := v.judgeRevocation(s, s.cert, chain, gen, ev, true)
-	if id, why := v.timestampPolicy(s.hash, gen, s.cert); id != "" {
+	if id, why := v.timestampPolicy(s.hash, at, s.cert); id != "" {
 		s.policyFinding(id, why)
 	}
 	if s.token.SignedData != nil && len(s.token.SignedData.SignerInfos) == 1 {
-		if id, why := v.timestampPolicy(signerHash(s.token.SignedData.SignerInfos[0]), gen, nil); id != "" {
+		if id, why := v.timestampPolicy(signerHash(s.token.SignedData.SignerInfos[0]), at, nil); id != "" {
 			s.policyFinding(id, why)
 		}
 	}
@@ -201,10 +201,10 @@ func (v *verifier) signatureTimestamp(s *sigState, der []byte) Timestamp {
 	ts.Chain = chain.status
 	v.judgeRevocation(tsState, tok.Cert, chain, tok.Info.GenTime, v.evidence(tok.SignedData, nil), true)
 	ts.Verified = true
-	if id, why := v.timestampPolicy(tok.Info.HashAlg, tok.Info.GenTime, tok.Cert); id != "" {
+	if id, why := v.timestampPolicy(tok.Info.HashAlg, at, tok.Cert); id != "" {
 		ts.Problems = append(ts.Problems, why)
 	} else if len(tok.SignedData.SignerInfos) == 1 {
-		if id, why := v.timestampPolicy(signerHash(tok.SignedData.SignerInfos[0]), tok.Info.GenTime, nil); id != "" {
+		if id, why := v.timestampPolicy(signerHash(tok.SignedData.SignerInfos[0]), at, nil); id != "" {
 			ts.Problems = append(ts.Problems, why)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 )
 
 // TestAttackVerdicts runs the whole verifier on every document of the

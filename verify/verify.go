@@ -69,7 +69,7 @@ func VerifyFile(ctx context.Context, path string, o Options) (*Report, error) {
 	}
 	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return nil, fail.Input(i18n.Errorf("%s: %v", path, unwrapPathErr(err)), "")
+		return nil, fail.Input(i18n.Errorf("%s: %v", path, fileutil.UnwrapPath(err)), "")
 	}
 	defer f.Close()
 	rep, err := Verify(ctx, f.ReaderAt(), f.Size(), o)
@@ -84,14 +84,6 @@ func VerifyFile(ctx context.Context, path string, o Options) (*Report, error) {
 		return nil, err
 	}
 	return rep, nil
-}
-
-func unwrapPathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Verify judges the PDF of size bytes in r. The error is only for I/O

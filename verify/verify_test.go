@@ -24,11 +24,11 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 	"github.com/kyso-project/kyso/internal/revocation"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/trust"
 )
 

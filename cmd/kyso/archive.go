@@ -187,7 +187,10 @@ Two different documents with the same dossier code are versions of one dossier.
 Metadata comes from --meta (CSV with a header: file, dossier_code, procedure_code,
 procedure_name, unit_code, level, issued_date as YYYY-MM-DD, and optionally
 unit_name, result_number, copy_form; file is the input's base name), else from
---name-pattern, else the record has the catalogue's unit only.
+the metadata signed in the document, completed by --name-pattern: the file name
+is not signed, so where it disagrees with a signed value the signed value is
+kept, with a warning and a history note. Else the record has the catalogue's
+unit only.
 
 Files are hashed and verified in parallel (--jobs); records are committed in small
 batches so readers are not kept waiting. Exit 4 when any input was rejected.`,
@@ -309,7 +312,7 @@ func readCSVFile[T any](name string, parse func(r io.Reader, name string) (T, er
 	var zero T
 	fh, err := fileutil.OpenRegular(name)
 	if err != nil {
-		return zero, fail.Usage(i18n.Errorf("%s: %v", name, unwrapPathErr(err)), "")
+		return zero, fail.Usage(i18n.Errorf("%s: %v", name, fileutil.UnwrapPath(err)), "")
 	}
 	defer fh.Close()
 	v, err := parse(fh, filepath.Clean(name))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ func newArchiveCheckpointCmd(g *globalOptions) *cobra.Command {
 	var a archiveFlags
 	var tsaURLs []string
 	var list bool
+	var out string
 	cmd := &cobra.Command{
 		Use:   "checkpoint --tsa URL",
 		Short: "Timestamp the catalogue's chain head (RFC 3161) so an audit can prove its state at that date",
@@ -28,8 +30,13 @@ kyso archive audit proves that nothing written before that date was changed
 since: the entry at the checkpoint's position must still hash to what the TSA
 signed. Run it after each nightly ingest, or at least at the end of each month.
 
+A checkpoint kept only in the catalogue can be deleted with it. --out FILE also
+writes it (token, chain position, head, time, unit and the statement the token
+signs) to FILE, a new file: copy it off the machine, and give it to
+kyso archive audit --checkpoint FILE.
+
 --list shows the stored checkpoints instead.`,
-		Example: `  kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr
+		Example: `  kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr --out checkpoint-$(date +%F).json
   kyso archive checkpoint --db kyso.db --list --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +69,11 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 			if len(tsaURLs) == 0 {
 				return fail.Usage(i18n.Errorf("checkpoint needs --tsa URL"), "kyso archive checkpoint --db kyso.db --tsa http://tsa.example.vn/tsr")
 			}
+			if out != "" {
+				if _, err := os.Lstat(out); err == nil {
+					return fail.Usage(i18n.Errorf("checkpoint file %s already exists", out), "give a new file to --out: each checkpoint is kept")
+				}
+			}
 			c, err := a.open(cmd, false, nil)
 			if err != nil {
 				return err
@@ -70,6 +82,11 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 			cp, err := c.Checkpoint(cmd.Context(), &tsp.Client{URLs: tsaURLs})
 			if err != nil {
 				return err
+			}
+			if out != "" {
+				if err := archive.WriteExternalCheckpoint(out, cp.External(c.Unit().Code)); err != nil {
+					return err
+				}
 			}
 			if g.JSON {
 				return newJSONLines(g.io.out).write(checkpointRow(*cp))
@@ -83,6 +100,7 @@ signed. Run it after each nightly ingest, or at least at the end of each month.
 	a.addFlags(fs)
 	fs.StringArrayVar(&tsaURLs, "tsa", nil, "RFC 3161 timestamp authority URL (repeatable; tried in order)")
 	fs.BoolVar(&list, "list", false, "list the stored checkpoints")
+	fs.StringVar(&out, "out", "", "also write the checkpoint to this new `FILE`, to keep off the machine")
 	return cmd
 }
 
@@ -104,9 +122,20 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 			fmt.Fprint(w, p.T("corrupt  chain: %s\n", p.Translate(pr.Reason)))
 		}
 	}
+	failing := 0
+	for _, cp := range rep.Checkpoints {
+		if !cp.OK {
+			failing++
+		}
+	}
 	state := p.T("intact")
-	if len(rep.Problems) > 0 {
+	switch {
+	case len(rep.Problems) > 0:
 		state = p.T("%d problems", len(rep.Problems))
+	case failing > 0:
+		// a checkpoint that fails is evidence against the chain: never
+		// "intact" beside it
+		state = p.T("NOT proven intact: %d of %d checkpoints fail", failing, len(rep.Checkpoints))
 	}
 	fmt.Fprint(w, p.T("chain: %d entries over %d records, head %s: %s\n", rep.Entries, rep.Records, short16(rep.Head), state))
 	for _, cp := range rep.Checkpoints {
@@ -118,7 +147,11 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 		if cp.Chain != "" {
 			tsa += " (" + p.T(cp.Chain) + ")"
 		}
-		fmt.Fprint(w, p.T("checkpoint %s  entry %s  TSA %s: %s\n", p.Time(cp.Time), strconv.Itoa(int(cp.Seq)), tsa, verdict))
+		from := ""
+		if cp.Source != "" {
+			from = " (" + cp.Source + ")"
+		}
+		fmt.Fprint(w, p.T("checkpoint%s %s  entry %s  TSA %s: %s\n", from, p.Time(cp.Time), strconv.Itoa(int(cp.Seq)), tsa, verdict))
 	}
 }
 

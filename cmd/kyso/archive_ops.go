@@ -21,6 +21,8 @@ type auditFlags struct {
 	Reverify bool
 	Jobs     int
 	Report   string
+	// Checkpoints are external checkpoint files.
+	Checkpoints []string
 }
 
 func newArchiveAuditCmd(g *globalOptions) *cobra.Command {
@@ -37,13 +39,16 @@ recompute every record's hash and the catalogue's hash chain (docs/catalogue.md)
   invalid  with --reverify: the signature no longer verifies
 Stored checkpoints (kyso archive checkpoint) are checked against the chain: each
 proves the catalogue's state at its date; the TSA's chain is judged against
---trust.
+--trust. --checkpoint FILE (repeatable) checks a checkpoint kept off the machine
+(kyso archive checkpoint --out) the same way: the catalogue must still hold that
+chain position with that head, and still store that checkpoint.
 --reverify runs verification again (same options as kyso verify) and records the
 verdict. Outcomes that changed since the last audit are written to the history.
 The audit reads while an ingest runs and takes the writer lock only for those
 short commits. Human output lists the problems only; --json lists every record.
 Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 		Example: `  kyso archive audit --db kyso.db
+  kyso archive audit --db kyso.db --trust roots/ --checkpoint /mnt/safe/checkpoint-2026-01-31.json
   kyso archive audit --db kyso.db --reverify --trust roots/ --json > audit.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runArchiveAudit(cmd, g, f) },
@@ -52,6 +57,7 @@ Exit 1 when any record is not ok, the chain is broken or a checkpoint fails.`,
 	f.archiveFlags.addFlags(fs)
 	f.verifyFlags.addFlags(fs)
 	fs.BoolVar(&f.Reverify, "reverify", false, "verify every current file again")
+	fs.StringArrayVar(&f.Checkpoints, "checkpoint", nil, "a checkpoint `FILE` kept off the machine (kyso archive checkpoint --out), checked against the chain (repeatable)")
 	fs.IntVarP(&f.Jobs, "jobs", "j", 0, "files hashed in parallel (default: the number of CPUs; at least 8 on an object store)")
 	fs.StringVar(&f.Report, "report", "", "also write the auditor's printable HTML report of every record to this file")
 	return cmd
@@ -70,13 +76,23 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 		}
 		verifier = v
 	}
+	ao := archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}
+	for _, name := range f.Checkpoints {
+		e, err := archive.ReadExternalCheckpoint(name)
+		if err != nil {
+			return err
+		}
+		if ao.Checkpoints == nil {
+			ao.Checkpoints = map[string]archive.ExternalCheckpoint{}
+		}
+		ao.Checkpoints[name] = e
+	}
 	c, err := f.open(cmd, true, verifier)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	jl := newJSONLines(g.io.out)
-	ao := archive.AuditOptions{Reverify: f.Reverify, Jobs: f.Jobs}
 	if len(f.Trust) > 0 {
 		vo, err := f.verifyFlags.options(g)
 		if err != nil {
@@ -232,6 +248,7 @@ package and that nothing in it changed on the way.`,
 	fs := cmd.Flags()
 	a.addFlags(fs)
 	key.addFlags(fs)
+	markKeyFlagGroups(cmd)
 	fs.StringVarP(&out, "out", "o", "", "the package folder to write (new or empty)")
 	fs.IntVarP(&jobs, "jobs", "j", 0, "files copied in parallel (default: the number of CPUs)")
 	fs.BoolVar(&signBag, "sign", false, "sign the package (tagmanifest-sha256.txt.p7s) with the key given by --p12 or --pkcs11")

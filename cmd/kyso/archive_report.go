@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -122,7 +121,11 @@ never silently left out: give them one with kyso archive set-meta.`,
 	fs.StringArrayVar(&f.doc.Recipients, "recipient", nil, "a line of \"Nơi nhận\" (repeatable; default \"Như trên\" and \"Lưu: VT\")")
 	fs.BoolVar(&f.Sign, "sign", false, "sign the PDF report with the unit's key (--p12 or --pkcs11 and their secret flags, as kyso sign)")
 	f.key.addFlags(fs)
+	markKeyFlagGroups(cmd)
 	fs.StringArrayVar(&f.TSA, "tsa", nil, "with --sign: RFC 3161 timestamp authority URL (repeatable), for a B-T signature")
+	cmd.MarkFlagsMutuallyExclusive("year", "period", "from")
+	cmd.MarkFlagsMutuallyExclusive("year", "period", "to")
+	cmd.MarkFlagsRequiredTogether("from", "to")
 	return cmd
 }
 
@@ -165,19 +168,7 @@ func (f *reportFlags) reportFormat(g *globalOptions) (string, error) {
 
 // reportPeriod is the period the flags ask for.
 func (f *reportFlags) reportPeriod() (archive.Period, error) {
-	n := 0
-	if f.Year != 0 {
-		n++
-	}
-	if f.Period != "" {
-		n++
-	}
-	if f.From != "" || f.To != "" {
-		n++
-	}
-	if n > 1 {
-		return archive.Period{}, fail.Usage(i18n.Errorf("give one of --year, --period and --from/--to"), "")
-	}
+	// --year, --period and --from/--to exclude each other (flag groups).
 	switch {
 	case f.Period != "":
 		p, err := archive.ParsePeriod(f.Period)
@@ -186,9 +177,6 @@ func (f *reportFlags) reportPeriod() (archive.Period, error) {
 		}
 		return p, nil
 	case f.From != "" || f.To != "":
-		if f.From == "" || f.To == "" {
-			return archive.Period{}, fail.Usage(i18n.Errorf("--from and --to go together"), "")
-		}
 		p, err := archive.RangePeriod(f.From, f.To)
 		if err != nil {
 			return p, fail.Usage(err, "")
@@ -302,7 +290,7 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 		if err := r.render(&buf, "html"); err != nil {
 			return err
 		}
-		pdf, err := printPDF(cmd.Context(), buf.Bytes())
+		pdf, err := printPDF(cmd.Context(), buf.Bytes(), f.key.PassEnv, f.key.PinEnv)
 		if err != nil {
 			return err
 		}
@@ -320,37 +308,11 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	} else if err := r.render(&buf, format); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(f.Out, buf.Bytes()); err != nil {
+	if err := fileutil.WriteFile(f.Out, buf.Bytes()); err != nil {
 		return fail.Run(i18n.Errorf("report %s: %v", f.Out, err), "")
 	}
 	if !g.JSON {
 		fmt.Fprint(g.io.err, g.t("report written to %s\n", f.Out))
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, fsyncs it and
-// renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fileutil.Perm(0o666))
-	}
-	if err == nil {
-		err = fileutil.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

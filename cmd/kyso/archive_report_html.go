@@ -89,12 +89,12 @@ func (r *reportRender) renderHTML(w io.Writer) error {
 	var bars []htmlBar
 	if !r.multiPeriod() {
 		for _, row := range r.rep.Rows {
-			if row.Total != "" || row.Denominator == archive.DenMissing {
+			if row.Total != "" || row.Percent == nil {
 				continue
 			}
 			i := float64(len(bars))
-			bars = append(bars, htmlBar{Name: row.UnitName, PercentText: l.pct(row.Percent), TargetText: l.pct(row.TargetPercent),
-				Y: 10 + i*chartRowH, BarW: r1(chartBarW * min(row.Percent, 100) / 100), TargetX: r1(chartLabelW + chartBarW*min(row.TargetPercent, 100)/100)})
+			bars = append(bars, htmlBar{Name: row.UnitName, PercentText: l.pct(*row.Percent), TargetText: l.pct(row.TargetPercent),
+				Y: 10 + i*chartRowH, BarW: r1(chartBarW * min(*row.Percent, 100) / 100), TargetX: r1(chartLabelW + chartBarW*min(row.TargetPercent, 100)/100)})
 		}
 	}
 	trend, targetPath := trendGeometry(r.rep.Trend, l)

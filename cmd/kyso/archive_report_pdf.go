@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/sign"
@@ -29,7 +30,7 @@ var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "g
 func findChromium() (string, error) {
 	if p := os.Getenv("KYSO_CHROMIUM"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fail.Run(i18n.Errorf("KYSO_CHROMIUM %s: %v", p, unwrapPathErr(err)), "")
+			return "", fail.Run(i18n.Errorf("KYSO_CHROMIUM %s: %v", p, fileutil.UnwrapPath(err)), "")
 		}
 		return p, nil
 	}
@@ -59,8 +60,9 @@ func findChromium() (string, error) {
 }
 
 // printPDF prints an HTML page to PDF with headless Chromium, in a
-// temporary folder that is removed afterwards.
-func printPDF(ctx context.Context, html []byte) ([]byte, error) {
+// temporary folder that is removed afterwards. Chromium gets a filtered
+// environment (childEnv), without the variables named in secretEnv.
+func printPDF(ctx context.Context, html []byte, secretEnv ...string) ([]byte, error) {
 	browser, err := findChromium()
 	if err != nil {
 		return nil, err
@@ -91,7 +93,9 @@ func printPDF(ctx context.Context, html []byte) ([]byte, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
-	cmd.Env = append(os.Environ(), "HOME="+dir) // no profile, cache or crash files left in the user's home
+	// no profile, cache or crash files left in the user's home; no secret
+	// of kyso's environment handed to the browser
+	cmd.Env = childEnv(secretEnv, "HOME="+dir)
 	runErr := cmd.Run()
 	pdf, err := os.ReadFile(out)
 	if err != nil || len(pdf) < 5 || !bytes.HasPrefix(pdf, []byte("%PDF-")) {

@@ -171,10 +171,11 @@ func (r *reportRender) figureCols() []reportColumn {
 
 func (r *reportRender) figureCells(f archive.Figures) []reportCell {
 	missing := f.Denominator == archive.DenMissing
-	issued, pct, short := num(f.Issued), reportCell{n: f.Percent, text: r.l.pct(f.Percent)}, num(f.Shortfall)
-	if missing {
-		issued, pct, short = reportCell{empty: true}, reportCell{empty: true}, reportCell{empty: true}
+	pct := reportCell{empty: true}
+	if f.Percent != nil {
+		pct = reportCell{n: *f.Percent, text: r.l.pct(*f.Percent)}
 	}
+	issued, short := optNum(f.Issued), optNum(f.Shortfall)
 	target := reportCell{n: f.TargetPercent, text: r.l.pct(f.TargetPercent)}
 	if missing && f.TargetPercent == 0 {
 		target = reportCell{empty: true} // a sum row with nothing to weigh

@@ -14,7 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/kyso-project/kyso/archive"
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/testtool"
 	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/verify"

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // configFile is the configuration file a run read: its path and where kyso
@@ -79,9 +80,9 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	path := cf.Path
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return fail.Usage(i18n.Errorf("config %s: %v", path, unwrapPathError(err)), "")
+		return fail.Usage(i18n.Errorf("config %s: %v", path, fileutil.UnwrapPath(err)), "")
 	}
 	g.config = cf
 	fmt.Fprintln(g.io.err, cf.describe())
@@ -133,6 +134,8 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 			if err := f.Value.Set(fmt.Sprint(it)); err != nil {
 				errs = append(errs, i18n.Errorf("config %s: %s: %v", path, f.Name, err))
 			}
+			// Set, for cobra's flag groups and required flags, as if given.
+			f.Changed = true
 		}
 	})
 	if len(errs) > 0 {
@@ -272,12 +275,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

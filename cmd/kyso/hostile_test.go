@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/pdftest/hostile"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 // TestHostileCLI runs `kyso verify` and `kyso sign` over a folder of every

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 )
 
 // inputFile is one PDF named on the command line or found in a folder.
@@ -37,7 +38,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, fail.Usage(i18n.Errorf("%s: %v", a, unwrapPathErr(err)), "")
+			return nil, fail.Usage(i18n.Errorf("%s: %v", a, fileutil.UnwrapPath(err)), "")
 		}
 		if !st.IsDir() {
 			if !seen[a] {
@@ -54,7 +55,7 @@ func collectPDFs(args []string) ([]inputFile, error) {
 				if rerr != nil {
 					rel = p
 				}
-				found = append(found, inputFile{Path: p, Rel: rel, Err: i18n.Errorf("reading folder %s: %v", p, unwrapPathErr(err))})
+				found = append(found, inputFile{Path: p, Rel: rel, Err: i18n.Errorf("reading folder %s: %v", p, fileutil.UnwrapPath(err))})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -82,13 +83,6 @@ func collectPDFs(args []string) ([]inputFile, error) {
 		}
 	}
 	return out, nil
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // nothingToDo tells the user that the inputs hold no PDF: an empty folder

@@ -64,30 +64,44 @@ func (k *keyFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&k.Chain, "chain", "", "PEM or DER file of CA certificates completing the signer's chain")
 }
 
-// check refuses missing and conflicting options, before any secret is read.
+// p12Flags and tokenFlags are the two kinds of key source: a .p12 file
+// with its password, or a token with its PIN. A flag of one kind excludes
+// every flag of the other.
+var (
+	p12Flags   = []string{"p12", "pass-env", "pass-file"}
+	tokenFlags = []string{"pkcs11", "pkcs11-path", "token", "key-label", "key-id", "pin-env", "pin-file"}
+)
+
+// markKeyFlagGroups declares, as cobra flag groups, which key flags of cmd
+// exclude each other: the .p12 flags and the token flags, the two password
+// sources, the two PIN sources. cobra checks them (config values included)
+// before the command runs; a clash is a usage error.
+func markKeyFlagGroups(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	for _, p := range p12Flags {
+		for _, t := range tokenFlags {
+			if fs.Lookup(p) != nil && fs.Lookup(t) != nil {
+				cmd.MarkFlagsMutuallyExclusive(p, t)
+			}
+		}
+	}
+	cmd.MarkFlagsMutuallyExclusive("pass-env", "pass-file")
+	cmd.MarkFlagsMutuallyExclusive("pin-env", "pin-file")
+}
+
+// check refuses missing options and what the flag groups (markKeyFlagGroups)
+// cannot say, before any secret is read.
 func (k *keyFlags) check() error {
 	const hint = "give --p12 FILE (with --pass-env VAR or --pass-file FILE) or --token LABEL (with --pin-env VAR or --pin-file FILE; 'kyso keys' lists the tokens)"
 	switch {
 	case k.P12 == "" && k.PKCS11 == "" && k.Token == "" && !k.discover:
 		return fail.Usage(i18n.Errorf("no key given"), hint)
-	case k.P12 != "" && k.PKCS11 != "":
-		return fail.Usage(i18n.Errorf("--p12 and --pkcs11 cannot be used together"), hint)
-	case k.P12 != "":
-		only := setFlags("--token", k.Token, "--pkcs11-path", strings.Join(k.Search, ","), "--key-label", k.KeyLabel, "--key-id", k.KeyID, "--pin-env", k.PinEnv, "--pin-file", k.PinFile)
-		if len(only) > 0 {
-			return fail.Usage(i18n.Errorf("%s can only be used with --pkcs11", strings.Join(only, ", ")), "a .p12 file takes --pass-env or --pass-file")
-		}
-	default:
+	case k.P12 == "":
+		// A password without the file it opens (kyso keys looks for tokens).
 		only := setFlags("--pass-env", k.PassEnv, "--pass-file", k.PassFile)
 		if len(only) > 0 {
 			return fail.Usage(i18n.Errorf("%s can only be used with --p12", strings.Join(only, ", ")), "a token takes --pin-env or --pin-file")
 		}
-	}
-	if k.PassEnv != "" && k.PassFile != "" {
-		return fail.Usage(i18n.Errorf("--pass-env and --pass-file cannot be used together"), "")
-	}
-	if k.PinEnv != "" && k.PinFile != "" {
-		return fail.Usage(i18n.Errorf("--pin-env and --pin-file cannot be used together"), "")
 	}
 	if _, err := k.keyID(); err != nil {
 		return err
@@ -226,6 +240,7 @@ themselves. A PIN is tried once; with several tokens, choose one with --token.`,
 	fs := cmd.Flags()
 	f.addSourceFlags(fs)
 	fs.BoolVar(&f.login, "login", false, "ask for the token's PIN at the prompt, to list private keys")
+	markKeyFlagGroups(cmd)
 	return cmd
 }
 

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11/softhsmtest"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 // Without --pkcs11, kyso keys finds the module on the search path and

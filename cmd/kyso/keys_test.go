@@ -6,12 +6,14 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11/softhsmtest"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 func runForKeys(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -29,12 +31,8 @@ func TestKeyFlagsCheck(t *testing.T) {
 		want string // "" for no error
 	}{
 		{"nothing", keyFlags{}, "no key given"},
-		{"both sources", keyFlags{P12: "a.p12", PKCS11: "m.so"}, "cannot be used together"},
-		{"pin with p12", keyFlags{P12: "a.p12", PinEnv: "X"}, "--pin-env can only be used with --pkcs11"},
-		{"token with p12", keyFlags{P12: "a.p12", Token: "T"}, "--token can only be used with --pkcs11"},
 		{"password with token", keyFlags{PKCS11: "m.so", PassFile: "f"}, "--pass-file can only be used with --p12"},
-		{"two pin sources", keyFlags{PKCS11: "m.so", PinEnv: "X", PinFile: "f"}, "--pin-env and --pin-file"},
-		{"two password sources", keyFlags{P12: "a.p12", PassEnv: "X", PassFile: "f"}, "--pass-env and --pass-file"},
+		{"password while looking for tokens", keyFlags{discover: true, PassEnv: "X"}, "--pass-env can only be used with --p12"},
 		{"bad key id", keyFlags{PKCS11: "m.so", KeyID: "zz"}, "not hex"},
 		{"p12", keyFlags{P12: "a.p12", PassEnv: "X", Chain: "c.pem"}, ""},
 		{"token", keyFlags{PKCS11: "m.so", Token: "T", KeyID: "0x0A:0b", PinFile: "f"}, ""},
@@ -56,6 +54,45 @@ func TestKeyFlagsCheck(t *testing.T) {
 			}
 		})
 	}
+	id, err := (&keyFlags{KeyID: "0x0A:0b"}).keyID()
+	if err != nil || !bytes.Equal(id, []byte{0x0a, 0x0b}) {
+		t.Errorf("keyID = % x, %v", id, err)
+	}
+}
+
+// TestKeyFlagGroups: the key flags that exclude each other (cobra flag
+// groups, config values included) are refused as usage errors (exit 2)
+// before any key or secret is touched, by every command that takes them.
+func TestKeyFlagGroups(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kyso.yaml")
+	if err := os.WriteFile(cfg, []byte("p12: unit.p12\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string // the flags named in the error
+	}{
+		{[]string{"keys", "--p12", "a.p12", "--pkcs11", "m.so"}, "[p12 pkcs11]"},
+		{[]string{"sign", "x.pdf", "--out", "o", "--p12", "a.p12", "--pin-env", "X"}, "[p12 pin-env]"},
+		{[]string{"sign", "x.pdf", "--out", "o", "--p12", "a.p12", "--token", "T"}, "[p12 token]"},
+		{[]string{"sign", "x.pdf", "--out", "o", "--p12", "a.p12", "--key-id", "01"}, "[p12 key-id]"},
+		{[]string{"sign", "x.pdf", "--out", "o", "--token", "T", "--pass-file", "f"}, "[pass-file token]"},
+		{[]string{"keys", "--pkcs11", "m.so", "--pin-env", "X", "--pin-file", "f"}, "[pin-env pin-file]"},
+		{[]string{"archive", "export", "--out", "o", "--sign", "--p12", "a.p12", "--pass-env", "X", "--pass-file", "f"}, "[pass-env pass-file]"},
+		{[]string{"archive", "report", "--sign", "--p12", "a.p12", "--pkcs11", "m.so"}, "[p12 pkcs11]"},
+		// a .p12 from the config file and a token on the command line
+		{[]string{"--config", cfg, "keys", "--pkcs11", "m.so"}, "[p12 pkcs11]"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := runForKeys(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("kyso %s: exit %d, %q; want exit 2 naming %s", strings.Join(tc.args, " "), code, stderr, tc.want)
+		}
+	}
+}
+
+func TestKeyIDHex(t *testing.T) {
 	id, err := (&keyFlags{KeyID: "0x0A:0b"}).keyID()
 	if err != nil || !bytes.Equal(id, []byte{0x0a, 0x0b}) {
 		t.Errorf("keyID = % x, %v", id, err)

@@ -14,9 +14,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kyso-project/kyso/internal/demo/samples"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"github.com/kyso-project/kyso/internal/samples"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 

@@ -160,7 +160,9 @@ func isSecretFlag(name string) bool {
 
 func isCobraUsageError(err error) bool {
 	s := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "requires at least", "accepts ", "invalid argument", "flag needs an argument", "required flag"} {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "requires at least", "accepts ", "invalid argument", "flag needs an argument", "required flag",
+		// cobra's flag groups (MarkFlagsMutuallyExclusive, ...RequiredTogether, ...OneRequired)
+		"if any flags in the group", "at least one of the flags in the group"} {
 		if strings.Contains(s, p) {
 			return true
 		}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/kyso-project/kyso/internal/samples"
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/samples"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/testtool"
 	"github.com/kyso-project/kyso/internal/tsp"
 )

@@ -88,6 +88,7 @@ document timestamp).`,
 	}
 	fs := cmd.Flags()
 	f.key.addFlags(fs)
+	markKeyFlagGroups(cmd)
 	f.stamp.addFlags(fs)
 	fs.StringVarP(&f.Out, "out", "o", "", "output folder (required)")
 	fs.StringVar(&f.Level, "level", "", "PAdES level: B-B, B-T, B-LT or B-LTA (default B-T with --tsa, else B-B)")
@@ -281,7 +282,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 // checkKeyUsable refuses a signer certificate that cannot make a valid
 // signature now (expired, not yet valid, wrong key usage, weak).
 func checkKeyUsable(key *keys.Key) error {
-	if err := keys.CheckSigningCert(key.Cert, time.Now()); err != nil {
+	if err := sign.CheckSignerCert(key.Cert, time.Now(), nil); err != nil {
 		return err
 	}
 	return nil

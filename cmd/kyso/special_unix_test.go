@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 

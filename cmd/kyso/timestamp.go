@@ -58,15 +58,14 @@ with --in-place.`,
 	fs.StringArrayVar(&f.Trust, "trust", nil, "trust anchors (PEM/DER file or folder; repeatable)")
 	fs.StringVarP(&f.Out, "out", "o", "", "output folder")
 	fs.BoolVar(&f.InPlace, "in-place", false, "replace each input atomically")
+	cmd.MarkFlagsOneRequired("out", "in-place")
+	cmd.MarkFlagsMutuallyExclusive("out", "in-place")
 	return cmd
 }
 
 func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args []string) error {
 	if len(f.TSA) == 0 {
 		return fail.Usage(i18n.Errorf("--tsa is required"), "")
-	}
-	if (f.Out == "") == !f.InPlace {
-		return fail.Usage(i18n.Errorf("give exactly one of --out DIR and --in-place"), "")
 	}
 	inputs, err := collectPDFs(args)
 	if err != nil {

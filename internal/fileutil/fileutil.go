@@ -5,7 +5,9 @@ package fileutil
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 )
 
@@ -27,4 +29,15 @@ func SHA256(path string) (string, int64, error) {
 		return "", n, &os.PathError{Op: "read", Path: path, Err: err}
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// UnwrapPath drops the operation and path an *fs.PathError repeats, for
+// messages that name the file themselves ("config x.yaml: no such file or
+// directory"). Other errors come back as they are.
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -23,7 +23,10 @@ const tempTag = ".kyso-"
 // ".<base>.kyso-<pid>-<random>.tmp", with mode 0666 minus the umask, as cp
 // and every other tool create files: the account that later reads the
 // folder (a nightly job, an auditor) can, when the umask allows it.
-func CreateTemp(final string) (*os.File, error) {
+func CreateTemp(final string) (*os.File, error) { return createTemp(final, 0o666) }
+
+// createTemp is CreateTemp with the mode (before the umask) given.
+func createTemp(final string, perm os.FileMode) (*os.File, error) {
 	dir, base := filepath.Split(final)
 	if dir == "" {
 		dir = "."
@@ -34,7 +37,7 @@ func CreateTemp(final string) (*os.File, error) {
 			return nil, err
 		}
 		name := filepath.Join(dir, "."+base+tempTag+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(b[:])+".tmp")
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if err == nil || !errors.Is(err, fs.ErrExist) || i == 9 {
 			return f, err
 		}

@@ -65,7 +65,13 @@ func registerText(lang string, msgs map[string]string) {
 }
 
 // registerMsg adds a message with plural or other selections.
+// plurals are the English keys with plural forms (en.go).
+var plurals = map[string]bool{}
+
 func registerMsg(lang, key string, m ...catalog.Message) {
+	if lang == EN {
+		plurals[key] = true
+	}
 	if err := builder.Set(tagOf(lang), key, m...); err != nil {
 		panic(fmt.Sprintf("i18n: %s message %q: %v", lang, key, err))
 	}
@@ -166,18 +172,32 @@ func (p *Printer) Lang() string { return p.lang }
 // T renders the message key with args.
 func (p *Printer) T(key string, args ...any) string {
 	if !p.trace {
-		return p.p.Sprintf(key, args...)
+		return p.sprintf(key, args...)
 	}
 	for i, a := range args {
 		if s, ok := a.(string); ok && s != "" && !strings.HasPrefix(s, MarkOpen) {
 			args[i] = MarkArgOpen + s + MarkArgEnd
 		}
 	}
-	s := p.p.Sprintf(key, args...)
+	s := p.sprintf(key, args...)
 	if !Has(p.lang, key) {
 		return MarkOpen + MarkMissing + s + MarkClose
 	}
 	return MarkOpen + s + MarkClose
+}
+
+// sprintf renders a message. English numbers are written as fmt writes
+// them (2048, not 2,048), so English output stays what scripts have always
+// read; its plural forms (en.go) go through the catalogue. Vietnamese
+// numbers follow the language (1.234,5).
+func (p *Printer) sprintf(key string, args ...any) string {
+	if p.lang == EN && !plurals[key] {
+		if m, ok := texts[EN][key]; ok {
+			key = m
+		}
+		return fmt.Sprintf(key, args...)
+	}
+	return p.p.Sprintf(key, args...)
 }
 
 // Text is the message of key as written, without formatting: for help

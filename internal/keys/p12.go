@@ -3,7 +3,6 @@ package keys
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
@@ -61,8 +60,10 @@ func LoadP12(path string, password []byte) (*Key, error) {
 
 // CheckSigningCert refuses a certificate that cannot make a signature worth
 // having at now: outside its validity period, without digitalSignature or
-// nonRepudiation when key usage is restricted, a CA certificate, or with a
-// weak key or signature algorithm.
+// nonRepudiation when key usage is restricted, a CA certificate, signed
+// with a weak algorithm, or with a key kyso cannot sign with. Key sizes and
+// extended key usage are the validation policy's (verify.Policy
+// CheckSignerCert; sign.CheckSignerCert runs both).
 func CheckSigningCert(cert *x509.Certificate, now time.Time) error {
 	name := fmt.Sprintf("certificate %q", cert.Subject.CommonName)
 	period := fmt.Sprintf("valid from %s to %s", cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
@@ -81,15 +82,8 @@ func CheckSigningCert(cert *x509.Certificate, now time.Time) error {
 	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.DSAWithSHA256, x509.ECDSAWithSHA1:
 		return fail.Runf("%s is signed with the weak algorithm %s", name, cert.SignatureAlgorithm)
 	}
-	switch k := cert.PublicKey.(type) {
-	case *rsa.PublicKey:
-		if k.N.BitLen() < 2048 {
-			return fail.Runf("%s has a weak %d-bit RSA key (at least 2048 bits needed)", name, k.N.BitLen())
-		}
-	case *ecdsa.PublicKey:
-		if k.Curve == elliptic.P224() {
-			return fail.Runf("%s has a weak P-224 key", name)
-		}
+	switch cert.PublicKey.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey:
 	default:
 		return fail.Runf("%s has an unsupported %s key", name, cert.PublicKeyAlgorithm)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 )
 
 // TestLoadingAKeyMakesTheProcessNonDumpable: once a .p12 key is loaded, the

@@ -3,7 +3,7 @@ package revocation
 import (
 	"bytes"
 	"encoding/asn1"
-	"errors"
+	"github.com/kyso-project/kyso/internal/i18n"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -27,13 +27,13 @@ func ParseAdobeRevInfo(der []byte) (Evidence, error) {
 	in := cryptobyte.String(der)
 	var seq cryptobyte.String
 	if !in.ReadASN1(&seq, cbasn1.SEQUENCE) || !in.Empty() {
-		return ev, errors.New("malformed adbe-revocationInfoArchival")
+		return ev, i18n.Errorf("malformed adbe-revocationInfoArchival")
 	}
 	for !seq.Empty() {
 		var field cryptobyte.String
 		var tag cbasn1.Tag
 		if !seq.ReadAnyASN1(&field, &tag) {
-			return Evidence{}, errors.New("malformed adbe-revocationInfoArchival")
+			return Evidence{}, i18n.Errorf("malformed adbe-revocationInfoArchival")
 		}
 		var list *[][]byte
 		switch tag {
@@ -44,16 +44,16 @@ func ParseAdobeRevInfo(der []byte) (Evidence, error) {
 		case cbasn1.Tag(2).ContextSpecific().Constructed():
 			continue
 		default:
-			return Evidence{}, errors.New("malformed adbe-revocationInfoArchival: unexpected field")
+			return Evidence{}, i18n.Errorf("malformed adbe-revocationInfoArchival: unexpected field")
 		}
 		var items cryptobyte.String
 		if !field.ReadASN1(&items, cbasn1.SEQUENCE) || !field.Empty() {
-			return Evidence{}, errors.New("malformed adbe-revocationInfoArchival list")
+			return Evidence{}, i18n.Errorf("malformed adbe-revocationInfoArchival list")
 		}
 		for !items.Empty() {
 			var item cryptobyte.String
 			if !items.ReadASN1Element(&item, cbasn1.SEQUENCE) {
-				return Evidence{}, errors.New("malformed adbe-revocationInfoArchival item")
+				return Evidence{}, i18n.Errorf("malformed adbe-revocationInfoArchival item")
 			}
 			*list = append(*list, bytes.Clone(item))
 		}
@@ -68,7 +68,7 @@ func MarshalAdobeRevInfo(ev Evidence) ([]byte, error) {
 		s := cryptobyte.String(item)
 		var e cryptobyte.String
 		if !s.ReadASN1Element(&e, cbasn1.SEQUENCE) || !s.Empty() {
-			return nil, errors.New("revocation item is not one DER SEQUENCE")
+			return nil, i18n.Errorf("revocation item is not one DER SEQUENCE")
 		}
 	}
 	var b cryptobyte.Builder

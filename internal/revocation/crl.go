@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
-	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -25,12 +24,12 @@ func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate) error {
 		return errOtherCert
 	}
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
-		return fmt.Errorf("bad CRL signature: %w", err)
+		return i18n.Errorf("bad CRL signature: %v", err)
 	}
 	for _, e := range crl.Extensions {
 		switch {
 		case e.Id.Equal(oidDeltaCRLIndicator):
-			return errors.New("a delta CRL alone cannot prove a status")
+			return i18n.Errorf("a delta CRL alone cannot prove a status")
 		case e.Id.Equal(oidIssuingDP):
 			if err := checkScope(e.Value, cert); err != nil {
 				return err
@@ -46,12 +45,12 @@ func checkScope(der []byte, cert *x509.Certificate) error {
 	in := cryptobyte.String(der)
 	var idp cryptobyte.String
 	if !in.ReadASN1(&idp, cbasn1.SEQUENCE) || !in.Empty() {
-		return errors.New("malformed CRL issuing distribution point")
+		return i18n.Errorf("malformed CRL issuing distribution point")
 	}
 	var dp cryptobyte.String
 	var hasDP bool
 	if !idp.ReadOptionalASN1(&dp, &hasDP, cbasn1.Tag(0).ContextSpecific().Constructed()) {
-		return errors.New("malformed CRL issuing distribution point")
+		return i18n.Errorf("malformed CRL issuing distribution point")
 	}
 	flag := func(tag uint8) (bool, bool) {
 		var v cryptobyte.String
@@ -69,14 +68,14 @@ func checkScope(der []byte, cert *x509.Certificate) error {
 	indirect, ok4 := flag(4)
 	attrOnly, ok5 := flag(5)
 	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
-		return errors.New("malformed CRL issuing distribution point")
+		return i18n.Errorf("malformed CRL issuing distribution point")
 	}
 	isCA := cert.BasicConstraintsValid && cert.IsCA
 	switch {
 	case someReasons:
-		return errors.New("the CRL covers only some revocation reasons")
+		return i18n.Errorf("the CRL covers only some revocation reasons")
 	case indirect:
-		return errors.New("indirect CRLs are not supported")
+		return i18n.Errorf("indirect CRLs are not supported")
 	case attrOnly, userOnly && isCA, caOnly && !isCA:
 		return errOtherCert
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/testtool"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 )
 
 // noOCSP fails every POST, as a dead OCSP responder would, and passes the

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"golang.org/x/crypto/ocsp"
 )
 

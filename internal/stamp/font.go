@@ -18,6 +18,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -81,7 +82,7 @@ func loadFont(path string) (*fontProgram, error) {
 	if st.Size() > 64<<20 {
 		return nil, fail.Inputf("stamp font %s: %d bytes is too large for a font", path, st.Size())
 	}
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
 		return nil, fail.Input(i18n.Errorf("stamp font: %v", err), "")
 	}

@@ -11,10 +11,10 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"sync"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -30,7 +30,7 @@ type pngImage struct {
 }
 
 func readPNG(path string) (*pngImage, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
 		return nil, fail.Input(i18n.Errorf("stamp image: %v", err), "")
 	}

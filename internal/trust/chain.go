@@ -3,7 +3,6 @@ package trust
 import (
 	"bytes"
 	"crypto/x509"
-	"errors"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"time"
 )
@@ -60,7 +59,7 @@ const (
 // constraints and certificate policies are not checked.
 func (s *Store) Chain(leaf *x509.Certificate, pool []*x509.Certificate, at time.Time) (*ChainResult, error) {
 	if leaf == nil {
-		return nil, errors.New("trust: no certificate to build a path from")
+		return nil, i18n.Errorf("trust: no certificate to build a path from")
 	}
 	if s.System && len(s.Roots) == 0 {
 		return systemChain(leaf, append(append([]*x509.Certificate(nil), s.Extra...), pool...), at), nil

@@ -4,7 +4,7 @@ import (
 	"encoding/pem"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 )
 
 func FuzzParseCertificates(f *testing.F) {

@@ -10,7 +10,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,7 +89,7 @@ func Load(paths []string) (*Store, error) {
 			if system {
 				continue // like crypto/x509, skip missing $SSL_CERT_DIR entries
 			}
-			return nil, fail.Usage(fmt.Errorf("trust anchors: %w", err), "")
+			return nil, fail.Usage(i18n.Errorf("trust anchors: %v", err), "")
 		}
 		if !fi.IsDir() {
 			files = append(files, p)
@@ -106,10 +106,10 @@ func Load(paths []string) (*Store, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("trust anchors: %w", err), "")
+			return nil, fail.Usage(i18n.Errorf("trust anchors: %v", err), "")
 		}
 		if len(files) == before && !system {
-			return nil, fail.Usage(fmt.Errorf("trust anchors: no certificate files in folder %s", p),
+			return nil, fail.Usage(i18n.Errorf("trust anchors: no certificate files in folder %s", p),
 				"put PEM or DER certificates (*.pem, *.crt, *.cer, *.der) there")
 		}
 	}
@@ -119,14 +119,14 @@ func Load(paths []string) (*Store, error) {
 	for _, f := range files {
 		data, err := fileutil.ReadFile(f)
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("trust anchors: %w", err), "")
+			return nil, fail.Usage(i18n.Errorf("trust anchors: %v", err), "")
 		}
 		certs, err := ParseCertificates(data)
 		if err != nil && system && len(certs) > 0 {
 			err = nil // like crypto/x509, skip what a system bundle holds that Go cannot parse
 		}
 		if err != nil {
-			return nil, fail.Usage(fmt.Errorf("trust anchors %s: %w", f, err), "give PEM or DER certificate files")
+			return nil, fail.Usage(i18n.Errorf("trust anchors %s: %v", f, err), "give PEM or DER certificate files")
 		}
 		for _, c := range certs {
 			h := sha256.Sum256(c.Raw)
@@ -185,7 +185,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 			certs = append(certs, more...)
 		}
 		if len(certs) == 0 && len(errs) == 0 {
-			return nil, errors.New("no certificate in PEM data")
+			return nil, i18n.Errorf("no certificate in PEM data")
 		}
 		return certs, errors.Join(errs...)
 	}
@@ -205,10 +205,10 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 func parsePKCS7(der []byte) ([]*x509.Certificate, error) {
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("pkcs7: %w", err)
+		return nil, i18n.Errorf("pkcs7: %v", err)
 	}
 	if len(p7.Certificates) == 0 {
-		return nil, errors.New("no certificate in PKCS#7 data")
+		return nil, i18n.Errorf("no certificate in PKCS#7 data")
 	}
 	return p7.Certificates, nil
 }

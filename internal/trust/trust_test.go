@@ -16,8 +16,8 @@ import (
 
 	"github.com/kyso-project/kyso/internal/testtool"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 func pemOf(certs ...*x509.Certificate) []byte {

@@ -7,9 +7,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"os"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/keys"
 )
 
@@ -93,7 +93,7 @@ func selfSigned(c *x509.Certificate) bool {
 // readCertFile reads the certificates of a PEM file (any number of
 // CERTIFICATE blocks) or a DER file (one or more concatenated).
 func readCertFile(path string) ([]*x509.Certificate, error) {
-	data, err := os.ReadFile(path)
+	data, err := fileutil.ReadFile(path)
 	if err != nil {
 		return nil, fail.Usage(i18n.Errorf("chain file %s: %v", path, err), "")
 	}

@@ -10,7 +10,7 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 )
 
 func TestECDSADER(t *testing.T) {

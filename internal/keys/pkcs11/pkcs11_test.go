@@ -24,10 +24,10 @@ import (
 	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/keys/pkcs11/softhsmtest"
-	"github.com/kyso-project/kyso/internal/testpki"
 )
 
 func openKey(t *testing.T, o Options) *keys.Key {

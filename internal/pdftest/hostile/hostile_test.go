@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/revocation"
-	"github.com/kyso-project/kyso/internal/testpki"
 	"github.com/kyso-project/kyso/sign"
 	"github.com/kyso-project/kyso/verify"
 )

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 )
 
 // want is a finding a test expects: the rule, its level and the object
@@ -57,7 +57,7 @@ func check(t *testing.T, res *Result, level Level, valid bool, wants ...want) {
 	}
 }
 
-// The generated attacks and legitimate updates (internal/attackgen: a
+// The generated attacks and legitimate updates (internal/pdftest/attackgen: a
 // signed base and updates, built in memory), judged rule by rule.
 func TestRulesOnGeneratedCases(t *testing.T) {
 	cs, _ := attackCases(t)

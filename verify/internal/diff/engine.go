@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"regexp"
@@ -97,7 +96,7 @@ var defaultPolicy = sync.OnceValue(DefaultPolicy)
 func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result, error) {
 	revs := r.Revisions()
 	if sigRev < 0 || sigRev >= len(revs) {
-		return nil, fmt.Errorf("signed revision %d out of range (the file has %d)", sigRev, len(revs))
+		return nil, i18n.Errorf("signed revision %d out of range (the file has %d)", sigRev, len(revs))
 	}
 	pol := o.Policy
 	if pol == nil {
@@ -196,7 +195,7 @@ func (a *chgAnalysis) tail() error {
 	n := min(size-last.End, maxTail)
 	buf := make([]byte, n)
 	if _, err := a.r.ReaderAt().ReadAt(buf, last.End); err != nil && err != io.EOF {
-		return fmt.Errorf("reading the end of the file: %w", err)
+		return i18n.Errorf("reading the end of the file: %v", err)
 	}
 	if len(bytes.Trim(buf, " \t\r\n\f\x00")) == 0 {
 		return nil
@@ -609,7 +608,7 @@ func (s *chgStep) justify(ref pdf.Ref) error {
 		queue = queue[1:]
 		o, err := s.cur.Get(pdf.Ref{Num: n})
 		if err != nil {
-			return fmt.Errorf("object %d: %w", n, err)
+			return i18n.Errorf("object %d: %v", n, err)
 		}
 		eachRef(o, 0, func(r pdf.Ref) {
 			if s.newObjs[r.Num] && !s.justified[r.Num] {

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-project/kyso/internal/attackgen"
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
 )
 
 func TestFieldLocks(t *testing.T) {

@@ -1,7 +1,7 @@
 package diff
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"slices"
 )
 
@@ -66,7 +66,7 @@ func NewPolicy(rules ...Rule) (*Policy, error) {
 	p := &Policy{rules: map[string]Rule{Unexplained: registry[Unexplained]}}
 	for _, r := range rules {
 		if _, dup := p.rules[r.ID]; dup && r.ID != Unexplained {
-			return nil, fmt.Errorf("rule %s listed twice", r.ID)
+			return nil, i18n.Errorf("rule %s listed twice", r.ID)
 		}
 		p.rules[r.ID] = r
 	}

@@ -16,7 +16,7 @@ import (
 
 	p11 "github.com/kyso-project/kyso/internal/keys/pkcs11/ck"
 
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 )
 
 // The token: "Token Hòa Đông" (diacritics on purpose) with user PIN 123456

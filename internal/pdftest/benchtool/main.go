@@ -3,8 +3,8 @@
 // timestamp authority (with an optional delay, like a distant TSA) run on
 // 127.0.0.1 until the process is stopped.
 //
-//	go run ./internal/benchtool corpus -n 200 -o DIR
-//	go run ./internal/benchtool serve -dir PKI -delay 100ms -url-file F
+//	go run ./internal/pdftest/benchtool corpus -n 200 -o DIR
+//	go run ./internal/pdftest/benchtool serve -dir PKI -delay 100ms -url-file F
 package main
 
 import (
@@ -21,8 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kyso-project/kyso/internal/samples"
-	"github.com/kyso-project/kyso/internal/testpki"
+	"github.com/kyso-project/kyso/internal/demo/samples"
+	"github.com/kyso-project/kyso/internal/demo/testpki"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 

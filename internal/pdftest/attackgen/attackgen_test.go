@@ -10,7 +10,7 @@ import (
 
 func bases(t testing.TB) Bases {
 	t.Helper()
-	dir := filepath.Join("..", "..", "testdata", "pdf")
+	dir := filepath.Join("..", "..", "..", "testdata", "pdf")
 	var b Bases
 	for name, dst := range map[string]*[]byte{"simple.pdf": &b.Simple, "xrefstream.pdf": &b.XrefStream, "form.pdf": &b.Form, "scan200.pdf": &b.Scan} {
 		data, err := os.ReadFile(filepath.Join(dir, name))

@@ -325,9 +325,13 @@ func copyStream(r *pdf.Reader, s *pdf.Stream) (*pdf.Stream, error) {
 	return &pdf.Stream{Dict: d, Data: b.Bytes()}, nil
 }
 
-var errNoField = errors.New("field not found")
+var (
+	errNoField = errors.New("field not found")
+	errFound   = errors.New("found") // stops the walk
+)
 
-// FieldRef finds a terminal field by its fully qualified name.
+// FieldRef finds the field (an indirect node of the field tree) with this
+// fully qualified name.
 func FieldRef(r *pdf.Reader, name string) (pdf.Ref, pdf.Dict, error) {
 	cat, err := r.Catalog()
 	if err != nil {
@@ -335,39 +339,20 @@ func FieldRef(r *pdf.Reader, name string) (pdf.Ref, pdf.Dict, error) {
 	}
 	af, _ := r.Dict(cat["AcroForm"])
 	fields, _ := r.Array(af["Fields"])
-	var find func(arr pdf.Array, prefix string, depth int) (pdf.Ref, pdf.Dict, bool)
-	find = func(arr pdf.Array, prefix string, depth int) (pdf.Ref, pdf.Dict, bool) {
-		if depth > 16 {
-			return pdf.Ref{}, nil, false
+	var ref pdf.Ref
+	var d pdf.Dict
+	err = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+		if f.Name == name && f.Ref != (pdf.Ref{}) {
+			ref, d = f.Ref, f.Dict
+			return false, errFound
 		}
-		for _, o := range arr {
-			ref, ok := o.(pdf.Ref)
-			if !ok {
-				continue
-			}
-			d, _ := r.Dict(ref)
-			if d == nil {
-				continue
-			}
-			full := prefix
-			if t, ok := d["T"].(pdf.String); ok {
-				if full != "" {
-					full += "."
-				}
-				full += string(t.Bytes)
-			}
-			if full == name {
-				return ref, d, true
-			}
-			kids, _ := r.Array(d["Kids"])
-			if fr, fd, ok := find(kids, full, depth+1); ok {
-				return fr, fd, true
-			}
-		}
-		return pdf.Ref{}, nil, false
-	}
-	if ref, d, ok := find(fields, "", 0); ok {
+		return true, nil
+	})
+	if err == errFound {
 		return ref, d, nil
+	}
+	if err != nil {
+		return pdf.Ref{}, nil, err
 	}
 	return pdf.Ref{}, nil, fmt.Errorf("%w: %s", errNoField, name)
 }
