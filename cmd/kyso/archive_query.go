@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -213,7 +214,7 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 	for _, ev := range e.History {
 		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(eventType(p, ev.Type), 9), ev.Actor))
 		if ev.Detail != "" {
-			fmt.Fprint(w, p.T(": %s", p.Translate(ev.Detail)))
+			fmt.Fprint(w, p.T(": %s", eventDetail(p, ev.Detail)))
 		}
 		fmt.Fprintln(w)
 	}
@@ -239,4 +240,68 @@ func eventType(p *i18n.Printer, t string) string {
 		return p.T("%s (%s)", w, t)
 	}
 	return t
+}
+
+// eventPatterns read the details the catalogue stores with each history
+// event (English sentences kyso wrote, see archive/) so that show can say
+// them in the reader's language; a part that matches none is shown as
+// stored.
+var eventPatterns = []struct {
+	re  *regexp.Regexp
+	key string
+}{
+	{regexp.MustCompile(`^from (\S+) record (\d+) \((.+)\)$`), "from %s record %s (%s)"},
+	{regexp.MustCompile(`^from (.+)$`), "from %s"},
+	{regexp.MustCompile(`^to (.+)$`), "to %s"},
+	{regexp.MustCompile(`^verdict here (valid|invalid|indeterminate)$`), "verdict here %s"},
+	{regexp.MustCompile(`^verdict (valid|invalid|indeterminate)$`), "verdict %s"},
+	{regexp.MustCompile(`^under policy (\S+)$`), "under policy %s"},
+	{regexp.MustCompile(`^under policy (\S+) \(sha256 ([0-9a-f]+)\)$`), "under policy %s (sha256 %s)"},
+	{regexp.MustCompile(`^trust anchors sha256 ([0-9a-f ]+)$`), "trust anchors sha256 %s"},
+	{regexp.MustCompile(`^trust (.+)$`), "trust %s"},
+	{regexp.MustCompile(`^config (.+)$`), "config %s"},
+	{regexp.MustCompile(`^validation data and document timestamp added: (\S+) -> (\S+) \(the old version is kept\)$`), "validation data and document timestamp added: %s -> %s (the old version is kept)"},
+	{regexp.MustCompile(`^recorded: the signed values$`), "recorded: the signed values"},
+	{regexp.MustCompile(`^(ok|missing|corrupt|invalid)$`), "%s"},
+	{regexp.MustCompile(`^(ok|missing|corrupt|invalid): (.+)$`), "%s: %s"},
+}
+
+// eventDetail says a stored event detail in p's language, part by part
+// ("; " between parts, ", " within a verdict's basis).
+func eventDetail(p *i18n.Printer, detail string) string {
+	parts := strings.Split(detail, "; ")
+	for i, part := range parts {
+		var pieces []string
+		for _, piece := range strings.Split(part, ", ") {
+			pieces = append(pieces, eventPiece(p, piece))
+		}
+		parts[i] = strings.Join(pieces, ", ")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func eventPiece(p *i18n.Printer, s string) string {
+	// a verdict followed by its basis: "verdict valid under policy default"
+	if v, rest, ok := strings.Cut(s, " under "); ok && strings.HasPrefix(v, "verdict ") {
+		return eventPiece(p, v) + " " + eventPiece(p, "under "+rest)
+	}
+	for _, ep := range eventPatterns {
+		m := ep.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		args := make([]any, len(m)-1)
+		for i, a := range m[1:] {
+			switch a {
+			case "valid", "invalid", "indeterminate":
+				args[i] = statusLower(p, verify.Status(a))
+			case "ok", "missing", "corrupt":
+				args[i] = p.T(a)
+			default:
+				args[i] = p.Translate(a)
+			}
+		}
+		return p.T(ep.key, args...)
+	}
+	return p.Translate(s)
 }

@@ -47,9 +47,7 @@ type langStep struct {
 }
 
 // knownGaps are steps not yet fully in the catalogue, and why.
-var knownGaps = map[string]string{
-	"archive show": "history event details are stored in the catalogue as English sentences",
-}
+var knownGaps = map[string]string{}
 
 func TestAllCommandsSpeakTheLanguage(t *testing.T) {
 	if testing.Short() {
@@ -303,7 +301,9 @@ var (
 		"KB": true, "dpi": true,
 		// history event types, identifiers as --json writes them
 		"ingested": true, "verified": true, "audited": true, "renewed": true, "exported": true, "imported": true,
-		"meta-changed": true, "metadata-changed": true, "bit": true, "byte": true, "ms": true, "s": true, "h": true, "dev": true, "Lắk": true, "Đắk": true}
+		"meta-changed": true, "metadata-changed": true,
+		// the name of the built-in validation policy, an identifier like --policy's
+		"default": true, "bit": true, "byte": true, "ms": true, "s": true, "h": true, "dev": true, "Lắk": true, "Đắk": true}
 )
 
 // nonData returns the first word of s that is not data, or "".

@@ -1397,6 +1397,19 @@ var viMessages = map[string]string{
 	"trust anchors: %v":                                "chứng thư gốc tin cậy: %v",
 	"trust anchors: no certificate files in folder %s": "chứng thư gốc tin cậy: không có tệp chứng thư trong thư mục %s",
 	"trust: no certificate to build a path from":       "trust: không có chứng thư để dựng đường dẫn",
+	"from %s record %s (%s)":                           "từ %s bản ghi %s (%s)",
+	"from %s":                                          "từ %s",
+	"to %s":                                            "đến %s",
+	"verdict here %s":                                  "kết luận tại đây %s",
+	"verdict %s":                                       "kết luận %s",
+	"under policy %s":                                  "theo chính sách %s",
+	"under policy %s (sha256 %s)":                      "theo chính sách %s (sha256 %s)",
+	"trust anchors sha256 %s":                          "chứng thư gốc tin cậy sha256 %s",
+	"trust %s":                                         "tin cậy %s",
+	"config %s":                                        "cấu hình %s",
+	"validation data and document timestamp added: %s -> %s (the old version is kept)": "đã thêm dữ liệu kiểm tra và dấu thời gian tài liệu: %s -> %s (phiên bản cũ vẫn được giữ)",
+	"recorded: the signed values": "đã ghi: các giá trị đã ký",
+	"%s":                          "%s",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
