@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -111,8 +112,8 @@ func (v *verifier) signedMetadata() {
 	if hasSigned {
 		v.rep.SignedMetadata = &SignedMetadata{Signature: signer.out.Index, Revision: signer.out.Revision, Fields: signed}
 		if !valid {
-			msg := fmt.Sprintf("no valid signature vouches for the TTHC metadata: the values taken are those of revision %d, covered by signature %d, which is %s",
-				signer.out.Revision, signer.out.Index+1, Indeterminate)
+			msg := i18n.Sprintf("no valid signature vouches for the TTHC metadata: the values taken are those of revision %d, covered by signature %d, which is %s",
+				signer.out.Revision, signer.out.Index+1, string(Indeterminate))
 			i := signer.out.Index
 			v.rep.Warnings = append(v.rep.Warnings, msg)
 			v.rep.Findings = append(v.rep.Findings, Finding{ID: FindingMetadataUnvouched, Severity: "warning", Signature: &i, Message: msg})
@@ -158,13 +159,13 @@ func (v *verifier) metadataChanges(signer *sigState) {
 		case !hasPrev && !hasNow:
 		case !hasPrev:
 			if !vouched {
-				msg = fmt.Sprintf("TTHC metadata was added after signing and is not signed (%s)", describeFields(now))
+				msg = i18n.Sprintf("TTHC metadata was added after signing and is not signed (%s)", describeFields(now))
 			}
 		case !hasNow:
-			msg = "the signed metadata was removed after signing"
+			msg = i18n.Sprintf("the signed metadata was removed after signing")
 		default:
 			if diff := diffFields(prev, now); diff != "" {
-				msg = "the signed metadata was changed after signing: " + diff
+				msg = i18n.Sprintf("the signed metadata was changed after signing: %s", diff)
 			}
 		}
 		prev, hasPrev = now, hasNow
@@ -172,9 +173,9 @@ func (v *verifier) metadataChanges(signer *sigState) {
 			from = rev
 			continue
 		}
-		msg += fmt.Sprintf(" (between revisions %d and %d; revision %d is %s)", from, rev, rev, by)
+		msg = i18n.Sprintf("%s (between revisions %d and %d; revision %d is %s)", msg, from, rev, rev, by)
 		from = rev
-		msg += fmt.Sprintf("; the signed values are those of revision %d", signer.out.Revision)
+		msg = i18n.Sprintf("%s; the signed values are those of revision %d", msg, signer.out.Revision)
 		i := signer.out.Index
 		if s := covering[rev]; len(s) > 0 {
 			i = s[0].out.Index
@@ -188,7 +189,7 @@ func (v *verifier) metadataChanges(signer *sigState) {
 // valid signature (not a document timestamp) did.
 func (v *verifier) whoSigned(sigs []*sigState) (string, bool) {
 	if len(sigs) == 0 {
-		return "signed by no one", false
+		return i18n.Sprintf("signed by no one"), false
 	}
 	var parts []string
 	vouched := false
@@ -206,9 +207,9 @@ func (v *verifier) whoSigned(sigs []*sigState) (string, bool) {
 		} else if st == Valid {
 			vouched = true
 		}
-		parts = append(parts, fmt.Sprintf("%s %d, %s", kind, s.out.Index+1, st))
+		parts = append(parts, i18n.Sprintf("%s %d, %s", kind, s.out.Index+1, string(st)))
 	}
-	return "signed by " + strings.Join(parts, "; "), vouched
+	return i18n.Sprintf("signed by %s", i18n.Join(parts)), vouched
 }
 
 // diffFields lists the fields whose value differs: "dossier_code A -> B".

@@ -1410,6 +1410,16 @@ var viMessages = map[string]string{
 	"validation data and document timestamp added: %s -> %s (the old version is kept)": "đã thêm dữ liệu kiểm tra và dấu thời gian tài liệu: %s -> %s (phiên bản cũ vẫn được giữ)",
 	"recorded: the signed values": "đã ghi: các giá trị đã ký",
 	"%s":                          "%s",
+	"%s %d, %s":                   "%s %d, %s",
+	"%s (between revisions %d and %d; revision %d is %s)":                                                                               "%s (giữa phiên bản %d và %d; phiên bản %d được %s)",
+	"%s; the signed values are those of revision %d":                                                                                    "%s; các giá trị đã ký là của phiên bản %d",
+	"TTHC metadata was added after signing and is not signed (%s)":                                                                      "siêu dữ liệu TTHC được thêm sau khi ký và không được ký (%s)",
+	"no valid signature vouches for the TTHC metadata: the values taken are those of revision %d, covered by signature %d, which is %s": "không chữ ký hợp lệ nào bảo đảm siêu dữ liệu TTHC: các giá trị được lấy là của phiên bản %d, được chữ ký %d phủ, chữ ký này %s",
+	"signed by %s":     "ký bởi %s",
+	"signed by no one": "không ai ký",
+	"the signed metadata was changed after signing: %s": "siêu dữ liệu đã ký bị thay đổi sau khi ký: %s",
+	"the signed metadata was removed after signing":     "siêu dữ liệu đã ký bị gỡ bỏ sau khi ký",
+	"signature": "chữ ký",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
