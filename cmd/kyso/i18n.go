@@ -207,12 +207,12 @@ func cobraError(err error) error {
 		return i18n.Errorf("unknown command %s takes no arguments", strings.TrimSuffix(strings.TrimPrefix(s, "unknown command "), " takes no arguments"))
 	case strings.HasPrefix(s, "if any flags in the group [") && strings.Contains(s, "] are set none of the others can be; "):
 		g, set, _ := strings.Cut(strings.TrimPrefix(s, "if any flags in the group ["), "] are set none of the others can be; ")
-		return i18n.Errorf("if any flags in the group [%s] are set none of the others can be; %s were all set", dashed(g), dashed(strings.Trim(strings.TrimSuffix(set, " were all set"), "[]")))
+		return i18n.Errorf("if any flags in the group [%s] are set none of the others can be; %s were all set", g, strings.TrimSuffix(set, " were all set"))
 	case strings.HasPrefix(s, "if any flags in the group [") && strings.Contains(s, "] are set they must all be set; missing "):
 		g, miss, _ := strings.Cut(strings.TrimPrefix(s, "if any flags in the group ["), "] are set they must all be set; missing ")
-		return i18n.Errorf("if any flags in the group [%s] are set they must all be set; missing %s", dashed(g), dashed(strings.Trim(miss, "[]")))
+		return i18n.Errorf("if any flags in the group [%s] are set they must all be set; missing %s", g, miss)
 	case strings.HasPrefix(s, "at least one of the flags in the group [") && strings.HasSuffix(s, "] is required"):
-		return i18n.Errorf("at least one of the flags in the group [%s] is required", dashed(strings.TrimSuffix(strings.TrimPrefix(s, "at least one of the flags in the group ["), "] is required")))
+		return i18n.Errorf("at least one of the flags in the group [%s] is required", strings.TrimSuffix(strings.TrimPrefix(s, "at least one of the flags in the group ["), "] is required"))
 	case strings.HasPrefix(s, "invalid argument "):
 		if i := strings.Index(s, " flag: "); i > 0 {
 			head := strings.TrimPrefix(s[:i], "invalid argument ")
@@ -248,14 +248,4 @@ func resultError(p *i18n.Printer, err error, text string) string {
 		return p.Err(err)
 	}
 	return p.Translate(text)
-}
-
-// dashed writes cobra's flag names as they are typed: "out in-place" ->
-// "--out --in-place".
-func dashed(names string) string {
-	f := strings.Fields(names)
-	for i, n := range f {
-		f[i] = "--" + n
-	}
-	return strings.Join(f, " ")
 }

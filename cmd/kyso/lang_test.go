@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kyso-project/kyso/internal/demo/samples"
 	"github.com/kyso-project/kyso/internal/demo/testpki"
@@ -221,6 +222,15 @@ func commandPaths() [][]string {
 			dataWords[name] = true
 		}
 	}
+	// Flag names are syntax too (cobra's flag-group errors name them bare).
+	var flags func(c *cobra.Command)
+	flags = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { dataWords[f.Name] = true })
+		for _, s := range c.Commands() {
+			flags(s)
+		}
+	}
+	flags(root)
 	// The words of the commands' Use lines are syntax (INPUT, ID|SHA256).
 	var use func(c *cobra.Command)
 	use = func(c *cobra.Command) {
