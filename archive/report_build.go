@@ -230,6 +230,7 @@ func (d *reportData) scan(tx *bolt.Tx, self Unit, lo, hi string, details bool, m
 	records := tx.Bucket(bucketRecords)
 	cur := tx.Bucket(bucketIdx).Bucket(idxReport).Cursor()
 	hiKey := []byte(hi)
+	var rc recordChecker
 	for k, _ := cur.Seek([]byte(lo)); k != nil; k, _ = cur.Next() {
 		if len(k) <= 18 {
 			return damagef("a report index entry is too short")
@@ -255,7 +256,7 @@ func (d *reportData) scan(tx *bolt.Tx, self Unit, lo, hi string, details bool, m
 			return damagef("the report index names record %d, which is not in the catalogue", id)
 		}
 		if !details && known {
-			if err := checkRecordBytes(v); err != nil {
+			if err := rc.check(v); err != nil {
 				return fmt.Errorf("record %d: %w", id, err)
 			}
 		} else {
