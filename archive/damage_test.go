@@ -99,6 +99,17 @@ func damageOps(t *testing.T, bag, newFile string) []damageOp {
 			_, err := BuildReport(ctx, []*Catalogue{c}, ReportOptions{Year: 2025})
 			return err
 		})},
+		{"set-meta", true, true, with(false, func(ctx context.Context, c *Catalogue) error {
+			_, err := c.SetMeta(ctx, []MetaChange{{Ref: "1", Meta: Meta{Sector: "Tư pháp"}}})
+			if err != nil && strings.Contains(err.Error(), "no record is") {
+				return nil // the flip hit record 1's key: nothing to change
+			}
+			return err
+		})},
+		{"report by procedure", false, false, with(true, func(ctx context.Context, c *Catalogue) error {
+			_, err := BuildReport(ctx, []*Catalogue{c}, ReportOptions{Year: 2025, Details: true})
+			return err
+		})},
 		{"renew", true, true, with(false, func(ctx context.Context, c *Catalogue) error {
 			_, err := c.Renew(ctx, RenewOptions{Before: 200 * 365 * 24 * time.Hour, Extend: func(ctx context.Context, in, out string) ([]string, error) {
 				b, err := os.ReadFile(in)

@@ -85,8 +85,11 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 		for i, ch := range changes {
 			for _, id := range targets[i] {
 				r, err := getRecord(tx, id)
-				if err != nil || r == nil {
-					return fail.Run(fmt.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
+				if err != nil {
+					return fail.Run(fmt.Errorf("catalogue %s: record %d: %w", c.path, id, err), "")
+				}
+				if r == nil {
+					return damagef("record %d, found a moment ago, is not in the catalogue", id)
 				}
 				m := r.Meta
 				m.overlay(ch.Meta)
