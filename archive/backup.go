@@ -2,6 +2,8 @@ package archive
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"path/filepath"
 
@@ -33,7 +35,15 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 	err = c.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(tmp)
-		return err
+		if err != nil {
+			return err
+		}
+		// The page check below cannot see damage inside a value: every
+		// record of the snapshot copied must decode too.
+		if p := recordsProblem(tx); p != "" {
+			return damagef("%s", p)
+		}
+		return nil
 	})
 	if err != nil {
 		if fail.KindOf(err) != fail.KindNone {
@@ -53,4 +63,21 @@ func (c *Catalogue) Backup(ctx context.Context, out string) (int64, error) {
 		return 0, fail.Run(i18n.Errorf("backup %s: %v", out, err), "")
 	}
 	return n, nil
+}
+
+// errFirstProblem stops a check at its first problem.
+var errFirstProblem = errors.New("first problem found")
+
+// recordsProblem runs the records check of `kyso archive check` over tx
+// and returns its first problem ("" when every record decodes).
+func recordsProblem(tx *bolt.Tx) string {
+	first := ""
+	env := &CheckEnv{Tx: tx, report: func(p Problem) error {
+		first = fmt.Sprintf("record %d: %s", p.Record, p.Problem)
+		return errFirstProblem
+	}}
+	if err := checkRecords(env); err != nil && first == "" {
+		first = err.Error()
+	}
+	return first
 }

@@ -258,7 +258,10 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 		err := c.updateAsWriter(ctx, c.opts.LockTimeout, func(tx *bolt.Tx) error {
 			for _, id := range part {
 				r, err := getRecord(tx, id)
-				if err != nil || r == nil {
+				if err != nil {
+					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
+				}
+				if r == nil {
 					continue
 				}
 				if err := appendEvent(tx, r, Event{Time: now, Type: EventExported, Actor: c.opts.Actor, Detail: "to " + dir}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,17 @@ func damageOps(t *testing.T, bag, newFile string) []damageOp {
 		})},
 		{"report", false, false, with(true, func(ctx context.Context, c *Catalogue) error {
 			_, err := BuildReport(ctx, []*Catalogue{c}, ReportOptions{Year: 2025})
+			return err
+		})},
+		{"set-meta", true, true, with(false, func(ctx context.Context, c *Catalogue) error {
+			_, err := c.SetMeta(ctx, []MetaChange{{Ref: "1", Meta: Meta{Sector: "Tư pháp"}}})
+			if err != nil && strings.Contains(err.Error(), "no record is") {
+				return nil // the flip hit record 1's key: nothing to change
+			}
+			return err
+		})},
+		{"report by procedure", false, false, with(true, func(ctx context.Context, c *Catalogue) error {
+			_, err := BuildReport(ctx, []*Catalogue{c}, ReportOptions{Year: 2025, Details: true})
 			return err
 		})},
 		{"renew", true, true, with(false, func(ctx context.Context, c *Catalogue) error {
@@ -288,6 +300,20 @@ func TestDecodeFailuresAreDamage(t *testing.T) {
 	if !errors.Is(err, ErrDamaged) || fail.KindOf(err) != fail.KindRun || !strings.Contains(err.Error(), "a record does not decode") ||
 		!strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), DamagedAdvice) {
 		t.Errorf("List over a record that does not decode: %v", err)
+	}
+	// the report counts from its own index, but never over a damaged record
+	if rec.Issued == "" {
+		t.Fatal("the sample record has no issue date: the report would not count it")
+	}
+	year, _ := strconv.Atoi(rec.Issued[:4])
+	for _, details := range []bool{false, true} {
+		_, err := BuildReport(ctx, []*Catalogue{r}, ReportOptions{Year: year, Details: details})
+		if !errors.Is(err, ErrDamaged) || fail.KindOf(err) != fail.KindRun || !strings.Contains(err.Error(), "a record does not decode") {
+			t.Errorf("report (details %v) over a record that does not decode: %v", details, err)
+		}
+	}
+	if _, err := r.Find(ctx, fmt.Sprint(rec.ID)); !errors.Is(err, ErrDamaged) {
+		t.Errorf("show of a record that does not decode: %v", err)
 	}
 	sumCheck, err := Check(ctx, path, testOptions(), nil)
 	if !errors.Is(err, ErrCheckFailed) || sumCheck.Problems < 2 {

@@ -148,7 +148,7 @@ func (c *Catalogue) List(ctx context.Context, q Query, fn func(*Record) error) e
 			}
 			v := records.Get(idKey(idOfKey(k)))
 			if v == nil {
-				continue
+				return damagef("index %s names record %d, which is not in the catalogue", s.index, idOfKey(k))
 			}
 			if err := emit(v); err != nil {
 				return err
@@ -199,9 +199,10 @@ func (c *Catalogue) Find(ctx context.Context, ref string) ([]Entry, error) {
 			if err != nil {
 				return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
 			}
-			if e != nil {
-				out = append(out, *e)
+			if e == nil {
+				return damagef("index dossier names record %d, which is not in the catalogue", id)
 			}
+			out = append(out, *e)
 		}
 		return nil
 	})

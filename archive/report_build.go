@@ -231,24 +231,43 @@ func (d *reportData) scan(tx *bolt.Tx, self Unit, lo, hi string, details bool, m
 	records := tx.Bucket(bucketRecords)
 	cur := tx.Bucket(bucketIdx).Bucket(idxReport).Cursor()
 	hiKey := []byte(hi)
-	for k, _ := cur.Seek([]byte(lo)); k != nil && len(k) > 18 && bytes.Compare(k[:8], hiKey) <= 0; k, _ = cur.Next() {
+	var rc recordChecker
+	for k, _ := cur.Seek([]byte(lo)); k != nil; k, _ = cur.Next() {
+		if len(k) <= 18 {
+			return damagef("a report index entry is too short")
+		}
+		if bytes.Compare(k[:8], hiKey) > 0 {
+			break
+		}
 		rest := k[8 : len(k)-9] // unit|0|dossier
 		i := bytes.IndexByte(rest, 0)
 		if i < 0 {
-			continue
+			return damagef("a report index entry has no unit")
 		}
 		res := digitizedResult{unit: string(rest[:i]), dossier: string(rest[i+1:]),
 			date: string(k[0:4]) + "-" + string(k[4:6]) + "-" + string(k[6:8])}
 		res.origUnit = res.unit
 		_, known := d.units[res.unit]
-		if details || !known {
-			if r, err := decodeRecord(records.Get(k[len(k)-8:])); err == nil {
-				res.procedure, res.procedureName, res.sector, res.level = r.Procedure, r.ProcedureName, r.Sector, r.Level
-				d.learn(res.unit, r.UnitName, r.Level)
-				d.learnProc(r.Procedure, r.ProcedureName, r.Sector)
-			} else {
-				d.learn(res.unit, "", "")
+		// Every record counted must be there and decode, even when the
+		// figures need only the index: a damaged catalogue is never
+		// reported on as if it were whole (exit 5, as every command).
+		id := idOfKey(k[len(k)-8:])
+		v := records.Get(k[len(k)-8:])
+		if v == nil {
+			return damagef("the report index names record %d, which is not in the catalogue", id)
+		}
+		if !details && known {
+			if err := rc.check(v); err != nil {
+				return i18n.Errorf("record %d: %v", id, err)
 			}
+		} else {
+			r, err := decodeRecord(v)
+			if err != nil {
+				return i18n.Errorf("record %d: %v", id, err)
+			}
+			res.procedure, res.procedureName, res.sector, res.level = r.Procedure, r.ProcedureName, r.Sector, r.Level
+			d.learn(res.unit, r.UnitName, r.Level)
+			d.learnProc(r.Procedure, r.ProcedureName, r.Sector)
 		}
 		if m, ok := merges[res.unit]; ok {
 			res.unit = m.Code

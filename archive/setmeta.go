@@ -86,8 +86,11 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 		for i, ch := range changes {
 			for _, id := range targets[i] {
 				r, err := getRecord(tx, id)
-				if err != nil || r == nil {
+				if err != nil {
 					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
+				}
+				if r == nil {
+					return damagef("record %d, found a moment ago, is not in the catalogue", id)
 				}
 				m := r.Meta
 				m.overlay(ch.Meta)

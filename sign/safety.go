@@ -207,10 +207,14 @@ func occupied(r *pdf.Reader, page pdf.Page) [][4]float64 {
 }
 
 // CheckExistingOutput keeps an existing output only if it is exactly this
-// input signed by cert at level: its first bytes are the input's, and the
-// first signature it adds after them is cert's, intact, at level. Anything
-// else is stale.
-func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.Certificate, level Level) error {
+// input signed by cert at level: its first bytes are the input's, the
+// first signature it adds after them is cert's, intact, at level, and
+// nothing was changed after that signature except, at B-LT and B-LTA,
+// kyso's own validation-data (DSS) and document-timestamp revisions.
+// Anything else is stale. store is the configured trust store: it only
+// colours the reasons given; the level is judged as written, so an
+// untrusted TSA does not make a kept output stale.
+func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.Certificate, level Level, store *trust.Store) error {
 	if err := CheckExisting(ctx, input, output); err != nil {
 		return err
 	}
@@ -230,27 +234,73 @@ func CheckExistingOutput(ctx context.Context, input, output string, cert *x509.C
 	}
 	inRevs := len(inRd.Revisions())
 	ri.Close()
-	rep, err := verify.VerifyFile(ctx, output, verify.Options{Trust: &trust.Store{}, RevocationSoft: true, LevelAsWritten: true})
+	if store == nil {
+		store = &trust.Store{}
+	}
+	rep, err := verify.VerifyFile(ctx, output, verify.Options{Trust: store, RevocationSoft: true, LevelAsWritten: true})
 	if err != nil {
 		return err
 	}
 	sum := sha256.Sum256(cert.Raw)
 	want := hex.EncodeToString(sum[:])
-	for _, s := range rep.Signatures {
-		if s.Revision < inRevs || s.Kind == "document-timestamp" || s.SubFilter == "ETSI.RFC3161" {
+	for i, s := range rep.Signatures {
+		if s.Revision < inRevs || isDocTimestamp(s) {
 			continue
 		}
 		switch {
 		case !s.Integrity:
 			return i18n.Errorf("its signature %s is not intact: %s", s.Field, strings.Join(s.Reasons, "; "))
 		case s.SignerCertSHA256 != want:
-			return i18n.Errorf("it is signed by %q, not by this certificate", s.Signer)
+			return i18n.Errorf("it is signed by %q (certificate %s), not by this certificate (%s)", s.Signer, shortFingerprint(s.SignerCertSHA256), shortFingerprint(want))
 		case s.Level != string(level):
 			return i18n.Errorf("it is signed at level %s, not %s", s.Level, level)
 		}
-		return nil
+		return changedAfter(rep, i, level)
 	}
 	return i18n.Errorf("it adds no signature to the input")
+}
+
+// changedAfter says why an output whose signature i is kyso's cannot be
+// kept: the signature must cover the whole file or, at B-LT and B-LTA,
+// be followed only by archival revisions (DSS, document timestamps) whose
+// document timestamps are intact.
+func changedAfter(rep *verify.Report, i int, level Level) error {
+	s := rep.Signatures[i]
+	if s.Covers == "whole" {
+		return nil
+	}
+	if level != LevelBLT && level != LevelBLTA {
+		return i18n.Errorf("it was changed after its signature %s", s.Field)
+	}
+	if s.Covers != "revision" || s.Modification != verify.ChangeArchival.String() {
+		what := s.Modification
+		if what == "" || what == verify.ChangeNone.String() {
+			what = "unknown"
+		}
+		return i18n.Errorf("it was changed after its signature %s (%s)", s.Field, what)
+	}
+	for _, o := range rep.Signatures[i+1:] {
+		if !isDocTimestamp(o) {
+			return i18n.Errorf("it has a later signature %s", o.Field)
+		}
+		if !o.Integrity {
+			return i18n.Errorf("its document timestamp %s is not intact: %s", o.Field, strings.Join(o.Reasons, "; "))
+		}
+	}
+	return nil
+}
+
+func isDocTimestamp(s verify.Signature) bool {
+	return s.Kind == "document-timestamp" || s.SubFilter == "ETSI.RFC3161"
+}
+
+// shortFingerprint is the first 16 hex digits of a SHA-256 fingerprint:
+// enough to tell apart two certificates that share a name.
+func shortFingerprint(h string) string {
+	if len(h) > 16 {
+		return "SHA-256 " + h[:16] + "…"
+	}
+	return "SHA-256 " + h
 }
 
 // removeStaleTemps removes, once per output folder, the temporary files

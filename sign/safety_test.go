@@ -278,23 +278,23 @@ func TestExistingOutputMustMatch(t *testing.T) {
 	}
 	o := filepath.Join(out, "simple.pdf")
 	ctx := context.Background()
-	if err := CheckExistingOutput(ctx, in, o, p.Signer.Cert, LevelBB); err != nil {
+	if err := CheckExistingOutput(ctx, in, o, p.Signer.Cert, LevelBB, nil); err != nil {
 		t.Errorf("same input, certificate, level: %v", err)
 	}
-	if err := CheckExistingOutput(ctx, in, o, p.SignerEC.Cert, LevelBB); err == nil {
+	if err := CheckExistingOutput(ctx, in, o, p.SignerEC.Cert, LevelBB, nil); err == nil {
 		t.Error("other certificate: kept")
 	}
-	if err := CheckExistingOutput(ctx, in, o, p.Signer.Cert, LevelBT); err == nil {
+	if err := CheckExistingOutput(ctx, in, o, p.Signer.Cert, LevelBT, nil); err == nil {
 		t.Error("other level: kept")
 	}
-	if err := CheckExistingOutput(ctx, fixture(t, "form.pdf"), o, p.Signer.Cert, LevelBB); err == nil {
+	if err := CheckExistingOutput(ctx, fixture(t, "form.pdf"), o, p.Signer.Cert, LevelBB, nil); err == nil {
 		t.Error("other input: kept")
 	}
 	res, out = signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBT, TSA: &tsp.Client{URLs: []string{tsa}}}}, in)
 	if res[0].Status != StatusSigned {
 		t.Fatal(res[0])
 	}
-	if err := CheckExistingOutput(ctx, in, filepath.Join(out, "simple.pdf"), p.Signer.Cert, LevelBT); err != nil {
+	if err := CheckExistingOutput(ctx, in, filepath.Join(out, "simple.pdf"), p.Signer.Cert, LevelBT, nil); err != nil {
 		t.Errorf("B-T output: %v", err)
 	}
 }

@@ -47,6 +47,7 @@ func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript
 			ts.Fatalf("exit status %d, want %d", got, want)
 		}
 	}
+	cmds["annotate"] = annotateCmd
 	// badtsa: two RFC 3161 servers on 127.0.0.1 whose TSA is not in the
 	// test PKI: $TSA_UNTRUSTED answers with the right time, $TSA_FUTURE
 	// dates its tokens an hour ahead.

@@ -204,7 +204,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		return err
 	}
 	opts.Existing = func(ctx context.Context, input, output string) error {
-		return sign.CheckExistingOutput(ctx, input, output, key.Cert, level)
+		return sign.CheckExistingOutput(ctx, input, output, key.Cert, level, store)
 	}
 	if meta != nil {
 		opts.MetadataFor = meta.forFile

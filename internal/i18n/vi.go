@@ -1419,7 +1419,12 @@ var viMessages = map[string]string{
 	"signed by no one": "không ai ký",
 	"the signed metadata was changed after signing: %s": "siêu dữ liệu đã ký bị thay đổi sau khi ký: %s",
 	"the signed metadata was removed after signing":     "siêu dữ liệu đã ký bị gỡ bỏ sau khi ký",
-	"signature": "chữ ký",
+	"signature":                   "chữ ký",
+	"it has a later signature %s": "nó có một chữ ký sau %s",
+	"it is signed by %q (certificate %s), not by this certificate (%s)": "nó được ký bởi %q (chứng thư %s), không phải bằng chứng thư này (%s)",
+	"it was changed after its signature %s (%s)":                        "nó đã bị thay đổi sau chữ ký %s của nó (%s)",
+	"it was changed after its signature %s":                             "nó đã bị thay đổi sau chữ ký %s của nó",
+	"its document timestamp %s is not intact: %s":                       "dấu thời gian tài liệu %s của nó không nguyên vẹn: %s",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

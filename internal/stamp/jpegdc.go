@@ -3,6 +3,7 @@ package stamp
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
@@ -21,6 +22,7 @@ import (
 // dcImage holds one luminance sample per 8x8 block of the first component.
 type dcImage struct {
 	cols, rows int     // blocks across and down that were decoded
+	blocks     int     // blocks decoded, of every component: the work done
 	sx, sy     float64 // image pixels per block, across and down
 	lum        []uint8 // cols x rows
 }
@@ -48,6 +50,7 @@ type dcDecoder struct {
 	nbits   uint
 	marker  byte // a marker met in the entropy-coded data; 0 if none
 	padded  uint // zeros fed after the marker: once nbits <= padded, no data is left
+	read    int  // bytes of entropy-coded data read into bits
 	q0      [4]int
 	dc, ac  [4]*huffLUT
 	comps   []dcComp
@@ -62,6 +65,15 @@ type dcDecoder struct {
 }
 
 var errDCUnsupported = fmt.Errorf("%w: JPEG coding", errUnsupportedImage)
+
+// errDataEnded stops a scan where its entropy-coded data ends.
+var errDataEnded = errors.New("jpeg: the scan's data ended")
+
+// maxBlocks bounds the blocks a scan may decode from read bytes of data:
+// every block takes at least one bit (its DC code; a sequential block an
+// end-of-block code too), so more blocks than bits can only come from the
+// zeros fed after the data ended. The constant covers the bits read ahead.
+func maxBlocks(read int) int { return 8*read + 64 }
 
 // decodeJPEGDC reads the block means of the first component of the JPEG
 // in r, down to at least maxRows pixel rows (all rows when maxRows <= 0).
@@ -288,6 +300,7 @@ func (d *dcDecoder) fill() {
 		}
 		d.bits = d.bits<<8 | uint64(c)
 		d.nbits += 8
+		d.read++
 	}
 }
 
@@ -408,7 +421,20 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		v := (pred<<al)*q/8 + 128
 		img.lum[by*bw+bx] = uint8(max(0, min(255, v)))
 	}
+	// ended says the entropy-coded data ran out (a marker other than a
+	// restart, a restart marker without a restart interval, or the end of
+	// the stream): what follows would be zeros.
+	ended := func() bool {
+		if d.marker == 0 || d.nbits > d.padded {
+			return false
+		}
+		return d.restart == 0 || d.marker < 0xD0 || d.marker > 0xD7
+	}
 	block := func(c *dcComp) error {
+		if ended() || img.blocks >= maxBlocks(d.read) {
+			return errDataEnded
+		}
+		img.blocks++
 		s, err := d.decode(d.dc[c.td])
 		if err != nil {
 			return err
@@ -485,16 +511,17 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		}
 		return nil
 	}
-	// ended says the entropy-coded data ran out (a marker other than a
-	// restart, or the end of the stream): what follows would be zeros.
-	ended := func() bool { return d.marker != 0 && (d.marker < 0xD0 || d.marker > 0xD7) && d.nbits <= d.padded }
 	if ns == 1 {
+	rows:
 		for by := 0; by < bh && by < needRows && !ended(); by++ {
 			if by%16 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			for bx := 0; bx < bw; bx++ {
 				if err := block(c0); err != nil {
+					if err == errDataEnded {
+						break rows
+					}
 					return nil, err
 				}
 				put(bx, by, c0.pred)
@@ -509,6 +536,7 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 	} else {
 		mx := (d.width + 8*d.hmax - 1) / (8 * d.hmax)
 		my := (d.height + 8*d.vmax - 1) / (8 * d.vmax)
+	mcus:
 		for y := 0; y < my && y*c0.v < needRows && !ended(); y++ {
 			if y%8 == 0 && ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -518,6 +546,9 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 					for v := 0; v < c.v; v++ {
 						for h := 0; h < c.h; h++ {
 							if err := block(c); err != nil {
+								if err == errDataEnded {
+									break mcus
+								}
 								return nil, err
 							}
 							if c == c0 {
