@@ -3,6 +3,7 @@ package archive
 import (
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"runtime/debug"
 	"time"
@@ -46,8 +47,20 @@ func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 
 // damagef is the error of a decode failure inside a transaction; the
 // transaction boundary fills in the path.
+// Localize says the error in p's language (i18n.Localizer).
+func (e *DamagedError) Localize(p *i18n.Printer) string {
+	s := p.T(DamagedAdvice)
+	if e.Path != "" {
+		s = p.T("%s: %s", e.Path, s)
+	}
+	if e.Detail != "" {
+		s = p.T("%s (%s)", s, p.Translate(e.Detail))
+	}
+	return s
+}
+
 func damagef(format string, a ...any) error {
-	return &DamagedError{Detail: fmt.Sprintf(format, a...)}
+	return &DamagedError{Detail: i18n.Sprintf(format, a...)}
 }
 
 // maxPlausibleSchema bounds the schema numbers kyso may ever write (they

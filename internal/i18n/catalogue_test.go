@@ -21,7 +21,7 @@ var keyArgs = map[string]int{
 	"T": 0, "Sprintf": 0, "Errorf": 0, "t": 0,
 	"invalidf": 0, "indeterminatef": 0, "warnf": 0, "fileError": 0,
 	"finding": 1, "fileFinding": 1, "newProgress": 1,
-	"Usage": 1, "Input": 1, "Run": 1,
+	"Usage": 1, "Input": 1, "Run": 1, "damagef": 0,
 }
 
 // keyPackages are the receivers/packages whose T, Sprintf and Errorf are
@@ -80,7 +80,7 @@ func usedKeys(t *testing.T) map[string]string {
 					name = fn.Sel.Name
 				case *ast.Ident:
 					name = fn.Name
-					if name != "newProgress" {
+					if name != "newProgress" && name != "damagef" {
 						return true
 					}
 				default:
