@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
@@ -59,7 +58,7 @@ type CheckEnv struct {
 // Report records a problem.
 func (e *CheckEnv) Report(check string, record uint64, format string, a ...any) error {
 	e.found++
-	return e.report(Problem{Check: check, Record: record, Problem: fmt.Sprintf(format, a...)})
+	return e.report(Problem{Check: check, Record: record, Problem: i18n.Sprintf(format, a...)})
 }
 
 // NamedCheck is one check of `kyso archive check`. A Gate check that finds

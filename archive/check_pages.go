@@ -2,7 +2,7 @@ package archive
 
 import (
 	"encoding/binary"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"hash/fnv"
 	"io"
 )
@@ -119,7 +119,7 @@ func (w *pageWalker) node(b []byte, id uint64, from string, depth int) error {
 	if pageHeaderSize+count*elemSize > len(b) {
 		return w.problem("page %d (%s): %d elements do not fit in it", id, from, count)
 	}
-	here := fmt.Sprintf("page %d", id)
+	here := i18n.Sprintf("page %d", id)
 	switch {
 	case flags&flagBranch != 0:
 		if count == 0 {
@@ -157,7 +157,7 @@ func (w *pageWalker) node(b []byte, id uint64, from string, depth int) error {
 			if len(v) < 16 {
 				return w.problem("%s (%s): bucket %q has a value of %d bytes", here, from, name, len(v))
 			}
-			where := fmt.Sprintf("bucket %q on %s", name, here)
+			where := i18n.Sprintf("bucket %q on %s", name, here)
 			if root := le.Uint64(v); root == 0 {
 				if err := w.node(v[16:], id, where+", inline", depth+1); err != nil {
 					return err

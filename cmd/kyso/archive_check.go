@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kyso-project/kyso/archive"
+	"strconv"
 )
 
 func newArchiveCheckCmd(g *globalOptions) *cobra.Command {
@@ -41,11 +42,11 @@ found, 5 when the file cannot even be opened as a catalogue.`,
 				if g.JSON {
 					return jl.write(p)
 				}
-				rec := ""
+				line := g.t("%s %s", padRunes(p.Check, 9), g.pr().Translate(p.Problem))
 				if p.Record != 0 {
-					rec = fmt.Sprintf("record %d: ", p.Record)
+					line = g.t("%s record %s: %s", padRunes(p.Check, 9), strconv.FormatUint(p.Record, 10), g.pr().Translate(p.Problem))
 				}
-				_, err := fmt.Fprint(g.io.out, g.t("%-9s %s%s\n", p.Check, rec, p.Problem))
+				_, err := fmt.Fprintln(g.io.out, line)
 				return err
 			})
 			if err != nil && !errors.Is(err, archive.ErrCheckFailed) {
