@@ -5,7 +5,7 @@ package fail
 
 import (
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // Kind says what an error means for a run.
@@ -41,9 +41,9 @@ func Input(err error, hint string) error { return &Error{Kind: KindInput, Err: e
 func Run(err error, hint string) error   { return &Error{Kind: KindRun, Err: err, Hint: hint} }
 
 // Usagef, Inputf and Runf format a message into an error of their kind.
-func Usagef(format string, a ...any) error { return Usage(fmt.Errorf(format, a...), "") }
-func Inputf(format string, a ...any) error { return Input(fmt.Errorf(format, a...), "") }
-func Runf(format string, a ...any) error   { return Run(fmt.Errorf(format, a...), "") }
+func Usagef(format string, a ...any) error { return Usage(i18n.Errorf(format, a...), "") }
+func Inputf(format string, a ...any) error { return Input(i18n.Errorf(format, a...), "") }
+func Runf(format string, a ...any) error   { return Run(i18n.Errorf(format, a...), "") }
 
 // KindOf returns the kind of the outermost classified error in err's chain.
 func KindOf(err error) Kind {

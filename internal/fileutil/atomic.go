@@ -3,6 +3,7 @@ package fileutil
 import (
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,7 +67,7 @@ func (a *AtomicFile) Close() error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", a.TempPath(), err)
+		return i18n.Errorf("writing %s: %v", a.TempPath(), err)
 	}
 	return nil
 }

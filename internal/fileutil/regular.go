@@ -2,7 +2,7 @@ package fileutil
 
 import (
 	"errors"
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"io/fs"
 	"os"
@@ -69,7 +69,7 @@ func notRegular(m fs.FileMode) error {
 	case m&fs.ModeIrregular != 0:
 		what = "a file of an unknown kind"
 	}
-	return fmt.Errorf("%w: it is %s", ErrNotRegular, what)
+	return i18n.Errorf("%v: it is %s", ErrNotRegular, what)
 }
 
 // Size is the file's size when it was opened.
@@ -87,7 +87,7 @@ func (f *File) Unchanged() error {
 		return err
 	}
 	if st.Size() != f.size || !st.ModTime().Equal(f.mod) {
-		return fmt.Errorf("%w (%d bytes when opened, now %d)", ErrChanged, f.size, st.Size())
+		return i18n.Errorf("%v (%d bytes when opened, now %d)", ErrChanged, f.size, st.Size())
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func (s strictReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	if int64(n) < want {
 		if err == nil || err == io.EOF {
-			err = fmt.Errorf("%w (%d bytes when opened, it ends before byte %d)", ErrChanged, s.f.size, off+want)
+			err = i18n.Errorf("%v (%d bytes when opened, it ends before byte %d)", ErrChanged, s.f.size, off+want)
 		}
 		return n, err
 	}

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"runtime"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ func Load(path string) (*Ctx, error) {
 	runtime.KeepAlive(out)
 	if code := rv(r); code != CKR_OK {
 		closeLibrary(lib)
-		return nil, fmt.Errorf("C_GetFunctionList: %w", Error(code))
+		return nil, i18n.Errorf("C_GetFunctionList: %v", Error(code))
 	}
 	// The list is the module's memory; the pointer to it was written into
 	// out, and is read back as a pointer, never through a uintptr.

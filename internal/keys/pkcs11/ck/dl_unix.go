@@ -3,7 +3,7 @@
 package ck
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 
 	"github.com/ebitengine/purego"
 )
@@ -23,7 +23,7 @@ func openLibrary(path string) (uintptr, error) {
 func symbol(h uintptr, name string) (uintptr, error) {
 	p, err := purego.Dlsym(h, name)
 	if err != nil || p == 0 {
-		return 0, fmt.Errorf("it has no %s: not a PKCS#11 module", name)
+		return 0, i18n.Errorf("it has no %s: not a PKCS#11 module", name)
 	}
 	return p, nil
 }

@@ -1,7 +1,7 @@
 package ck
 
 import (
-	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
 	"strings"
 
 	"golang.org/x/sys/windows"
@@ -28,7 +28,7 @@ func openLibrary(path string) (uintptr, error) {
 func symbol(h uintptr, name string) (uintptr, error) {
 	p, err := windows.GetProcAddress(windows.Handle(h), name)
 	if err != nil || p == 0 {
-		return 0, fmt.Errorf("it has no %s: not a PKCS#11 module", name)
+		return 0, i18n.Errorf("it has no %s: not a PKCS#11 module", name)
 	}
 	return p, nil
 }
