@@ -97,7 +97,10 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 	if !bytes.HasSuffix(doc, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\r")) {
 		out.WriteByte('\n')
 	}
-	next := r.NextObjectNumber()
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		return nil, err
+	}
 	for n := range rv.Objects {
 		next = max(next, n+1)
 	}

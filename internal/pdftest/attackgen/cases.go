@@ -395,7 +395,8 @@ func (g *gen) isa() {
 		nc["Pages"] = newPageTree(r, u, evilText)
 		root := u.Add(nc)
 		var objs = map[uint32]pdf.Object{}
-		for n := r.NextObjectNumber(); n < root.Num+1; n++ {
+		first, _ := r.NextObjectNumber()
+		for n := first; n < root.Num+1; n++ {
 			if u.Has(pdf.Ref{Num: n}) {
 				objs[n] = u.Object(pdf.Ref{Num: n})
 			}

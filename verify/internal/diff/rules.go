@@ -138,6 +138,8 @@ var (
 	ruleXrefInSigned = rule("file.xref-in-signed-bytes", Other, "A later cross-reference section must lie after the signed bytes.", RoleFile)
 	ruleRootExisting = rule("file.root-existing-object", Other, "The trailer's /Root may move only to a new object, never to one the signed document already had.", RoleFile)
 	ruleEncrypt      = rule("file.encrypt-changed", Other, "The trailer's /Encrypt may not change.", RoleFile)
+	ruleXrefDup      = rule("file.xref-duplicate-entry", Other, "A later cross-reference section may not list an object number twice: readers disagree on which entry counts, so viewers can show different documents.", RoleFile)
+	rulePastEnd      = rule("file.entry-past-revision-end", Other, "An entry of the signed revision (or one before it) may not point at or past the end of its revision: the object there was written after signing.", RoleFile)
 	ruleXrefNumber   = rule("file.xref-stream-reuses-number", Other, "A cross-reference stream may not take the number of an existing object.", RoleFile)
 	ruleUnanalysable = rule("file.revision-unanalysable", Other, "A revision that cannot be read or analysed is refused.", RoleFile)
 	ruleUnreadable   = rule("object.unreadable", Other, "A changed object that cannot be read in either revision is refused.", RoleObject)
