@@ -97,6 +97,7 @@ func Cases(b Bases) ([]Case, error) {
 	g.usf()
 	g.swa()
 	g.isa()
+	g.xrefTricks()
 	g.shadow()
 	g.confusion()
 	g.certified()
