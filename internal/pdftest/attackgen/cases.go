@@ -98,6 +98,7 @@ func Cases(b Bases) ([]Case, error) {
 	g.swa()
 	g.isa()
 	g.xrefTricks()
+	g.coveringField()
 	g.shadow()
 	g.confusion()
 	g.certified()
