@@ -38,7 +38,7 @@ func (g *gen) xrefTricks() {
 	dup("xref-duplicate-first", "an update rewrites page 1's content stream and lists it twice in its xref table: first at the new object, then at the signed one (readers keeping the last entry see no change)", false)
 	dup("xref-stream-duplicate-first", "the same with an xref stream whose /Index lists the content stream in two runs", true)
 
-	g.add(Case{Name: "isa/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
+	g.add(Case{Name: "usf/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
 		What:   "before signing, an update places page 1's content stream at an offset past the end of the file; after signing the attacker pads the file to that offset, writes a new content stream there and appends an empty update",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "past the end of the revision"}}, func(c *Case) ([]byte, error) {
 		_, _, pd, err := page1(g.b.Simple)
