@@ -737,12 +737,14 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 	} else if e.Type == 2 {
 		// Key by where the object stream itself lies: a later revision may
 		// replace object stream N, and the objects inside the old and the
-		// new one must not share a cache slot.
+		// new one must not share a cache slot. The number is part of the
+		// key too: an entry naming another number at the same index must
+		// fail the check of the stream's header, not get the cached object.
 		se, ok := r.Lookup(e.Stream)
 		if !ok || se.Type != 1 {
 			return nil, fmt.Errorf("object %d: object stream %d not found", num, e.Stream)
 		}
-		key.off = se.Offset
+		key.off, key.stm = se.Offset, num
 	}
 	sh := r.shared
 	sh.mu.Lock()

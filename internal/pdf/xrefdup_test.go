@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -99,5 +101,50 @@ func TestNextObjectNumberPastTheLimit(t *testing.T) {
 	u.Add(Dict{})
 	if _, err := u.Write(&bytes.Buffer{}); !errors.As(err, &le) {
 		t.Errorf("Write past the limit: got %v, want a LimitError", err)
+	}
+}
+
+// An entry that names object stream S at index I for a number S does not
+// hold there is an error whether or not the object at S/I was read before
+// (the cache must not hand it out under another number).
+func TestObjStmEntryForAnotherNumber(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "xrefstream.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0, err := NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in uint32
+	var e XrefEntry
+	for n, x := range r0.Entries() {
+		if x.Type == 2 {
+			in, e = n, x
+			break
+		}
+	}
+	if in == 0 {
+		t.Fatal("the fixture has no object in an object stream")
+	}
+	next, err := r0.NextObjectNumber()
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := r0.Revisions()
+	out := append([]byte(nil), doc...)
+	x := len(out)
+	row := []byte{2, byte(e.Stream >> 24), byte(e.Stream >> 16), byte(e.Stream >> 8), byte(e.Stream), byte(e.Index >> 8), byte(e.Index)}
+	out = fmt.Appendf(out, "%d 0 obj\n<</Type/XRef/W[1 4 2]/Index[%d 1]/Size %d/Root %v/Prev %d/Length %d>>\nstream\n%s\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n",
+		next+1, next, next+2, r0.RootRef(), revs[len(revs)-1].XrefOffset, len(row), row, x)
+	r, err := NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get(Ref{Num: in}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := r.Get(Ref{Num: next}); err == nil {
+		t.Errorf("object %d, listed at object %d's place in stream %d, read as %v", next, in, e.Stream, o)
 	}
 }
