@@ -190,6 +190,10 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		res.Status, res.Err = StatusFailed, err
 		return res, nil
 	}
+	if err := checkEntriesInside(r); err != nil {
+		res.Status, res.Err = StatusFailed, err
+		return res, nil
+	}
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("the PDF is encrypted; kyso signs only unencrypted documents"),
 			"save an unencrypted copy with the tool that made it, then sign that")

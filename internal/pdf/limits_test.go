@@ -26,7 +26,10 @@ func TestUpdateRefusesObjectNumbersPastTheLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := r0.NextObjectNumber()
+	next, err := r0.NextObjectNumber()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := NewReaderLimits(bytes.NewReader(doc), int64(len(doc)), Limits{MaxObjectNumber: next})
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
-	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -46,6 +45,11 @@ type Revision struct {
 	Entries map[uint32]XrefEntry
 	// XrefObject is the object number of its xref stream, if any.
 	XrefObjects []uint32
+	// Duplicates are the object numbers one of its sections lists more
+	// than once. Like qpdf and MuPDF, the reader keeps the first entry;
+	// readers that keep the last one show other content, so a revision
+	// with duplicates can show different documents in different viewers.
+	Duplicates []uint32
 }
 
 // Reader reads a PDF file through an io.ReaderAt.
@@ -232,6 +236,19 @@ type section struct {
 	entries map[uint32]XrefEntry
 	end     int64 // offset just past the section's own "%%EOF"+EOL, or -1
 	xrefObj []uint32
+	dups    []uint32 // numbers listed twice (the first entry is kept)
+}
+
+// put records an entry unless the section lists n already: the first
+// entry for a number wins within one section, as in qpdf and MuPDF.
+func (s *section) put(n uint32, e XrefEntry) {
+	if _, dup := s.entries[n]; dup {
+		if n != 0 {
+			s.dups = append(s.dups, n)
+		}
+		return
+	}
+	s.entries[n] = e
 }
 
 // maxEntries is how many cross-reference entries the file may list in all:
@@ -284,6 +301,7 @@ func (r *Reader) readSections(start int64) error {
 				}
 			}
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
+			s.dups = append(s.dups, xs.dups...)
 		}
 		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
 			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
@@ -319,9 +337,10 @@ func (r *Reader) readSections(start int64) error {
 			// must point there, or readers lose the objects it lists.
 			rv.XrefOffset = s.off
 			rv.XrefObjects = append(rv.XrefObjects, s.xrefObj...)
+			rv.Duplicates = append(rv.Duplicates, s.dups...)
 			continue
 		}
-		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj}
+		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj, Duplicates: s.dups}
 		if rv.End < 0 {
 			rv.End = r.size
 		}
@@ -485,8 +504,8 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 		if left := avail - int64(p.pos); int64(c) > left/18+1 {
 			return 0, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
 		}
-		if last := int64(f) + int64(c) - 1; c > 0 && last > int64(r.limits.MaxObjectNumber) {
-			return 0, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref subsection %d %d lists object number %d, past %d", f, c, last, r.limits.MaxObjectNumber)
+		if max := int64(r.limits.MaxObjectNumber); c > 0 && (int64(f) > max || int64(c) > max-int64(f)+1) {
+			return 0, limitErr("MaxObjectNumber", max, "xref subsection %d %d lists object numbers past %d", f, c, max)
 		}
 		p.skipSpace()
 		for i := int64(0); i < int64(c); i++ {
@@ -509,10 +528,10 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 			switch line[17] {
 			case 'n':
 				if num != 0 {
-					s.entries[num] = XrefEntry{Type: 1, Offset: o, Gen: uint16(g)}
+					s.put(num, XrefEntry{Type: 1, Offset: o, Gen: uint16(g)})
 				}
 			case 'f':
-				s.entries[num] = XrefEntry{Type: 0, Gen: uint16(g)}
+				s.put(num, XrefEntry{Type: 0, Gen: uint16(g)})
 			default:
 				return 0, i18n.Errorf("bad xref entry type %q", line[17])
 			}
@@ -578,8 +597,10 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 			return nil, i18n.Errorf("xref stream /Index or /Size lists more entries than its %d bytes of rows hold", len(data))
 		}
 		rows += count
-		if last := first + count - 1; count > 0 && last > int64(r.limits.MaxObjectNumber) {
-			return nil, limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "xref stream lists object number %d, past %d", last, r.limits.MaxObjectNumber)
+		// Compared without adding, which could overflow and wrap round
+		// to the document's own object numbers.
+		if max := int64(r.limits.MaxObjectNumber); count > 0 && (first > max || count > max-first+1) {
+			return nil, limitErr("MaxObjectNumber", max, "xref stream /Index %d %d lists object numbers past %d", first, count, max)
 		}
 	}
 	if err := r.countEntries(rows); err != nil {
@@ -610,11 +631,11 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 			n := first + k
 			switch t {
 			case 0:
-				s.entries[uint32(n)] = XrefEntry{Type: 0, Gen: uint16(b)}
+				s.put(uint32(n), XrefEntry{Type: 0, Gen: uint16(b)})
 			case 1:
-				s.entries[uint32(n)] = XrefEntry{Type: 1, Offset: a, Gen: uint16(b)}
+				s.put(uint32(n), XrefEntry{Type: 1, Offset: a, Gen: uint16(b)})
 			case 2:
-				s.entries[uint32(n)] = XrefEntry{Type: 2, Stream: uint32(a), Index: int(b)}
+				s.put(uint32(n), XrefEntry{Type: 2, Stream: uint32(a), Index: int(b)})
 			}
 		}
 	}
@@ -716,12 +737,14 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 	} else if e.Type == 2 {
 		// Key by where the object stream itself lies: a later revision may
 		// replace object stream N, and the objects inside the old and the
-		// new one must not share a cache slot.
+		// new one must not share a cache slot. The number is part of the
+		// key too: an entry naming another number at the same index must
+		// fail the check of the stream's header, not get the cached object.
 		se, ok := r.Lookup(e.Stream)
 		if !ok || se.Type != 1 {
 			return nil, i18n.Errorf("object %d: object stream %d not found", num, e.Stream)
 		}
-		key.off = se.Offset
+		key.off, key.stm = se.Offset, num
 	}
 	sh := r.shared
 	sh.mu.Lock()
@@ -1053,16 +1076,46 @@ func (r *Reader) RootRef() Ref {
 	return ref
 }
 
-// NextObjectNumber is the first object number free for an update.
-func (r *Reader) NextObjectNumber() uint32 {
+// NextObjectNumber is the first object number free for an update: past
+// the trailer's /Size and every number any revision lists. It is an error
+// (a LimitError) when that number would go past Limits.MaxObjectNumber,
+// rather than one that wraps round to the document's own objects.
+func (r *Reader) NextObjectNumber() (uint32, error) {
 	size, _ := r.Trailer().Int("Size")
-	n := uint32(min(max(size, 1), math.MaxUint32))
-	for k := range r.Entries() {
-		if k >= n {
-			n = k + 1
+	n := uint64(max(size, 1))
+	for k := range r.shared.index {
+		n = max(n, uint64(k)+1)
+	}
+	if lim := uint64(r.limits.MaxObjectNumber); n > lim {
+		return 0, limitErr("MaxObjectNumber", int64(lim), "the document uses object numbers up to %d: a new object would go past %d", n-1, lim)
+	}
+	return uint32(n), nil
+}
+
+// Listed reports whether any revision of the file lists object number n,
+// as an object or as free.
+func (r *Reader) Listed(n uint32) bool {
+	_, ok := r.shared.index[n]
+	return ok
+}
+
+// EntriesPastEnd returns, sorted, the object numbers that revision i lists
+// at an offset at or past its own end: bytes that did not exist when the
+// revision was written, so that whatever is appended there later (after
+// a signature, say) becomes part of the revision. No writer makes them.
+func (r *Reader) EntriesPastEnd(i int) []uint32 {
+	if i < 0 || i >= len(r.revs) {
+		return nil
+	}
+	rv := r.revs[i]
+	var out []uint32
+	for n, e := range rv.Entries {
+		if e.Type == 1 && (e.Offset < 0 || e.Offset >= rv.End) {
+			out = append(out, n)
 		}
 	}
-	return n
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
 }
 
 // Page is one page with its inherited attributes resolved.

@@ -178,6 +178,8 @@ func writeString(w byteWriter, s String) {
 type Update struct {
 	base    *Reader
 	next    uint32
+	first   uint32 // the first number Add gives
+	err     error  // no number is free for new objects
 	objs    map[uint32]Object
 	gens    map[uint32]uint16
 	marks   map[string]int64
@@ -192,7 +194,11 @@ type Update struct {
 // NewUpdate starts an update to the newest revision of r. Write refuses an
 // update whose object numbers would go past r's Limits.MaxObjectNumber.
 func NewUpdate(r *Reader) *Update {
-	return &Update{base: r, next: r.NextObjectNumber(), objs: map[uint32]Object{}, gens: map[uint32]uint16{}, marks: map[string]int64{}}
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		next = math.MaxUint32
+	}
+	return &Update{base: r, next: next, first: next, err: err, objs: map[uint32]Object{}, gens: map[uint32]uint16{}, marks: map[string]int64{}}
 }
 
 // Add stores a new object and returns its reference.
@@ -254,6 +260,9 @@ func (c *countWriter) WriteString(s string) (int, error) {
 // after its last byte. It returns the number of bytes written.
 func (u *Update) Write(w io.Writer) (int64, error) {
 	base := u.base
+	if u.err != nil {
+		return 0, u.err
+	}
 	cw := &countWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	start := base.Size()
 	// The update must start on a new line.
@@ -284,9 +293,16 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	offsets := map[uint32]int64{}
 	for _, n := range nums {
+		// A new object never takes a number the file already lists: that
+		// would replace one of the document's own objects.
+		if n >= u.first && base.Listed(n) {
+			return 0, i18n.Errorf("new object %d would take the number of an object the document already has", n)
+		}
+	}
+	for _, n := range nums {
 		o := u.objs[n]
 		if o == nil {
-			if _, isNew := base.Lookup(n); !isNew && n >= base.NextObjectNumber() {
+			if _, isNew := base.Lookup(n); !isNew && n >= u.first {
 				return 0, i18n.Errorf("reserved object %d was never set", n)
 			}
 		}

@@ -81,7 +81,12 @@ type Rev struct {
 	// At, when non-nil, maps object numbers to offsets the xref claims
 	// instead of where the objects were written (pointing them into older
 	// bytes).
-	At   map[uint32]int64
+	At map[uint32]int64
+	// Dup lists objects the cross-reference section lists a second time,
+	// after their own entry, at the given offset (in a subsection or an
+	// /Index run of their own). Readers that keep the last entry read the
+	// second one, readers that keep the first (qpdf, MuPDF, kyso) the first.
+	Dup  map[uint32]int64
 	Omit Omit
 }
 
@@ -97,7 +102,10 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 	if !bytes.HasSuffix(doc, []byte("\n")) && !bytes.HasSuffix(doc, []byte("\r")) {
 		out.WriteByte('\n')
 	}
-	next := r.NextObjectNumber()
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		return nil, err
+	}
 	for n := range rv.Objects {
 		next = max(next, n+1)
 	}
@@ -220,6 +228,11 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 				}
 			}
 		}
+		for _, n := range sortedKeys(rv.Dup) {
+			off := rv.Dup[n]
+			index = append(index, pdf.Int(n), pdf.Int(1))
+			rows.Write([]byte{1, byte(off >> 24), byte(off >> 16), byte(off >> 8), byte(off), 0, 0})
+		}
 		d := trailer.Clone()
 		d["Type"] = pdf.Name("XRef")
 		d["W"] = pdf.Array{pdf.Int(1), pdf.Int(4), pdf.Int(2)}
@@ -251,6 +264,9 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 					fmt.Fprintf(out, "%010d 00000 n\r\n", e.off)
 				}
 			}
+		}
+		for _, n := range sortedKeys(rv.Dup) {
+			fmt.Fprintf(out, "%d 1\n%010d 00000 n\r\n", n, rv.Dup[n])
 		}
 		if rv.Omit == OmitTrailer {
 			return out.Bytes(), nil
@@ -397,4 +413,13 @@ func ScanLike(pages, imageBytes int, seed int64) []byte {
 	out.Write(pdf.Bytes(pdf.Dict{"Size": pdf.Int(len(offs) + 1), "Root": pdf.Ref{Num: 1}}))
 	fmt.Fprintf(&out, "\nstartxref\n%d\n%%%%EOF\n", xref)
 	return out.Bytes()
+}
+
+func sortedKeys(m map[uint32]int64) []uint32 {
+	keys := make([]uint32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
 }

@@ -97,6 +97,8 @@ func Cases(b Bases) ([]Case, error) {
 	g.usf()
 	g.swa()
 	g.isa()
+	g.xrefTricks()
+	g.coveringField()
 	g.shadow()
 	g.confusion()
 	g.certified()
@@ -395,7 +397,8 @@ func (g *gen) isa() {
 		nc["Pages"] = newPageTree(r, u, evilText)
 		root := u.Add(nc)
 		var objs = map[uint32]pdf.Object{}
-		for n := r.NextObjectNumber(); n < root.Num+1; n++ {
+		first, _ := r.NextObjectNumber()
+		for n := first; n < root.Num+1; n++ {
 			if u.Has(pdf.Ref{Num: n}) {
 				objs[n] = u.Object(pdf.Ref{Num: n})
 			}

@@ -147,7 +147,10 @@ func AddDSS(doc []byte, certs [][]byte, sig *Signature, packed bool) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	next := r.NextObjectNumber()
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		return nil, err
+	}
 	objs := map[uint32]pdf.Object{}
 	var arr pdf.Array
 	for _, c := range certs {

@@ -182,7 +182,10 @@ func (g *gen) legitimate() {
 			return nil, err
 		}
 		cat, _ := r.Catalog()
-		n := r.NextObjectNumber()
+		n, err := r.NextObjectNumber()
+		if err != nil {
+			return nil, err
+		}
 		nc := cat.Clone()
 		nc["DSS"] = pdf.Ref{Num: n + 1}
 		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{n: nc, n + 1: pdf.Dict{"Type": pdf.Name("DSS"), "Certs": pdf.Array{pdf.Ref{Num: n + 2}}},

@@ -141,6 +141,34 @@ func tableWrap() []byte {
 	return b
 }
 
+// indexOverflow is simple()'s document with its table replaced by an xref
+// stream of seven rows under the given /Index: the first five list the
+// document's objects, the last two objects whose numbers overflow.
+func indexOverflow(index string) []byte {
+	b, x := simple("")
+	head := b[:x]
+	var rows []byte
+	rows = append(rows, be(0, 0, 0xffff)...)
+	for n := 1; n <= 4; n++ {
+		off := bytes.Index(head, fmt.Appendf(nil, "\n%d 0 obj", n)) + 1
+		rows = append(rows, be(1, int64(off), 0)...)
+	}
+	// Both rows claim the xref stream's own offset (the number past the
+	// limit, then, after a 64-bit wrap, object 0 or the catalog's).
+	rows = append(rows, be(1, int64(x), 0)...)
+	rows = append(rows, be(1, int64(x), 0)...)
+	d := "<</Type/XRef/W[1 4 2]/Size 5" + index + "/Root 1 0 R>>"
+	return fmt.Appendf(head, "9 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n", stream(d, rows), x)
+}
+
+// tableOverflow is an update to simple()'s document whose xref subsection
+// starts at 2^63-1.
+func tableOverflow() []byte {
+	b, x := simple("")
+	upd := len(b)
+	return fmt.Appendf(b, "xref\n9223372036854775807 2\n0000000015 00000 n\r\n0000000015 00000 n\r\ntrailer\n<</Size 5/Root 1 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n", x, upd)
+}
+
 // indexRuns is an /Index of n runs of count objects each.
 func indexRuns(n int, count int64) []int64 {
 	var idx []int64

@@ -295,6 +295,12 @@ func Cases() []Case {
 		xrefStreamRows(0, indexRuns(1000, 1<<21)))
 	add("xref/stream-w", "an xref stream's /W asks for 8+8+8-byte fields and /Size past 2^31", "object number|range|shorter|entries|limit|/W",
 		xrefStreamW())
+	add("xref/index-overflow", "an xref stream's /Index [0 5 9223372036854775807 2]: first + count overflows a 64-bit sum, and the numbers wrap round to the catalog's", "MaxObjectNumber|object number",
+		indexOverflow("/Index[0 5 9223372036854775807 2]"))
+	add("xref/index-wrap-32", "an xref stream's /Index [0 5 4294967295 2]: the second run's numbers wrap round to 0 in 32 bits", "MaxObjectNumber|object number",
+		indexOverflow("/Index[0 5 4294967295 2]"))
+	add("xref/table-overflow", "an xref subsection \"9223372036854775807 2\": first + count overflows a 64-bit sum", "MaxObjectNumber|object number",
+		tableOverflow())
 	add("xref/size-past-2^32", "the trailer says /Size 4294967297, so a writer would number new objects from 1 again", "MaxObjectNumber|/Size",
 		build(func(f *file) {
 			base(f)

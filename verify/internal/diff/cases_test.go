@@ -104,6 +104,10 @@ func TestRulesOnGeneratedCases(t *testing.T) {
 		{"shadow/replace-locked-field", Other, false, []want{{"field.locked-changed", Other, 7}}},
 		{"shadow/replace-overlay-p1", FormFill, false, []want{{"field.fill", FormFill, 7}}},
 		{"shadow/replace-overlay-p2", FormFill, true, []want{{"field.fill", FormFill, 7}}},
+		{"isa/xref-duplicate-first", Other, false, []want{{"file.xref-duplicate-entry", Other, 4}, {Unexplained, Other, 4}}},
+		{"isa/xref-stream-duplicate-first", Other, false, []want{{"file.xref-duplicate-entry", Other, 4}, {Unexplained, Other, 4}}},
+		{"usf/entry-past-signed-end", Other, false, []want{{"file.entry-past-revision-end", Other, 4}}},
+		{"shadow/hide-empty-signature-field", Annotation, true, []want{{"field.new-empty-covering", Annotation, 10}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := cs[tc.name]

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"fmt"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -109,6 +110,13 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 	}
 	if err := a.tail(); err != nil {
 		return nil, err
+	}
+	// The signed revisions must be read from the signed bytes alone.
+	for i := 0; i <= sigRev; i++ {
+		if past := r.EntriesPastEnd(i); len(past) > 0 {
+			a.find(i, pdf.Ref{Num: past[0]}, RoleFile, rulePastEnd, i18n.Sprintf("its cross-reference section places %s at or past the end of the revision (offset %d): bytes written after it%s",
+				plural(len(past), "object"), revs[i].End, listNums(past)))
+		}
 	}
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {
@@ -254,6 +262,12 @@ func (a *chgAnalysis) revision(i int) error {
 	signedEnd := revs[a.sigRev].End
 	if rv.XrefOffset < signedEnd {
 		s.find(pdf.Ref{}, ruleXrefInSigned, i18n.Sprintf("its cross-reference section lies at offset %d, inside the signed bytes (which end at %d)", rv.XrefOffset, signedEnd))
+	}
+	if len(rv.Duplicates) > 0 {
+		d := slices.Clone(rv.Duplicates)
+		slices.Sort(d)
+		d = slices.Compact(d)
+		s.find(pdf.Ref{Num: d[0]}, ruleXrefDup, i18n.Sprintf("its cross-reference section lists %s twice, which readers resolve differently%s", plural(len(d), "object"), listNums(d)))
 	}
 	pt, ct := s.prev.Trailer(), s.cur.Trailer()
 	newRoot := false
@@ -757,4 +771,33 @@ func (s *chgStep) container(o pdf.Object) {
 	if r, ok := o.(pdf.Ref); ok && s.newObjs[r.Num] {
 		s.justified[r.Num] = true
 	}
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return i18n.Sprintf("%d %s", n, what)
+	}
+	return i18n.Sprintf("%d %ss", n, what)
+}
+
+// listNums names the first few object numbers: " (5, 7, 9 ...)", or
+// nothing for one (the finding names it).
+func listNums(nums []uint32) string {
+	if len(nums) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" (")
+	for i, n := range nums {
+		if i == 5 {
+			b.WriteString(" ...")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d", n)
+	}
+	b.WriteString(")")
+	return b.String()
 }

@@ -200,7 +200,7 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 	} else if st, _ := d.Name("Subtype"); st == "Widget" {
 		widgets = append(widgets, ref)
 	}
-	visible, page := false, 0
+	visible, covers, page := false, false, 0
 	for _, w := range widgets {
 		wd, err := s.cur.Dict(w)
 		if err != nil {
@@ -209,6 +209,7 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 		if visibleAnnot(s.cur, wd) {
 			visible = true
 			page = s.idx.pageOf(wd["P"])
+			covers = covers || drawsOnPage(s.cur, wd)
 		}
 		s.newWidgets[w.Num] = name
 	}
@@ -222,6 +223,11 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 	switch {
 	case !hasV || v == nil:
 		what = i18n.Sprintf("empty signature field %s added", quote(name))
+		// Nothing signed draws it, yet its appearance is drawn over the
+		// page like an annotation's: judge it as one.
+		if covers {
+			id = ruleNewEmptyCovering
+		}
 	case isDocTS(sd):
 		what = i18n.Sprintf("document timestamp %s added", quote(name))
 		if !visible {
@@ -232,6 +238,10 @@ func (s *chgStep) newField(ref pdf.Ref, parent string) error {
 	}
 	if visible {
 		what = i18n.Sprintf("%s, visible on page %d", what, page)
+		if id == ruleNewEmptyCovering {
+			what = i18n.Sprintf("%s with an appearance that can cover the signed content", what)
+			s.a.warn("revision %d adds an empty signature field %s on page %d whose appearance can cover the signed content", s.i, quote(name), page)
+		}
 		if s.a.opt.DocMDP != 0 {
 			id = ruleNewVisible
 			what = "after the certification signature, a " + what + ": its appearance can draw over the certified content"
@@ -439,4 +449,38 @@ func (s *chgStep) apInPlace(ref pdf.Ref, ap *chgAP, p chgPair) error {
 	}
 	s.find(ref, id, i18n.Sprintf("the appearance of %s rewritten", owner))
 	return s.justifyFrom(p.new)
+}
+
+// drawsOnPage says whether a visible widget draws something of its own:
+// a normal appearance stream (or state) with content, or a background or
+// border colour a viewer would paint.
+func drawsOnPage(r *pdf.Reader, d pdf.Dict) bool {
+	if mk, _ := r.Dict(d["MK"]); mk != nil {
+		for _, k := range []pdf.Name{"BG", "BC"} {
+			if a, _ := r.Array(mk[k]); len(a) > 0 {
+				return true
+			}
+		}
+	}
+	ap, _ := r.Dict(d["AP"])
+	if ap == nil {
+		return false
+	}
+	nonEmpty := func(o pdf.Object) bool {
+		o, _ = r.Resolve(o)
+		st, ok := o.(*pdf.Stream)
+		return ok && (st.Length > 0 || len(st.Data) > 0)
+	}
+	n, _ := r.Resolve(ap["N"])
+	if nonEmpty(n) {
+		return true
+	}
+	if states, ok := n.(pdf.Dict); ok {
+		for _, v := range states {
+			if nonEmpty(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

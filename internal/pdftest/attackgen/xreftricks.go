@@ -1,0 +1,85 @@
+package attackgen
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// xrefTricks are incremental-saving attacks that play on how readers
+// resolve the cross-reference data rather than on what an update changes:
+// a section listing an object twice (readers keep different entries), and
+// a signed revision whose entry points past its own end, where bytes
+// appended after signing define the object.
+func (g *gen) xrefTricks() {
+	const fam = "ISA"
+	dup := func(name, what string, stream bool) {
+		g.add(Case{Name: "isa/" + name, Attack: fam, Source: srcCCS19, What: what, Field: "Signature1",
+			Expect: Expect{By: ByChanges, Class: "other", Reason: "twice"}}, func(c *Case) ([]byte, error) {
+			doc, _, err := approval(g.b.Simple, "Signature1")
+			if err != nil {
+				return nil, err
+			}
+			r, _, pd, err := page1(doc)
+			if err != nil {
+				return nil, err
+			}
+			n := pd["Contents"].(pdf.Ref).Num
+			old, ok := r.Lookup(n)
+			if !ok || old.Type != 1 {
+				return nil, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
+			}
+			c.Expect.Object = n
+			return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)},
+				Dup: map[uint32]int64{n: old.Offset}, XrefStream: stream})
+		})
+	}
+	dup("xref-duplicate-first", "an update rewrites page 1's content stream and lists it twice in its xref table: first at the new object, then at the signed one (readers keeping the last entry see no change)", false)
+	dup("xref-stream-duplicate-first", "the same with an xref stream whose /Index lists the content stream in two runs", true)
+
+	g.add(Case{Name: "usf/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
+		What:   "before signing, an update places page 1's content stream at an offset past the end of the file; after signing the attacker pads the file to that offset, writes a new content stream there and appends an empty update",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "past the end of the revision"}}, func(c *Case) ([]byte, error) {
+		_, _, pd, err := page1(g.b.Simple)
+		if err != nil {
+			return nil, err
+		}
+		n := pd["Contents"].(pdf.Ref).Num
+		c.Expect.Object = n
+		target := int64(len(g.b.Simple)) + 64<<10
+		prep, err := AppendRev(g.b.Simple, Rev{At: map[uint32]int64{n: target}})
+		if err != nil {
+			return nil, err
+		}
+		signed, _, err := approval(prep, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(signed)) >= target {
+			return nil, fmt.Errorf("the signed file (%d bytes) reaches the planted offset %d", len(signed), target)
+		}
+		r, err := Open(signed)
+		if err != nil {
+			return nil, err
+		}
+		revs := r.Revisions()
+		out := bytes.NewBuffer(signed)
+		out.Write(bytes.Repeat([]byte{'\n'}, int(target)-len(signed)))
+		fmt.Fprintf(out, "%d 0 obj\n", n)
+		out.Write(pdf.Bytes(Stream(pdf.Dict{}, evilText)))
+		out.WriteString("\nendobj\n")
+		// An empty update, so that the file ends with a revision.
+		trailer := pdf.Dict{"Root": r.RootRef(), "Prev": pdf.Int(revs[len(revs)-1].XrefOffset)}
+		for _, k := range []pdf.Name{"Size", "Info", "ID"} {
+			if v, ok := r.Trailer()[k]; ok {
+				trailer[k] = v
+			}
+		}
+		xref := out.Len()
+		out.WriteString("xref\n0 1\n0000000000 65535 f\r\ntrailer\n")
+		out.Write(pdf.Bytes(trailer))
+		fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", xref)
+		return out.Bytes(), nil
+	})
+}

@@ -1,0 +1,36 @@
+package sign
+
+import (
+	"fmt"
+	"github.com/kyso-project/kyso/internal/i18n"
+
+	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+// checkEntriesInside refuses an input whose cross-reference sections place
+// an object at or past the end of the revision that lists it (or past the
+// end of the file): bytes that did not exist when the revision was
+// written. Signed as it is, whatever is appended there after signing
+// would become part of the signed revision (an incremental-saving attack).
+func checkEntriesInside(r *pdf.Reader) error {
+	for i, rv := range r.Revisions() {
+		if past := r.EntriesPastEnd(i); len(past) > 0 {
+			e := rv.Entries[past[0]]
+			return fail.Input(i18n.Errorf("the file is damaged: revision %d places object %d at offset %d, at or past the end of that revision (offset %d)%s",
+				i, past[0], e.Offset, rv.End, more(len(past)-1)),
+				"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
+		}
+	}
+	return nil
+}
+
+func more(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", and 1 more object"
+	}
+	return fmt.Sprintf(", and %d more objects", n)
+}
