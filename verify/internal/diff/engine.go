@@ -719,34 +719,6 @@ func (s *chgStep) confinedChange(ref pdf.Ref, role string, ok func(parent uint32
 	return judge()
 }
 
-// keyDiff opens a changed dictionary: the keys whose values differ, or
-// ok false after refusing (rule id) a new value that is not a dictionary.
-func (s *chgStep) keyDiff(ref pdf.Ref, old, nw pdf.Object, id, what string) (od, nd pdf.Dict, ks []pdf.Name, ok bool, err error) {
-	od, _ = asDict(old)
-	if nd, ok = nw.(pdf.Dict); !ok {
-		s.find(ref, id, what+" is replaced by something that is not a dictionary")
-		return nil, nil, nil, false, nil
-	}
-	ks, err = s.changedKeys(od, nd)
-	return od, nd, ks, err == nil, err
-}
-
-// changedKeys is the sorted union of two dictionaries' keys whose values
-// differ: the one key-by-key diff every dictionary judge uses.
-func (s *chgStep) changedKeys(od, nd pdf.Dict) ([]pdf.Name, error) {
-	var out []pdf.Name
-	for _, k := range keys(od, nd) {
-		same, err := s.equal(od[k], nd[k])
-		if err != nil {
-			return nil, err
-		}
-		if !same {
-			out = append(out, k)
-		}
-	}
-	return out, nil
-}
-
 // newValue judges a value that now points at another indirect object: a
 // new object is fine (the caller's rule justifies it), an existing one is
 // refused by rule id. It returns whether the caller may go on.
