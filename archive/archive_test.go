@@ -26,14 +26,14 @@ func TestIngestOutcomes(t *testing.T) {
 		name   string
 		files  map[string]string
 		opts   IngestOptions
-		want   map[string]string // base name -> status
-		reason map[string]string // base name -> part of the reason
+		want   map[string]IngestStatus // base name -> status
+		reason map[string]string       // base name -> part of the reason
 		twins  bool
 	}{
 		{
 			name:  "same bytes again are duplicates",
 			files: map[string]string{"simple.pdf": "simple", "copy-of-form.pdf": "form"},
-			want:  map[string]string{"simple.pdf": StatusDuplicate, "copy-of-form.pdf": StatusDuplicate},
+			want:  map[string]IngestStatus{"simple.pdf": StatusDuplicate, "copy-of-form.pdf": StatusDuplicate},
 		},
 		{
 			name:  "the same new bytes twice in one run",
@@ -43,26 +43,26 @@ func TestIngestOutcomes(t *testing.T) {
 		{
 			name:   "tampered twice in one run: both rejected",
 			files:  map[string]string{"t1.pdf": "x TAMPERED", "t2.pdf": "x TAMPERED"},
-			want:   map[string]string{"t1.pdf": StatusRejected, "t2.pdf": StatusRejected},
+			want:   map[string]IngestStatus{"t1.pdf": StatusRejected, "t2.pdf": StatusRejected},
 			reason: map[string]string{"t1.pdf": "changed after", "t2.pdf": "changed after"},
 		},
 		{
 			name:  "indeterminate is kept",
 			files: map[string]string{"u.pdf": "UNKNOWN one"},
-			want:  map[string]string{"u.pdf": StatusIngested},
+			want:  map[string]IngestStatus{"u.pdf": StatusIngested},
 		},
 		{
 			name:   "indeterminate is rejected with --strict",
 			files:  map[string]string{"u2.pdf": "UNKNOWN two"},
 			opts:   IngestOptions{Strict: true},
-			want:   map[string]string{"u2.pdf": StatusRejected},
+			want:   map[string]IngestStatus{"u2.pdf": StatusRejected},
 			reason: map[string]string{"u2.pdf": "revocation unknown"},
 		},
 		{
 			name:  "metadata from the file name",
 			files: map[string]string{"H26.01-250305-0001_1.001234.pdf": "second version"},
 			opts:  IngestOptions{NamePattern: mustPattern(t, "{dossier}_{procedure}.pdf")},
-			want:  map[string]string{"H26.01-250305-0001_1.001234.pdf": StatusIngested},
+			want:  map[string]IngestStatus{"H26.01-250305-0001_1.001234.pdf": StatusIngested},
 		},
 	}
 	for i, tt := range tests {
@@ -354,7 +354,7 @@ func TestAudit(t *testing.T) {
 	}
 	es, _ = ro.Find(context.Background(), "2")
 	last := es[0].History[len(es[0].History)-1]
-	if last.Type != EventAudited || !strings.HasPrefix(last.Detail, FixityMissing) {
+	if last.Type != EventAudited || !strings.HasPrefix(last.Detail, string(FixityMissing)) {
 		t.Errorf("the audit did not record the missing file: %+v", last)
 	}
 

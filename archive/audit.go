@@ -34,20 +34,37 @@ type AuditOptions struct {
 	Checkpoints map[string]ExternalCheckpoint
 }
 
+// FixityStatus is what an audit found of a record's stored files: the
+// status of `kyso archive audit --json` and a record's Fixity. The zero
+// value, FixityUnaudited, is a record no audit has looked at yet; it is
+// never an audit's outcome.
+type FixityStatus string
+
 // Audit statuses.
 const (
-	FixityOK      = "ok"
-	FixityMissing = "missing"
-	FixityCorrupt = "corrupt"
-	FixityInvalid = "invalid"
+	FixityUnaudited FixityStatus = ""
+	FixityOK        FixityStatus = "ok"
+	FixityMissing   FixityStatus = "missing"
+	FixityCorrupt   FixityStatus = "corrupt"
+	FixityInvalid   FixityStatus = "invalid"
 )
+
+// Known says s is an audit's outcome (FixityUnaudited is not one): a
+// value read from a catalogue is checked with it.
+func (s FixityStatus) Known() bool {
+	switch s {
+	case FixityOK, FixityMissing, FixityCorrupt, FixityInvalid:
+		return true
+	}
+	return false
+}
 
 // AuditResult is the outcome for one record: the contract of
 // `kyso archive audit --json`.
 type AuditResult struct {
 	ID      uint64        `json:"id"`
 	SHA256  string        `json:"sha256"`
-	Status  string        `json:"status"`
+	Status  FixityStatus  `json:"status"`
 	Reason  string        `json:"reason,omitempty"`
 	Verdict verify.Status `json:"verdict,omitempty"`
 	Dossier string        `json:"dossier_code,omitempty"`
@@ -189,7 +206,7 @@ func (c *Catalogue) Audit(ctx context.Context, opts AuditOptions, report func(Au
 	}
 	sum.Store = st
 	run := Run{Type: "audit", Time: started, Actor: c.opts.Actor, Checked: sum.Checked,
-		Counts: map[string]int{FixityOK: sum.OK, FixityMissing: sum.Missing, FixityCorrupt: sum.Corrupt, FixityInvalid: sum.Invalid,
+		Counts: map[string]int{string(FixityOK): sum.OK, string(FixityMissing): sum.Missing, string(FixityCorrupt): sum.Corrupt, string(FixityInvalid): sum.Invalid,
 			"chain_problems": len(chain.Problems)}}
 	if n := len(st.Unreferenced); n > 0 {
 		run.Counts["unreferenced_objects"] = n
@@ -289,7 +306,7 @@ func (c *Catalogue) checkRecord(ctx context.Context, r *AuditResult, opts AuditO
 // checkContent re-reads and re-hashes one stored content, from the folder
 // or the object store alike: a checksum the server keeps is its own claim,
 // not proof that the bytes are still there.
-func (c *Catalogue) checkContent(ctx context.Context, content Content) (string, string) {
+func (c *Catalogue) checkContent(ctx context.Context, content Content) (FixityStatus, string) {
 	p := c.objects.ObjectName(content.SHA256)
 	f, err := c.openContent(ctx, content.SHA256)
 	if errors.Is(err, ErrObjectMissing) {
@@ -356,7 +373,7 @@ func (c *Catalogue) recordAudit(ctx context.Context, wait time.Duration, results
 				}
 			}
 			if res.Status != r.Fixity {
-				detail := res.Status
+				detail := string(res.Status)
 				if res.Reason != "" {
 					detail += ": " + res.Reason
 				}

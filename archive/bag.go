@@ -454,9 +454,18 @@ func ParseManifest(r io.Reader, name string) (map[string]string, error) {
 	return out, nil
 }
 
+// ImportStatus is what became of one record of a bag: the status of
+// `kyso archive import --json`. The zero value, ImportUndecided, is a
+// record still on its way through the import; no result is reported with
+// it.
+type ImportStatus string
+
 // Import statuses.
 const (
-	StatusImported = "imported"
+	ImportUndecided ImportStatus = ""
+	ImportImported  ImportStatus = "imported"
+	ImportDuplicate ImportStatus = "duplicate"
+	ImportRejected  ImportStatus = "rejected"
 )
 
 // ImportOptions say how a bag is judged.
@@ -476,11 +485,11 @@ type ImportOptions struct {
 // ImportResult is the outcome for one record of a bag: the contract of
 // `kyso archive import --json`.
 type ImportResult struct {
-	SourceID uint64 `json:"source_id"`
-	ID       uint64 `json:"id"`
-	SHA256   string `json:"sha256"`
-	Status   string `json:"status"`
-	Reason   string `json:"reason,omitempty"`
+	SourceID uint64       `json:"source_id"`
+	ID       uint64       `json:"id"`
+	SHA256   string       `json:"sha256"`
+	Status   ImportStatus `json:"status"`
+	Reason   string       `json:"reason,omitempty"`
 	// Claimed is the verdict the bag's record states; Verdict the one this
 	// catalogue reached on the file, which is what is recorded.
 	Claimed verify.Status `json:"claimed,omitempty"`
@@ -592,9 +601,9 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	now := c.opts.Now()
 	emit := func(r ImportResult) error {
 		switch r.Status {
-		case StatusImported:
+		case ImportImported:
 			sum.Imported++
-		case StatusDuplicate:
+		case ImportDuplicate:
 			sum.Duplicate++
 		default:
 			sum.Rejected++
@@ -623,13 +632,21 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 				return sum, bad("%s: a line without a record", bagRecords)
 			}
 			compactHistory(l.History)
-			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256, Claimed: l.Record.Status}}
+			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256}}
+			// The claim is reported only when it is a verdict: a bag
+			// whose record says anything else is refused below.
+			claimOK := l.Record.Status == "" || l.Record.Status.Known()
+			if claimOK {
+				it.res.Claimed = l.Record.Status
+			}
 			key := strings.ToLower(l.Record.SHA256)
 			if why := checkBagRecordHash(l.Record, info.Schema); why != "" {
-				it.res.Status, it.res.Reason = StatusRejected, why
+				it.res.Status, it.res.Reason = ImportRejected, why
 				it.res.Mismatches = append(it.res.Mismatches, "record_hash: "+why)
+			} else if !claimOK {
+				it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("the bag's record says status %q, which is not a verdict", l.Record.Status)
 			} else if first, dup := seen[key]; dup {
-				it.res.Status, it.res.Reason = StatusDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", first)
+				it.res.Status, it.res.Reason = ImportDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", first)
 			} else {
 				seen[key] = l.Record.ID
 			}
@@ -686,11 +703,11 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, it := range batch {
-		if it.res.Status != "" {
+		if it.res.Status != ImportUndecided {
 			continue
 		}
 		if err := validateMeta(&it.line.Record.Meta); err != nil {
-			it.res.Status, it.res.Reason = StatusRejected, err.Error()
+			it.res.Status, it.res.Reason = ImportRejected, err.Error()
 			continue
 		}
 		wg.Add(1)
@@ -698,7 +715,7 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			c.importItemFiles(ctx, dir, manifest, it, o)
-			if it.res.Status == StatusRejected || it.err != nil {
+			if it.res.Status == ImportRejected || it.err != nil {
 				for _, p := range it.pending {
 					removeFile(p.pending)
 				}
@@ -718,7 +735,7 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest map[string]string, it *importItem, o ImportOptions) {
 	r := it.line.Record
 	reject := func(format string, a ...any) {
-		it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf(format, a...)
+		it.res.Status, it.res.Reason = ImportRejected, fmt.Sprintf(format, a...)
 	}
 	// Content already here is a duplicate: no need to copy and verify it.
 	var known uint64
@@ -727,7 +744,7 @@ func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest ma
 		return
 	}
 	if known != 0 {
-		it.res.Status, it.res.ID = StatusDuplicate, known
+		it.res.Status, it.res.ID = ImportDuplicate, known
 		return
 	}
 	contents := r.Contents()
@@ -855,7 +872,7 @@ func orNone(s string) string {
 func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, sender *BagSender, dir string, now time.Time) error {
 	var staged []placement
 	for _, it := range batch {
-		if it.res.Status == "" {
+		if it.res.Status == ImportUndecided {
 			staged = append(staged, it.pending...)
 		}
 	}
@@ -865,21 +882,21 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 	return c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {
-			if it.res.Status != "" {
+			if it.res.Status != ImportUndecided {
 				continue
 			}
 			r := it.line.Record
 			if id := lookupSHA(tx, r.SHA256); id != 0 {
-				it.res.Status, it.res.ID = StatusDuplicate, id
+				it.res.Status, it.res.ID = ImportDuplicate, id
 				continue
 			}
 			for _, content := range r.Earlier {
 				if id := lookupSHA(tx, content.SHA256); id != 0 {
-					it.res.Status, it.res.Reason = StatusRejected, fmt.Sprintf("an earlier content %.12s... is already record %d here", content.SHA256, id)
+					it.res.Status, it.res.Reason = ImportRejected, fmt.Sprintf("an earlier content %.12s... is already record %d here", content.SHA256, id)
 					break
 				}
 			}
-			if it.res.Status != "" {
+			if it.res.Status != ImportUndecided {
 				continue
 			}
 			raw := make([][]byte, len(it.line.History))
@@ -887,7 +904,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 				raw[i] = h
 			}
 			if err := checkChain(raw, r.HistoryHead); err != nil {
-				it.res.Status, it.res.Reason = StatusRejected, err.Error()
+				it.res.Status, it.res.Reason = ImportRejected, err.Error()
 				continue
 			}
 			files = append(files, it.pending...)
@@ -897,14 +914,14 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 		}
 		dossiers := tx.Bucket(bucketIdx).Bucket(idxDossier)
 		for _, it := range batch {
-			if it.res.Status != "" {
+			if it.res.Status != ImportUndecided {
 				continue
 			}
 			r := it.line.Record
 			// Two records of the bag with the same content in one batch:
 			// the first one stands.
 			if id := lookupSHA(tx, r.SHA256); id != 0 {
-				it.res.Status, it.res.ID = StatusDuplicate, id
+				it.res.Status, it.res.ID = ImportDuplicate, id
 				continue
 			}
 			if r.Origin == nil {
@@ -914,7 +931,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 			if err != nil {
 				return err
 			}
-			r.ID, r.HistoryHead, r.Fixity, r.RecordHash = id, "", "", ""
+			r.ID, r.HistoryHead, r.Fixity, r.RecordHash = id, "", FixityUnaudited, ""
 			// The metadata the document signs wins over the bag's claim.
 			var mismatches, signedFields, claimedFields []string
 			r.Meta, mismatches, signedFields, claimedFields = importMeta(r.Meta, it.rep)
@@ -948,7 +965,7 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 			if err := putIndexes(tx, r, false); err != nil {
 				return err
 			}
-			it.res.Status, it.res.ID = StatusImported, r.ID
+			it.res.Status, it.res.ID = ImportImported, r.ID
 		}
 		return nil
 	})

@@ -118,7 +118,7 @@ func TestImportRefusesDamage(t *testing.T) {
 	_, c2 := newCatalogue(t)
 	var rejected []ImportResult
 	sum, err := c2.Import(context.Background(), bag, ImportOptions{}, func(r ImportResult) error {
-		if r.Status == StatusRejected {
+		if r.Status == ImportRejected {
 			rejected = append(rejected, r)
 		}
 		return nil

@@ -143,13 +143,13 @@ func TestImportReverifiesRecordByRecord(t *testing.T) {
 	}
 	// The signed PDF is imported; its claimed signer (the exporter's
 	// invention) is reported as differing from the real one.
-	if r := res[sumOf(signed)]; r.Status != StatusImported || r.Verdict != verify.Valid || r.Claimed != verify.Valid ||
+	if r := res[sumOf(signed)]; r.Status != ImportImported || r.Verdict != verify.Valid || r.Claimed != verify.Valid ||
 		len(r.Mismatches) != 1 || !strings.Contains(r.Mismatches[0], "signatures: the bag says [approval CN=Văn thư TEST], verified here [approval CN=UBND") {
 		t.Errorf("the signed PDF: %+v", r)
 	}
 	for name, path := range map[string]string{"unsigned": unsigned, "altered": altered} {
 		r := res[sumOf(path)]
-		if r.Status != StatusRejected || r.Verdict != verify.Invalid || !strings.Contains(r.Reason, "invalid here (the bag says valid)") ||
+		if r.Status != ImportRejected || r.Verdict != verify.Invalid || !strings.Contains(r.Reason, "invalid here (the bag says valid)") ||
 			len(r.Mismatches) == 0 || !strings.Contains(r.Mismatches[0], "the bag says valid, verified here invalid") {
 			t.Errorf("the %s PDF: %+v", name, r)
 		}

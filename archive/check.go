@@ -243,6 +243,19 @@ func checkRecords(env *CheckEnv) error {
 				}
 			}
 		}
+		// The verdict decides what a report counts, the fixity whether an
+		// audit writes again: a value this version does not know is a
+		// problem, not a verdict.
+		if !r.Status.Known() {
+			if err := env.Report("records", id, "status %q is not a verdict (valid, indeterminate or invalid)", r.Status); err != nil {
+				return err
+			}
+		}
+		if r.Fixity != FixityUnaudited && !r.Fixity.Known() {
+			if err := env.Report("records", id, "fixity %q is not an audit status (ok, missing, corrupt or invalid)", r.Fixity); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -29,11 +29,16 @@ type IngestOptions struct {
 	Jobs int
 }
 
+// IngestStatus is what became of one input of an ingest: the status of
+// `kyso archive ingest --json`. The zero value is an input whose outcome
+// is not decided yet; no result is reported with it.
+type IngestStatus string
+
 // Ingest statuses.
 const (
-	StatusIngested  = "ingested"
-	StatusDuplicate = "duplicate"
-	StatusRejected  = "rejected"
+	StatusIngested  IngestStatus = "ingested"
+	StatusDuplicate IngestStatus = "duplicate"
+	StatusRejected  IngestStatus = "rejected"
 )
 
 // IngestResult is the outcome for one input: the contract of
@@ -42,7 +47,7 @@ type IngestResult struct {
 	Input    string        `json:"input"`
 	ID       uint64        `json:"id"`
 	SHA256   string        `json:"sha256"`
-	Status   string        `json:"status"`
+	Status   IngestStatus  `json:"status"`
 	Reason   string        `json:"reason"`
 	Verdict  verify.Status `json:"verdict,omitempty"`
 	Dossier  string        `json:"dossier_code,omitempty"`

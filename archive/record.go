@@ -37,8 +37,9 @@ type Record struct {
 	Signatures []Signature   `json:"signatures,omitempty"`
 
 	IngestedAt time.Time `json:"ingested_at"`
-	// Fixity is the outcome of the last audit (ok, missing, corrupt, invalid).
-	Fixity string `json:"fixity,omitempty"`
+	// Fixity is the outcome of the last audit (ok, missing, corrupt,
+	// invalid); FixityUnaudited before the first.
+	Fixity FixityStatus `json:"fixity,omitempty"`
 	// Origin names the catalogue a record was imported from.
 	Origin *Origin `json:"origin,omitempty"`
 	// HistoryHead is the hex SHA-256 of the newest history event's bytes.

@@ -28,19 +28,23 @@ type RenewOptions struct {
 	Extend func(ctx context.Context, in, out string) ([]string, error)
 }
 
+// RenewStatus is what a renewal did to one record: the status of
+// `kyso archive renew --json`. Every result has one of the values below.
+type RenewStatus string
+
 // Renew statuses.
 const (
-	RenewRenewed = "renewed"
-	RenewCurrent = "current"
-	RenewFailed  = "failed"
+	RenewRenewed RenewStatus = "renewed"
+	RenewCurrent RenewStatus = "current"
+	RenewFailed  RenewStatus = "failed"
 )
 
 // RenewResult is the outcome for one record: the contract of
 // `kyso archive renew --json`.
 type RenewResult struct {
-	ID     uint64 `json:"id"`
-	Status string `json:"status"`
-	Reason string `json:"reason,omitempty"`
+	ID     uint64      `json:"id"`
+	Status RenewStatus `json:"status"`
+	Reason string      `json:"reason,omitempty"`
 	// SHA256 is the record's content after the run.
 	SHA256 string `json:"sha256,omitempty"`
 	// Until is when the record's newest protection ends.

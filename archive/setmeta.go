@@ -26,16 +26,20 @@ type MetaChange struct {
 // SetMetaResult is the outcome for one record: the contract of
 // `kyso archive set-meta --json`.
 type SetMetaResult struct {
-	Ref     string   `json:"ref"`
-	ID      uint64   `json:"id"`
-	Status  string   `json:"status"` // changed | unchanged
-	Changes []string `json:"changes,omitempty"`
+	Ref     string        `json:"ref"`
+	ID      uint64        `json:"id"`
+	Status  SetMetaStatus `json:"status"`
+	Changes []string      `json:"changes,omitempty"`
 }
+
+// SetMetaStatus says whether set-meta changed a record: the status of
+// `kyso archive set-meta --json`. Every result has one of the values below.
+type SetMetaStatus string
 
 // SetMeta statuses.
 const (
-	SetMetaChanged   = "changed"
-	SetMetaUnchanged = "unchanged"
+	SetMetaChanged   SetMetaStatus = "changed"
+	SetMetaUnchanged SetMetaStatus = "unchanged"
 )
 
 // SetMeta corrects the metadata of records already in the catalogue (an

@@ -11,6 +11,12 @@ const (
 	Indeterminate Status = "indeterminate"
 )
 
+// Known says s is one of the verdicts above: a verdict read back from a
+// catalogue or a bag is checked with it.
+func (s Status) Known() bool {
+	return s == Valid || s == Invalid || s == Indeterminate
+}
+
 // Report is the verdict on one file. It is the contract of `kyso verify --json`.
 type Report struct {
 	File       string      `json:"file"`

@@ -46,7 +46,7 @@ func writeAuditReport(ctx context.Context, g *globalOptions, c *archive.Catalogu
 	entries := make([]verify.AuditEntry, 0, len(results))
 	for _, res := range results {
 		rep := &verify.Report{File: "—", SHA256: res.SHA256, Status: res.Verdict}
-		e := verify.AuditEntry{Report: rep, Dossier: res.Dossier, Fixity: res.Status, Record: strconv.FormatUint(res.ID, 10)}
+		e := verify.AuditEntry{Report: rep, Dossier: res.Dossier, Fixity: string(res.Status), Record: strconv.FormatUint(res.ID, 10)}
 		if r := records[res.ID]; r != nil {
 			rep.File = r.Name
 			rep.Size = r.Size

@@ -108,7 +108,7 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 			return jl.write(r)
 		}
 		if r.Status != archive.FixityOK {
-			fmt.Fprint(g.io.out, g.t("%s record %s %s: %s\n", padRunes(g.t(r.Status), 8), strconv.FormatUint(r.ID, 10), orDash(r.Dossier), g.pr().Translate(r.Reason)))
+			fmt.Fprint(g.io.out, g.t("%s record %s %s: %s\n", padRunes(g.t(string(r.Status)), 8), strconv.FormatUint(r.ID, 10), orDash(r.Dossier), g.pr().Translate(r.Reason)))
 		}
 		return nil
 	})
@@ -326,9 +326,9 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 			return jl.write(r)
 		}
 		switch {
-		case r.Status == archive.StatusRejected:
+		case r.Status == archive.ImportRejected:
 			fmt.Fprint(g.io.out, g.t("rejected   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
-		case r.Status == archive.StatusDuplicate && r.Reason != "":
+		case r.Status == archive.ImportDuplicate && r.Reason != "":
 			fmt.Fprint(g.io.out, g.t("duplicate  record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
 		}
 		for _, m := range r.Mismatches {

@@ -83,6 +83,16 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 	return err
 }
 
+// fixityWord is a record's fixity in the reader's language; a value this
+// version does not know (kyso archive check reports it) is shown quoted, as
+// stored.
+func fixityWord(p *i18n.Printer, s archive.FixityStatus) string {
+	if !s.Known() {
+		return strconv.Quote(string(s))
+	}
+	return p.T(string(s))
+}
+
 // pad left-aligns s in n columns, counting characters, not bytes.
 func pad(s string, n int) string {
 	if k := utf8.RuneCountInString(s); k < n {
@@ -189,8 +199,8 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 		field("Earlier", p.T("%s (%d bytes, until %s)", old.SHA256, old.Size, p.Time(old.Until)))
 	}
 	field("Verdict", p.T("%s (verified %s)", statusLower(p, r.Status), p.Time(r.VerifiedAt)))
-	if r.Fixity != "" {
-		field("Fixity", p.T(r.Fixity))
+	if r.Fixity != archive.FixityUnaudited {
+		field("Fixity", fixityWord(p, r.Fixity))
 	}
 	field("Record hash", r.RecordHash)
 	if r.Origin != nil {

@@ -1599,6 +1599,11 @@ var viMessages = map[string]string{
 	"revision %d adds an empty signature field %s on page %d whose appearance can cover the signed content":             "phiên bản %d thêm một trường chữ ký trống %s ở trang %d có hình thể hiện có thể che nội dung đã ký",
 	"revision %d makes the hidden widget of field %s visible":                                                           "phiên bản %d làm widget ẩn của trường %s hiện ra",
 	"the file has %d bytes after its last %%%%EOF (offset %d); they are not part of any revision":                       "tệp có %d byte sau %%%%EOF cuối cùng (vị trí %d); chúng không thuộc phiên bản nào",
+
+	// Statuses read back from a catalogue or a bag that are not known.
+	"status %q is not a verdict (valid, indeterminate or invalid)":       "trạng thái %q không phải một kết luận (valid, indeterminate hoặc invalid)",
+	"fixity %q is not an audit status (ok, missing, corrupt or invalid)": "kết quả kiểm tra toàn vẹn %q không phải một trạng thái kiểm tra (ok, missing, corrupt hoặc invalid)",
+	"the bag's record says status %q, which is not a verdict":            "bản ghi trong gói ghi trạng thái %q, không phải một kết luận",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
