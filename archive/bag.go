@@ -882,14 +882,10 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 	return c.update(ctx, func(tx *bolt.Tx) error {
 		var files []placement
 		for _, it := range batch {
-			if it.res.Status != ImportUndecided {
+			if it.decidedIn(tx) {
 				continue
 			}
 			r := it.line.Record
-			if id := lookupSHA(tx, r.SHA256); id != 0 {
-				it.res.Status, it.res.ID = ImportDuplicate, id
-				continue
-			}
 			for _, content := range r.Earlier {
 				if id := lookupSHA(tx, content.SHA256); id != 0 {
 					it.res.Status, it.res.Reason = ImportRejected, fmt.Sprintf("an earlier content %.12s... is already record %d here", content.SHA256, id)
@@ -914,16 +910,12 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 		}
 		dossiers := tx.Bucket(bucketIdx).Bucket(idxDossier)
 		for _, it := range batch {
-			if it.res.Status != ImportUndecided {
+			// Two records of the bag with the same content in one batch:
+			// the first one stands.
+			if it.decidedIn(tx) {
 				continue
 			}
 			r := it.line.Record
-			// Two records of the bag with the same content in one batch:
-			// the first one stands.
-			if id := lookupSHA(tx, r.SHA256); id != 0 {
-				it.res.Status, it.res.ID = ImportDuplicate, id
-				continue
-			}
 			if r.Origin == nil {
 				r.Origin = &Origin{Unit: source.Code, ID: r.ID}
 			}
@@ -969,6 +961,20 @@ func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, sourc
 		}
 		return nil
 	})
+}
+
+// decidedIn says whether it needs no more work in tx: it was decided
+// before, or its content is already a record here, which makes it a
+// duplicate of that record.
+func (it *importItem) decidedIn(tx *bolt.Tx) bool {
+	if it.res.Status != ImportUndecided {
+		return true
+	}
+	if id := lookupSHA(tx, it.line.Record.SHA256); id != 0 {
+		it.res.Status, it.res.ID = ImportDuplicate, id
+		return true
+	}
+	return false
 }
 
 // importTotals adds the bag's totals this catalogue lacks, and logs the run.

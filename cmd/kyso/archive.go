@@ -69,6 +69,16 @@ func (a *archiveFlags) open(cmd *cobra.Command, readOnly bool, verifier archive.
 	return archive.Open(cmd.Context(), a.dbPath(), o)
 }
 
+// openVerifying opens the catalogue for writing with the verifier vf
+// describes: for the commands that verify what they record (ingest, renew).
+func (a *archiveFlags) openVerifying(cmd *cobra.Command, g *globalOptions, vf *verifyFlags) (*archive.Catalogue, error) {
+	verifier, err := newVerifier(g, vf)
+	if err != nil {
+		return nil, err
+	}
+	return a.open(cmd, false, verifier)
+}
+
 func newArchiveCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "archive SUBCOMMAND",
@@ -243,11 +253,7 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 			files = append(files, in.Path)
 		}
 	}
-	verifier, err := newVerifier(g, &f.verifyFlags)
-	if err != nil {
-		return err
-	}
-	c, err := f.open(cmd, false, verifier)
+	c, err := f.openVerifying(cmd, g, &f.verifyFlags)
 	if err != nil {
 		return err
 	}

@@ -80,11 +80,7 @@ func runArchiveRenew(cmd *cobra.Command, g *globalOptions, f *renewFlags) error 
 	if err != nil {
 		return err
 	}
-	verifier, err := newVerifier(g, &f.verifyFlags)
-	if err != nil {
-		return err
-	}
-	c, err := f.open(cmd, false, verifier)
+	c, err := f.openVerifying(cmd, g, &f.verifyFlags)
 	if err != nil {
 		return err
 	}
