@@ -91,13 +91,7 @@ func TestImportMetadataClaims(t *testing.T) {
 	if _, sum := ingest(t, src, []string{withMeta, plain}, IngestOptions{Meta: map[string]Meta{"plain.pdf": csvMeta}}); sum.Ingested != 2 {
 		t.Fatalf("source ingest: %+v", sum)
 	}
-	export := func() string {
-		bag := filepath.Join(t.TempDir(), "bag")
-		if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-			t.Fatal(err)
-		}
-		return bag
-	}
+	export := func() string { return exportBag(t, src) }
 	forge := func(r *Record) {
 		switch r.Name {
 		case "with-meta.pdf":
@@ -182,10 +176,7 @@ func TestImportMetadataClaims(t *testing.T) {
 // inside an event still breaks its chain.
 func TestImportReformattedBag(t *testing.T) {
 	_, src := sampleCatalogue(t)
-	bag := filepath.Join(t.TempDir(), "bag")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag := exportBag(t, src)
 	recs := filepath.Join(bag, filepath.FromSlash(bagRecords))
 	rewrite := func(edit func(line []byte) []byte) {
 		b, err := os.ReadFile(recs)
@@ -222,10 +213,7 @@ func TestImportReformattedBag(t *testing.T) {
 
 	// An event's text changed (the actor), the record untouched: the
 	// history no longer chains, the record is rejected.
-	bag = filepath.Join(t.TempDir(), "bag2")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag = exportBag(t, src)
 	recs = filepath.Join(bag, filepath.FromSlash(bagRecords))
 	rewrite(func(line []byte) []byte {
 		return bytes.Replace(line, []byte(`"tester@test"`), []byte(`"forger@test"`), 1)

@@ -271,10 +271,7 @@ func TestImportRefusesChangedBags(t *testing.T) {
 
 func TestImportSameRecordTwiceIsOne(t *testing.T) {
 	_, src := sampleCatalogue(t)
-	bag := filepath.Join(t.TempDir(), "bag")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag := exportBag(t, src)
 	// Repeat the first line of records.jsonl, and make the manifests agree.
 	recs := filepath.Join(bag, filepath.FromSlash(bagRecords))
 	b, err := os.ReadFile(recs)

@@ -16,10 +16,7 @@ import (
 // without opening it.
 func TestImportRefusesFIFO(t *testing.T) {
 	_, src := sampleCatalogue(t)
-	bag := filepath.Join(t.TempDir(), "bag")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag := exportBag(t, src)
 	if err := syscall.Mkfifo(filepath.Join(bag, "data", "files", "pipe.pdf"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -16,17 +16,9 @@ func TestCheckQuotesIndexKeysOnce(t *testing.T) {
 	}
 	path, c := sampleCatalogue(t)
 	c.Close()
-	db, err := bolt.Open(path, 0o644, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateBolt(t, path, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketIdx).Bucket(idxDossier).Put([]byte("Hòa\x00\x00\x00\x00\x00\x00\x00\x00\x63"), nil)
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var problems []string
 	if _, err := Check(context.Background(), path, testOptions(), func(p Problem) error {
 		problems = append(problems, p.Problem)

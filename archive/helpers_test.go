@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -167,4 +169,31 @@ func sampleCatalogue(t *testing.T) (string, *Catalogue) {
 		t.Fatalf("sample ingest: %+v", sum)
 	}
 	return path, c
+}
+
+// exportBag exports c into a new bag folder and returns its path.
+func exportBag(t *testing.T, c *Catalogue) string {
+	t.Helper()
+	bag := filepath.Join(t.TempDir(), "bag")
+	if _, err := c.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return bag
+}
+
+// updateBolt runs fn in a write transaction on the closed catalogue at
+// path through bbolt alone: an edit made outside kyso.
+func updateBolt(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(fn)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -59,10 +59,7 @@ func TestIngestSpecialFiles(t *testing.T) {
 // imported), without waiting on the pipe.
 func TestImportSpecialFiles(t *testing.T) {
 	_, src := sampleCatalogue(t)
-	bag := filepath.Join(t.TempDir(), "bag")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag := exportBag(t, src)
 	var victim string
 	filepath.WalkDir(filepath.Join(bag, "data"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() && victim == "" && len(filepath.Base(p)) == 64+len(".pdf") {

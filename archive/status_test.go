@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,11 +62,7 @@ func TestStatusWireValues(t *testing.T) {
 func TestCheckReportsUnknownStatuses(t *testing.T) {
 	path, c := sampleCatalogue(t)
 	c.Close()
-	db, err := bolt.Open(path, 0o644, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateBolt(t, path, func(tx *bolt.Tx) error {
 		r, err := getRecord(tx, 1)
 		if err != nil {
 			return err
@@ -79,10 +74,6 @@ func TestCheckReportsUnknownStatuses(t *testing.T) {
 		}
 		return tx.Bucket(bucketRecords).Put(idKey(1), v)
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var problems []string
 	if _, err := Check(context.Background(), path, testOptions(), func(p Problem) error {
 		if p.Check == "records" && p.Record == 1 {
@@ -105,10 +96,7 @@ func TestCheckReportsUnknownStatuses(t *testing.T) {
 // judged as any other.
 func TestImportRefusesUnknownClaim(t *testing.T) {
 	_, src := sampleCatalogue(t)
-	bag := filepath.Join(t.TempDir(), "bag")
-	if _, err := src.Export(context.Background(), bag, ExportOptions{Jobs: 1}); err != nil {
-		t.Fatal(err)
-	}
+	bag := exportBag(t, src)
 	claims := map[string]verify.Status{}
 	n := 0
 	editBagRecords(t, bag, true, func(r *Record) {
