@@ -300,24 +300,25 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 	}
 	rep := v.rep
 	it.res.Warnings = append(it.res.Warnings, v.warnings...)
-	// Metadata: the --meta row wins; else what the signed file says about
-	// itself — as signed, never a later revision's — completed by the file
-	// name, which is not signed and never overrides a signed value.
+	// Metadata: what the signed file says about itself — as signed, never a
+	// later revision's — completed by the file's --meta row or, without one,
+	// by the file name. Neither is signed, so neither overrides a signed
+	// value: a disagreement is kept as a warning and a history event.
 	base := filepath.Base(path)
-	m, ok := opts.Meta[base]
-	var nameNote string
-	if !ok {
-		if em, found := signedMeta(rep); found {
-			m, ok = em, true
+	m, ok := signedMeta(rep)
+	var conflict *Event
+	fill := func(other Meta, src unsignedSource) {
+		if conflicts := fillUnsigned(&m, other, src); len(conflicts) > 0 {
+			// the note reaches the warnings with the other history events
+			conflict = &Event{Type: src.event(), Detail: conflictNote(base, src, conflicts)}
 		}
-		if opts.NamePattern != nil {
-			if pm, found := opts.NamePattern.Match(base); found {
-				if conflicts := fillFromName(&m, pm); len(conflicts) > 0 {
-					nameNote = nameConflictNote(base, conflicts)
-					it.res.Warnings = append(it.res.Warnings, nameNote)
-				}
-				ok = true
-			}
+		ok = true
+	}
+	if row, found := opts.Meta[base]; found {
+		fill(row, fromMetaRow)
+	} else if opts.NamePattern != nil {
+		if pm, found := opts.NamePattern.Match(base); found {
+			fill(pm, fromFileName)
 		}
 	}
 	if !ok && (opts.Meta != nil || opts.NamePattern != nil) {
@@ -339,8 +340,9 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 		IngestedAt: now,
 	}
 	it.events = metadataEvents(rep, now, c.opts.Actor)
-	if nameNote != "" {
-		it.events = append(it.events, Event{Time: now, Type: EventNameConflict, Actor: c.opts.Actor, Detail: nameNote})
+	if conflict != nil {
+		conflict.Time, conflict.Actor = now, c.opts.Actor
+		it.events = append(it.events, *conflict)
 	}
 	it.basis = basisNote(rep)
 	for _, ev := range it.events {

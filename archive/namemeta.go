@@ -10,13 +10,41 @@ import (
 // the signed values were recorded.
 const EventNameConflict = "name-conflicts-with-signed-metadata"
 
-// fillFromName completes signed (the metadata signed in the document) with
-// what the file name says (--name-pattern). The file name is not signed
-// and travels with the documents, so it only fills what the signature does
-// not say: where both give a value and they differ, the signed one is kept
-// and the disagreement returned ("procedure: signed 1.0001, file name
+// EventMetaConflict is the history event of a record whose row in the
+// metadata CSV given to ingest disagreed with the metadata signed in the
+// document: the signed values were recorded.
+const EventMetaConflict = "meta-row-conflicts-with-signed-metadata"
+
+// unsignedSource names where unsigned metadata came from, in conflict notes.
+type unsignedSource int
+
+const (
+	fromFileName unsignedSource = iota // --name-pattern applied to the file name
+	fromMetaRow                        // the file's row in the metadata CSV
+)
+
+func (s unsignedSource) label() string {
+	if s == fromMetaRow {
+		return "metadata CSV"
+	}
+	return "file name"
+}
+
+func (s unsignedSource) event() string {
+	if s == fromMetaRow {
+		return EventMetaConflict
+	}
+	return EventNameConflict
+}
+
+// fillUnsigned completes signed (the metadata signed in the document) with
+// what an unsigned source says: the file name (--name-pattern) or the
+// file's row in the metadata CSV. Neither is covered by the signature and
+// both can travel with the documents, so they only fill what the signature
+// does not say: where both give a value and they differ, the signed one is
+// kept and the disagreement returned ("procedure: signed 1.0001, file name
 // 9.9999"), for a warning and a history note.
-func fillFromName(signed *Meta, name Meta) (conflicts []string) {
+func fillUnsigned(signed *Meta, name Meta, src unsignedSource) (conflicts []string) {
 	fields := []struct {
 		label    string
 		dst      *string
@@ -39,14 +67,18 @@ func fillFromName(signed *Meta, name Meta) (conflicts []string) {
 		case *f.dst == "":
 			*f.dst = f.fromName
 		case *f.dst != f.fromName:
-			conflicts = append(conflicts, fmt.Sprintf("%s: signed %q, file name %q", f.label, *f.dst, f.fromName))
+			conflicts = append(conflicts, fmt.Sprintf("%s: signed %q, %s %q", f.label, *f.dst, src.label(), f.fromName))
 		}
 	}
 	return conflicts
 }
 
-// nameConflictNote is the warning and history detail for conflicts.
-func nameConflictNote(base string, conflicts []string) string {
-	return sanitize(fmt.Sprintf("the file name %s disagrees with the metadata signed in the document (%s); recorded: the signed values",
-		base, strings.Join(conflicts, "; ")))
+// conflictNote is the warning and history detail for conflicts.
+func conflictNote(base string, src unsignedSource, conflicts []string) string {
+	what := "the file name " + base
+	if src == fromMetaRow {
+		what = "the metadata CSV row of " + base
+	}
+	return sanitize(fmt.Sprintf("%s disagrees with the metadata signed in the document (%s); recorded: the signed values",
+		what, strings.Join(conflicts, "; ")))
 }

@@ -60,7 +60,7 @@ func TestEmbeddedMetadata(t *testing.T) {
 	os.WriteFile(pattern, pdfWithInfo(Meta{Dossier: "Z-3", Issued: "2024-01-02"}), 0o644)
 
 	res, sum := ingest(t, c, []string{self, override, pattern}, IngestOptions{
-		Meta:        map[string]Meta{"override.pdf": {Dossier: "CSV-1"}},
+		Meta:        map[string]Meta{"override.pdf": {Dossier: "CSV-1", ProcedureName: "Chứng thực bản sao"}},
 		NamePattern: mustPattern(t, "{dossier}_{procedure}.pdf"),
 	})
 	if sum.Ingested != 3 {
@@ -71,7 +71,9 @@ func TestEmbeddedMetadata(t *testing.T) {
 		want Meta
 	}{
 		{"H26.01-250305-0009", Meta{Dossier: "H26.01-250305-0009", Procedure: "1.001234", ProcedureName: "Đăng ký khai sinh", Unit: "000.00.01.H26", Level: "commune", Issued: "2025-03-05"}},
-		{"CSV-1", Meta{Dossier: "CSV-1", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level}},
+		// the --meta row is not signed either: it fills the procedure name
+		// and loses on the dossier
+		{"X-1", Meta{Dossier: "X-1", Procedure: "1.001234", ProcedureName: "Chứng thực bản sao", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2025-03-05"}},
 		// the file name is not signed: it fills the procedure the signature
 		// does not give, and loses on the dossier it does
 		{"Z-3", Meta{Dossier: "Z-3", Procedure: "9.999999", Unit: testUnit.Code, UnitName: testUnit.Name, Level: testUnit.Level, Issued: "2024-01-02"}},
@@ -85,31 +87,43 @@ func TestEmbeddedMetadata(t *testing.T) {
 			t.Errorf("%s:\n got %+v\nwant %+v", tt.ref, got, tt.want)
 		}
 	}
-	if es, err := c.Find(t.Context(), "Y-2"); err == nil && len(es) > 0 {
-		t.Errorf("the unsigned file name replaced the signed dossier: %+v", es[0].Record.Meta)
+	for _, unsigned := range []string{"Y-2", "CSV-1"} {
+		if es, err := c.Find(t.Context(), unsigned); err == nil && len(es) > 0 {
+			t.Errorf("an unsigned source replaced the signed dossier: %+v", es[0].Record.Meta)
+		}
 	}
 	// the disagreement is a warning on that file, and a history note
 	const note = `the file name Y-2_9.999999.pdf disagrees with the metadata signed in the document (dossier: signed "Z-3", file name "Y-2"); recorded: the signed values`
 	if w := res["Y-2_9.999999.pdf"].Warnings; !containsString(w, note) {
 		t.Errorf("warnings %q lack %q", w, note)
 	}
-	for _, name := range []string{"self.pdf", "override.pdf"} {
+	const csvNote = `the metadata CSV row of override.pdf disagrees with the metadata signed in the document (dossier: signed "X-1", metadata CSV "CSV-1"); recorded: the signed values`
+	if w := res["override.pdf"].Warnings; !containsString(w, csvNote) {
+		t.Errorf("warnings %q lack %q", w, csvNote)
+	}
+	for name, n := range map[string]int{"self.pdf": 0, "override.pdf": 1, "Y-2_9.999999.pdf": 1} {
+		got := 0
 		for _, w := range res[name].Warnings {
-			if strings.Contains(w, "file name") {
-				t.Errorf("%s: warning %q", name, w)
+			if strings.Contains(w, "disagrees") {
+				got++
 			}
 		}
+		if got != n {
+			t.Errorf("%s: %d conflict warnings, want %d: %q", name, got, n, res[name].Warnings)
+		}
 	}
-	es, err := c.Find(t.Context(), "Z-3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, ev := range es[0].History {
-		found = found || (ev.Type == EventNameConflict && ev.Detail == note)
-	}
-	if !found {
-		t.Errorf("no %s event in %+v", EventNameConflict, es[0].History)
+	for ref, want := range map[string]Event{"Z-3": {Type: EventNameConflict, Detail: note}, "X-1": {Type: EventMetaConflict, Detail: csvNote}} {
+		es, err := c.Find(t.Context(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ev := range es[0].History {
+			found = found || (ev.Type == want.Type && ev.Detail == want.Detail)
+		}
+		if !found {
+			t.Errorf("%s: no %s event in %+v", ref, want.Type, es[0].History)
+		}
 	}
 }
 

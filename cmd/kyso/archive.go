@@ -194,13 +194,15 @@ store while hashing it (SHA-256), and record it with its metadata and verdict.
   rejected   an invalid document or an unreadable file, with the reason
 
 Two different documents with the same dossier code are versions of one dossier.
-Metadata comes from --meta (CSV with a header: file, dossier_code, procedure_code,
+Metadata comes from the metadata signed in the document, completed by the
+file's --meta row (CSV with a header: file, dossier_code, procedure_code,
 procedure_name, unit_code, level, issued_date as YYYY-MM-DD, and optionally
-unit_name, result_number, copy_form; file is the input's base name), else from
-the metadata signed in the document, completed by --name-pattern: the file name
-is not signed, so where it disagrees with a signed value the signed value is
-kept, with a warning and a history note. Else the record has the catalogue's
-unit only.
+unit_name, result_number, copy_form; file is the input's base name) or, for a
+file with no row, by --name-pattern. Neither the CSV nor the file name is
+signed, so they fill what the signature leaves out; where one disagrees with a
+signed value the signed value is kept, with a warning and a history note
+(kyso archive set-meta corrects a record on purpose). A file with neither has
+the catalogue's unit only.
 
 Files are hashed and verified in parallel (--jobs); records are committed in small
 batches so readers are not kept waiting. Exit 4 when any input was rejected.`,

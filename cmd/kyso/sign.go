@@ -165,16 +165,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if err != nil {
 		return fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
 	}
-	var warnMu sync.Mutex // timestamps are judged on several goroutines
-	policy := &sign.SignerPolicy{
-		Trust: store, Configured: len(f.Trust) > 0, Level: level,
-		Fetcher: &revocation.Fetcher{Timeout: 10 * time.Second},
-		Warn: func(msg string) {
-			warnMu.Lock()
-			defer warnMu.Unlock()
-			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", g.pr().Translate(msg)))
-		},
-	}
+	policy := newSignerPolicy(g, store, len(f.Trust) > 0, level)
 	if err := policy.CheckSigner(ctx, key); err != nil {
 		return err
 	}
@@ -297,5 +288,21 @@ func printFailureHints(g *globalOptions, failures []*sign.Result) {
 			seen[h] = true
 			fmt.Fprint(g.io.err, g.t("hint: %s\n", g.pr().Translate(h)))
 		}
+	}
+}
+
+// newSignerPolicy is the check of the signer and of every timestamp token
+// a TSA returns, printing its warnings once each. store holds the anchors;
+// configured says they were given (not the system roots).
+func newSignerPolicy(g *globalOptions, store *trust.Store, configured bool, level sign.Level) *sign.SignerPolicy {
+	var warnMu sync.Mutex // timestamps are judged on several goroutines
+	return &sign.SignerPolicy{
+		Trust: store, Configured: configured, Level: level,
+		Fetcher: &revocation.Fetcher{Timeout: 10 * time.Second},
+		Warn: func(msg string) {
+			warnMu.Lock()
+			defer warnMu.Unlock()
+			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", g.pr().Translate(msg)))
+		},
 	}
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
@@ -45,7 +47,12 @@ validation data (certificates, OCSP responses, CRLs in a /DSS) of every signatur
 already in each PDF, when it can be gathered, and then an RFC 3161 document
 timestamp (ETSI.RFC3161) over the whole file. Works on files signed by kyso or by
 other tools. Outputs mirror the inputs under --out, or replace them atomically
-with --in-place.`,
+with --in-place.
+
+Each timestamp token is checked before it is written, as sign checks them at
+B-LTA: a token dated ahead of this computer's clock, or from a TSA that does not
+chain to --trust (without --trust: to the system roots), stops the run (exit 5)
+with nothing written for that file.`,
 		Example: `  kyso timestamp signed/ --out archived/ --trust roots/ --tsa http://tsa.example.vn/tsr
   kyso timestamp contract.pdf --in-place --trust root.pem --tsa http://tsa.example.vn/tsr`,
 		Args: cobra.MinimumNArgs(1),
@@ -79,17 +86,22 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 	if err != nil {
 		return err
 	}
+	outs := make([]string, len(inputs))
+	for i, in := range inputs {
+		outs[i] = in.Path
+		if !f.InPlace {
+			outs[i] = slashPath(filepath.Join(f.Out, in.Rel))
+		}
+	}
+	removeStaleTemps(g, outs)
 	jl := newJSONLines(g.io.out)
 	bar := newProgress(g, "timestamping", len(inputs))
 	failed := 0
-	for _, in := range inputs {
+	for i, in := range inputs {
 		if ctx.Err() != nil {
 			return exitStatus(exitInterrupted)
 		}
-		out := in.Path
-		if !f.InPlace {
-			out = slashPath(filepath.Join(f.Out, in.Rel))
-		}
+		out := outs[i]
 		res := timestampResult{Input: in.Path, Output: out, Status: "timestamped"}
 		var warnings []string
 		err := in.Err
@@ -127,11 +139,35 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 	return nil
 }
 
-// newLTV builds the validation-data gatherer from trust flags.
+// newLTV builds the validation-data gatherer from trust flags. Every
+// document timestamp it adds is judged before it is written, as sign judges
+// its timestamps at B-LTA: a token dated ahead of this computer's clock, or
+// from a TSA that does not chain to the anchors, stops the run (exit 5)
+// with nothing written for that file.
 func newLTV(g *globalOptions, trustPaths []string, client *tsp.Client) (*sign.LTV, error) {
 	store, err := trust.Load(trustPaths)
 	if err != nil {
 		return nil, err
 	}
-	return &sign.LTV{Trust: store, Fetcher: &revocation.Fetcher{}, TSA: client}, nil
+	policy := newSignerPolicy(g, store, len(trustPaths) > 0, sign.LevelBLTA)
+	return &sign.LTV{Trust: store, Fetcher: &revocation.Fetcher{}, TSA: client, CheckTimestamp: policy.CheckTimestamp}, nil
+}
+
+// removeStaleTemps removes, once per folder of outs, the temporary files
+// that killed runs left there, and says so.
+func removeStaleTemps(g *globalOptions, outs []string) {
+	seen := map[string]bool{}
+	var removed []string
+	for _, o := range outs {
+		d := filepath.Dir(o)
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		r, _ := fileutil.RemoveStaleTemps(d)
+		removed = append(removed, r...)
+	}
+	if len(removed) > 0 {
+		fmt.Fprint(g.io.err, g.t("kyso: removed %d temporary file(s) left by an interrupted run (%s)\n", len(removed), removed[0]))
+	}
 }
