@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"regexp"
@@ -35,6 +36,9 @@ no issue date are listed only without them. With --json, one record per line.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q.Status = verify.Status(status)
+			if status != "" && !q.Status.Known() {
+				return fail.Usage(i18n.Errorf("--status %q: want valid, indeterminate or invalid", status), "")
+			}
 			if err := q.Validate(); err != nil {
 				return err
 			}

@@ -1073,6 +1073,7 @@ var viMessages = map[string]string{
 	", %d unreferenced (kyso archive gc --dry-run lists them)":                                                                 ", %d không được tham chiếu (kyso archive gc --dry-run liệt kê chúng)",
 	", %d without retention":                                                                                                   ", %d không có thời hạn lưu giữ",
 	"--from %q: want a date YYYY-MM-DD":                                                                                        "--from %q: cần ngày dạng YYYY-MM-DD",
+	"--status %q: want valid, indeterminate or invalid":                                                                        "--status %q: cần valid, indeterminate hoặc invalid",
 	"--from %s is after --to %s":                                                                                               "--from %s ở sau --to %s",
 	"--to %q: want a date YYYY-MM-DD":                                                                                          "--to %q: cần ngày dạng YYYY-MM-DD",
 	"S3 endpoint %q: %v":                                                                                                       "điểm truy cập S3 %q: %v",
