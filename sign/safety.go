@@ -139,21 +139,8 @@ func alreadySigned(r *pdf.Reader, cert *x509.Certificate) string {
 // visibleRect says whether a /Rect has an area (an invisible signature's
 // widget has [0 0 0 0]).
 func visibleRect(r *pdf.Reader, o pdf.Object) bool {
-	a, err := r.Array(o)
-	if err != nil || len(a) != 4 {
-		return false
-	}
-	var v [4]float64
-	for i, x := range a {
-		x, _ = r.Resolve(x)
-		f, ok := pdf.Number(x)
-		if !ok {
-			return false
-		}
-		v[i] = f
-	}
-	w, h := v[2]-v[0], v[3]-v[1]
-	return (w > 1 || w < -1) && (h > 1 || h < -1)
+	rc, ok := r.Rect(o)
+	return ok && rc[2]-rc[0] > 1 && rc[3]-rc[1] > 1
 }
 
 // occupied returns the rectangles (default user space) of the widgets and
@@ -174,29 +161,9 @@ func occupied(r *pdf.Reader, page pdf.Page) [][4]float64 {
 		if st != "Widget" && st != "Stamp" {
 			continue
 		}
-		ra, err := r.Array(d["Rect"])
-		if err != nil || len(ra) != 4 {
-			continue
-		}
-		var rc [4]float64
-		ok := true
-		for i, v := range ra {
-			v, _ = r.Resolve(v)
-			f, isNum := pdf.Number(v)
-			if !isNum {
-				ok = false
-				break
-			}
-			rc[i] = f
-		}
+		rc, ok := r.Rect(d["Rect"])
 		if !ok {
 			continue
-		}
-		if rc[0] > rc[2] {
-			rc[0], rc[2] = rc[2], rc[0]
-		}
-		if rc[1] > rc[3] {
-			rc[1], rc[3] = rc[3], rc[1]
 		}
 		if rc[2]-rc[0] < 1 || rc[3]-rc[1] < 1 {
 			continue // an invisible signature

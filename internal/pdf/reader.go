@@ -1202,26 +1202,35 @@ func (r *Reader) Pages() ([]Page, error) {
 }
 
 func (r *Reader) rect(o Object, def [4]float64) [4]float64 {
+	if rc, ok := r.Rect(o); ok {
+		return rc
+	}
+	return def
+}
+
+// Rect reads a rectangle (a /Rect, /MediaBox, ...): an array of four
+// numbers, each possibly indirect, normalised so that the lower-left
+// corner comes first. ok is false unless o is such an array.
+func (r *Reader) Rect(o Object) (rect [4]float64, ok bool) {
 	a, err := r.Array(o)
 	if err != nil || len(a) != 4 {
-		return def
+		return rect, false
 	}
-	var out [4]float64
 	for i, v := range a {
 		v, _ = r.Resolve(v)
-		f, ok := Number(v)
-		if !ok {
-			return def
+		f, isNum := Number(v)
+		if !isNum {
+			return [4]float64{}, false
 		}
-		out[i] = f
+		rect[i] = f
 	}
-	if out[0] > out[2] {
-		out[0], out[2] = out[2], out[0]
+	if rect[0] > rect[2] {
+		rect[0], rect[2] = rect[2], rect[0]
 	}
-	if out[1] > out[3] {
-		out[1], out[3] = out[3], out[1]
+	if rect[1] > rect[3] {
+		rect[1], rect[3] = rect[3], rect[1]
 	}
-	return out
+	return rect, true
 }
 
 // StreamData returns a stream's decoded data, within the reader's limits.

@@ -40,7 +40,7 @@ func appendRevision(t *testing.T, base []byte, objs map[uint32]string, trailer s
 
 func runsSorted(nums []uint32) []uint32 {
 	var out []uint32
-	for _, r := range runs(nums) {
+	for _, r := range XrefRuns(nums) {
 		for n := r[0]; n <= r[1]; n++ {
 			out = append(out, n)
 		}

@@ -337,7 +337,7 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 		trailer["Size"] = Int(size)
 		var rows bytes.Buffer
 		var index Array
-		for _, run := range runs(nums) {
+		for _, run := range XrefRuns(nums) {
 			index = append(index, Int(run[0]), Int(run[1]-run[0]+1))
 			for n := run[0]; n <= run[1]; n++ {
 				off := offsets[n]
@@ -353,7 +353,7 @@ func (u *Update) Write(w io.Writer) (int64, error) {
 		cw.WriteString("\nendobj\n")
 	} else {
 		cw.WriteString("xref\n")
-		for _, run := range runs(nums) {
+		for _, run := range XrefRuns(nums) {
 			fmt.Fprintf(cw, "%d %d\n", run[0], run[1]-run[0]+1)
 			for n := run[0]; n <= run[1]; n++ {
 				fmt.Fprintf(cw, "%010d %05d n\r\n", offsets[n], u.gens[n])
@@ -415,8 +415,10 @@ func collectRaws(o Object, out []Raw) []Raw {
 	return out
 }
 
-// runs groups sorted numbers into [first, last] runs.
-func runs(nums []uint32) [][2]uint32 {
+// XrefRuns sorts object numbers (in place) and groups them into [first,
+// last] runs of consecutive numbers: the subsections of a cross-reference
+// table, the /Index pairs of a cross-reference stream.
+func XrefRuns(nums []uint32) [][2]uint32 {
 	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
 	var out [][2]uint32
 	for _, n := range nums {

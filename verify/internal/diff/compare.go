@@ -183,20 +183,8 @@ func visibleAnnot(r *pdf.Reader, d pdf.Dict) bool {
 			return false
 		}
 	}
-	rect, err := r.Array(d["Rect"])
-	if err != nil || len(rect) != 4 {
-		return false
-	}
-	var v [4]float64
-	for i, o := range rect {
-		o, _ = r.Resolve(o)
-		f, ok := pdf.Number(o)
-		if !ok {
-			return false
-		}
-		v[i] = f
-	}
-	return v[0] != v[2] && v[1] != v[3]
+	rect, ok := r.Rect(d["Rect"])
+	return ok && rect[0] != rect[2] && rect[1] != rect[3]
 }
 
 func hiddenCleared(od, nd pdf.Dict) bool {
