@@ -189,32 +189,31 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		prev = rv.Prev
 	}
 	trailer["Prev"] = pdf.Int(prev)
+	xrefOff := int64(out.Len())
+	xstream := rv.Omit != OmitXrefKeepTrailer && (rv.XrefStream || len(rv.Packed) > 0)
+	xnum := next
+	if xstream {
+		next++
+		ents[xnum] = entry{typ: 1, off: xrefOff}
+	}
+	trailer["Size"] = pdf.Int(next)
+	for k, v := range rv.Trailer {
+		trailer[k] = v
+	}
 	if rv.Omit == OmitXrefKeepTrailer {
-		trailer["Size"] = pdf.Int(next)
-		for k, v := range rv.Trailer {
-			trailer[k] = v
-		}
 		out.WriteString("trailer\n")
 		out.Write(pdf.Bytes(trailer))
 		fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", last.XrefOffset)
 		return out.Bytes(), nil
 	}
-	xrefOff := int64(out.Len())
-	if rv.XrefStream || len(rv.Packed) > 0 {
-		xnum := next
-		next++
-		ents[xnum] = entry{typ: 1, off: xrefOff}
-		trailer["Size"] = pdf.Int(next)
-		for k, v := range rv.Trailer {
-			trailer[k] = v
-		}
-		var all []uint32
-		for n := range ents {
-			all = append(all, n)
-		}
+	all := make([]uint32, 0, len(ents))
+	for n := range ents {
+		all = append(all, n)
+	}
+	if xstream {
 		var rows bytes.Buffer
 		var index pdf.Array
-		for _, run := range runsOf(all) {
+		for _, run := range pdf.XrefRuns(all) {
 			index = append(index, pdf.Int(run[0]), pdf.Int(run[1]-run[0]+1))
 			for n := run[0]; n <= run[1]; n++ {
 				e := ents[n]
@@ -241,21 +240,13 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		out.Write(pdf.Bytes(&pdf.Stream{Dict: d, Data: rows.Bytes()}))
 		out.WriteString("\nendobj\n")
 	} else {
-		trailer["Size"] = pdf.Int(next)
-		for k, v := range rv.Trailer {
-			trailer[k] = v
-		}
-		var all []uint32
-		for n := range ents {
-			all = append(all, n)
-		}
 		out.WriteString("xref\n")
 		if len(all) == 0 {
 			// An update that only re-points the trailer still needs a
 			// subsection: list object 0, always free.
 			out.WriteString("0 1\n0000000000 65535 f\r\n")
 		}
-		for _, run := range runsOf(all) {
+		for _, run := range pdf.XrefRuns(all) {
 			fmt.Fprintf(out, "%d %d\n", run[0], run[1]-run[0]+1)
 			for n := run[0]; n <= run[1]; n++ {
 				if e := ents[n]; e.typ == 0 {
@@ -277,20 +268,6 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 	}
 	fmt.Fprintf(out, "startxref\n%d\n%%%%EOF\n", xrefOff)
 	return out.Bytes(), nil
-}
-
-// runsOf groups object numbers into [first, last] runs of consecutive numbers.
-func runsOf(nums []uint32) [][2]uint32 {
-	sort.Slice(nums, func(i, j int) bool { return nums[i] < nums[j] })
-	var out [][2]uint32
-	for _, n := range nums {
-		if len(out) > 0 && out[len(out)-1][1]+1 == n {
-			out[len(out)-1][1] = n
-			continue
-		}
-		out = append(out, [2]uint32{n, n})
-	}
-	return out
 }
 
 // Offset returns where "N 0 obj" of the newest definition of num starts,
