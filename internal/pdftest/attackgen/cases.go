@@ -323,7 +323,7 @@ func (g *gen) isa() {
 	addOn := func(base []byte, name, what, reason string, attack func(c *Case, doc []byte) ([]byte, error)) {
 		g.add(Case{Name: "isa/" + name, Attack: fam, Source: srcCCS19, What: what, Field: "Signature1",
 			Expect: Expect{By: ByChanges, Class: "other", Reason: reason}}, func(c *Case) ([]byte, error) {
-			doc, _, err := approval(base, "Signature1")
+			doc, err := signed(base)
 			if err != nil {
 				return nil, err
 			}
@@ -334,17 +334,7 @@ func (g *gen) isa() {
 		addOn(g.b.Simple, name, what, reason, attack)
 	}
 	add("page-content", "an update points page 1 at a new content stream", "page 1 /Contents replaced", func(c *Case, doc []byte) ([]byte, error) {
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			c.Expect.Object = p.Ref.Num
-			d := p.Dict.Clone()
-			d["Contents"] = u.Add(Stream(pdf.Dict{}, evilText))
-			u.Set(p.Ref, d)
-			return nil
-		})
+		return Append(doc, setPage1Contents(c, evilText))
 	})
 	add("content-in-place", "an update rewrites page 1's content stream object itself", "page 1 /Contents", func(c *Case, doc []byte) ([]byte, error) {
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
@@ -360,11 +350,8 @@ func (g *gen) isa() {
 	})
 	add("catalog-pages", "an update points the catalog at a new page tree", "catalog /Pages changed", func(c *Case, doc []byte) ([]byte, error) {
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			cat, _ := r.Catalog()
-			cat = cat.Clone()
 			c.Expect.Object = r.RootRef().Num
-			cat["Pages"] = newPageTree(r, u, evilText)
-			u.Set(r.RootRef(), cat)
+			editCatalog(r, u, func(cat pdf.Dict) { cat["Pages"] = newPageTree(r, u, evilText) })
 			return nil
 		})
 	})
@@ -464,20 +451,10 @@ func (g *gen) isa() {
 	g.add(Case{Name: "isa/dangling-reference", Attack: fam, Source: srcNDSS, Field: "Signature1",
 		What:   "the signed page's /Contents names a second stream that does not exist; an update defines it",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "fills a reference"}}, func(c *Case) ([]byte, error) {
-		prepared, err := Append(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			d := p.Dict.Clone()
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(_ *pdf.Reader, _ *pdf.Update, _ pdf.Page, d pdf.Dict) error {
 			d["Contents"] = pdf.Array{d["Contents"], pdf.Ref{Num: 40}}
-			u.Set(p.Ref, d)
 			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		if err != nil {
 			return nil, err
 		}

@@ -110,17 +110,13 @@ func (g *gen) certified() {
 			if err != nil {
 				return err
 			}
-			ap := u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-				"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(300), pdf.Int(60)}}, []byte("0 G 0.5 0.5 299 59 re S")))
+			ap := u.Add(formXObject(300, 60, []byte("0 G 0.5 0.5 299 59 re S")))
 			field = u.Add(pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Sig"), "T": pdf.Str("Approver"),
 				"P": p.Ref, "F": pdf.Int(4), "Rect": pdf.Array{pdf.Int(72), pdf.Int(560), pdf.Int(372), pdf.Int(620)}, "AP": pdf.Dict{"N": ap}})
 			if err := addAnnot(r, u, p, field); err != nil {
 				return err
 			}
-			cat, _ := r.Catalog()
-			cat = cat.Clone()
-			cat["AcroForm"] = pdf.Dict{"Fields": pdf.Array{field}}
-			u.Set(r.RootRef(), cat)
+			editCatalog(r, u, func(cat pdf.Dict) { cat["AcroForm"] = pdf.Dict{"Fields": pdf.Array{field}} })
 			return nil
 		})
 		if err != nil {

@@ -81,11 +81,7 @@ func (g *gen) legitimate() {
 		return out, err
 	})
 	add("form-fill-in-place", "a field filled in by rewriting its own appearance stream in place (as Acrobat does)", "Signature1", 0, Expect{Class: "form-fill", Reason: "appearance of field"}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Form, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Form, func(r *pdf.Reader, u *pdf.Update) error {
 			ref, fd, err := FieldRef(r, "quantity")
 			if err != nil {
 				return err
@@ -96,11 +92,7 @@ func (g *gen) legitimate() {
 		})
 	})
 	add("text-annotation", "a sticky note (/Text annotation) after an approval signature", "Signature1", 0, Expect{Class: "annotation", Reason: "new annotation /Text"}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
 			p, err := firstPage(r, 0)
 			if err != nil {
 				return err
@@ -111,17 +103,8 @@ func (g *gen) legitimate() {
 		})
 	})
 	add("info", "document information (/Info) updated", "Signature1", 0, Expect{Class: "archival", Reason: "/Info"}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			ir := r.Trailer()["Info"].(pdf.Ref)
-			d, _ := r.Dict(ir)
-			d = d.Clone()
-			d["ModDate"] = pdf.Str("D:20250301000000Z")
-			u.Set(ir, d)
-			return nil
+		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
+			return editDict(r, u, r.Trailer()["Info"].(pdf.Ref), func(d pdf.Dict) { d["ModDate"] = pdf.Str("D:20250301000000Z") })
 		})
 	})
 	add("metadata", "XMP metadata added, then rewritten in place, after a certification that permits no change", "Certification", 1, Expect{Class: "archival", Reason: "XMP metadata updated"}, func(c *Case) ([]byte, error) {
@@ -131,11 +114,10 @@ func (g *gen) legitimate() {
 		}
 		var meta pdf.Ref
 		doc, err = Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			cat, _ := r.Catalog()
-			cat = cat.Clone()
-			meta = u.Add(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("Metadata"), "Subtype": pdf.Name("XML")}, Data: xmp})
-			cat["Metadata"] = meta
-			u.Set(r.RootRef(), cat)
+			editCatalog(r, u, func(cat pdf.Dict) {
+				meta = u.Add(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("Metadata"), "Subtype": pdf.Name("XML")}, Data: xmp})
+				cat["Metadata"] = meta
+			})
 			return nil
 		})
 		if err != nil {
@@ -147,11 +129,7 @@ func (g *gen) legitimate() {
 		})
 	})
 	add("identical-rewrite", "an update rewrites the catalog, page and content stream with identical values (some writers do)", "Signature1", 0, Expect{Class: "none"}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
 			cat, _ := r.Catalog()
 			u.Set(r.RootRef(), cat.Clone())
 			p, err := firstPage(r, 0)
@@ -192,11 +170,7 @@ func (g *gen) legitimate() {
 			n + 2: &pdf.Stream{Dict: pdf.Dict{}, Data: cert.Raw}}, Trailer: pdf.Dict{"Root": pdf.Ref{Num: n}}})
 	})
 	add("orphans", "an update adds objects nothing refers to", "Signature1", 0, Expect{Class: "none"}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
 			u.Add(Stream(pdf.Dict{}, evilText))
 			u.Add(pdf.Dict{"Type": pdf.Name("Catalog")})
 			return nil
@@ -215,27 +189,20 @@ func (g *gen) legitimate() {
 // update when they add a signature field.
 func (g *gen) tagged() {
 	var root, doc, para, tree pdf.Ref
-	prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-		p, err := firstPage(r, 0)
-		if err != nil {
-			return err
-		}
+	prepared, err := prepare(g.b.Simple, onPage1(func(r *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
 		root, doc, para, tree = u.Reserve(), u.Reserve(), u.Reserve(), u.Reserve()
 		u.Set(root, pdf.Dict{"Type": pdf.Name("StructTreeRoot"), "K": pdf.Array{doc}, "ParentTree": tree, "ParentTreeNextKey": pdf.Int(1)})
 		u.Set(doc, pdf.Dict{"Type": pdf.Name("StructElem"), "S": pdf.Name("Document"), "P": root, "K": pdf.Array{para}})
 		u.Set(para, pdf.Dict{"Type": pdf.Name("StructElem"), "S": pdf.Name("P"), "P": doc, "Pg": p.Ref, "K": pdf.Int(0),
 			"ActualText": pdf.Str("Amount payable: 100 EUR")})
 		u.Set(tree, pdf.Dict{"Nums": pdf.Array{pdf.Int(0), pdf.Array{para}}})
-		d := p.Dict.Clone()
 		d["StructParents"] = pdf.Int(0)
-		u.Set(p.Ref, d)
-		cat, _ := r.Catalog()
-		cat = cat.Clone()
-		cat["StructTreeRoot"] = root
-		cat["MarkInfo"] = pdf.Dict{"Marked": pdf.Bool(true)}
-		u.Set(r.RootRef(), cat)
+		editCatalog(r, u, func(cat pdf.Dict) {
+			cat["StructTreeRoot"] = root
+			cat["MarkInfo"] = pdf.Dict{"Marked": pdf.Bool(true)}
+		})
 		return nil
-	})
+	}))
 	if err != nil {
 		g.err = err
 		return
@@ -243,7 +210,7 @@ func (g *gen) tagged() {
 	g.add(Case{Name: "legit/tagged-second-signature", Attack: "Legitimate", Source: srcSpec, Field: "Signature1",
 		What:   "a second signature on a tagged document, its widget added to the structure tree (as Acrobat does)",
 		Expect: Expect{Valid: true, Class: "form-fill", Reason: "document structure (tags) updated"}}, func(c *Case) ([]byte, error) {
-		doc1, _, err := approval(prepared, "Signature1")
+		doc1, err := signed(prepared)
 		if err != nil {
 			return nil, err
 		}
@@ -253,35 +220,21 @@ func (g *gen) tagged() {
 			w["StructParent"] = pdf.Int(1)
 			u.Set(field, w)
 			form := u.Add(pdf.Dict{"Type": pdf.Name("StructElem"), "S": pdf.Name("Form"), "P": doc, "K": pdf.Dict{"Type": pdf.Name("OBJR"), "Obj": field}})
-			dd, _ := r.Dict(doc)
-			dd = dd.Clone()
-			dd["K"] = pdf.Array{para, form}
-			u.Set(doc, dd)
-			td, _ := r.Dict(tree)
-			td = td.Clone()
-			td["Nums"] = pdf.Array{pdf.Int(0), pdf.Array{para}, pdf.Int(1), form}
-			u.Set(tree, td)
-			rd, _ := r.Dict(root)
-			rd = rd.Clone()
-			rd["ParentTreeNextKey"] = pdf.Int(2)
-			u.Set(root, rd)
-			return nil
+			if err := editDict(r, u, doc, func(d pdf.Dict) { d["K"] = pdf.Array{para, form} }); err != nil {
+				return err
+			}
+			if err := editDict(r, u, tree, func(d pdf.Dict) { d["Nums"] = pdf.Array{pdf.Int(0), pdf.Array{para}, pdf.Int(1), form} }); err != nil {
+				return err
+			}
+			return editDict(r, u, root, func(d pdf.Dict) { d["ParentTreeNextKey"] = pdf.Int(2) })
 		}})
 		return out, err
 	})
 	g.add(Case{Name: "shadow/replace-actual-text", Attack: "Shadow-Replace", Source: srcNDSS, Field: "Signature1",
 		What:   "an update rewrites the /ActualText of a tagged paragraph: what screen readers and text extraction say",
 		Expect: Expect{By: ByChanges, Class: "other", Object: para.Num, Reason: "/ActualText changed"}}, func(c *Case) ([]byte, error) {
-		doc1, _, err := approval(prepared, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc1, func(r *pdf.Reader, u *pdf.Update) error {
-			d, _ := r.Dict(para)
-			d = d.Clone()
-			d["ActualText"] = pdf.Str("Amount payable: 999999 EUR")
-			u.Set(para, d)
-			return nil
+		return updateSigned(prepared, func(r *pdf.Reader, u *pdf.Update) error {
+			return editDict(r, u, para, func(d pdf.Dict) { d["ActualText"] = pdf.Str("Amount payable: 999999 EUR") })
 		})
 	})
 }

@@ -25,25 +25,14 @@ func (g *gen) shadow() {
 	// white form XObject /Cover.
 	coveredByXObject := func(c *Case) ([]byte, pdf.Ref, error) {
 		var cover pdf.Ref
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			cover = u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-				"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(595), pdf.Int(842)}}, []byte(coverBox)))
-			d := p.Dict.Clone()
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(_ *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			cover = u.Add(formXObject(595, 842, []byte(coverBox)))
 			res := p.Resources.Clone()
 			res["XObject"] = pdf.Dict{"Cover": cover}
 			d["Resources"] = res
 			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, append(append([]byte(nil), hiddenLine...), " /Cover Do"...)))}
-			u.Set(p.Ref, d)
 			return nil
-		})
-		if err != nil {
-			return nil, cover, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		return doc, cover, err
 	}
 	g.add(Case{Name: "shadow/hide-xobject", Attack: hide, Source: srcNDSS, Field: "Signature1",
@@ -55,8 +44,7 @@ func (g *gen) shadow() {
 		}
 		c.Expect.Object = cover.Num
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			u.Set(cover, Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-				"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(595), pdf.Int(842)}}, nil))
+			u.Set(cover, formXObject(595, 842, nil))
 			return nil
 		})
 	})
@@ -67,43 +55,26 @@ func (g *gen) shadow() {
 		if err != nil {
 			return nil, err
 		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
+		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			c.Expect.Object = p.Ref.Num
-			d := p.Dict.Clone()
 			res := p.Resources.Clone()
 			delete(res, "XObject")
 			d["Resources"] = res
-			u.Set(p.Ref, d)
 			return nil
-		})
+		}))
 	})
 	// A page whose signed content is covered by an opaque /Square annotation.
 	coveredByAnnot := func(c *Case) ([]byte, pdf.Ref, error) {
 		var annot pdf.Ref
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			d := p.Dict.Clone()
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(_ *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, hiddenLine))}
-			ap := u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-				"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(480), pdf.Int(30)}}, []byte("1 1 1 rg 0 0 480 30 re f")))
+			ap := u.Add(formXObject(480, 30, []byte("1 1 1 rg 0 0 480 30 re f")))
 			annot = u.Add(pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Square"), "F": pdf.Int(4 | 128),
 				"Rect": pdf.Array{pdf.Int(60), pdf.Int(630), pdf.Int(540), pdf.Int(660)}, "IC": pdf.Array{pdf.Int(1), pdf.Int(1), pdf.Int(1)},
 				"C": pdf.Array{pdf.Int(1), pdf.Int(1), pdf.Int(1)}, "AP": pdf.Dict{"N": ap}, "P": p.Ref})
 			d["Annots"] = pdf.Array{annot}
-			u.Set(p.Ref, d)
 			return nil
-		})
-		if err != nil {
-			return nil, annot, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		return doc, annot, err
 	}
 	g.add(Case{Name: "shadow/hide-annotation-removed", Attack: hide, Source: srcNDSS, Field: "Signature1",
@@ -114,12 +85,7 @@ func (g *gen) shadow() {
 			return nil, err
 		}
 		c.Expect.Object = annot.Num
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			d := p.Dict.Clone()
+		return Append(doc, onPage1(func(r *pdf.Reader, _ *pdf.Update, _ pdf.Page, d pdf.Dict) error {
 			var keep pdf.Array
 			arr, _ := r.Array(d["Annots"])
 			for _, o := range arr {
@@ -128,9 +94,8 @@ func (g *gen) shadow() {
 				}
 			}
 			d["Annots"] = keep
-			u.Set(p.Ref, d)
 			return nil
-		})
+		}))
 	})
 	g.add(Case{Name: "shadow/hide-annotation-hidden", Attack: hide, Source: srcNDSS, Field: "Signature1",
 		What:   "signed content is covered by an opaque /Square annotation; an update sets its Hidden flag",
@@ -141,24 +106,13 @@ func (g *gen) shadow() {
 		}
 		c.Expect.Object = annot.Num
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			d, err := r.Dict(annot)
-			if err != nil {
-				return err
-			}
-			d = d.Clone()
-			d["F"] = pdf.Int(2 | 4)
-			u.Set(annot, d)
-			return nil
+			return editDict(r, u, annot, func(d pdf.Dict) { d["F"] = pdf.Int(2 | 4) })
 		})
 	})
 	g.add(Case{Name: "shadow/replace-font", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "an update rewrites the page's font object in place",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "/Resources/Font/F1"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
 			p, err := firstPage(r, 0)
 			if err != nil {
 				return err
@@ -173,7 +127,7 @@ func (g *gen) shadow() {
 	// stream doubles as a page XObject.
 	sharedAP := func() ([]byte, pdf.Ref, pdf.Ref, error) {
 		var field, ap pdf.Ref
-		prepared, err := prepare(g.b.Form, func(r *pdf.Reader, u *pdf.Update) error {
+		doc, err := preparedSigned(g.b.Form, onPage1(func(r *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			var fd pdf.Dict
 			var err error
 			field, fd, err = FieldRef(r, "quantity")
@@ -182,22 +136,12 @@ func (g *gen) shadow() {
 			}
 			apd, _ := r.Dict(fd["AP"])
 			ap = apd["N"].(pdf.Ref)
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			d := p.Dict.Clone()
 			res := p.Resources.Clone()
 			res["XObject"] = pdf.Dict{"Fx": ap}
 			d["Resources"] = res
 			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, []byte("q 1 0 0 1 200 600 cm /Fx Do Q")))}
-			u.Set(p.Ref, d)
 			return nil
-		})
-		if err != nil {
-			return nil, field, ap, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		return doc, field, ap, err
 	}
 	g.add(Case{Name: "shadow/replace-shared-appearance", Attack: replace, Source: srcNDSS, Field: "Signature1",
@@ -245,11 +189,7 @@ func (g *gen) shadow() {
 	g.add(Case{Name: "shadow/replace-appearance-existing", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "a form fill points a field's appearance at a stream of the signed document (here another field's)",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "now uses existing object"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Form, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		return updateSigned(g.b.Form, func(r *pdf.Reader, u *pdf.Update) error {
 			ref, fd, err := FieldRef(r, "quantity")
 			if err != nil {
 				return err
@@ -271,15 +211,11 @@ func (g *gen) shadow() {
 	// to; an update makes the document use them.
 	hidden := func(fn func(r *pdf.Reader, u *pdf.Update) (pdf.Ref, error)) ([]byte, pdf.Ref, error) {
 		var ref pdf.Ref
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
+		doc, err := preparedSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
 			var err error
 			ref, err = fn(r, u)
 			return err
 		})
-		if err != nil {
-			return nil, ref, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
 		return doc, ref, err
 	}
 	g.add(Case{Name: "shadow/hide-replace-pages", Attack: hr, Source: srcNDSS, Field: "Signature1",
@@ -290,11 +226,8 @@ func (g *gen) shadow() {
 			return nil, err
 		}
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			cat, _ := r.Catalog()
-			cat = cat.Clone()
-			cat["Pages"] = tree
 			c.Expect.Object = r.RootRef().Num
-			u.Set(r.RootRef(), cat)
+			editCatalog(r, u, func(cat pdf.Dict) { cat["Pages"] = tree })
 			return nil
 		})
 	})
@@ -305,17 +238,11 @@ func (g *gen) shadow() {
 		if err != nil {
 			return nil, err
 		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
+		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			c.Expect.Object = p.Ref.Num
-			d := p.Dict.Clone()
 			d["Contents"] = content
-			u.Set(p.Ref, d)
 			return nil
-		})
+		}))
 	})
 	g.add(Case{Name: "shadow/hide-replace-root", Attack: hr, Source: srcNDSS, Field: "Signature1",
 		What:   "the signed document holds an unused second catalog; an update's trailer makes it the /Root",
@@ -397,58 +324,25 @@ func (g *gen) confusion() {
 	g.add(Case{Name: "shadow/page-listed-as-annotation", Attack: "Shadow-Replace", Source: src, Field: "Signature1",
 		What:   "page 1 is also listed in its own /Annots; an update changes its /Contents, as if modifying an annotation",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "page 1 /Contents replaced"}}, func(c *Case) ([]byte, error) {
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			d := p.Dict.Clone()
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			d["Annots"] = pdf.Array{p.Ref}
-			u.Set(p.Ref, d)
 			return nil
-		})
+		}))
 		if err != nil {
 			return nil, err
 		}
-		doc, _, err := approval(prepared, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
-			c.Expect.Object = p.Ref.Num
-			d := p.Dict.Clone()
-			d["Contents"] = u.Add(Stream(pdf.Dict{}, evilText))
-			u.Set(p.Ref, d)
-			return nil
-		})
+		return Append(doc, setPage1Contents(c, evilText))
 	})
 	g.add(Case{Name: "shadow/dss-array-is-page-contents", Attack: "Shadow-Hide-and-Replace", Source: src, Field: "Signature1",
 		What:   "the signed page's /Contents array object also serves as the DSS /Certs array; an update adds a \"certificate\" stream to it",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "also uses the object elsewhere"}}, func(c *Case) ([]byte, error) {
 		var arr pdf.Ref
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
-				return err
-			}
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(r *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
 			arr = u.Add(pdf.Array{p.Dict["Contents"]})
-			d := p.Dict.Clone()
 			d["Contents"] = arr
-			u.Set(p.Ref, d)
-			cat, _ := r.Catalog()
-			cat = cat.Clone()
-			cat["DSS"] = u.Add(pdf.Dict{"Type": pdf.Name("DSS"), "Certs": arr})
-			u.Set(r.RootRef(), cat)
+			editCatalog(r, u, func(cat pdf.Dict) { cat["DSS"] = u.Add(pdf.Dict{"Type": pdf.Name("DSS"), "Certs": arr}) })
 			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		if err != nil {
 			return nil, err
 		}
@@ -463,39 +357,25 @@ func (g *gen) confusion() {
 		What:   "the document information dictionary also serves as page 1's /Resources, whose content draws a missing /Evil; an \"/Info update\" adds it",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "also uses the object elsewhere"}}, func(c *Case) ([]byte, error) {
 		var info pdf.Ref
-		prepared, err := prepare(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
-			if err != nil {
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(r *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			info = r.Trailer()["Info"].(pdf.Ref)
+			if err := editDict(r, u, info, func(id pdf.Dict) {
+				for k, v := range p.Resources {
+					id[k] = v
+				}
+			}); err != nil {
 				return err
 			}
-			info = r.Trailer()["Info"].(pdf.Ref)
-			id, _ := r.Dict(info)
-			id = id.Clone()
-			for k, v := range p.Resources {
-				id[k] = v
-			}
-			u.Set(info, id)
-			d := p.Dict.Clone()
 			d["Resources"] = info
 			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, []byte("q /Evil Do Q")))}
-			u.Set(p.Ref, d)
 			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		doc, _, err := approval(prepared, "Signature1")
+		}))
 		if err != nil {
 			return nil, err
 		}
 		c.Expect.Object = info.Num
 		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
-			id, _ := r.Dict(info)
-			id = id.Clone()
-			id["XObject"] = pdf.Dict{"Evil": u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
-				"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(595), pdf.Int(842)}}, evilText))}
-			u.Set(info, id)
-			return nil
+			return editDict(r, u, info, func(id pdf.Dict) { id["XObject"] = pdf.Dict{"Evil": u.Add(formXObject(595, 842, evilText))} })
 		})
 	})
 }

@@ -173,35 +173,15 @@ func Sign(doc []byte, o SigOptions) ([]byte, *Signature, error) {
 		}
 	}
 	cat = cat.Clone()
-	catChanged := false
-	switch af := cat["AcroForm"].(type) {
-	case pdf.Ref:
-		d, err := r.Dict(af)
-		if err != nil {
-			return nil, nil, err
-		}
-		if u.Has(af) {
-			d, _ = u.Object(af).(pdf.Dict)
-		}
-		d = d.Clone()
-		if o.FieldRef == nil {
-			if err := appendField(r, u, d, fieldRef); err != nil {
-				return nil, nil, err
-			}
-		}
+	catChanged, err := editAcroForm(r, u, cat, func(d pdf.Dict) error {
 		d["SigFlags"] = pdf.Int(3)
-		u.Set(af, d)
-	default:
-		d, _ := af.(pdf.Dict)
-		d = d.Clone()
 		if o.FieldRef == nil {
-			if err := appendField(r, u, d, fieldRef); err != nil {
-				return nil, nil, err
-			}
+			return appendField(r, u, d, fieldRef)
 		}
-		d["SigFlags"] = pdf.Int(3)
-		cat["AcroForm"] = d
-		catChanged = true
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if o.DocMDP != 0 {
 		cat["Perms"] = pdf.Dict{"DocMDP": sigRef}
