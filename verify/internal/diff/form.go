@@ -56,11 +56,7 @@ func (s *chgStep) acroFormValue(old, nw pdf.Object) error {
 		return nil
 	}
 	s.container(nw)
-	od, err := s.prev.Dict(old)
-	if err != nil {
-		return err
-	}
-	nd, err := s.cur.Dict(nw)
+	od, nd, err := s.dicts(old, nw)
 	if err != nil {
 		return err
 	}
@@ -109,11 +105,7 @@ func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
 // fieldList judges a change of the form's top-level field list: nothing may
 // go, and only new signature fields may come.
 func (s *chgStep) fieldList(ref pdf.Ref, old, nw pdf.Object) error {
-	oa, err := s.prev.Array(old)
-	if err != nil {
-		return err
-	}
-	na, err := s.cur.Array(nw)
+	oa, na, err := s.arrays(old, nw)
 	if err != nil {
 		return err
 	}
@@ -372,11 +364,7 @@ func (s *chgStep) apValue(ref pdf.Ref, name string, old, nw pdf.Object) error {
 			return nil
 		}
 	}
-	od, err := s.prev.Dict(old)
-	if err != nil {
-		return err
-	}
-	nd, err := s.cur.Dict(nw)
+	od, nd, err := s.dicts(old, nw)
 	if err != nil {
 		return err
 	}

@@ -223,42 +223,36 @@ func (x *chgIndex) form(v *pdf.Reader, af pdf.Object) error {
 }
 
 func (x *chgIndex) dssIndex(v *pdf.Reader, o pdf.Object) {
-	if r, ok := o.(pdf.Ref); ok {
-		x.dss[r.Num] = "DSS"
-	}
+	x.dssPart(o, "DSS")
 	d, _ := v.Dict(o)
 	for _, k := range []pdf.Name{"Certs", "CRLs", "OCSPs"} {
-		if r, ok := d[k].(pdf.Ref); ok {
-			x.dss[r.Num] = "array"
-		}
+		x.dssPart(d[k], "array")
 		arr, _ := v.Array(d[k])
 		for _, e := range arr {
-			if r, ok := e.(pdf.Ref); ok {
-				x.dss[r.Num] = "stream"
-			}
+			x.dssPart(e, "stream")
 		}
 	}
-	if r, ok := d["VRI"].(pdf.Ref); ok {
-		x.dss[r.Num] = "VRI"
-	}
+	x.dssPart(d["VRI"], "VRI")
 	vri, _ := v.Dict(d["VRI"])
 	n := 0
 	for _, e := range vri {
 		if n++; n > 4096 {
 			break
 		}
-		if r, ok := e.(pdf.Ref); ok {
-			x.dss[r.Num] = "VRI"
-		}
+		x.dssPart(e, "VRI")
 		ed, _ := v.Dict(e)
 		for _, k := range []pdf.Name{"Cert", "CRL", "OCSP"} {
-			if r, ok := ed[k].(pdf.Ref); ok {
-				x.dss[r.Num] = "array"
-			}
+			x.dssPart(ed[k], "array")
 		}
-		if r, ok := ed["TS"].(pdf.Ref); ok {
-			x.dss[r.Num] = "stream"
-		}
+		x.dssPart(ed["TS"], "stream")
+	}
+}
+
+// dssPart records o, when it is a reference, as a part of the DSS in this
+// role.
+func (x *chgIndex) dssPart(o pdf.Object, role string) {
+	if r, ok := o.(pdf.Ref); ok {
+		x.dss[r.Num] = role
 	}
 }
 
@@ -412,6 +406,15 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 	note(0, v.RootRef())
 	path = path[:0]
 	var visit func(from uint32, o pdf.Object, depth int)
+	// entry visits e, an entry of a container, under path segment seg.
+	entry := func(from uint32, seg chgSeg, e pdf.Object, depth int) {
+		switch e.(type) {
+		case pdf.Ref, pdf.Array, pdf.Dict:
+			path = append(path, seg)
+			visit(from, e, depth)
+			path = path[:len(path)-1]
+		}
+	}
 	visit = func(from uint32, o pdf.Object, depth int) {
 		if depth > v.Limits().MaxNesting {
 			return
@@ -421,21 +424,11 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 			note(from, t)
 		case pdf.Array:
 			for i, e := range t {
-				switch e.(type) {
-				case pdf.Ref, pdf.Array, pdf.Dict:
-					path = append(path, chgSeg{idx: i})
-					visit(from, e, depth+1)
-					path = path[:len(path)-1]
-				}
+				entry(from, chgSeg{idx: i}, e, depth+1)
 			}
 		case pdf.Dict:
 			for k, e := range t {
-				switch e.(type) {
-				case pdf.Ref, pdf.Array, pdf.Dict:
-					path = append(path, chgSeg{key: k})
-					visit(from, e, depth+1)
-					path = path[:len(path)-1]
-				}
+				entry(from, chgSeg{key: k}, e, depth+1)
 			}
 		case *pdf.Stream:
 			visit(from, t.Dict, depth+1)

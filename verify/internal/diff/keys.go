@@ -29,3 +29,23 @@ func (s *chgStep) changedKeys(od, nd pdf.Dict) ([]pdf.Name, error) {
 	}
 	return out, nil
 }
+
+// dicts resolves a changed value as a dictionary in the signed revision
+// (old) and in the revision judged (nw).
+func (s *chgStep) dicts(old, nw pdf.Object) (od, nd pdf.Dict, err error) {
+	if od, err = s.prev.Dict(old); err != nil {
+		return nil, nil, err
+	}
+	nd, err = s.cur.Dict(nw)
+	return od, nd, err
+}
+
+// arrays resolves a changed value as an array in the signed revision (old)
+// and in the revision judged (nw).
+func (s *chgStep) arrays(old, nw pdf.Object) (oa, na pdf.Array, err error) {
+	if oa, err = s.prev.Array(old); err != nil {
+		return nil, nil, err
+	}
+	na, err = s.cur.Array(nw)
+	return oa, na, err
+}

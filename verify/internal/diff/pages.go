@@ -21,11 +21,7 @@ func (s *chgStep) pageChange(ref pdf.Ref, page int, old, nw pdf.Object) error {
 				continue
 			}
 			s.container(nd[k])
-			oa, err := s.prev.Array(od[k])
-			if err != nil {
-				return err
-			}
-			na, err := s.cur.Array(nd[k])
+			oa, na, err := s.arrays(od[k], nd[k])
 			if err != nil {
 				return err
 			}
