@@ -284,37 +284,30 @@ func objStmOverlap() []byte {
 }
 
 // noEndstream: n objects, each a stream with a wrong /Length and no
-// endstream, all listed as page contents.
-func noEndstream(n int) []byte {
-	f := &file{}
-	var refs strings.Builder
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&refs, "%d 0 R ", 10+i)
-	}
-	f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields["+refs.String()+"]>>>>")
-	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents["+refs.String()+"]>>")
-	for i := 0; i < n; i++ {
-		f.add(int64(10+i), "<</Length 999999>>\nstream\nxx")
-	}
-	b, _ := f.bytes()
-	// The objects' own "endobj" stays; "endstream" appears nowhere.
-	return b
-}
+// endstream, all listed as page contents. The objects' own "endobj" stays;
+// "endstream" appears nowhere.
+func noEndstream(n int) []byte { return listed(n, "<</Length 999999>>\nstream\nxx", true) }
 
 // unterminated: n objects, each opening a string that runs to the end of
 // the file (parentheses nest), all referred to by the catalog.
-func unterminated(n int) []byte {
+func unterminated(n int) []byte { return listed(n, "<</T(", false) }
+
+// listed is a file of n objects numbered from 10, each body, that the
+// form's field list names and, with asContents, the page draws.
+func listed(n int, body string, asContents bool) []byte {
 	f := &file{}
 	var refs strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&refs, "%d 0 R ", 10+i)
 	}
-	f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields["+refs.String()+"]>>>>")
-	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>")
+	tree(f, "/AcroForm<</Fields["+refs.String()+"]>>", "")
+	keys := ""
+	if asContents {
+		keys = "/Contents[" + refs.String() + "]"
+	}
+	f.add(3, page(keys))
 	for i := 0; i < n; i++ {
-		f.add(int64(10+i), "<</T(")
+		f.add(int64(10+i), body)
 	}
 	b, _ := f.bytes()
 	return b
@@ -335,9 +328,8 @@ func deepChain(n int, node func(i, next int64) string) []byte {
 
 func deepFields(n int) []byte {
 	f := &file{}
-	f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[10 0 R]>>>>")
-	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>")
+	tree(f, "/AcroForm<</Fields[10 0 R]>>", "")
+	f.add(3, page(""))
 	for i := int64(0); i < int64(n); i++ {
 		f.add(10+i, fmt.Sprintf("<</T(f)/FT/Sig/Kids[%d 0 R]>>", 11+i))
 	}
@@ -382,9 +374,8 @@ func manyRevisions(revs, pages int) []byte {
 // every revision would cost revs × refs.
 func dssPerRevision(revs, refs int) []byte {
 	f := &file{}
-	f.add(1, "<</Type/Catalog/Pages 2 0 R/DSS 5 0 R"+sigField(f)+">>")
-	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Annots[7 0 R]>>")
+	tree(f, "/DSS 5 0 R"+sigField(f), "")
+	f.add(3, page("/Contents 4 0 R/Annots[7 0 R]"))
 	f.add(4, content())
 	f.add(5, "<</Certs 6 0 R/OCSPs 6 0 R/CRLs 6 0 R>>")
 	f.add(6, "["+strings.Repeat("9 0 R ", refs)+"]")

@@ -195,10 +195,20 @@ var (
 // base adds a minimal catalog, page tree and page (objects 1 to 3) whose
 // content is object 4.
 func base(f *file) {
-	f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
-	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-	f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>")
+	tree(f, "", "")
+	f.add(3, page("/Contents 4 0 R"))
 }
+
+// tree adds a catalog (object 1, with the extra keys catalogKeys) and a
+// page tree (object 2, with pagesKeys) whose one page is object 3.
+func tree(f *file, catalogKeys, pagesKeys string) {
+	f.add(1, "<</Type/Catalog/Pages 2 0 R"+catalogKeys+">>")
+	f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1"+pagesKeys+">>")
+}
+
+// page is the dictionary of an A4 page of the tree, object 3, with the
+// extra keys keys.
+func page(keys string) string { return "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + keys + ">>" }
 
 func content() string { return stream("<<>>", []byte("0 0 m 10 10 l S")) }
 
@@ -227,14 +237,12 @@ func Cases() []Case {
 	// --- reference cycles -------------------------------------------------
 	add("cycle/length-self", "the page is a stream whose /Length refers to the stream itself", "reference cycle",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
+			tree(f, "", "")
 			f.add(3, stream("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Length 3 0 R>>", []byte("0 0 m 10 10 l S")))
 		}))
 	add("cycle/length-pair", "the page is a stream whose /Length is a stream whose /Length is the page", "reference cycle",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
+			tree(f, "", "")
 			f.add(3, stream("<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Length 5 0 R>>", []byte("0 0 m 10 10 l S")))
 			f.add(5, stream("<</Length 3 0 R>>", []byte("0 0 m 10 10 l S")))
 		}))
@@ -249,14 +257,12 @@ func Cases() []Case {
 		}))
 	add("cycle/pages-kids", "a page tree node lists its own parent among its kids", "page tree",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[]>>>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
+			tree(f, "/AcroForm<</Fields[]>>", "")
 			f.add(3, "<</Type/Pages/Kids[2 0 R]/Count 1/Parent 2 0 R>>")
 		}))
 	add("cycle/inherited-attributes", "a page's inherited /MediaBox and /Resources go round through references (kyso uses the defaults)", "",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox 5 0 R/Resources 6 0 R>>")
+			tree(f, "", "/MediaBox 5 0 R/Resources 6 0 R")
 			f.add(3, "<</Type/Page/Parent 2 0 R/Contents 4 0 R>>")
 			f.add(4, content())
 			f.add(5, "6 0 R")
@@ -265,9 +271,8 @@ func Cases() []Case {
 	cs[len(cs)-1].Harmless = true
 	add("cycle/fields", "a form field lists itself among its kids, through its parent (kyso visits each field once)", "",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[5 0 R]>>>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-			f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Annots[6 0 R]>>")
+			tree(f, "/AcroForm<</Fields[5 0 R]>>", "")
+			f.add(3, page("/Contents 4 0 R/Annots[6 0 R]"))
 			f.add(4, content())
 			f.add(5, "<</T(a)/Kids[6 0 R]/Parent 6 0 R>>")
 			f.add(6, "<</T(b)/FT/Sig/Kids[5 0 R]/Parent 5 0 R/Subtype/Widget/Rect[0 0 0 0]/P 3 0 R/V 6 0 R>>")
@@ -328,17 +333,15 @@ func Cases() []Case {
 				certs += fmt.Sprintf("%d 0 R ", 100+i)
 				f.add(int64(100+i), stream("<<"+flate2+">>", bomb(under, 0)))
 			}
-			f.add(1, "<</Type/Catalog/Pages 2 0 R/DSS 5 0 R"+sigField(f)+">>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-			f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Annots[7 0 R]>>")
+			tree(f, "/DSS 5 0 R"+sigField(f), "")
+			f.add(3, page("/Contents 4 0 R/Annots[7 0 R]"))
 			f.add(4, content())
 			f.add(5, "<</Certs["+certs+"]>>")
 		}))
 	add("bomb/page-contents", "the page's /Contents lists one stream 200 times that inflates to just under the limit on one stream", "",
 		build(func(f *file) {
-			f.add(1, "<</Type/Catalog/Pages 2 0 R>>")
-			f.add(2, "<</Type/Pages/Kids[3 0 R]/Count 1>>")
-			f.add(3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents["+strings.Repeat("4 0 R ", 200)+"]>>")
+			tree(f, "", "")
+			f.add(3, page("/Contents["+strings.Repeat("4 0 R ", 200)+"]"))
 			f.add(4, stream("<<"+flate2+">>", bomb(under, ' ')))
 		}))
 	cs[len(cs)-1].Harmless = true // verify never decodes content; the stamp falls back to its default box
