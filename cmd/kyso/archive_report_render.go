@@ -186,20 +186,43 @@ func (r *reportRender) figureCells(f archive.Figures) []reportCell {
 
 func (r *reportRender) multiPeriod() bool { return len(r.rep.Periods) > 1 }
 
+// breakdown starts a sheet whose rows are keyed by the columns key: a
+// period column first when the report spans several periods, the figures
+// last.
+func (r *reportRender) breakdown(name string, key ...reportColumn) reportSheet {
+	s := reportSheet{name: name}
+	if r.multiPeriod() {
+		s.cols = append(s.cols, reportColumn{"period", r.l.Period, kindText, 12})
+	}
+	s.cols = append(append(s.cols, key...), r.figureCols()...)
+	return s
+}
+
+// addRow appends a row of a breakdown: its period (when the sheet has that
+// column), its key cells, then its figures.
+func (r *reportRender) addRow(s *reportSheet, period, total string, f archive.Figures, key ...reportCell) {
+	var cells []reportCell
+	if r.multiPeriod() {
+		cells = append(cells, txt(period))
+	}
+	cells = append(cells, key...)
+	s.rows = append(s.rows, append(cells, r.figureCells(f)...))
+	s.total = append(s.total, total != "")
+}
+
+// totalName is name, or the word for a total on a total row.
+func (r *reportRender) totalName(name, total string) string {
+	if total != "" {
+		return r.l.Total
+	}
+	return name
+}
+
 func (r *reportRender) unitSheet() reportSheet {
 	l := r.l
-	s := reportSheet{name: l.ByUnit}
-	if r.multiPeriod() {
-		s.cols = append(s.cols, reportColumn{"period", l.Period, kindText, 12})
-	}
-	s.cols = append(s.cols, reportColumn{"unit_code", l.UnitCode, kindText, 16}, reportColumn{"unit_name", l.UnitName, kindText, 30},
+	s := r.breakdown(l.ByUnit, reportColumn{"unit_code", l.UnitCode, kindText, 16}, reportColumn{"unit_name", l.UnitName, kindText, 30},
 		reportColumn{"level", l.Level, kindText, 8}, reportColumn{"year", l.Year, kindText, 6})
-	s.cols = append(s.cols, r.figureCols()...)
 	for _, row := range r.rep.Rows {
-		var cells []reportCell
-		if r.multiPeriod() {
-			cells = append(cells, txt(row.Period))
-		}
 		name := row.UnitName
 		switch row.Total {
 		case archive.TotalLevel:
@@ -207,58 +230,26 @@ func (r *reportRender) unitSheet() reportSheet {
 		case archive.TotalAll:
 			name = l.Total
 		}
-		cells = append(cells, txt(row.UnitCode), txt(name), reportCell{text: l.level(row.Level), raw: row.Level}, txt(strconv.Itoa(row.Year)))
-		s.rows = append(s.rows, append(cells, r.figureCells(row.Figures)...))
-		s.total = append(s.total, row.Total != "")
+		r.addRow(&s, row.Period, row.Total, row.Figures,
+			txt(row.UnitCode), txt(name), reportCell{text: l.level(row.Level), raw: row.Level}, txt(strconv.Itoa(row.Year)))
 	}
 	return s
 }
 
 func (r *reportRender) procedureSheet() reportSheet {
 	l := r.l
-	s := reportSheet{name: l.ByProcedure}
-	if r.multiPeriod() {
-		s.cols = append(s.cols, reportColumn{"period", l.Period, kindText, 12})
-	}
-	s.cols = append(s.cols, reportColumn{"procedure_code", l.Procedure, kindText, 14}, reportColumn{"procedure_name", l.ProcedureName, kindText, 36},
+	s := r.breakdown(l.ByProcedure, reportColumn{"procedure_code", l.Procedure, kindText, 14}, reportColumn{"procedure_name", l.ProcedureName, kindText, 36},
 		reportColumn{"sector", l.Sector, kindText, 18})
-	s.cols = append(s.cols, r.figureCols()...)
 	for _, row := range r.rep.Procedures {
-		var cells []reportCell
-		if r.multiPeriod() {
-			cells = append(cells, txt(row.Period))
-		}
-		name := row.ProcedureName
-		if row.Total != "" {
-			name = l.Total
-		}
-		cells = append(cells, txt(row.ProcedureCode), txt(name), txt(row.Sector))
-		s.rows = append(s.rows, append(cells, r.figureCells(row.Figures)...))
-		s.total = append(s.total, row.Total != "")
+		r.addRow(&s, row.Period, row.Total, row.Figures, txt(row.ProcedureCode), txt(r.totalName(row.ProcedureName, row.Total)), txt(row.Sector))
 	}
 	return s
 }
 
 func (r *reportRender) sectorSheet() reportSheet {
-	l := r.l
-	s := reportSheet{name: l.BySector}
-	if r.multiPeriod() {
-		s.cols = append(s.cols, reportColumn{"period", l.Period, kindText, 12})
-	}
-	s.cols = append(s.cols, reportColumn{"sector", l.Sector, kindText, 24})
-	s.cols = append(s.cols, r.figureCols()...)
+	s := r.breakdown(r.l.BySector, reportColumn{"sector", r.l.Sector, kindText, 24})
 	for _, row := range r.rep.Sectors {
-		var cells []reportCell
-		if r.multiPeriod() {
-			cells = append(cells, txt(row.Period))
-		}
-		name := row.Sector
-		if row.Total != "" {
-			name = l.Total
-		}
-		cells = append(cells, txt(name))
-		s.rows = append(s.rows, append(cells, r.figureCells(row.Figures)...))
-		s.total = append(s.total, row.Total != "")
+		r.addRow(&s, row.Period, row.Total, row.Figures, txt(r.totalName(row.Sector, row.Total)))
 	}
 	return s
 }

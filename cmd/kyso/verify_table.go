@@ -219,24 +219,26 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// statusWord is a verdict in capitals, for the verdict column.
 func statusWord(p *i18n.Printer, s verify.Status) string {
-	switch s {
-	case verify.Valid:
-		return p.T("VALID")
-	case verify.Indeterminate:
-		return p.T("INDETERMINATE")
-	}
-	return p.T("INVALID")
+	return p.T(statusText(s, "VALID", "INDETERMINATE", "INVALID"))
 }
 
+// statusLower is a verdict within a sentence.
 func statusLower(p *i18n.Printer, s verify.Status) string {
+	return p.T(statusText(s, "valid", "indeterminate", "invalid"))
+}
+
+// statusText picks the word for s: valid, indeterminate, or invalid for
+// any other status.
+func statusText(s verify.Status, valid, indeterminate, invalid string) string {
 	switch s {
 	case verify.Valid:
-		return p.T("valid")
+		return valid
 	case verify.Indeterminate:
-		return p.T("indeterminate")
+		return indeterminate
 	}
-	return p.T("invalid")
+	return invalid
 }
 
 func chainWord(s string) string {
