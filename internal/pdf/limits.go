@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 )
 
@@ -82,44 +83,14 @@ var DefaultLimits = Limits{
 	MaxPages:        1 << 20,
 }
 
-// withDefaults fills zero fields from DefaultLimits.
+// withDefaults fills zero (or negative) fields from DefaultLimits: every
+// field is a number, and none means anything at zero.
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
-	if l.MaxSections <= 0 {
-		l.MaxSections = d.MaxSections
-	}
-	if l.MaxObjectSize <= 0 {
-		l.MaxObjectSize = d.MaxObjectSize
-	}
-	if l.MaxDecoded <= 0 {
-		l.MaxDecoded = d.MaxDecoded
-	}
-	if l.MaxDecodedTotal <= 0 {
-		l.MaxDecodedTotal = d.MaxDecodedTotal
-	}
-	if l.MaxCached <= 0 {
-		l.MaxCached = d.MaxCached
-	}
-	if l.MaxParsed <= 0 {
-		l.MaxParsed = d.MaxParsed
-	}
-	if l.ParsedPerByte <= 0 {
-		l.ParsedPerByte = d.ParsedPerByte
-	}
-	if l.MaxLookups <= 0 {
-		l.MaxLookups = d.MaxLookups
-	}
-	if l.MaxObjects <= 0 {
-		l.MaxObjects = d.MaxObjects
-	}
-	if l.MaxObjectNumber == 0 {
-		l.MaxObjectNumber = d.MaxObjectNumber
-	}
-	if l.MaxNesting <= 0 {
-		l.MaxNesting = d.MaxNesting
-	}
-	if l.MaxPages <= 0 {
-		l.MaxPages = d.MaxPages
+	v, d := reflect.ValueOf(&l).Elem(), reflect.ValueOf(DefaultLimits)
+	for i := range v.NumField() {
+		if f := v.Field(i); f.IsZero() || f.CanInt() && f.Int() < 0 {
+			f.Set(d.Field(i))
+		}
 	}
 	return l
 }

@@ -120,3 +120,16 @@ func BenchmarkReadAll(b *testing.B) {
 		}
 	}
 }
+
+// A zero or negative field takes its default; a field set stays.
+func TestLimitsWithDefaults(t *testing.T) {
+	if got := (Limits{}).withDefaults(); got != DefaultLimits {
+		t.Fatalf("zero limits: %+v", got)
+	}
+	got := Limits{MaxSections: -1, MaxDecoded: 5, MaxObjectNumber: 7}.withDefaults()
+	want := DefaultLimits
+	want.MaxDecoded, want.MaxObjectNumber = 5, 7
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
