@@ -131,75 +131,48 @@ func page1(doc []byte) (*pdf.Reader, pdf.Ref, pdf.Dict, error) {
 
 var evilText = []byte("BT /F1 13 Tf 72 682 Td (Amount payable: 999999 EUR) Tj ET")
 
-// patch returns doc with doc[at:at+len(text)] overwritten.
-func patch(doc []byte, at int64, text []byte) []byte {
-	out := append([]byte(nil), doc...)
-	copy(out[at:], text)
-	return out
-}
-
 func (g *gen) usf() {
 	const fam = "USF"
-	signedSimple := func() ([]byte, *Signature, error) { return approval(g.b.Simple, "Signature1") }
-	byteRange := func(name, what, reason string, vals func(s *Signature, size int64) string) {
-		g.add(Case{Name: "usf/" + name, Attack: fam, Source: srcCCS19, What: what, Field: "Signature1",
-			Expect: Expect{By: ByByteRange, Reason: reason}}, func(c *Case) ([]byte, error) {
-			doc, sig, err := signedSimple()
+	// forged signs the simple base, then lets edit change a copy of the
+	// signed bytes.
+	forged := func(name, what string, exp Expect, edit func(out []byte, sig *Signature) error) {
+		g.add(Case{Name: "usf/" + name, Attack: fam, Source: srcCCS19, What: what, Field: "Signature1", Expect: exp}, func(c *Case) ([]byte, error) {
+			doc, sig, err := approval(g.b.Simple, "Signature1")
 			if err != nil {
 				return nil, err
 			}
 			out := append([]byte(nil), doc...)
-			return out, SetSlot(out, sig.ByteRangeAt, sig.ByteRangeLen, []byte(vals(sig, int64(len(doc)))))
+			return out, edit(out, sig)
 		})
 	}
-	g.add(Case{Name: "usf/contents-missing", Attack: fam, Source: srcCCS19, Field: "Signature1",
-		What:   "the signature dictionary has no /Contents (the key is renamed)",
-		Expect: Expect{By: ByByteRange, Reason: "no /Contents"}}, func(c *Case) ([]byte, error) {
-		doc, sig, err := signedSimple()
-		if err != nil {
-			return nil, err
-		}
-		return patch(doc, sig.ContentsAt-int64(len("/Contents ")), []byte("/Cxntents")), nil
-	})
-	g.add(Case{Name: "usf/contents-null", Attack: fam, Source: srcCCS19, Field: "Signature1",
-		What:   "/Contents null, the hex string blanked out",
-		Expect: Expect{By: ByByteRange, Reason: "no /Contents"}}, func(c *Case) ([]byte, error) {
-		doc, sig, err := signedSimple()
-		if err != nil {
-			return nil, err
-		}
-		out := append([]byte(nil), doc...)
-		return out, SetSlot(out, sig.ContentsAt, sig.ContentsEnd-sig.ContentsAt, []byte("null"))
-	})
-	g.add(Case{Name: "usf/contents-empty", Attack: fam, Source: srcCCS19, Field: "Signature1",
-		What:   "/Contents <> followed by spaces in the gap",
-		Expect: Expect{By: ByByteRange, Reason: "signature wrapping"}}, func(c *Case) ([]byte, error) {
-		doc, sig, err := signedSimple()
-		if err != nil {
-			return nil, err
-		}
-		out := append([]byte(nil), doc...)
-		return out, SetSlot(out, sig.ContentsAt, sig.ContentsEnd-sig.ContentsAt, []byte("<>"))
-	})
-	g.add(Case{Name: "usf/contents-garbage", Attack: fam, Source: srcCCS19, Field: "Signature1",
-		What:   "/Contents holds bytes that are not a CMS SignedData; the ByteRange itself is sound",
-		Expect: Expect{By: ByCMS, Class: "none"}}, func(c *Case) ([]byte, error) {
-		doc, sig, err := signedSimple()
-		if err != nil {
-			return nil, err
-		}
-		out := append([]byte(nil), doc...)
-		return out, SetContents(out, sig, bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 64))
-	})
-	g.add(Case{Name: "usf/byterange-missing", Attack: fam, Source: srcCCS19, Field: "Signature1",
-		What:   "the signature dictionary has no /ByteRange (the key is renamed)",
-		Expect: Expect{By: ByByteRange, Reason: "no /ByteRange"}}, func(c *Case) ([]byte, error) {
-		doc, sig, err := signedSimple()
-		if err != nil {
-			return nil, err
-		}
-		return patch(doc, sig.ByteRangeAt-int64(len("/ByteRange ")), []byte("/BxteRange")), nil
-	})
+	byteRange := func(name, what, reason string, vals func(s *Signature, size int64) string) {
+		forged(name, what, Expect{By: ByByteRange, Reason: reason}, func(out []byte, sig *Signature) error {
+			return SetSlot(out, sig.ByteRangeAt, sig.ByteRangeLen, []byte(vals(sig, int64(len(out)))))
+		})
+	}
+	// rename renames the key before the slot at at, as /Contents /Cxntents.
+	rename := func(out []byte, at int64, key, renamed string) error {
+		copy(out[at-int64(len(key)):], renamed)
+		return nil
+	}
+	forged("contents-missing", "the signature dictionary has no /Contents (the key is renamed)", Expect{By: ByByteRange, Reason: "no /Contents"},
+		func(out []byte, sig *Signature) error { return rename(out, sig.ContentsAt, "/Contents ", "/Cxntents") })
+	forged("contents-null", "/Contents null, the hex string blanked out", Expect{By: ByByteRange, Reason: "no /Contents"},
+		func(out []byte, sig *Signature) error {
+			return SetSlot(out, sig.ContentsAt, sig.ContentsEnd-sig.ContentsAt, []byte("null"))
+		})
+	forged("contents-empty", "/Contents <> followed by spaces in the gap", Expect{By: ByByteRange, Reason: "signature wrapping"},
+		func(out []byte, sig *Signature) error {
+			return SetSlot(out, sig.ContentsAt, sig.ContentsEnd-sig.ContentsAt, []byte("<>"))
+		})
+	forged("contents-garbage", "/Contents holds bytes that are not a CMS SignedData; the ByteRange itself is sound", Expect{By: ByCMS, Class: "none"},
+		func(out []byte, sig *Signature) error {
+			return SetContents(out, sig, bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 64))
+		})
+	forged("byterange-missing", "the signature dictionary has no /ByteRange (the key is renamed)", Expect{By: ByByteRange, Reason: "no /ByteRange"},
+		func(out []byte, sig *Signature) error {
+			return rename(out, sig.ByteRangeAt, "/ByteRange ", "/BxteRange")
+		})
 	byteRange("byterange-null", "/ByteRange null (the same as no /ByteRange)", "no /ByteRange", func(*Signature, int64) string { return "null" })
 	byteRange("byterange-garbage", "/ByteRange [/a (b) 1 2]", "not an integer", func(*Signature, int64) string { return "[/a (b) 1 2]" })
 	byteRange("byterange-3", "/ByteRange with three entries", "3 entries", func(s *Signature, _ int64) string {
@@ -393,27 +366,20 @@ func (g *gen) isa() {
 		c.Expect.Object = r.RootRef().Num
 		return AppendRev(doc, Rev{Objects: objs, Trailer: pdf.Dict{"Root": root}})
 	})
-	add("no-xref", "objects appended after %%EOF with no cross-reference section or trailer (viewers that repair files show them)", "update without a usable cross-reference", func(c *Case, doc []byte) ([]byte, error) {
-		_, _, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pd["Contents"].(pdf.Ref).Num: Stream(pdf.Dict{}, evilText)}, Omit: OmitXref})
-	})
-	add("no-trailer", "objects and an xref table appended with no trailer or startxref", "update without a usable cross-reference", func(c *Case, doc []byte) ([]byte, error) {
-		_, _, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pd["Contents"].(pdf.Ref).Num: Stream(pdf.Dict{}, evilText)}, Omit: OmitTrailer})
-	})
-	add("trailer-only", "objects and a trailer appended, startxref still naming the signed xref", "update without a usable cross-reference", func(c *Case, doc []byte) ([]byte, error) {
-		_, _, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pd["Contents"].(pdf.Ref).Num: Stream(pdf.Dict{}, evilText)}, Omit: OmitXrefKeepTrailer})
-	})
+	// unfinished rewrites page 1's content stream in a revision that
+	// leaves out omit.
+	unfinished := func(name, what string, omit Omit) {
+		add(name, what, "update without a usable cross-reference", func(c *Case, doc []byte) ([]byte, error) {
+			_, _, pd, err := page1(doc)
+			if err != nil {
+				return nil, err
+			}
+			return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pd["Contents"].(pdf.Ref).Num: Stream(pdf.Dict{}, evilText)}, Omit: omit})
+		})
+	}
+	unfinished("no-xref", "objects appended after %%EOF with no cross-reference section or trailer (viewers that repair files show them)", OmitXref)
+	unfinished("no-trailer", "objects and an xref table appended with no trailer or startxref", OmitTrailer)
+	unfinished("trailer-only", "objects and a trailer appended, startxref still naming the signed xref", OmitXrefKeepTrailer)
 	add("free-object", "an update marks page 1's content stream free", "deleted", func(c *Case, doc []byte) ([]byte, error) {
 		_, _, pd, err := page1(doc)
 		if err != nil {
@@ -423,30 +389,32 @@ func (g *gen) isa() {
 		c.Expect.Object = n
 		return AppendRev(doc, Rev{Free: []uint32{n}})
 	})
-	addOn(g.b.XrefStream, "objstm-replaced", "on an xref-stream document, an update replaces the object stream holding the page's font", "object stream of the signed document is replaced", func(c *Case, doc []byte) ([]byte, error) {
-		r, err := Open(doc)
-		if err != nil {
-			return nil, err
-		}
-		p, _ := firstPage(r, 0)
-		font := p.Resources["Font"].(pdf.Dict)["F1"].(pdf.Ref)
+	// onFont attacks the signed xref-stream base through page 1's font /F1,
+	// which it keeps in an object stream.
+	onFont := func(name, what, reason string, attack func(c *Case, doc []byte, r *pdf.Reader, font pdf.Ref) ([]byte, error)) {
+		addOn(g.b.XrefStream, name, what, reason, func(c *Case, doc []byte) ([]byte, error) {
+			r, err := Open(doc)
+			if err != nil {
+				return nil, err
+			}
+			font, err := font1(r)
+			if err != nil {
+				return nil, err
+			}
+			return attack(c, doc, r, font)
+		})
+	}
+	onFont("objstm-replaced", "on an xref-stream document, an update replaces the object stream holding the page's font", "object stream of the signed document is replaced", func(c *Case, doc []byte, r *pdf.Reader, font pdf.Ref) ([]byte, error) {
 		e, ok := r.Lookup(font.Num)
 		if !ok || e.Type != 2 {
 			return nil, errors.New("the base's font is not in an object stream")
 		}
 		c.Expect.Object = e.Stream
-		return replaceObjStm(r, doc, e.Stream, font.Num, pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Courier")})
+		return replaceObjStm(r, doc, e.Stream, font.Num, standardFont("Courier"))
 	})
-	addOn(g.b.XrefStream, "objstm-member", "on an xref-stream document, an update stores a changed font under the old number in a new object stream", "used as page 1 /Resources/Font/F1", func(c *Case, doc []byte) ([]byte, error) {
-		r, err := Open(doc)
-		if err != nil {
-			return nil, err
-		}
-		p, _ := firstPage(r, 0)
-		font := p.Resources["Font"].(pdf.Dict)["F1"].(pdf.Ref)
+	onFont("objstm-member", "on an xref-stream document, an update stores a changed font under the old number in a new object stream", "used as page 1 /Resources/Font/F1", func(c *Case, doc []byte, _ *pdf.Reader, font pdf.Ref) ([]byte, error) {
 		c.Expect.Object = font.Num
-		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{font.Num: pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Courier")}},
-			Packed: []uint32{font.Num}})
+		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{font.Num: standardFont("Courier")}, Packed: []uint32{font.Num}})
 	})
 	g.add(Case{Name: "isa/dangling-reference", Attack: fam, Source: srcNDSS, Field: "Signature1",
 		What:   "the signed page's /Contents names a second stream that does not exist; an update defines it",

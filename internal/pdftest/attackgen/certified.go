@@ -15,7 +15,7 @@ func addAnnotation(doc []byte, subtype string, text string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
-		font := u.Add(pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Helvetica")})
+		font := u.Add(standardFont("Helvetica"))
 		ap := u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
 			"BBox":      pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(300), pdf.Int(24)},
 			"Resources": pdf.Dict{"Font": pdf.Dict{"F1": font}}},

@@ -113,13 +113,12 @@ func (g *gen) shadow() {
 		What:   "an update rewrites the page's font object in place",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "/Resources/Font/F1"}}, func(c *Case) ([]byte, error) {
 		return updateSigned(g.b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
-			p, err := firstPage(r, 0)
+			font, err := font1(r)
 			if err != nil {
 				return err
 			}
-			font := p.Resources["Font"].(pdf.Dict)["F1"].(pdf.Ref)
 			c.Expect.Object = font.Num
-			u.Set(font, pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Symbol")})
+			u.Set(font, standardFont("Symbol"))
 			return nil
 		})
 	})

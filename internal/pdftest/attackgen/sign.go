@@ -161,7 +161,7 @@ func Sign(doc []byte, o SigOptions) ([]byte, *Signature, error) {
 		}
 		if w, h := o.Rect[2]-o.Rect[0], o.Rect[3]-o.Rect[1]; w != 0 && h != 0 {
 			text := fmt.Sprintf("q 0 0 1 rg BT /F1 10 Tf 4 %g Td (Signed: %s) Tj ET Q", h/2, o.Field)
-			font := u.Add(pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name("Helvetica")})
+			font := u.Add(standardFont("Helvetica"))
 			ap := u.Add(Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
 				"BBox":      pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Real(w), pdf.Real(h)},
 				"Resources": pdf.Dict{"Font": pdf.Dict{"F1": font}}}, []byte(text)))

@@ -115,3 +115,17 @@ func formXObject(w, h int, content []byte) *pdf.Stream {
 	return Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"),
 		"BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(w), pdf.Int(h)}}, content)
 }
+
+// font1 is the reference of page 1's font /F1.
+func font1(r *pdf.Reader) (pdf.Ref, error) {
+	p, err := firstPage(r, 0)
+	if err != nil {
+		return pdf.Ref{}, err
+	}
+	return p.Resources["Font"].(pdf.Dict)["F1"].(pdf.Ref), nil
+}
+
+// standardFont is a font dictionary of one of the standard 14 fonts.
+func standardFont(name string) pdf.Dict {
+	return pdf.Dict{"Type": pdf.Name("Font"), "Subtype": pdf.Name("Type1"), "BaseFont": pdf.Name(name)}
+}
