@@ -149,7 +149,7 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 	}
 	remote, isRemote, err := ParseStoreURL(opts.StorePath)
 	if err != nil {
-		return nil, fail.Usage(err, "give --store s3://bucket/prefix, or a folder")
+		return nil, fail.UsageWith(err, fail.RemedyStoreURL)
 	}
 	c := &Catalogue{path: path, store: store{dir: opts.StorePath}, opts: opts}
 	c.objects = c.store
@@ -163,7 +163,7 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 		}
 		remote = s3.cfg
 	} else if opts.ObjectLock.Mode != "" {
-		return nil, fail.Usagef("--object-lock applies to an object store (--store s3://bucket/prefix)")
+		return nil, fail.UsageWith(i18n.Errorf("object lock applies to an object store, not to a folder"), fail.RemedyObjectLockStore)
 	}
 	lock, err := acquireWriterLock(ctx, path+".lock", opts.LockTimeout, opts.Command)
 	if err != nil {
@@ -185,8 +185,8 @@ func Create(ctx context.Context, path string, unit Unit, opts Options) (*Catalog
 					return damagef("the catalogue's unit does not decode: %v", err)
 				}
 				if have.Code != unit.Code {
-					return fail.Usage(i18n.Errorf("%s: %v for unit %s (%s)", path, ErrExists, have.Code, have.Name),
-						"use another --db, or archive ls to see what it holds")
+					return fail.UsageWith(i18n.Errorf("%s: %v for unit %s (%s)", path, ErrExists, have.Code, have.Name),
+						fail.RemedyOtherCatalogue)
 				}
 			}
 			if err := checkStoreConfig(m, path, remote, isRemote); err != nil {
@@ -218,8 +218,7 @@ func Open(ctx context.Context, path string, opts Options) (*Catalogue, error) {
 	opts.fill(path)
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue),
-				i18n.Sprintf("create it with 'kyso archive init --db %s --unit CODE --unit-name NAME --level LEVEL', or give --db or $KYSO_DB", path))
+			return nil, fail.RunWith(i18n.Errorf("%s: %v", path, ErrNoCatalogue), fail.RemedyInitCatalogue, path)
 		}
 		return nil, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}
@@ -361,8 +360,8 @@ func (c *Catalogue) withDB(ctx context.Context, write bool, fn func(db *bolt.DB)
 			if write {
 				who = "another process is reading it"
 			}
-			return fail.Run(lockedError(fmt.Sprintf("catalogue %s is busy: %s", c.path, who)),
-				"try again when it is done, or give it longer with --lock-timeout")
+			return fail.RunWith(lockedError(fmt.Sprintf("catalogue %s is busy: %s", c.path, who)),
+				fail.RemedyLockTimeout)
 		}
 		return fail.Run(i18n.Errorf("catalogue %s: %v", c.path, err), "if the file is damaged, restore it from a backup (kyso archive backup)")
 	}

@@ -134,7 +134,7 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 		jobs = runtime.GOMAXPROCS(0)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		return sum, fail.Usage(i18n.Errorf("export folder %s is not empty", dir), "give a new folder to --out")
+		return sum, fail.UsageWith(i18n.Errorf("export folder %s is not empty", dir), fail.RemedyNewExportFolder)
 	}
 	ioErr := func(err error) error { return fail.Run(i18n.Errorf("export %s: %v", dir, err), "") }
 	if err := os.MkdirAll(filepath.Join(dir, "data", "files"), 0o755); err != nil {

@@ -94,7 +94,7 @@ func Check(ctx context.Context, path string, opts Options, report func(Problem) 
 	}
 	if _, err := os.Stat(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return sum, fail.Run(i18n.Errorf("%s: %v", path, ErrNoCatalogue), "give --db or $KYSO_DB")
+			return sum, fail.RunWith(i18n.Errorf("%s: %v", path, ErrNoCatalogue), fail.RemedyCatalogue)
 		}
 		return sum, fail.Run(i18n.Errorf("catalogue %s: %v", path, err), "")
 	}

@@ -45,7 +45,7 @@ func (cp Checkpoint) External(unit string) ExternalCheckpoint {
 // temporary file, fsynced, then renamed); an existing path is refused.
 func WriteExternalCheckpoint(path string, e ExternalCheckpoint) error {
 	if _, err := os.Lstat(path); err == nil {
-		return fail.Usage(i18n.Errorf("checkpoint file %s already exists", path), "give a new file to --out: each checkpoint is kept")
+		return fail.UsageWith(i18n.Errorf("checkpoint file %s already exists", path), fail.RemedyNewCheckpointFile)
 	}
 	b, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
@@ -65,7 +65,7 @@ func WriteExternalCheckpoint(path string, e ExternalCheckpoint) error {
 	if err := os.Link(name, path); err != nil {
 		os.Remove(name)
 		if errors.Is(err, fs.ErrExist) {
-			return fail.Usage(i18n.Errorf("checkpoint file %s already exists", path), "give a new file to --out: each checkpoint is kept")
+			return fail.UsageWith(i18n.Errorf("checkpoint file %s already exists", path), fail.RemedyNewCheckpointFile)
 		}
 		// A file system without hard links: rename, the file was absent.
 		if err := fileutil.Rename(name, path); err != nil {
@@ -91,7 +91,7 @@ func ReadExternalCheckpoint(path string) (ExternalCheckpoint, error) {
 		if err != nil {
 			why += ": " + err.Error()
 		}
-		return e, fail.Input(i18n.Errorf("checkpoint file %s: %s", path, why), "give a file written by kyso archive checkpoint --out")
+		return e, fail.InputWith(i18n.Errorf("checkpoint file %s: %s", path, why), fail.RemedyCheckpointFile)
 	}
 	return e, nil
 }

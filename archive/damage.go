@@ -93,7 +93,7 @@ func asDamage(path string, err error) error {
 }
 
 func damagedErr(d *DamagedError) error {
-	return fail.Run(d, i18n.Sprintf("`kyso archive check --db %s` lists what is damaged; keep the damaged file for it", d.Path))
+	return fail.RunWith(d, fail.RemedyCheckDamaged, d.Path)
 }
 
 // guard runs f, turning a panic into the damaged-catalogue error. bbolt

@@ -395,7 +395,7 @@ func (c *Catalogue) judge(ctx context.Context, tmp string, strict bool) judgemen
 	case verify.Valid:
 	case verify.Indeterminate:
 		if strict {
-			j.reject = "indeterminate (--strict): " + firstReason(rep)
+			j.reject = "indeterminate, refused in strict mode: " + firstReason(rep)
 		} else {
 			j.warnings = append(j.warnings, "indeterminate: "+firstReason(rep))
 		}

@@ -54,8 +54,8 @@ func acquireWriterLock(ctx context.Context, path string, timeout time.Duration, 
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, fail.Run(lockedError("catalogue "+strings.TrimSuffix(path, ".lock")+" is locked by "+describeHolder(path)),
-				"wait for that process to finish, or give it longer with --lock-timeout")
+			return nil, fail.RunWith(lockedError("catalogue "+strings.TrimSuffix(path, ".lock")+" is locked by "+describeHolder(path)),
+				fail.RemedyLockTimeout)
 		}
 		select {
 		case <-ctx.Done():

@@ -320,7 +320,7 @@ func (c *Catalogue) putFile(ctx context.Context, path, sum string) error {
 		if fail.KindOf(err) != fail.KindNone {
 			return err
 		}
-		return fail.Run(err, "check the object store's address, credentials and free space (kyso archive --help names the settings)")
+		return fail.RunWith(err, fail.RemedyObjectStore)
 	}
 	return nil
 }
@@ -493,7 +493,7 @@ type GCResult struct {
 func (c *Catalogue) GC(ctx context.Context, dryRun bool) (*GCResult, error) {
 	s, folder := c.objects.(store)
 	if !dryRun && !folder {
-		return nil, fail.Usagef("content store %s: kyso never deletes objects from an object store; gc only lists them there (--dry-run)", c.objects.Location())
+		return nil, fail.UsageWith(i18n.Errorf("content store %s: kyso never deletes objects from an object store; gc only lists them there", c.objects.Location()), fail.RemedyDryRun)
 	}
 	if !dryRun && c.lock == nil {
 		return nil, fail.Runf("catalogue %s: opened read-only", c.path)

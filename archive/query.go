@@ -29,16 +29,14 @@ type Query struct {
 
 // Validate checks the dates.
 func (q Query) Validate() error {
-	for _, d := range []struct{ flag, v string }{{"--from", q.From}, {"--to", q.To}} {
-		if d.v == "" {
-			continue
-		}
-		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
-			return fail.Usage(i18n.Errorf("%s %q: want a date YYYY-MM-DD", d.flag, d.v), "")
-		}
+	if _, err := time.Parse(time.DateOnly, q.From); q.From != "" && err != nil {
+		return fail.UsageWith(i18n.Errorf("start date %q: want a date YYYY-MM-DD", q.From), fail.RemedyDates)
+	}
+	if _, err := time.Parse(time.DateOnly, q.To); q.To != "" && err != nil {
+		return fail.UsageWith(i18n.Errorf("end date %q: want a date YYYY-MM-DD", q.To), fail.RemedyDates)
 	}
 	if q.From != "" && q.To != "" && q.From > q.To {
-		return fail.Usagef("--from %s is after --to %s", q.From, q.To)
+		return fail.UsageWith(i18n.Errorf("start date %s is after end date %s", q.From, q.To), fail.RemedyDates)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"regexp"
 	"strconv"
@@ -102,14 +103,14 @@ func ParsePeriod(s string) (Period, error) {
 func RangePeriod(from, to string) (Period, error) {
 	f, err := time.Parse(time.DateOnly, from)
 	if err != nil {
-		return Period{}, i18n.Errorf("--from %q: want a date YYYY-MM-DD", from)
+		return Period{}, fail.UsageWith(i18n.Errorf("start date %q: want a date YYYY-MM-DD", from), fail.RemedyDates)
 	}
 	t, err := time.Parse(time.DateOnly, to)
 	if err != nil {
-		return Period{}, i18n.Errorf("--to %q: want a date YYYY-MM-DD", to)
+		return Period{}, fail.UsageWith(i18n.Errorf("end date %q: want a date YYYY-MM-DD", to), fail.RemedyDates)
 	}
 	if t.Before(f) {
-		return Period{}, i18n.Errorf("--from %s is after --to %s", from, to)
+		return Period{}, fail.UsageWith(i18n.Errorf("start date %s is after end date %s", from, to), fail.RemedyDates)
 	}
 	p := Period{Label: from + ".." + to, From: from, To: to}
 	if spans, ok := p.months(); ok && len(spans) == 1 {

@@ -3,6 +3,7 @@ package archive
 import (
 	"context"
 	"encoding/json"
+	"github.com/kyso-project/kyso/internal/fail"
 	"math"
 	"path/filepath"
 	"strings"
@@ -340,8 +341,11 @@ func TestParsePeriod(t *testing.T) {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
 		}
 	}
-	if _, err := RangePeriod("2026-02-01", "2026-01-01"); err == nil {
-		t.Error("a range that ends before it starts was accepted")
+	if _, err := RangePeriod("2026-02-01", "2026-01-01"); fail.KindOf(err) != fail.KindUsage || fail.RemedyOf(err) != fail.RemedyDates {
+		t.Errorf("a range that ends before it starts: %v, want a usage error about the dates", err)
+	}
+	if _, err := RangePeriod("2026-02-30", "2026-03-01"); fail.RemedyOf(err) != fail.RemedyDates {
+		t.Errorf("a range from no date: %v, want a usage error about the dates", err)
 	}
 	q := YearPeriod(2025).Split("quarter")
 	if len(q) != 4 || q[2].Label != "2025-Q3" {

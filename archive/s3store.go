@@ -341,14 +341,14 @@ func (s *s3Store) prepare(ctx context.Context, lock ObjectLock) error {
 	case lock.Mode != "":
 		m := strings.ToUpper(lock.Mode)
 		if m != "COMPLIANCE" && m != "GOVERNANCE" {
-			return fail.Usagef("--object-lock %q: expected compliance or governance", lock.Mode)
+			return fail.UsageWith(i18n.Errorf("object lock mode %q: expected compliance or governance", lock.Mode), fail.RemedyObjectLockMode)
 		}
 		if lock.Days <= 0 {
-			return fail.Usagef("--object-lock needs --retention-days greater than 0")
+			return fail.UsageWith(i18n.Errorf("object lock needs a retention period of at least one day"), fail.RemedyRetentionDays)
 		}
 		if !locked {
-			return fail.Usage(i18n.Errorf("object store: bucket %s has no Object Lock, so objects cannot be retained", s.cfg.Bucket),
-				"create a bucket with object lock enabled, or init without --object-lock")
+			return fail.UsageWith(i18n.Errorf("object store: bucket %s has no Object Lock, so objects cannot be retained", s.cfg.Bucket),
+				fail.RemedyNoObjectLock)
 		}
 		s.cfg.LockMode, s.cfg.RetentionDays = m, lock.Days
 	case locked && mode != nil && validity != nil && unit != nil:
@@ -390,8 +390,8 @@ func (c *Catalogue) loadStoreConfig(m *bolt.Bucket) error {
 	}
 	if raw == nil {
 		if givenRemote {
-			return fail.Usage(i18n.Errorf("catalogue %s keeps its contents in a folder, not in %s", c.path, given.URL()),
-				"an object store is chosen when the catalogue is created (kyso archive init --store s3://bucket/prefix)")
+			return fail.UsageWith(i18n.Errorf("catalogue %s keeps its contents in a folder, not in %s", c.path, given.URL()),
+				fail.RemedyStoreAtInit)
 		}
 		return nil
 	}
@@ -403,8 +403,8 @@ func (c *Catalogue) loadStoreConfig(m *bolt.Bucket) error {
 		return fail.Runf("catalogue %s: unknown content store kind %q: a newer kyso wrote it", c.path, cfg.Kind)
 	}
 	if (givenRemote && given.URL() != cfg.URL()) || (!givenRemote && c.opts.StorePath != c.path+".store") {
-		return fail.Usage(i18n.Errorf("catalogue %s keeps its contents in %s, not in %s", c.path, cfg.URL(), c.opts.StorePath),
-			"leave out --store: the catalogue knows its store")
+		return fail.UsageWith(i18n.Errorf("catalogue %s keeps its contents in %s, not in %s", c.path, cfg.URL(), c.opts.StorePath),
+			fail.RemedyLeaveStore)
 	}
 	_, err = c.useS3(cfg)
 	return err
@@ -425,7 +425,7 @@ func checkStoreConfig(m *bolt.Bucket, path string, want StoreConfig, remote bool
 		return err
 	}
 	if !remote || have.URL() != want.URL() {
-		return fail.Usage(i18n.Errorf("catalogue %s exists and keeps its contents in %s", path, have.URL()), "leave out --store, or give the same one")
+		return fail.UsageWith(i18n.Errorf("catalogue %s exists and keeps its contents in %s", path, have.URL()), fail.RemedySameStore)
 	}
 	return nil
 }

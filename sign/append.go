@@ -41,7 +41,7 @@ func AddDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client) error 
 // before it is written (trust, clock).
 func addDocTimestamp(ctx context.Context, f *os.File, client *tsp.Client, check func(context.Context, *tsp.Token) error) error {
 	if client == nil {
-		return fail.Usagef("a document timestamp needs a timestamp authority (--tsa)")
+		return fail.UsageWith(i18n.Errorf("a document timestamp needs a timestamp authority"), fail.RemedyTSA)
 	}
 	st, err := f.Stat()
 	if err != nil {

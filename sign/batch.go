@@ -166,8 +166,8 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		if o.Existing != nil {
 			if err := o.Existing(ctx, job.Input, job.Output); err != nil {
 				res.Status = StatusFailed
-				res.Err = fail.Input(i18n.Errorf("stale: %s exists but is not this input signed by this certificate at %s: %v", job.Output, o.Level, err),
-					"re-sign with --force to replace it")
+				res.Err = fail.InputWith(i18n.Errorf("stale: %s exists but is not this input signed by this certificate at %s: %v", job.Output, o.Level, err),
+					fail.RemedyStale)
 				return res, nil
 			}
 		}
@@ -202,7 +202,8 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 	if !o.Countersign && o.Key != nil {
 		if field := alreadySigned(r, o.Key.Cert); field != "" {
 			res.Status, res.Output = StatusSkipped, ""
-			res.Reason = fmt.Sprintf("already signed by %s (field %s); nothing written (--countersign adds another signature)", AgencyName(o.Key), field)
+			res.Reason = i18n.Sprintf("already signed by %s (field %s); nothing written", AgencyName(o.Key), field)
+			res.Remedy = fail.RemedyCountersign
 			return res, nil
 		}
 	}
@@ -242,8 +243,8 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			q = o.QRFor(job.Input)
 		}
 		if q == nil || (q.Dossier == "" && q.Procedure == "") {
-			res.Status, res.Err = StatusFailed, fail.Input(i18n.Errorf("the QR code needs the dossier and procedure codes, and --meta has no row for this file"),
-				"add the file to the --meta CSV, or sign without --qr")
+			res.Status, res.Err = StatusFailed, fail.InputWith(i18n.Errorf("the QR code needs the dossier and procedure codes, and the metadata has no row for this file"),
+				fail.RemedyMetaRow)
 			return res, nil
 		}
 		c := *ds

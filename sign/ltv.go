@@ -55,8 +55,8 @@ func (l *LTV) CheckSigner(ctx context.Context, key *keys.Key) error {
 		return fail.Run(i18n.Errorf("building the signer's chain: %v", err), "")
 	}
 	if cr.Status != trust.Trusted || len(cr.Certs) < 2 {
-		return fail.Run(i18n.Errorf("the signer certificate %q does not chain to a trust anchor (%s)", key.Cert.Subject.CommonName, strings.Join(cr.Problems, "; ")),
-			"give the root of the unit's CA with --trust FILE")
+		return fail.RunWith(i18n.Errorf("the signer certificate %q does not chain to a trust anchor (%s)", key.Cert.Subject.CommonName, strings.Join(cr.Problems, "; ")),
+			fail.RemedyTrustSigner)
 	}
 	res := revocation.Check(ctx, key.Cert, cr.Certs[1], l.now(), revocation.Evidence{}, l.Fetcher)
 	switch res.Status {
@@ -267,7 +267,7 @@ func (l *LTV) validate(ctx context.Context, vd *validationData, e *vriEntry, lea
 		return fail.Run(i18n.Errorf("building the chain of %q: %v", leaf.Subject.CommonName, err), "")
 	}
 	if cr.Status != trust.Trusted {
-		return fail.Run(i18n.Errorf("%q does not chain to a trust anchor (%s)", leaf.Subject.CommonName, strings.Join(cr.Problems, "; ")), "give the CA's root with --trust")
+		return fail.RunWith(i18n.Errorf("%q does not chain to a trust anchor (%s)", leaf.Subject.CommonName, strings.Join(cr.Problems, "; ")), fail.RemedyTrustRoot)
 	}
 	for _, c := range cr.Certs {
 		e.certs = append(e.certs, vd.add(&vd.certs, c.Raw))

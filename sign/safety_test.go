@@ -31,7 +31,7 @@ func TestSignerPolicyOnline(t *testing.T) {
 	var warnings []string
 	pol := func(st *trust.Store, f *revocation.Fetcher, lvl Level) *SignerPolicy {
 		warnings = nil
-		return &SignerPolicy{Trust: st, Fetcher: f, Level: lvl, Warn: func(s string) { warnings = append(warnings, s) }}
+		return &SignerPolicy{Trust: st, Fetcher: f, Level: lvl, Warn: func(s string, _ fail.Remedy) { warnings = append(warnings, s) }}
 	}
 	ctx := context.Background()
 
@@ -50,8 +50,8 @@ func TestSignerPolicyOnline(t *testing.T) {
 	if err := pol(&trust.Store{}, &revocation.Fetcher{}, LevelBT).CheckSigner(ctx, testKey(p)); err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "does not chain") {
 		t.Errorf("untrusted at B-T: %v, warnings %q (want one about the chain)", err, warnings)
 	}
-	if err := pol(&trust.Store{}, &revocation.Fetcher{}, LevelBLT).CheckSigner(ctx, testKey(p)); fail.KindOf(err) != fail.KindRun {
-		t.Errorf("untrusted at B-LT: %v, want a run failure", err)
+	if err := pol(&trust.Store{}, &revocation.Fetcher{}, LevelBLT).CheckSigner(ctx, testKey(p)); fail.KindOf(err) != fail.KindRun || fail.RemedyOf(err) != fail.RemedyTrustSigner {
+		t.Errorf("untrusted at B-LT: %v (remedy %v), want a run failure asking for the CA's root", err, fail.RemedyOf(err))
 	}
 	// a token holding the certificate alone: the issuer comes from its AIA,
 	// and revocation is still checked
@@ -91,7 +91,12 @@ func TestTimestampPolicy(t *testing.T) {
 	}
 	store := &trust.Store{Roots: []*x509.Certificate{p.Root.Cert}}
 	var warned []string
-	warn := func(s string) { warned = append(warned, s) }
+	warn := func(s string, r fail.Remedy) {
+		if r != fail.RemedyTrustTSA {
+			t.Errorf("warning %q has remedy %v, want %v", s, r, fail.RemedyTrustTSA)
+		}
+		warned = append(warned, s)
+	}
 	tok := get()
 	if err := (&SignerPolicy{Trust: store, Configured: true, Level: LevelBT}).CheckTimestamp(context.Background(), tok); err != nil {
 		t.Errorf("trusted TSA: %v", err)

@@ -112,11 +112,13 @@ type Result struct {
 	Error  string `json:"error,omitempty"`
 	// Reason says why an input was skipped without an output (it already
 	// carries this signer's signature).
-	Reason      string     `json:"reason,omitempty"`
-	SHA256      string     `json:"sha256,omitempty"`
-	Level       Level      `json:"level,omitempty"`
-	SigningTime *time.Time `json:"signing_time,omitempty"`
-	Warnings    []string   `json:"warnings,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Remedy is the next step for Reason (ask for a countersignature).
+	Remedy      fail.Remedy `json:"-"`
+	SHA256      string      `json:"sha256,omitempty"`
+	Level       Level       `json:"level,omitempty"`
+	SigningTime *time.Time  `json:"signing_time,omitempty"`
+	Warnings    []string    `json:"warnings,omitempty"`
 	// MinDPI is the lowest effective resolution of the pages' images.
 	MinDPI float64 `json:"min_dpi,omitempty"`
 	Err    error   `json:"-"`
@@ -266,7 +268,7 @@ func cmsSign(ctx context.Context, p *prepared, o *Options) ([]byte, error) {
 		return der, nil
 	}
 	if o.TSA == nil {
-		return nil, fail.Usagef("level %s needs a timestamp authority (--tsa)", o.Level)
+		return nil, fail.UsageWith(i18n.Errorf("level %s needs a timestamp authority", o.Level), fail.RemedyTSA)
 	}
 	imprint := sha256.Sum256(sigValue)
 	tok, err := o.TSA.Timestamp(ctx, crypto.SHA256, imprint[:])
@@ -312,7 +314,7 @@ func (p *prepared) abort() { p.tmp.Abort() }
 func commit(tmp *fileutil.AtomicFile, force bool) error {
 	if err := tmp.Commit(force); err != nil {
 		if errors.Is(err, fileutil.ErrTargetExists) {
-			return fail.Inputf("%s already exists (use --force to overwrite)", tmp.Target())
+			return fail.InputWith(i18n.Errorf("%s already exists", tmp.Target()), fail.RemedyForce)
 		}
 		return fail.Run(i18n.Errorf("renaming into %s: %v", tmp.Target(), err), "")
 	}

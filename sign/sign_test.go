@@ -219,7 +219,7 @@ func TestBatchPartialFailureAndRerun(t *testing.T) {
 	}
 	// An existing output made from another input is not silently kept.
 	jobs[0].Input = fixture(t, "xrefstream.pdf")
-	if r := run()["xrefstream.pdf"]; r.Status != StatusFailed || !strings.Contains(fail.HintOf(r.Err), "--force") {
+	if r := run()["xrefstream.pdf"]; r.Status != StatusFailed || fail.RemedyOf(r.Err) != fail.RemedyStale {
 		t.Fatalf("foreign existing output: %+v", r)
 	}
 }

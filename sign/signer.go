@@ -34,8 +34,9 @@ type SignerPolicy struct {
 	Skew time.Duration
 	// Now is the time (tests); default time.Now.
 	Now func() time.Time
-	// Warn receives each warning once (the library never prints).
-	Warn func(string)
+	// Warn receives each warning once (the library never prints), with the
+	// remedy, if any, that the command line words.
+	Warn func(msg string, r fail.Remedy)
 	// Policy is the validation policy the signer's certificate must pass
 	// (key size, extended key usage); nil is verify's default.
 	Policy *verify.Policy
@@ -50,9 +51,9 @@ func (p *SignerPolicy) now() time.Time {
 	return time.Now()
 }
 
-func (p *SignerPolicy) warn(msg string) {
+func (p *SignerPolicy) warn(msg string, r fail.Remedy) {
 	if _, dup := p.warned.LoadOrStore(msg, true); !dup && p.Warn != nil {
-		p.Warn(msg)
+		p.Warn(msg, r)
 	}
 }
 
@@ -119,9 +120,9 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 			msg = i18n.Sprintf("the signer certificate %q does not chain to a trusted root", name)
 		}
 		if p.strict() {
-			return fail.Run(i18n.Errorf("%s", msg), "give the root of the unit's CA with --trust FILE")
+			return fail.RunWith(i18n.Errorf("%s", msg), fail.RemedyTrustSigner)
 		}
-		p.warn(i18n.Sprintf("%s; verifiers will not trust these signatures without that root (give it with --trust)", msg))
+		p.warn(i18n.Sprintf("%s; verifiers will not trust these signatures without that root", msg), fail.RemedyTrustSigner)
 		for _, c := range pool {
 			if key.Cert.CheckSignatureFrom(c) == nil {
 				issuer = c
@@ -147,7 +148,7 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 	if p.strict() {
 		return fail.Run(i18n.Errorf("%s", msg), "B-LT needs the CA's OCSP or CRL service to be reachable")
 	}
-	p.warn(msg)
+	p.warn(msg, fail.RemedyNone)
 	return nil
 }
 
@@ -189,9 +190,9 @@ func (p *SignerPolicy) CheckTimestamp(ctx context.Context, tok *tsp.Token) error
 	}
 	msg := i18n.Sprintf("the timestamp authority %q does not chain to a trusted root", tok.Cert.Subject.CommonName)
 	if p.Configured || p.strict() {
-		return fail.Run(i18n.Errorf("%s", msg), "give the TSA's root with --trust, or use a TSA the unit trusts")
+		return fail.RunWith(i18n.Errorf("%s", msg), fail.RemedyTrustTSA)
 	}
-	p.warn(i18n.Sprintf("%s; verifiers will not accept its timestamps without that root (give it with --trust)", msg))
+	p.warn(i18n.Sprintf("%s; verifiers will not accept its timestamps without that root", msg), fail.RemedyTrustTSA)
 	return nil
 }
 

@@ -98,7 +98,7 @@ func DefaultPolicy() *Policy {
 func LoadPolicy(path string) (*Policy, error) {
 	data, err := fileutil.ReadFile(path)
 	if err != nil {
-		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, fileutil.UnwrapPath(err)), "")
+		return nil, fail.UsageWith(i18n.Errorf("policy file %s: %v", path, fileutil.UnwrapPath(err)), fail.RemedyPolicyFile)
 	}
 	p := DefaultPolicy()
 	def := DefaultPolicy()
@@ -107,7 +107,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && err.Error() != "EOF" {
-		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, err),
+		return nil, fail.Usage(i18n.Errorf("policy file %s: %v", path, err),
 			"keys: min-rsa-bits, min-ec-bits, digests (name: sunset date or \"\"), accepted-ekus")
 	}
 	if p.Digests == nil {
@@ -119,7 +119,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	sum := sha256.Sum256(data)
 	p.Name, p.SHA256 = path, hex.EncodeToString(sum[:])
 	if err := p.check(); err != nil {
-		return nil, fail.Usage(i18n.Errorf("--policy %s: %v", path, err), "")
+		return nil, fail.Usage(i18n.Errorf("policy file %s: %v", path, err), "")
 	}
 	return p, nil
 }

@@ -154,7 +154,7 @@ func TestArchiveSecondWriterIsLocked(t *testing.T) {
 	}
 	defer c.Close()
 	code, _, errOut := runKyso(t, "archive", "totals", "import", "--db", db, "--lock-timeout", "200ms", filepath.Join(filepath.Dir(db), "totals.csv"))
-	if code != 5 || !strings.Contains(errOut, "locked by pid") || !strings.Contains(errOut, "kyso archive ingest nightly/") || !strings.Contains(errOut, "hint:") {
+	if code != 5 || !strings.Contains(errOut, "locked by pid") || !strings.Contains(errOut, "kyso archive ingest nightly/") || !strings.Contains(errOut, "hint: wait for that process to finish, or give it longer with --lock-timeout") {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	// Readers are not kept out by a writer.

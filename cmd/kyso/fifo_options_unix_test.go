@@ -29,7 +29,7 @@ func TestNamedPipeAsOptionFile(t *testing.T) {
 		want string
 	}{
 		{"config", []string{"--config", pipe, "verify", pdf}, 2, "config " + pipe},
-		{"policy", []string{"verify", "--policy", pipe, pdf}, 2, "--policy " + pipe},
+		{"policy", []string{"verify", "--policy", pipe, pdf}, 2, "policy file " + pipe},
 		{"archive check db", []string{"archive", "check", "--db", pipe}, 5, "catalogue " + pipe},
 	}
 	for _, c := range cases {

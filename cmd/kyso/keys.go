@@ -374,8 +374,7 @@ func discoverGroups(ctx context.Context, g *globalOptions, f *keyFlags) ([]keyGr
 		fmt.Fprint(g.io.err, g.t("kyso: note: PKCS#11 module %s could not be used\n", fl))
 	}
 	if len(groups) == 0 {
-		return nil, fail.Run(i18n.Errorf("no token found; %s", pkcs11.TriedText(tried)),
-			"plug the token in and install its driver; if kyso still does not find it, give the driver's file with --pkcs11 FILE, or its folder with --pkcs11-path or $"+pkcs11.EnvPath+" (see docs/pkcs11.md)")
+		return nil, fail.RunWith(i18n.Errorf("no token found; %s", pkcs11.TriedText(tried)), fail.RemedyPKCS11Discover)
 	}
 	var mods []string
 	for _, m := range found {

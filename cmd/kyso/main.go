@@ -104,8 +104,8 @@ func exitCodeOf(err error) int {
 // and, when there is a next step, a "hint: ..." line.
 func printError(w io.Writer, err error, p *i18n.Printer) {
 	fmt.Fprintln(w, p.T("kyso: error: %s", p.Err(cobraError(err))))
-	if h := fail.HintOf(err); h != "" {
-		fmt.Fprintln(w, p.T("hint: %s", p.Translate(h)))
+	if h := hintOf(p, err); h != "" {
+		fmt.Fprintln(w, p.T("hint: %s", h))
 	}
 }
 

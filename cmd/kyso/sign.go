@@ -222,7 +222,11 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 			g.log.Debug("failed", "input", r.Input, "error", r.Error)
 		case sign.StatusSkipped:
 			if r.Reason != "" {
-				bar.print(g.io.out, g.t("%s%s: %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, g.pr().Translate(r.Reason)))
+				reason := g.pr().Translate(r.Reason)
+				if h := remedyHint(g.pr(), r.Remedy); h != "" {
+					reason = g.t("%s (%s)", reason, h)
+				}
+				bar.print(g.io.out, g.t("%s%s: %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, reason))
 				break
 			}
 			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
@@ -284,9 +288,9 @@ func checkKeyUsable(key *keys.Key) error {
 func printFailureHints(g *globalOptions, failures []*sign.Result) {
 	seen := map[string]bool{}
 	for _, r := range failures {
-		if h := fail.HintOf(r.Err); h != "" && !seen[h] {
+		if h := hintOf(g.pr(), r.Err); h != "" && !seen[h] {
 			seen[h] = true
-			fmt.Fprint(g.io.err, g.t("hint: %s\n", g.pr().Translate(h)))
+			fmt.Fprint(g.io.err, g.t("hint: %s\n", h))
 		}
 	}
 }
@@ -299,10 +303,13 @@ func newSignerPolicy(g *globalOptions, store *trust.Store, configured bool, leve
 	return &sign.SignerPolicy{
 		Trust: store, Configured: configured, Level: level,
 		Fetcher: &revocation.Fetcher{Timeout: 10 * time.Second},
-		Warn: func(msg string) {
+		Warn: func(msg string, r fail.Remedy) {
 			warnMu.Lock()
 			defer warnMu.Unlock()
 			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", g.pr().Translate(msg)))
+			if h := remedyHint(g.pr(), r); h != "" {
+				fmt.Fprint(g.io.err, g.t("hint: %s\n", h))
+			}
 		},
 	}
 }

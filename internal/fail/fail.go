@@ -25,11 +25,17 @@ const (
 	KindInterrupted
 )
 
-// Error is an error with a Kind and an optional hint for the next step.
+// Error is an error with a Kind and an optional next step: a Hint in words
+// that name no command-line flag, or a Remedy that the command line words
+// with its own flags.
 type Error struct {
 	Kind Kind
 	Err  error
 	Hint string
+	// Remedy is a next step the command line words (it knows its flags);
+	// RemedyArgs are the values its wording needs (a catalogue path).
+	Remedy     Remedy
+	RemedyArgs []any
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -45,6 +51,18 @@ func Usagef(format string, a ...any) error { return Usage(i18n.Errorf(format, a.
 func Inputf(format string, a ...any) error { return Input(i18n.Errorf(format, a...), "") }
 func Runf(format string, a ...any) error   { return Run(i18n.Errorf(format, a...), "") }
 
+// UsageWith, InputWith and RunWith wrap err with their kind and a remedy;
+// args are the values the remedy's wording needs, if any.
+func UsageWith(err error, r Remedy, args ...any) error {
+	return &Error{Kind: KindUsage, Err: err, Remedy: r, RemedyArgs: args}
+}
+func InputWith(err error, r Remedy, args ...any) error {
+	return &Error{Kind: KindInput, Err: err, Remedy: r, RemedyArgs: args}
+}
+func RunWith(err error, r Remedy, args ...any) error {
+	return &Error{Kind: KindRun, Err: err, Remedy: r, RemedyArgs: args}
+}
+
 // KindOf returns the kind of the outermost classified error in err's chain.
 func KindOf(err error) Kind {
 	var e *Error
@@ -54,17 +72,36 @@ func KindOf(err error) Kind {
 	return KindNone
 }
 
-// HintOf returns the first hint found in err's chain.
-func HintOf(err error) string {
+// NextStep returns the first classified error in err's chain that carries
+// a hint or a remedy, or nil.
+func NextStep(err error) *Error {
 	for err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
-			return ""
+			return nil
 		}
-		if e.Hint != "" {
-			return e.Hint
+		if e.Hint != "" || e.Remedy != RemedyNone {
+			return e
 		}
 		err = e.Err
 	}
+	return nil
+}
+
+// HintOf returns the first free-text hint in err's chain, unless a remedy
+// comes first (then ""; see NextStep and RemedyOf).
+func HintOf(err error) string {
+	if e := NextStep(err); e != nil {
+		return e.Hint
+	}
 	return ""
+}
+
+// RemedyOf returns the first remedy in err's chain, unless a free-text hint
+// comes first (then RemedyNone).
+func RemedyOf(err error) Remedy {
+	if e := NextStep(err); e != nil {
+		return e.Remedy
+	}
+	return RemedyNone
 }

@@ -28,7 +28,7 @@ func LoadP12(path string, password []byte) (*Key, error) {
 	priv, first, rest, err := pkcs12.DecodeChain(data, string(password))
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) || errors.Is(err, pkcs12.ErrDecryption) {
-			return nil, fail.Run(i18n.Errorf("%s: wrong password", path), "check the password given with --pass-env or --pass-file")
+			return nil, fail.RunWith(i18n.Errorf("%s: wrong password", path), fail.RemedyWrongPassword)
 		}
 		return nil, fail.Run(i18n.Errorf("%s: not a usable PKCS#12 file: %v", path, err), "")
 	}

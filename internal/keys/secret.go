@@ -62,12 +62,11 @@ func (s SecretSource) Read() ([]byte, error) {
 		errw = os.Stderr
 	}
 	if !term.IsTerminal(int(in.Fd())) {
-		flag := "pass"
+		r := fail.RemedyPasswordNoTerminal
 		if what == "PIN" {
-			flag = "pin"
+			r = fail.RemedyPINNoTerminal
 		}
-		return nil, fail.Usage(i18n.Errorf("no %s given and stdin is not a terminal", what),
-			i18n.Sprintf("use --%s-env VAR or --%s-file FILE", flag, flag))
+		return nil, fail.UsageWith(i18n.Errorf("no %s given and stdin is not a terminal", what), r)
 	}
 	prompt := s.Prompt
 	if prompt == "" {

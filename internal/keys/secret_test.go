@@ -32,7 +32,7 @@ func TestSecretSource(t *testing.T) {
 		want   string
 		kind   fail.Kind // of the error; KindNone = success
 		inErr  string
-		inHint string
+		remedy fail.Remedy
 	}{
 		{name: "env", src: SecretSource{Env: "KYSO_TEST_SECRET"}, want: "từ env"},
 		{name: "env wins over file", src: SecretSource{Env: "KYSO_TEST_SECRET", File: write("f0", "file\n")}, want: "từ env"},
@@ -43,8 +43,8 @@ func TestSecretSource(t *testing.T) {
 		{name: "file first line only", src: SecretSource{File: write("f3", "line1\nline2\n")}, want: "line1"},
 		{name: "file no newline", src: SecretSource{File: write("f4", " spaces kept ")}, want: " spaces kept "},
 		{name: "file missing", src: SecretSource{File: filepath.Join(dir, "missing")}, kind: fail.KindUsage, inErr: "missing"},
-		{name: "no source, no terminal", src: SecretSource{Stdin: notTTY}, kind: fail.KindUsage, inHint: "--pass-env VAR or --pass-file FILE"},
-		{name: "no PIN source, no terminal", src: SecretSource{Stdin: notTTY, What: "PIN"}, kind: fail.KindUsage, inHint: "--pin-env VAR or --pin-file FILE"},
+		{name: "no source, no terminal", src: SecretSource{Stdin: notTTY}, kind: fail.KindUsage, remedy: fail.RemedyPasswordNoTerminal},
+		{name: "no PIN source, no terminal", src: SecretSource{Stdin: notTTY, What: "PIN"}, kind: fail.KindUsage, remedy: fail.RemedyPINNoTerminal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +58,8 @@ func TestSecretSource(t *testing.T) {
 			if err == nil || fail.KindOf(err) != tt.kind {
 				t.Fatalf("err %v, want kind %v", err, tt.kind)
 			}
-			if !strings.Contains(err.Error(), tt.inErr) || !strings.Contains(fail.HintOf(err), tt.inHint) {
-				t.Errorf("error %q hint %q; want %q / %q", err, fail.HintOf(err), tt.inErr, tt.inHint)
+			if !strings.Contains(err.Error(), tt.inErr) || fail.RemedyOf(err) != tt.remedy {
+				t.Errorf("error %q remedy %v; want %q / %v", err, fail.RemedyOf(err), tt.inErr, tt.remedy)
 			}
 		})
 	}

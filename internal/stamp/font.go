@@ -73,7 +73,7 @@ func loadFont(path string) (*fontProgram, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fail.Input(i18n.Errorf("stamp font: %v", err), "give --font a TrueType (.ttf) file")
+		return nil, fail.InputWith(i18n.Errorf("stamp font: %v", err), fail.RemedyFont)
 	}
 	key := fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano())
 	if f, ok := fileFonts.Load(key); ok {
@@ -88,7 +88,7 @@ func loadFont(path string) (*fontProgram, error) {
 	}
 	f, err := parseFont(data, path)
 	if err != nil {
-		return nil, fail.Input(err, "give --font a TrueType (.ttf, glyf outlines) font with Vietnamese coverage")
+		return nil, fail.InputWith(err, fail.RemedyFontCoverage)
 	}
 	fileFonts.Store(key, f)
 	return f, nil

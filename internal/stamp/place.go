@@ -198,7 +198,7 @@ func ParseRect(s string) ([4]float64, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 {
-		return r, fail.Usage(i18n.Errorf("stamp rectangle %q: want four numbers x1,y1,x2,y2", s), `for example --stamp-rect "140,265,215,281mm"`)
+		return r, fail.UsageWith(i18n.Errorf("stamp rectangle %q: want four numbers x1,y1,x2,y2", s), fail.RemedyStampRect)
 	}
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)

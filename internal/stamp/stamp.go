@@ -145,7 +145,7 @@ func Appearance(add ObjectAdder, o Options, w, h float64, rotate int) (pdf.Ref, 
 	}
 	tl, err := f.fit(shaped, size, w-textX-pad, h-2*pad)
 	if err != nil {
-		return pdf.Ref{}, fail.Usage(i18n.Errorf("stamp box %.0fx%.0f pt: %v", w, h, err), "give --stamp-rect a larger box or shorten --agency")
+		return pdf.Ref{}, fail.UsageWith(i18n.Errorf("stamp box %.0fx%.0f pt: %v", w, h, err), fail.RemedyStampBox)
 	}
 	// All digits go in the subset so that stamps differing only in their
 	// time share one cached subset.

@@ -74,7 +74,7 @@ func (e *transientError) Unwrap() error { return e.err }
 // fail.Run error lists what went wrong with each.
 func (c *Client) Timestamp(ctx context.Context, h crypto.Hash, digest []byte) (*Token, error) {
 	if len(c.URLs) == 0 {
-		return nil, fail.Usage(i18n.Errorf("timestamp: no timestamp authority url"), "give one with --tsa URL")
+		return nil, fail.UsageWith(i18n.Errorf("timestamp: no timestamp authority url"), fail.RemedyTSA)
 	}
 	switch h {
 	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
@@ -109,8 +109,8 @@ func (c *Client) Timestamp(ctx context.Context, h crypto.Hash, digest []byte) (*
 		c.mark(u, true)
 		failures = append(failures, redact(u)+": "+err.Error())
 	}
-	return nil, fail.Run(i18n.Errorf("timestamp: no timestamp authority gave a usable token: %s", strings.Join(failures, "; ")),
-		"check the --tsa URLs and the network")
+	return nil, fail.RunWith(i18n.Errorf("timestamp: no timestamp authority gave a usable token: %s", strings.Join(failures, "; ")),
+		fail.RemedyTSAUnreachable)
 }
 
 func (c *Client) check(tok *Token, h crypto.Hash, digest []byte, nonce *big.Int) error {

@@ -110,8 +110,8 @@ func TestDeadFirstURL(t *testing.T) {
 	}
 	_, err := (&Client{URLs: []string{dead}}).Timestamp(context.Background(), crypto.SHA256, digest)
 	if fail.KindOf(err) != fail.KindRun || !strings.Contains(err.Error(), dead+": connection refused") ||
-		!strings.Contains(fail.HintOf(err), "--tsa") {
-		t.Errorf("only a dead tsa: %v (hint %q)", err, fail.HintOf(err))
+		fail.RemedyOf(err) != fail.RemedyTSAUnreachable {
+		t.Errorf("only a dead tsa: %v (remedy %v)", err, fail.RemedyOf(err))
 	}
 }
 

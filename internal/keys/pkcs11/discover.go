@@ -214,15 +214,12 @@ func TriedText(tried []Tried) string {
 	return s
 }
 
-// discoverHint is the advice when discovery finds no module or no token.
-const discoverHint = "plug the token in and install its driver; if kyso still does not find it, give the driver's file with --pkcs11 FILE, or add its folder to " + EnvPath + " (see docs/pkcs11.md)"
-
 // FindModule returns the module holding the token whose label or serial
 // is token, among the modules on search: what 'kyso sign --token LABEL'
 // uses when no --pkcs11 is given.
 func FindModule(ctx context.Context, search []string, token string) (string, error) {
 	if token == "" {
-		return "", fail.Usage(i18n.Errorf("no --pkcs11 module and no --token given"), "give --token LABEL (see 'kyso keys'), or --pkcs11 FILE")
+		return "", fail.UsageWith(i18n.Errorf("no PKCS#11 module and no token given"), fail.RemedyTokenOrModule)
 	}
 	found, tried, err := Discover(ctx, search)
 	if err != nil {
@@ -247,10 +244,10 @@ func FindModule(ctx context.Context, search []string, token string) (string, err
 		if len(seen) > 0 {
 			have = "tokens present: " + strings.Join(seen, ", ")
 		}
-		return "", fail.Run(i18n.Errorf("token '%s' not found in any PKCS#11 module; %s; %s", token, have, TriedText(tried)), discoverHint)
+		return "", fail.RunWith(i18n.Errorf("token '%s' not found in any PKCS#11 module; %s; %s", token, have, TriedText(tried)), fail.RemedyPKCS11Discover)
 	}
-	return "", fail.Usage(i18n.Errorf("token '%s' is in %d PKCS#11 modules: %s", token, len(hits), strings.Join(hits, ", ")),
-		"choose the module with --pkcs11 FILE")
+	return "", fail.UsageWith(i18n.Errorf("token '%s' is in %d PKCS#11 modules: %s", token, len(hits), strings.Join(hits, ", ")),
+		fail.RemedyModule)
 }
 
 // sameLabel compares token labels as findToken does: after trimming and

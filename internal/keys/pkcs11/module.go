@@ -163,14 +163,14 @@ func (m *module) findToken(want string) (slot, error) {
 	case len(hits) == 1:
 		return hits[0], nil
 	case want == "":
-		return slot{}, fail.Usage(i18n.Errorf("pkcs11 module %s has %d tokens: %s", m.path, len(all), describeSlots(all)),
-			"choose one with --token LABEL")
+		return slot{}, fail.UsageWith(i18n.Errorf("pkcs11 module %s has %d tokens: %s", m.path, len(all), describeSlots(all)),
+			fail.RemedyTokenChoose)
 	case len(hits) > 1:
-		return slot{}, fail.Usage(i18n.Errorf("pkcs11 module %s: %d tokens are labelled '%s': %s", m.path, len(hits), want, describeSlots(hits)),
-			"give the token's serial number to --token instead of its label")
+		return slot{}, fail.UsageWith(i18n.Errorf("pkcs11 module %s: %d tokens are labelled '%s': %s", m.path, len(hits), want, describeSlots(hits)),
+			fail.RemedyTokenSerial)
 	}
-	return slot{}, fail.Run(i18n.Errorf("token '%s' not found in pkcs11 module %s; tokens present: %s", want, m.path, describeSlots(all)),
-		"check the label with 'kyso keys --pkcs11 MODULE'")
+	return slot{}, fail.RunWith(i18n.Errorf("token '%s' not found in pkcs11 module %s; tokens present: %s", want, m.path, describeSlots(all)),
+		fail.RemedyTokenLabel)
 }
 
 func describeSlots(ss []slot) string {

@@ -126,7 +126,7 @@ func (t *token) login(sh p11.SessionHandle, pin []byte) (bool, error) {
 		if flags&p11.CKF_LOGIN_REQUIRED == 0 {
 			return false, nil
 		}
-		return false, fail.Usage(i18n.Errorf("token '%s' needs a PIN", name), "give it with --pin-env VAR or --pin-file FILE, or type it at the prompt")
+		return false, fail.UsageWith(i18n.Errorf("token '%s' needs a PIN", name), fail.RemedyPIN)
 	}
 	if flags&p11.CKF_USER_PIN_LOCKED != 0 {
 		return false, t.pinLocked()
@@ -295,8 +295,8 @@ func (t *token) findKey(sh p11.SessionHandle, label string, id []byte, certs []c
 	default:
 		what = fmt.Sprintf("%d private keys %s", len(hits), selector(label, id))
 	}
-	return nil, fail.Usage(i18n.Errorf("token '%s' has %s; %s", t.slot.label(), what, have),
-		"choose the key with --key-label LABEL or --key-id HEX")
+	return nil, fail.UsageWith(i18n.Errorf("token '%s' has %s; %s", t.slot.label(), what, have),
+		fail.RemedyKeySelect)
 }
 
 func selector(label string, id []byte) string {
