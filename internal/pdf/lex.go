@@ -70,23 +70,38 @@ func (p *parser) regular() []byte {
 	return p.buf[s:p.pos]
 }
 
-// keyword reads the next token if it is a bare word, without consuming
-// anything otherwise.
-func (p *parser) peekKeyword() string {
+// cut says the parser stands at the end of a window that is not the end of
+// the file: a token that reaches it may go on past it ("/Off" read as
+// "/O", "-.5" as "-"), so nothing read up to here can be trusted whole.
+func (p *parser) cut() bool { return p.pos >= len(p.buf) && !p.eof }
+
+// word reads the run of regular characters at pos (a number, keyword or the
+// body of a name), or errShort when the window cuts it.
+func (p *parser) word() ([]byte, error) {
+	w := p.regular()
+	if p.cut() {
+		return nil, errShort
+	}
+	return w, nil
+}
+
+// peekKeyword reads the next token if it is a bare word, without consuming
+// anything; errShort when the window ends before the token does.
+func (p *parser) peekKeyword() (string, error) {
 	p.skipSpace()
 	s := p.pos
-	w := p.regular()
+	w, err := p.word()
 	p.pos = s
-	return string(w)
+	return string(w), err
 }
 
 func (p *parser) expectKeyword(k string) error {
 	p.skipSpace()
-	w := p.regular()
+	w, err := p.word()
+	if err != nil {
+		return err
+	}
 	if string(w) != k {
-		if p.pos >= len(p.buf) && !p.eof {
-			return errShort
-		}
 		return i18n.Errorf("expected %q at offset %d, found %q", k, p.pos, truncate(w))
 	}
 	return nil
@@ -112,7 +127,11 @@ func (p *parser) object(depth int) (Object, error) {
 	switch {
 	case c == '/':
 		p.pos++
-		return Name(decodeName(p.regular())), nil
+		w, err := p.word()
+		if err != nil {
+			return nil, err
+		}
+		return Name(decodeName(w)), nil
 	case c == '(':
 		return p.literalString()
 	case c == '<':
@@ -145,7 +164,10 @@ func (p *parser) object(depth int) (Object, error) {
 	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
 		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)
 	}
-	w := p.regular()
+	w, err := p.word()
+	if err != nil {
+		return nil, err
+	}
 	if len(w) == 0 {
 		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)
 	}
@@ -258,7 +280,11 @@ func (p *parser) dict(depth int) (Object, error) {
 			return nil, i18n.Errorf("dictionary key expected at offset %d", p.pos)
 		}
 		p.pos++
-		k := Name(decodeName(p.regular()))
+		kw, err := p.word()
+		if err != nil {
+			return nil, err
+		}
+		k := Name(decodeName(kw))
 		v, err := p.object(depth + 1)
 		if err != nil {
 			return nil, err

@@ -472,7 +472,10 @@ func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int6
 	}
 	for {
 		p.skipSpace()
-		w := p.peekKeyword()
+		w, err := p.peekKeyword()
+		if err != nil {
+			return 0, err
+		}
 		if w == "trailer" {
 			p.regular()
 			t, err := p.object(0)
@@ -847,7 +850,16 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		return 0, nil, 0, err
 	}
 	d, isDict := o.(Dict)
-	if !isDict || p.peekKeyword() != "stream" {
+	if !isDict {
+		return uint32(numI), o, 0, nil
+	}
+	// A dictionary is a stream's when "stream" follows; the window must
+	// hold the whole next token to tell ("str" at its end may be "stream").
+	kw, err := p.peekKeyword()
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if kw != "stream" {
 		return uint32(numI), o, 0, nil
 	}
 	p.skipSpace()
