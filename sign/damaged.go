@@ -13,8 +13,16 @@ import (
 // end of the file): bytes that did not exist when the revision was
 // written. Signed as it is, whatever is appended there after signing
 // would become part of the signed revision (an incremental-saving attack).
+// It also refuses a section that lists one object twice with different
+// entries: viewers disagree on which counts (a shadow document prepared
+// before signing), so what the signer sees need not be what is verified.
 func checkEntriesInside(r *pdf.Reader) error {
 	for i, rv := range r.Revisions() {
+		if d := rv.Duplicates; len(d) > 0 {
+			return fail.Input(i18n.Errorf("the file is ambiguous: revision %d's cross-reference section lists object %d twice with different entries%s, and readers disagree on which counts: what one viewer shows is not what another does",
+				i, d[0], more(len(d)-1)),
+				"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
+		}
 		if past := r.EntriesPastEnd(i); len(past) > 0 {
 			e := rv.Entries[past[0]]
 			return fail.Input(i18n.Errorf("the file is damaged: revision %d places object %d at offset %d, at or past the end of that revision (offset %d)%s",

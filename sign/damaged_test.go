@@ -2,6 +2,7 @@ package sign
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -50,5 +51,63 @@ func TestCheckEntriesInsideRefusesEntriesPastTheEnd(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "3000000") {
 		t.Errorf("the error does not name the problem: %v", err)
+	}
+}
+
+// An input whose cross-reference section lists an object twice with
+// different entries (a shadow document prepared for signing: viewers that
+// keep the first entry and viewers that keep the last show different
+// pages) is refused; the same entry listed twice is harmless.
+func TestCheckEntriesInsideRefusesAmbiguousDuplicates(t *testing.T) {
+	doc, err := os.ReadFile(fixture(t, "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := attackgen.Open(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := r.Pages()
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("pages: %v", err)
+	}
+	n := pages[0].Dict["Contents"].(pdf.Ref).Num
+	old, _ := r.Lookup(n)
+	evil := attackgen.Stream(pdf.Dict{}, []byte("BT /F1 24 Tf 72 700 Td (PAY 1000000) Tj ET"))
+	for _, tt := range []struct {
+		name    string
+		rev     attackgen.Rev
+		refused bool
+	}{
+		{"different entries", attackgen.Rev{Objects: map[uint32]pdf.Object{n: evil}, Dup: map[uint32]int64{n: old.Offset}}, true},
+		{"different entries, xref stream", attackgen.Rev{Objects: map[uint32]pdf.Object{n: evil}, Dup: map[uint32]int64{n: old.Offset}, XrefStream: true}, true},
+		{"the same entry twice", attackgen.Rev{At: map[uint32]int64{n: old.Offset}, Dup: map[uint32]int64{n: old.Offset}}, false},
+	} {
+		prep, err := attackgen.AppendRev(doc, tt.rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := attackgen.Open(prep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkEntriesInside(r)
+		if !tt.refused {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tt.name, err)
+			}
+			revs := r.Revisions()
+			if _, listed := revs[len(revs)-1].Entries[n]; !listed {
+				t.Errorf("%s: the update does not list object %d", tt.name, n)
+			}
+			continue
+		}
+		var fe *fail.Error
+		if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
+			t.Fatalf("%s: want an input error, got %v", tt.name, err)
+		}
+		if !strings.Contains(err.Error(), "ambiguous") || !strings.Contains(err.Error(), fmt.Sprintf("object %d twice", n)) {
+			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
+		}
 	}
 }

@@ -16,10 +16,9 @@ func (v *verifier) changes(s *sigState) {
 		s.out.Modification = ""
 		return
 	}
-	if s.cov.Whole {
-		s.out.Modification = ChangeNone.String()
-		return
-	}
+	// A signature that covers the whole file is analysed too: nothing
+	// follows it, but the signed revisions themselves must be unambiguous
+	// (no entry past its revision's end, no object listed twice).
 	mdp := MDP{DocMDP: s.d.DocMDP}
 	if s.d.FieldMDP != nil {
 		mdp.FieldLocks = append(mdp.FieldLocks, s.d.FieldMDP)

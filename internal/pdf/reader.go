@@ -240,10 +240,12 @@ type section struct {
 }
 
 // put records an entry unless the section lists n already: the first
-// entry for a number wins within one section, as in qpdf and MuPDF.
+// entry for a number wins within one section, as in qpdf and MuPDF. A
+// second, different entry for n is a duplicate (readers disagree on which
+// counts); the same entry twice is harmless and not one.
 func (s *section) put(n uint32, e XrefEntry) {
-	if _, dup := s.entries[n]; dup {
-		if n != 0 {
+	if old, dup := s.entries[n]; dup {
+		if n != 0 && old != e {
 			s.dups = append(s.dups, n)
 		}
 		return

@@ -38,6 +38,33 @@ func (g *gen) xrefTricks() {
 	dup("xref-duplicate-first", "an update rewrites page 1's content stream and lists it twice in its xref table: first at the new object, then at the signed one (readers keeping the last entry see no change)", false)
 	dup("xref-stream-duplicate-first", "the same with an xref stream whose /Index lists the content stream in two runs", true)
 
+	// The shadow variant: the duplicate is prepared before signing, so it
+	// lies inside the signed revision. The signer's viewer (keeping the
+	// last entry) shows the signed page; a reader keeping the first shows
+	// the attacker's. No change follows the signature: the ambiguity is in
+	// what was signed.
+	g.add(Case{Name: "shadow/xref-duplicate-prepared", Attack: "Shadow-Hide-and-Replace", Source: srcCCS19, Field: "Signature1",
+		What:   "before signing, an update writes a second content stream for page 1 and lists page 1's content object twice in its xref table (first the attacker's stream, then the original); the victim signs that revision",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice"}}, func(c *Case) ([]byte, error) {
+		r, _, pd, err := page1(g.b.Simple)
+		if err != nil {
+			return nil, err
+		}
+		n := pd["Contents"].(pdf.Ref).Num
+		old, ok := r.Lookup(n)
+		if !ok || old.Type != 1 {
+			return nil, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
+		}
+		c.Expect.Object = n
+		prep, err := AppendRev(g.b.Simple, Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)},
+			Dup: map[uint32]int64{n: old.Offset}})
+		if err != nil {
+			return nil, err
+		}
+		doc, _, err := approval(prep, "Signature1")
+		return doc, err
+	})
+
 	g.add(Case{Name: "usf/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
 		What:   "before signing, an update places page 1's content stream at an offset past the end of the file; after signing the attacker pads the file to that offset, writes a new content stream there and appends an empty update",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "past the end of the revision"}}, func(c *Case) ([]byte, error) {

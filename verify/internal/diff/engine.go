@@ -117,6 +117,11 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			a.find(i, pdf.Ref{Num: past[0]}, RoleFile, rulePastEnd, i18n.Sprintf("its cross-reference section places %s at or past the end of the revision (offset %d): bytes written after it%s",
 				plural(len(past), "object"), revs[i].End, listNums(past)))
 		}
+		if d := revs[i].Duplicates; len(d) > 0 {
+			d = slices.Compact(slices.Sorted(slices.Values(d)))
+			a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleXrefDupSigned, i18n.Sprintf("its cross-reference section lists %s twice with different entries, which readers resolve differently: the signer may have seen another document%s",
+				plural(len(d), "object"), listNums(d)))
+		}
 	}
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {

@@ -134,16 +134,17 @@ var (
 		RoleObject, RoleFile, RoleNew, RoleFreed, RoleObjStm, RoleCatalog, RoleForm, RoleFieldList, RoleSignature, RolePage,
 		RolePageNode, RoleAnnotList, RoleField, RoleAnnot, RoleDSS, RoleMetadata, RoleAppearance, RoleInfo, RoleExtensions, RoleStruct)
 
-	ruleTailUpdate   = rule("file.update-after-eof", Other, "Objects, xref, trailer or startxref after the last %%EOF are an update that only viewers repairing the file would show.", RoleFile)
-	ruleXrefInSigned = rule("file.xref-in-signed-bytes", Other, "A later cross-reference section must lie after the signed bytes.", RoleFile)
-	ruleRootExisting = rule("file.root-existing-object", Other, "The trailer's /Root may move only to a new object, never to one the signed document already had.", RoleFile)
-	ruleEncrypt      = rule("file.encrypt-changed", Other, "The trailer's /Encrypt may not change.", RoleFile)
-	ruleXrefDup      = rule("file.xref-duplicate-entry", Other, "A later cross-reference section may not list an object number twice: readers disagree on which entry counts, so viewers can show different documents.", RoleFile)
-	rulePastEnd      = rule("file.entry-past-revision-end", Other, "An entry of the signed revision (or one before it) may not point at or past the end of its revision: the object there was written after signing.", RoleFile)
-	ruleXrefNumber   = rule("file.xref-stream-reuses-number", Other, "A cross-reference stream may not take the number of an existing object.", RoleFile)
-	ruleUnanalysable = rule("file.revision-unanalysable", Other, "A revision that cannot be read or analysed is refused.", RoleFile)
-	ruleUnreadable   = rule("object.unreadable", Other, "A changed object that cannot be read in either revision is refused.", RoleObject)
-	ruleNotDict      = rule("object.becomes-stream", Other, "An object whose role requires a dictionary (page, field, annotation ...) may not be or become a stream, which can be drawn.",
+	ruleTailUpdate    = rule("file.update-after-eof", Other, "Objects, xref, trailer or startxref after the last %%EOF are an update that only viewers repairing the file would show.", RoleFile)
+	ruleXrefInSigned  = rule("file.xref-in-signed-bytes", Other, "A later cross-reference section must lie after the signed bytes.", RoleFile)
+	ruleRootExisting  = rule("file.root-existing-object", Other, "The trailer's /Root may move only to a new object, never to one the signed document already had.", RoleFile)
+	ruleEncrypt       = rule("file.encrypt-changed", Other, "The trailer's /Encrypt may not change.", RoleFile)
+	ruleXrefDup       = rule("file.xref-duplicate-entry", Other, "A later cross-reference section may not list an object number twice: readers disagree on which entry counts, so viewers can show different documents.", RoleFile)
+	ruleXrefDupSigned = rule("file.xref-duplicate-in-signed", Other, "The signed revision (or one before it) may not list an object number twice with different entries: readers disagree on which counts, so the signer may have seen another document than the one verified.", RoleFile)
+	rulePastEnd       = rule("file.entry-past-revision-end", Other, "An entry of the signed revision (or one before it) may not point at or past the end of its revision: the object there was written after signing.", RoleFile)
+	ruleXrefNumber    = rule("file.xref-stream-reuses-number", Other, "A cross-reference stream may not take the number of an existing object.", RoleFile)
+	ruleUnanalysable  = rule("file.revision-unanalysable", Other, "A revision that cannot be read or analysed is refused.", RoleFile)
+	ruleUnreadable    = rule("object.unreadable", Other, "A changed object that cannot be read in either revision is refused.", RoleObject)
+	ruleNotDict       = rule("object.becomes-stream", Other, "An object whose role requires a dictionary (page, field, annotation ...) may not be or become a stream, which can be drawn.",
 		RoleCatalog, RoleForm, RoleFieldList, RoleSignature, RolePage, RolePageNode, RoleAnnotList, RoleField, RoleAnnot, RoleDSS, RoleInfo)
 	ruleShared   = rule("object.shared", Other, "An object changed for a harmless role (DSS, metadata, /Info, tags, appearance) that the signed document also uses for something else is refused.", RoleDSS, RoleMetadata, RoleInfo, RoleStruct, RoleExtensions, RoleAnnotList, RoleAppearance)
 	ruleUnused   = rule("object.unused", None, "A changed object that neither revision uses is nothing.", RoleUnused)
