@@ -215,7 +215,7 @@ package and that nothing in it changed on the way.`,
 				if k.Close != nil {
 					defer k.Close()
 				}
-				if err := checkKeyUsable(k); err != nil {
+				if err := checkKeyUsable(k, nil); err != nil {
 					return err
 				}
 				o.Sign = k

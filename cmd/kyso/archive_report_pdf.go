@@ -119,7 +119,7 @@ func openReportSigner(ctx context.Context, g *globalOptions, k *keyFlags, tsa []
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeyUsable(key); err != nil {
+	if err := checkKeyUsable(key, nil); err != nil {
 		if key.Close != nil {
 			key.Close()
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/kyso-project/kyso/internal/trust"
 	"github.com/kyso-project/kyso/internal/tsp"
 	"github.com/kyso-project/kyso/sign"
+	"github.com/kyso-project/kyso/verify"
 )
 
 func init() { commands = append(commands, newSignCmd) }
@@ -37,6 +38,7 @@ type signFlags struct {
 	Field   string
 	Meta    string
 	Counter bool
+	Policy  string
 }
 
 func newSignCmd(g *globalOptions) *cobra.Command {
@@ -102,6 +104,7 @@ document timestamp).`,
 	fs.StringVar(&f.Field, "field-name", "", "name of the new signature field (default Signature<N>)")
 	fs.BoolVar(&f.Counter, "countersign", false, "also sign inputs that already carry this signer's signature (the new stamp avoids the existing ones)")
 	fs.StringVar(&f.Meta, "meta", "", "CSV of TTHC metadata (file,dossier_code,...) written into each document before signing")
+	fs.StringVar(&f.Policy, "policy", "", "validation policy file the signer's certificate must pass, as kyso verify --policy (default: the policy of docs/verify.md)")
 	return cmd
 }
 
@@ -147,6 +150,16 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if f.stamp.QR && f.Meta == "" && !f.stamp.NoStamp {
 		return fail.Usage(i18n.Errorf("--qr needs --meta: the QR code holds each file's dossier and procedure codes"), "add --meta FILE.csv")
 	}
+	// The unit's verifiers judge with this policy: a certificate it refuses
+	// would make every output indeterminate. Read before the key (and its
+	// PIN prompt), as every other usage error is.
+	var valPolicy *verify.Policy
+	if f.Policy != "" {
+		var err error
+		if valPolicy, err = verify.LoadPolicy(f.Policy); err != nil {
+			return err
+		}
+	}
 	meta, err := loadSignMeta(f.Meta)
 	if err != nil {
 		return err
@@ -158,7 +171,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 	if key.Close != nil {
 		defer key.Close()
 	}
-	if err := checkKeyUsable(key); err != nil {
+	if err := checkKeyUsable(key, valPolicy); err != nil {
 		return err
 	}
 	store, err := trust.Load(f.Trust)
@@ -166,6 +179,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		return fail.Usage(err, "--trust takes PEM or DER certificate files or folders of them")
 	}
 	policy := newSignerPolicy(g, store, len(f.Trust) > 0, level)
+	policy.Policy = valPolicy
 	if err := policy.CheckSigner(ctx, key); err != nil {
 		return err
 	}
@@ -275,9 +289,10 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 }
 
 // checkKeyUsable refuses a signer certificate that cannot make a valid
-// signature now (expired, not yet valid, wrong key usage, weak).
-func checkKeyUsable(key *keys.Key) error {
-	if err := sign.CheckSignerCert(key.Cert, time.Now(), nil); err != nil {
+// signature now (expired, not yet valid, wrong key usage, weak) under the
+// validation policy pol (nil: the default).
+func checkKeyUsable(key *keys.Key, pol *verify.Policy) error {
+	if err := sign.CheckSignerCert(key.Cert, time.Now(), pol); err != nil {
 		return err
 	}
 	return nil

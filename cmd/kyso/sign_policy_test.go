@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/asn1"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,6 +79,85 @@ func TestSignRefusesCertTheVerifyPolicyRefuses(t *testing.T) {
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
 				t.Errorf("%s written (%v)", out, err)
+			}
+		})
+	}
+}
+
+// kyso sign --policy judges the signer's certificate by the unit's policy
+// file, as verify --policy judges signatures: RSA-3072 required refuses the
+// usual RSA-2048 signer (exit 5, nothing written), and a policy that drops
+// the EKU check accepts a timeStamping-only certificate the default refuses.
+func TestSignPolicyFile(t *testing.T) {
+	t.Setenv("KYSO_LANG", "en")
+	t.Setenv("KYSO_PASS", testpki.DefaultPassword)
+	p := testpki.Shared(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	simple, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "a.pdf"), simple, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	strict := write("rsa3072.yaml", "min-rsa-bits: 3072\n")
+	noEKU := write("no-eku.yaml", "accepted-ekus: []\n")
+	p12 := func(name string, opts testpki.LeafOptions) string {
+		leaf, err := p.NewLeaf(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := pkcs12.Modern.Encode(leaf.Key, leaf.Cert, p.Chain(), testpki.DefaultPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, der, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	rsa2048 := p12("rsa2048.p12", testpki.LeafOptions{RSABits: 2048})
+	tsOnly := p12("ts-only.p12", testpki.LeafOptions{EKUs: []asn1.ObjectIdentifier{testpki.EKUTimeStamping}})
+	for i, c := range []struct {
+		name, p12, policy string
+		code              int
+		want              string
+	}{
+		{"RSA-2048 under the default policy", rsa2048, "", 0, ""},
+		{"RSA-2048 under a policy requiring 3072 bits", rsa2048, strict, 5, "at least 3072 bits; this one has 2048"},
+		{"timeStamping-only under the default policy", tsOnly, "", 5, "restricted to timeStamping"},
+		{"timeStamping-only under a policy without the EKU check", tsOnly, noEKU, 0, ""},
+		{"a policy file that is not there", rsa2048, filepath.Join(dir, "missing.yaml"), 2, "missing.yaml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprintf("out%d", i))
+			args := []string{"sign", in, "--out", out, "--p12", c.p12, "--pass-env", "KYSO_PASS", "--no-stamp"}
+			if c.policy != "" {
+				args = append(args, "--policy", c.policy)
+			}
+			var so, se bytes.Buffer
+			code := run(args, strings.NewReader(""), &so, &se)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, c.code, se.String())
+			}
+			if c.want != "" && !strings.Contains(se.String(), c.want) {
+				t.Errorf("stderr does not say %q:\n%s", c.want, se.String())
+			}
+			_, err := os.Stat(filepath.Join(out, "a.pdf"))
+			if signed := err == nil; signed != (c.code == 0) {
+				t.Errorf("output written: %v, want %v", signed, c.code == 0)
 			}
 		})
 	}
