@@ -61,7 +61,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCodeOf(err)
-	if code == exitOK && ctx.Err() != nil {
+	if ctx.Err() != nil {
+		// SIGINT or SIGTERM arrived: the run did not finish as asked,
+		// whatever the verdicts reported so far say (docs/exit-codes.md).
 		code = exitInterrupted
 	}
 	if err != nil {
