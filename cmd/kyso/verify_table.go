@@ -12,6 +12,7 @@ import (
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -190,8 +191,9 @@ func (t *verdictTable) writeFailures(name string) error {
 		writeWrapped(&b, padRunes(statusWord(t.p, rep.Status), verdictColumn), strings.Repeat(" ", verdictColumn), rep.File)
 		writeDetail(&b, t.p, rep)
 	}
+	// The list is read with cat or less: the same escaping as the screen.
 	return writeAtomic(name, func(w io.Writer) error {
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, termsafe.Lines(b.String()))
 		return err
 	})
 }
