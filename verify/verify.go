@@ -201,6 +201,9 @@ func (v *verifier) run() error {
 		}
 		v.changes(s)
 	}
+	if err := v.ctx.Err(); err != nil {
+		return err
+	}
 	v.signedMetadata()
 	v.finish()
 	return v.ctx.Err()
