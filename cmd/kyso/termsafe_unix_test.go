@@ -136,5 +136,30 @@ func TestTerminalEscapesInNames(t *testing.T) {
 		}
 		check(t, "stdout", out, `\x1b[32mVALID`, `\x1b[32m hỏng`)
 		check(t, "stderr", errb)
+
+		// The file sign wrote keeps the hostile name; once in the
+		// catalogue, ls and show print it from there.
+		code, out, errb = kyso(t, "archive", "ingest", "--db", db, "--trust", filepath.Join(dir, "pki", "trust.pem"), filepath.Join(dir, "signed"))
+		if code != exitOK {
+			t.Fatalf("ingest of the signed file: exit %d\n%s\n%s", code, out, errb)
+		}
+		check(t, "ingest stdout", out, `\x1b[32mVALID`)
+		check(t, "ingest stderr", errb)
+		code, out, errb = kyso(t, "archive", "ls", "--db", db)
+		if code != exitOK {
+			t.Fatalf("ls: exit %d\n%s", code, errb)
+		}
+		check(t, "ls stdout", out, `\x1b[32mVALID`)
+		check(t, "ls stderr", errb)
+		code, out, errb = kyso(t, "archive", "show", "--db", db, "1")
+		if code != exitOK {
+			t.Fatalf("show: exit %d\n%s", code, errb)
+		}
+		check(t, "show stdout", out, `\x1b[32mVALID`)
+		check(t, "show stderr", errb)
+		_, out, _ = kyso(t, "archive", "ls", "--db", db, "--json")
+		if !strings.Contains(out, `\u001b[32mVALID`) {
+			t.Errorf("ls --json changed: %s", out)
+		}
 	})
 }
