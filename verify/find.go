@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
@@ -44,25 +45,43 @@ var errTooManyFields = errors.New("too many form fields")
 //
 // A reference cycle or a limit met in the newest revision's fields is an
 // error (the form cannot be read whole, so a signature may be hidden in
-// it); other problems there are warnings.
-func findSignatures(r *pdf.Reader) ([]sigLoc, []string, []string) {
+// it); other problems there are warnings. More signatures than
+// pdf.Limits.MaxSignatures is an error of the file too, and no signature
+// is returned: the walk stops at the first one past the limit, before any
+// per-signature work. The error is for a cancelled ctx.
+func findSignatures(ctx context.Context, r *pdf.Reader) ([]sigLoc, []string, []string, error) {
 	var locs []sigLoc
 	var warnings, errs []string
 	seen := map[string]bool{}
-	add := func(l sigLoc) {
+	maxSigs := r.Limits().MaxSignatures
+	add := func(l sigLoc) error {
 		key := fmt.Sprintf("o%d", l.DictRef.Num)
 		if l.DictRef.Num == 0 {
 			key = fmt.Sprintf("f%d/%s", l.FieldRef.Num, l.Field)
 		}
-		if !seen[key] {
-			seen[key] = true
-			locs = append(locs, l)
+		if seen[key] {
+			return nil
 		}
+		if len(locs) >= maxSigs {
+			return tooManySignatures(maxSigs)
+		}
+		seen[key] = true
+		locs = append(locs, l)
+		return nil
 	}
 	revs := r.Revisions()
 	for i := len(revs) - 1; i >= 0; i-- {
-		v := r.At(i)
-		fields, err := fieldSignatures(v, i)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		err := fieldSignatures(ctx, r.At(i), i, add)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		var le *pdf.LimitError
+		if errors.As(err, &le) && le.Limit == "MaxSignatures" {
+			return nil, warnings, []string{"the file goes over a limit: " + err.Error()}, nil
+		}
 		if err != nil && i == len(revs)-1 {
 			if pdf.IsLimit(err) || errors.Is(err, pdf.ErrCycle) {
 				errs = append(errs, "reading the form fields: "+err.Error())
@@ -70,33 +89,51 @@ func findSignatures(r *pdf.Reader) ([]sigLoc, []string, []string) {
 				warnings = append(warnings, "reading the form fields: "+err.Error())
 			}
 		}
-		for _, l := range fields {
-			add(l)
-		}
 	}
 	if len(locs) == 0 {
-		orphans, warn := scanSignatureDicts(r)
+		orphans, warn, err := scanSignatureDicts(ctx, r)
+		if err != nil {
+			if pdf.IsLimit(err) {
+				return nil, warnings, []string{"the file goes over a limit: " + err.Error()}, nil
+			}
+			return nil, nil, nil, err
+		}
 		if warn != "" {
 			warnings = append(warnings, warn)
 		}
 		locs = orphans
 	}
-	return locs, warnings, errs
+	return locs, warnings, errs, nil
+}
+
+// tooManySignatures is the error of a file with more than max signatures.
+func tooManySignatures(max int) error {
+	return &pdf.LimitError{Limit: "MaxSignatures", Max: int64(max),
+		What: fmt.Sprintf("the document has more than %d signatures", max)}
 }
 
 // fieldSignatures walks the AcroForm field tree and the widgets of every
-// page of one revision.
-func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
+// page of one revision, passing each signature to add. An error of add
+// (too many signatures) or a cancelled ctx stops the walk at once.
+func fieldSignatures(ctx context.Context, r *pdf.Reader, view int, add func(sigLoc) error) error {
 	cat, err := r.Catalog()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []sigLoc
 	visited := map[pdf.Ref]bool{}
 	count := 0
+	stop := func(err error) bool {
+		var le *pdf.LimitError
+		return errors.As(err, &le) && le.Limit == "MaxSignatures" || ctx.Err() != nil
+	}
 	visit := func(f *pdf.Field) (bool, error) {
 		if count++; count > maxFields {
 			return false, errTooManyFields
+		}
+		if count%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
 		}
 		if f.FT == "Sig" {
 			if v, ok := f.Dict["V"]; ok && v != nil {
@@ -110,7 +147,9 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 				}
 				l.Lock, _ = r.Dict(f.Dict["Lock"])
 				if l.Dict != nil {
-					out = append(out, l)
+					if err := add(l); err != nil {
+						return false, err
+					}
 				}
 			}
 		}
@@ -125,6 +164,9 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 	if af, err := r.Dict(cat["AcroForm"]); err == nil && af != nil {
 		fields, _ := r.Array(af["Fields"])
 		firstErr = walk(fields)
+		if stop(firstErr) {
+			return firstErr
+		}
 	}
 	// Widgets on pages that the AcroForm does not list.
 	pages, err := r.Pages()
@@ -155,26 +197,40 @@ func fieldSignatures(r *pdf.Reader, view int) ([]sigLoc, error) {
 				}
 				f, cur = par, pd
 			}
-			if err := walk(pdf.Array{f}); err != nil && firstErr == nil {
-				firstErr = err
+			if err := walk(pdf.Array{f}); err != nil {
+				if stop(err) {
+					return err
+				}
+				if firstErr == nil {
+					firstErr = err
+				}
 			}
 		}
 	}
-	return out, firstErr
+	return firstErr
 }
 
 // scanSignatureDicts finds, in the newest revision, signature dictionaries
 // that no field refers to: the fallback when the form has no signed field,
 // so that a file whose signature was unhooked from its field is judged on
 // that signature rather than called unsigned.
-func scanSignatureDicts(r *pdf.Reader) ([]sigLoc, string) {
+//
+// The error is a cancelled ctx, or more than pdf.Limits.MaxSignatures
+// signature dictionaries.
+func scanSignatureDicts(ctx context.Context, r *pdf.Reader) ([]sigLoc, string, error) {
 	var out []sigLoc
 	nums := r.ObjectNumbers()
 	if len(nums) > maxScan {
-		return nil, "too many objects to look for signature dictionaries outside the form fields"
+		return nil, "too many objects to look for signature dictionaries outside the form fields", nil
 	}
 	view := len(r.Revisions()) - 1
-	for _, num := range nums {
+	maxSigs := r.Limits().MaxSignatures
+	for i, num := range nums {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, "", err
+			}
+		}
 		e, _ := r.Lookup(num)
 		ref := pdf.Ref{Num: num}
 		if e.Type == 1 {
@@ -195,9 +251,12 @@ func scanSignatureDicts(r *pdf.Reader) ([]sigLoc, string) {
 		if _, has := d["ByteRange"]; !has {
 			continue
 		}
+		if len(out) >= maxSigs {
+			return nil, "", tooManySignatures(maxSigs)
+		}
 		out = append(out, sigLoc{DictRef: ref, Dict: d, View: view, Orphan: true})
 	}
-	return out, ""
+	return out, "", nil
 }
 
 // fieldLabel names a signature in messages.

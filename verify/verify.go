@@ -148,16 +148,24 @@ func (v *verifier) run() error {
 	if _, enc := r.Trailer()["Encrypt"]; enc {
 		v.rep.Warnings = append(v.rep.Warnings, v.fileFinding("warning", "the document is encrypted: kyso judges its signatures but cannot read its encrypted text (field names may show garbled)"))
 	}
-	locs, warns, errs := findSignatures(r)
+	locs, warns, errs, err := findSignatures(v.ctx, r)
+	if err != nil {
+		return err
+	}
 	v.rep.Warnings = append(v.rep.Warnings, warns...)
 	v.rep.Errors = append(v.rep.Errors, errs...)
 	if len(locs) == 0 {
-		v.fileError("the document has no signature")
+		if len(errs) == 0 {
+			v.fileError("the document has no signature")
+		}
 		v.finish()
 		return v.digest() // the file's own SHA-256, when asked for
 	}
 	v.dss = readDSS(v.r)
 	for _, l := range locs {
+		if err := v.ctx.Err(); err != nil {
+			return err
+		}
 		s, err := v.prepare(l)
 		if err != nil {
 			return err
@@ -174,6 +182,9 @@ func (v *verifier) run() error {
 		return err
 	}
 	for _, s := range v.sigs {
+		if err := v.ctx.Err(); err != nil {
+			return err
+		}
 		v.checkIntegrity(s)
 	}
 	// Newest first, so each document timestamp's proof is known before the
@@ -189,6 +200,9 @@ func (v *verifier) run() error {
 			return err
 		}
 		v.changes(s)
+	}
+	if err := v.ctx.Err(); err != nil {
+		return err
 	}
 	v.signedMetadata()
 	v.finish()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"io"
 	"os"
 	"path/filepath"
@@ -269,20 +270,21 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 		}
 		p := g.pr()
 		id := strconv.FormatUint(r.ID, 10)
+		input := termsafe.String(r.Input)
 		switch r.Status {
 		case archive.StatusRejected:
-			prog.print(g.io.out, p.T("rejected   %s: %s\n", r.Input, p.Translate(r.Reason)))
+			prog.print(g.io.out, p.T("rejected   %s: %s\n", input, p.Translate(r.Reason)))
 		case archive.StatusDuplicate:
-			prog.print(g.io.out, p.T("duplicate  %s (record %s)\n", r.Input, id))
+			prog.print(g.io.out, p.T("duplicate  %s (record %s)\n", input, id))
 		default:
 			var line string
 			switch {
 			case r.Dossier != "" && r.Version > 1:
-				line = p.T("ingested   %s as record %s, dossier %s version %s", r.Input, id, r.Dossier, strconv.Itoa(r.Version))
+				line = p.T("ingested   %s as record %s, dossier %s version %s", input, id, r.Dossier, strconv.Itoa(r.Version))
 			case r.Dossier != "":
-				line = p.T("ingested   %s as record %s, dossier %s", r.Input, id, r.Dossier)
+				line = p.T("ingested   %s as record %s, dossier %s", input, id, r.Dossier)
 			default:
-				line = p.T("ingested   %s as record %s", r.Input, id)
+				line = p.T("ingested   %s as record %s", input, id)
 			}
 			for _, w := range r.Warnings {
 				line += "; " + p.Translate(w)

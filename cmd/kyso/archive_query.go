@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"io"
 	"regexp"
 	"strconv"
@@ -60,7 +61,11 @@ no issue date are listed only without them. With --json, one record per line.`,
 }
 
 func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q archive.Query) error {
-	bw := bufio.NewWriterSize(g.io.out, 64<<10)
+	out := g.io.out
+	if g.JSON {
+		out = termsafe.RawWriter(out) // JSON escapes by itself
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
 	defer bw.Flush()
 	if g.JSON {
 		jl := newJSONLines(bw)

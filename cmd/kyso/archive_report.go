@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"path/filepath"
 	"strings"
 	"time"
@@ -283,7 +284,13 @@ func runArchiveReport(cmd *cobra.Command, g *globalOptions, f *reportFlags) erro
 	}
 	r := &reportRender{rep: rep, l: labelsFor(g.language()), by: by, doc: f.doc, now: time.Now()}
 	if f.Out == "" {
-		return r.render(g.io.out, format)
+		out := g.io.out
+		if format != "table" {
+			// A file format (JSON, CSV, HTML, XLSX) goes out byte for
+			// byte; only the table is text for people.
+			out = termsafe.RawWriter(out)
+		}
+		return r.render(out, format)
 	}
 	var buf bytes.Buffer
 	if format == "pdf" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 )
 
 // Exit codes of the command-line contract (docs/exit-codes.md).
@@ -57,11 +58,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	lang := i18n.Detect(args, os.Getenv)
-	root := newLocalizedRootCmd(&streams{in: stdin, out: stdout, err: stderr}, lang)
+	// Every line for people goes through a termsafe.Writer, so that no
+	// file name, signer or text from a document can drive the terminal
+	// (a command cannot forget it); JSON Lines, binary reports and the
+	// progress bar's own control sequences take termsafe.RawWriter.
+	sout, serr := termsafe.NewWriter(stdout), termsafe.NewWriter(stderr)
+	defer sout.Flush()
+	defer serr.Flush()
+	stderr = serr
+	root := newLocalizedRootCmd(&streams{in: stdin, out: sout, err: serr}, lang)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	code := exitCodeOf(err)
-	if code == exitOK && ctx.Err() != nil {
+	if ctx.Err() != nil {
+		// SIGINT or SIGTERM arrived: the run did not finish as asked,
+		// whatever the verdicts reported so far say (docs/exit-codes.md).
 		code = exitInterrupted
 	}
 	if err != nil {

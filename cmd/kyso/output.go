@@ -6,16 +6,20 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/kyso-project/kyso/internal/termsafe"
 )
 
-// jsonLines writes one JSON object per line; safe for concurrent use.
+// jsonLines writes one JSON object per line; safe for concurrent use. The
+// encoder escapes control characters itself, so it writes to the raw
+// stream: JSON output is the same whether or not it goes to a terminal.
 type jsonLines struct {
 	mu  sync.Mutex
 	enc *json.Encoder
 }
 
 func newJSONLines(w io.Writer) *jsonLines {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(termsafe.RawWriter(w))
 	enc.SetEscapeHTML(false)
 	return &jsonLines{enc: enc}
 }
@@ -42,7 +46,9 @@ type progress struct {
 }
 
 func newProgress(g *globalOptions, label string, total int) *progress {
-	return &progress{w: g.io.err, on: g.showProgress() && total > 0, label: g.t(label), total: total, started: time.Now()}
+	// The bar draws with \r and ESC[K itself: it writes to the raw stream.
+	// The lines given to print go through the stream they are printed on.
+	return &progress{w: termsafe.RawWriter(g.io.err), on: g.showProgress() && total > 0, label: g.t(label), total: total, started: time.Now()}
 }
 
 // print writes s to w (a per-file line, a summary) without colliding with

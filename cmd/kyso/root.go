@@ -12,6 +12,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -45,7 +46,7 @@ type globalOptions struct {
 
 // stderrIsTerminal reports whether progress may be drawn.
 func (g *globalOptions) stderrIsTerminal() bool {
-	f, ok := g.io.err.(*os.File)
+	f, ok := termsafe.RawWriter(g.io.err).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
@@ -128,7 +129,7 @@ func (g *globalOptions) setupLogging() error {
 	case "text":
 		g.log = slog.New(slog.NewTextHandler(g.io.err, o))
 	case "json":
-		g.log = slog.New(slog.NewJSONHandler(g.io.err, o))
+		g.log = slog.New(slog.NewJSONHandler(termsafe.RawWriter(g.io.err), o))
 	default:
 		return fail.Usage(i18n.Errorf("--log-format %q: want text or json", g.LogFormat), "")
 	}

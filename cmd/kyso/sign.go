@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"path/filepath"
 	"sync"
 	"time"
@@ -240,14 +241,14 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 				if h := remedyHint(g.pr(), r.Remedy); h != "" {
 					reason = g.t("%s (%s)", reason, h)
 				}
-				bar.print(g.io.out, g.t("%s%s: %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, reason))
+				bar.print(g.io.out, g.t("%s%s: %s\n", padRunes(g.t(string(r.Status)), 8), termsafe.String(r.Input), reason))
 				break
 			}
-			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
+			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), termsafe.String(r.Input), termsafe.String(r.Output)))
 		default:
-			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), r.Input, r.Output))
+			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), termsafe.String(r.Input), termsafe.String(r.Output)))
 			for _, w := range r.Warnings {
-				bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", r.Input, g.pr().Translate(w)))
+				bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), g.pr().Translate(w)))
 			}
 		}
 	}
@@ -264,14 +265,14 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 				fmt.Fprint(g.io.err, g.t("  ... and %d more\n", len(failures)-10))
 				break
 			}
-			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", r.Input, resultError(g.pr(), r.Err, r.Error)))
+			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", termsafe.String(r.Input), resultError(g.pr(), r.Err, r.Error)))
 		}
 	}
 	printFailureHints(g, failures)
 	if g.JSON {
 		for _, r := range failures {
 			for _, w := range r.Warnings {
-				fmt.Fprint(g.io.err, g.t("kyso: warning: %s: %s\n", r.Input, g.pr().Translate(w)))
+				fmt.Fprint(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), g.pr().Translate(w)))
 			}
 		}
 	}

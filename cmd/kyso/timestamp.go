@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -124,12 +125,12 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 			continue
 		}
 		if res.Status == "failed" {
-			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", in.Path, g.pr().Translate(res.Error)))
+			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", termsafe.String(in.Path), g.pr().Translate(res.Error)))
 		} else {
-			bar.print(g.io.out, g.t("timestamped %s -> %s\n", in.Path, out))
+			bar.print(g.io.out, g.t("timestamped %s -> %s\n", termsafe.String(in.Path), termsafe.String(out)))
 		}
 		for _, w := range warnings {
-			bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", in.Path, g.pr().Translate(w)))
+			bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(in.Path), g.pr().Translate(w)))
 		}
 	}
 	bar.finish()

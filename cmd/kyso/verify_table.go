@@ -12,6 +12,7 @@ import (
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/termsafe"
 	"github.com/kyso-project/kyso/verify"
 )
 
@@ -69,6 +70,7 @@ func writeDetail(b *strings.Builder, p *i18n.Printer, rep *verify.Report) {
 	for _, f := range fileFindings(rep, false) {
 		line(in, p.T("error: %s", f))
 	}
+	reasons, warnings := sigFindings(rep)
 	for _, s := range rep.Signatures {
 		head := fmt.Sprintf("#%d ", s.Index+1)
 		line(in, head+p.T("%s — signer: %s — issuer: %s", statusLower(p, s.Status), verify.ShortName(s.Signer), verify.ShortName(s.Issuer)))
@@ -79,10 +81,10 @@ func writeDetail(b *strings.Builder, p *i18n.Printer, rep *verify.Report) {
 			integrity = p.T("intact")
 		}
 		line(sub, p.T("integrity: %s — chain: %s — revocation: %s", integrity, p.T(chainWord(s.Chain)), p.T(revocationWord(s.Revocation))))
-		for _, f := range sigFindings(rep, s.Index, false) {
+		for _, f := range reasons[s.Index] {
 			line(sub, p.T("reason: %s", f))
 		}
-		for _, f := range sigFindings(rep, s.Index, true) {
+		for _, f := range warnings[s.Index] {
 			line(sub, p.T("warning: %s", f))
 		}
 	}
@@ -105,16 +107,22 @@ func timeLine(p *i18n.Printer, s verify.Signature) string {
 	return p.T("time: none")
 }
 
-// sigFindings are the localized reasons (warnings false) or warnings of
-// signature i.
-func sigFindings(rep *verify.Report, i int, warnings bool) []string {
-	var out []string
+// sigFindings are the localized reasons and warnings of each signature,
+// by signature index: one pass over the findings, so that the detail of a
+// file costs time linear in its findings however many signatures it has.
+func sigFindings(rep *verify.Report) (reasons, warnings map[int][]string) {
+	reasons, warnings = map[int][]string{}, map[int][]string{}
 	for _, f := range rep.Findings {
-		if f.Signature != nil && *f.Signature == i && (f.Severity == "warning") == warnings {
-			out = append(out, f.Text)
+		if f.Signature == nil {
+			continue
+		}
+		if f.Severity == "warning" {
+			warnings[*f.Signature] = append(warnings[*f.Signature], f.Text)
+		} else {
+			reasons[*f.Signature] = append(reasons[*f.Signature], f.Text)
 		}
 	}
-	return out
+	return reasons, warnings
 }
 
 // fileFindings are the localized errors (warnings false) or warnings of
@@ -183,8 +191,9 @@ func (t *verdictTable) writeFailures(name string) error {
 		writeWrapped(&b, padRunes(statusWord(t.p, rep.Status), verdictColumn), strings.Repeat(" ", verdictColumn), rep.File)
 		writeDetail(&b, t.p, rep)
 	}
+	// The list is read with cat or less: the same escaping as the screen.
 	return writeAtomic(name, func(w io.Writer) error {
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, termsafe.Lines(b.String()))
 		return err
 	})
 }

@@ -64,6 +64,12 @@ type Limits struct {
 	MaxNesting int
 	// MaxPages bounds the pages of the page tree.
 	MaxPages int
+	// MaxSignatures bounds the signature dictionaries verify judges in one
+	// file (signature fields of every revision, or orphan signature
+	// dictionaries). Real documents carry a handful; each signature costs
+	// its own parsing, hashing and chain building, so thousands of small
+	// bogus ones would cost time and memory out of proportion to the file.
+	MaxSignatures int
 }
 
 // DefaultLimits are generous for real documents and small enough to keep
@@ -81,6 +87,7 @@ var DefaultLimits = Limits{
 	MaxObjectNumber: 1<<23 - 1,
 	MaxNesting:      64,
 	MaxPages:        1 << 20,
+	MaxSignatures:   1000,
 }
 
 // withDefaults fills zero (or negative) fields from DefaultLimits: every

@@ -376,5 +376,10 @@ func Cases() []Case {
 	add("nesting/dss-per-revision", "a DSS listing one certificate 20 000 times, kept by 500 updates (kyso reads each DSS array once)", "",
 		dssPerRevision(500, 20000))
 	cs[len(cs)-1].Harmless = true
+
+	// Many signatures: each would cost its own parsing, hashing and chain
+	// building, and a findings list per signature.
+	add("count/signatures", "1200 signature fields, each with a small bogus signature (verify refuses the file past MaxSignatures before judging any; sign's check of its output does the same)", "MaxSignatures",
+		ManySignatures(1200))
 	return cs
 }
