@@ -41,7 +41,7 @@ func (m *inkMap) block(r [4]float64) {
 	if m.blockedCells == nil {
 		m.blockedCells = map[int]bool{}
 	}
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
 	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
 	for y := y1; y < y2; y++ {
@@ -56,7 +56,7 @@ func (m *inkMap) block(r [4]float64) {
 
 // blocked says whether the displayed rectangle r touches a blocked cell.
 func (m *inkMap) blocked(r [4]float64) bool {
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
 	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
 	for y := y1; y < y2; y++ {
@@ -78,9 +78,34 @@ const (
 
 var errUnsupportedImage = errors.New("image encoding not examined")
 
+// cellAt converts a coordinate counted in cells to an index clamped to
+// [lo, hi]. It compares in floating point first: converting a float
+// beyond the range of int (or NaN) to int gives an implementation-defined
+// value, which a hostile page's huge coordinates would turn into an index
+// out of range. NaN gives lo.
+func cellAt(f float64, lo, hi int) int {
+	if !(f > float64(lo)) {
+		return lo
+	}
+	if f >= float64(hi) {
+		return hi
+	}
+	return int(f)
+}
+
+// newInkMap maps a displayed page of pw x ph points. The page's size comes
+// from its checked boxes (pdf.CheckBox); a size that is not a positive
+// finite number still gives a map of one cell, never a slice sized from
+// it.
 func newInkMap(pw, ph float64) *inkMap {
+	if !(pw > 0 && pw <= 4*pdf.MaxCoordinate) {
+		pw = 1
+	}
+	if !(ph > 0 && ph <= 4*pdf.MaxCoordinate) {
+		ph = 1
+	}
 	cell := math.Max(mm, math.Max(pw, ph)/512)
-	m := &inkMap{cols: int(math.Ceil(pw / cell)), rows: int(math.Ceil(ph / cell)), cell: cell}
+	m := &inkMap{cols: cellAt(math.Ceil(pw/cell), 1, 513), rows: cellAt(math.Ceil(ph/cell), 1, 513), cell: cell}
 	m.total = make([]uint32, m.cols*m.rows)
 	m.darkCount = make([]uint32, m.cols*m.rows)
 	return m
@@ -296,9 +321,9 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		inv := 1 / m.cell
 		sx, sy := float64(step)*di[0], float64(step)*di[1]
 		for i := 0; i < f.width; i += step {
-			cx, cy := int(x*inv), int(y*inv)
-			if x >= 0 && y >= 0 && cx < m.cols && cy < m.rows {
-				k := cy*m.cols + cx
+			// compared as floats: a huge or NaN position is no cell
+			if fx, fy := x*inv, y*inv; fx >= 0 && fy >= 0 && fx < float64(m.cols) && fy < float64(m.rows) {
+				k := int(fy)*m.cols + int(fx)
 				m.total[k]++
 				if lum(i) < darkLevel {
 					m.darkCount[k]++
@@ -395,10 +420,10 @@ func (m *inkMap) paintBlocks(img *dcImage, f imageFormat, ox, oy float64, di, dj
 			}
 			x0, y0 := at(px0, py0)
 			x1, y1 := at(px1, py1)
-			cx0, cx1 := int(math.Min(x0, x1)*inv), int(math.Max(x0, x1)*inv-1e-9)
-			cy0, cy1 := int(math.Min(y0, y1)*inv), int(math.Max(y0, y1)*inv-1e-9)
-			for cy := max(cy0, 0); cy <= min(cy1, m.rows-1); cy++ {
-				for cx := max(cx0, 0); cx <= min(cx1, m.cols-1); cx++ {
+			cx0, cx1 := cellAt(math.Min(x0, x1)*inv, 0, m.cols), cellAt(math.Max(x0, x1)*inv-1e-9, -1, m.cols-1)
+			cy0, cy1 := cellAt(math.Min(y0, y1)*inv, 0, m.rows), cellAt(math.Max(y0, y1)*inv-1e-9, -1, m.rows-1)
+			for cy := cy0; cy <= cy1; cy++ {
+				for cx := cx0; cx <= cx1; cx++ {
 					k := cy*m.cols + cx
 					m.total[k]++
 					if v < dark {
@@ -555,7 +580,7 @@ func (m *inkMap) summarise() {
 
 // inked counts ink cells touching the displayed rectangle r grown by gap.
 func (m *inkMap) inked(r [4]float64, gap float64) int32 {
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1 := clamp(math.Floor((r[0]-gap)/m.cell), m.cols)
 	y1 := clamp(math.Floor((r[1]-gap)/m.cell), m.rows)
 	x2 := clamp(math.Ceil((r[2]+gap)/m.cell), m.cols)
