@@ -1625,6 +1625,7 @@ var viMessages = map[string]string{
 	"%s width is not a finite number: %s":  "%s có chiều rộng không phải là một số hữu hạn: %s",
 	"%s height is not a finite number: %s": "%s có chiều cao không phải là một số hữu hạn: %s",
 	"%s %s: %g is beyond ±%.0f, the coordinates kyso computes with (ISO 32000 pages are at most 14 400 units across)": "%s %s: %g vượt quá ±%.0f, giới hạn tọa độ mà kyso tính toán (theo ISO 32000 trang rộng tối đa 14 400 đơn vị)",
+	"internal error (a kyso bug that this file triggers; please report it): %v":                                       "lỗi nội bộ (lỗi của kyso do tệp này gây ra; vui lòng báo lại): %v",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
