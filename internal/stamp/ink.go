@@ -70,10 +70,14 @@ func (m *inkMap) blocked(r [4]float64) bool {
 }
 
 const (
-	darkLevel     = 128      // luminance below which a pixel is ink
-	maxJPEGPixel  = 60 << 20 // JPEG scans are decoded whole: bound them
-	maxImageSide  = 1 << 17  // a 600 dpi scan 5.5 m long
-	maxScanPixels = 1 << 30  // rows are decoded one at a time: a bound on time
+	darkLevel    = 128      // luminance below which a pixel is ink
+	maxJPEGPixel = 60 << 20 // JPEG scans are decoded whole: bound them
+	// maxJPEGDecode bounds the memory image/jpeg may take for one scan the
+	// DC reader does not read (jpegDecodeCost); a larger one is not
+	// examined, and the stamp keeps its place.
+	maxJPEGDecode = 64 << 20
+	maxImageSide  = 1 << 17 // a 600 dpi scan 5.5 m long
+	maxScanPixels = 1 << 30 // rows are decoded one at a time: a bound on time
 )
 
 var errUnsupportedImage = errors.New("image encoding not examined")
@@ -338,13 +342,9 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		if whole {
 			maxRows = 0
 		}
-		var dc *dcImage
-		err := errUnsupportedImage
-		if f.comps == 1 || f.comps == 3 { // CMYK's first component is not luminance
-			dc, err = decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
-		}
+		dc, err := decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
 		switch {
-		case err == nil && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
+		case err == nil && !dc.notLum && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
 			m.paintBlocks(dc, f, ox, oy, di, dj)
 			return whole && float64(dc.rows)*dc.sy >= float64(f.height), nil
 		case ctx.Err() != nil:
@@ -524,6 +524,10 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 	if cfg.Width != f.width || cfg.Height != f.height || cfg.Width*cfg.Height > maxJPEGPixel {
 		return errUnsupportedImage
 	}
+	progressive, comps, ok := jpegFrameInfo(r.RawStream(s))
+	if !ok {
+		return errUnsupportedImage
+	}
 	src := r.RawStream(s)
 	if rows < f.height {
 		// Decode only the top rows: the frame header says the image is
@@ -533,6 +537,9 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 		} else {
 			src, rows = r.RawStream(s), f.height
 		}
+	}
+	if jpegDecodeCost(f.width, rows, comps, progressive) > maxJPEGDecode {
+		return errUnsupportedImage
 	}
 	img, err := jpeg.Decode(src)
 	if err != nil {
@@ -617,6 +624,69 @@ func (m *inkMap) search(def [4]float64, pw, ph, minY1 float64) ([4]float64, bool
 		}
 	}
 	return best, found
+}
+
+// jpegDecodeCost estimates the bytes image/jpeg allocates to decode the
+// top rows of a JPEG frame w pixels wide: per pixel 1 byte for one
+// component, 3 for three (Y, Cb and Cr planes at most at full size), 8 for
+// four (the three planes, the black plane, then the CMYK image it
+// returns); a progressive JPEG keeps every coefficient too, 4 bytes each,
+// per pixel and component. Rows and columns are rounded up to whole MCUs.
+func jpegDecodeCost(w, rows, comps int, progressive bool) int64 {
+	perPixel := int64(1)
+	switch comps {
+	case 3:
+		perPixel = 3
+	case 4:
+		perPixel = 8
+	}
+	if progressive {
+		perPixel += 4 * int64(comps)
+	}
+	return int64(w+32) * int64(rows+32) * perPixel
+}
+
+// jpegFrameInfo reads the frame header of a JPEG: whether it is progressive
+// and its number of components; false when no SOF0, SOF1 or SOF2 comes
+// within the first 1 MiB, or another frame type does.
+func jpegFrameInfo(src io.Reader) (progressive bool, comps int, ok bool) {
+	br := bufio.NewReaderSize(io.LimitReader(src, 1<<20), 32<<10)
+	var b [2]byte
+	if _, err := io.ReadFull(br, b[:]); err != nil || b[0] != 0xFF || b[1] != 0xD8 {
+		return false, 0, false
+	}
+	for {
+		if _, err := io.ReadFull(br, b[:]); err != nil || b[0] != 0xFF {
+			return false, 0, false
+		}
+		marker := b[1]
+		if marker == 0xFF || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) {
+			continue
+		}
+		if _, err := io.ReadFull(br, b[:]); err != nil {
+			return false, 0, false
+		}
+		n := int(b[0])<<8 | int(b[1])
+		if n < 2 {
+			return false, 0, false
+		}
+		switch {
+		case marker == 0xC0 || marker == 0xC1 || marker == 0xC2:
+			var h [6]byte
+			if n < 8 {
+				return false, 0, false
+			}
+			if _, err := io.ReadFull(br, h[:]); err != nil {
+				return false, 0, false
+			}
+			return marker == 0xC2, int(h[5]), true
+		case marker >= 0xC3 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC, marker == 0xDA, marker == 0xD9:
+			return false, 0, false
+		}
+		if _, err := br.Discard(n - 2); err != nil {
+			return false, 0, false
+		}
+	}
 }
 
 // jpegTop returns a reader of the JPEG in src whose frame header (SOF0,
