@@ -116,3 +116,15 @@ func TestScanUnderHugeMatrix(t *testing.T) {
 		}
 	}
 }
+
+// An image drawn through a matrix that overflowed counts for neither the
+// ink map nor the page's resolution: a NaN resolution would silence every
+// comparison with --require-dpi.
+func TestPageDPIIgnoresOverflowedMatrix(t *testing.T) {
+	doc, page := scanDoc(t, 0, 413, 584, "flate")
+	doc[1] = content("q 595 0 0 842 0 0 cm /Im Do Q q 1e300 0 0 1e300 0 0 cm 0 1e300 1e300 0 0 0 cm /Im Do Q")
+	dpi, has, err := PageDPI(context.Background(), doc, page)
+	if err != nil || !has || math.IsNaN(dpi) || math.Round(dpi) != 50 {
+		t.Fatalf("dpi %v, has %v, err %v: want 50", dpi, has, err)
+	}
+}

@@ -175,6 +175,16 @@ type imageFormat struct {
 	predictor     int
 }
 
+// smallInt is a number of an image dictionary as an int, or -1 when it is
+// not a whole number from 0 to maxImageSide: converting a larger float to
+// int gives an implementation-defined value.
+func smallInt(n float64) int {
+	if !(n >= 0 && n <= maxImageSide) || n != math.Trunc(n) {
+		return -1
+	}
+	return int(n)
+}
+
 func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error) {
 	f := imageFormat{width: p.width, height: p.height, comps: 1, bpc: 8}
 	if f.width > maxImageSide || f.height > maxImageSide || f.width*f.height > maxScanPixels {
@@ -185,7 +195,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 		f.bpc = 1 // 0 paints (in the fill colour, taken to be dark), as gray 0 is black
 	} else {
 		if n, ok := pdf.Number(get("BitsPerComponent")); ok {
-			f.bpc = int(n)
+			f.bpc = smallInt(n)
 		}
 		switch cs := get("ColorSpace").(type) {
 		case pdf.Name:
@@ -211,7 +221,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 					return f, errUnsupportedImage
 				}
 				n, _ := pdf.Number(st.Dict.Get("N"))
-				f.comps = int(n)
+				f.comps = smallInt(n)
 			case "CalGray":
 			case "CalRGB":
 				f.comps = 3
@@ -255,7 +265,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 		f.filter = "FlateDecode"
 		if pd, ok := parms.(pdf.Dict); ok {
 			pred, _ := pdf.Number(pd.Get("Predictor"))
-			f.predictor = int(pred)
+			f.predictor = smallInt(pred)
 			colors, bpc, cols := 1.0, 8.0, 1.0
 			if v, ok := pdf.Number(pd.Get("Colors")); ok {
 				colors = v
@@ -266,7 +276,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 			if v, ok := pdf.Number(pd.Get("Columns")); ok {
 				cols = v
 			}
-			if f.predictor > 1 && (int(colors) != f.comps || int(bpc) != f.bpc || int(cols) != f.width) {
+			if f.predictor > 1 && (smallInt(colors) != f.comps || smallInt(bpc) != f.bpc || smallInt(cols) != f.width) {
 				return f, errUnsupportedImage
 			}
 			if f.predictor == 2 && f.bpc != 8 {
