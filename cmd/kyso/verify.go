@@ -173,7 +173,12 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 			table.add(rep)
 		}
 	}
-	err = verifyAll(ctx, inputs, f.Jobs, verifyOne, func(i int, rep *verify.Report) {
+	logged := func(ctx context.Context, path string) (*verify.Report, error) {
+		rep, err := guardedVerify(ctx, verifyOne, path)
+		logPanic(g, path, err)
+		return rep, err
+	}
+	err = verifyAll(ctx, inputs, f.Jobs, logged, func(i int, rep *verify.Report) {
 		bar.step()
 		reports[i] = rep
 	}, emit)
@@ -309,7 +314,8 @@ func guardedVerify(ctx context.Context, verifyOne func(context.Context, string) 
 }
 
 // logPanic logs, at debug level, the stack of a panic recovered while
-// working on input (the failure line itself says "internal error").
+// working on input (the failure line itself says "internal error"): for
+// sign and verify.
 func logPanic(g *globalOptions, input string, err error) {
 	var pe *fail.PanicError
 	if errors.As(err, &pe) {
