@@ -11,6 +11,7 @@ import (
 	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -97,7 +98,7 @@ func Batch(ctx context.Context, jobs []Job, o BatchOptions, emit func(*Result)) 
 			defer wg.Done()
 			for i := range work {
 				job := jobs[i]
-				res, p := first(ctx, job, &o)
+				res, p := guardedFirst(ctx, job, &o)
 				if p == nil {
 					report(i, res)
 					continue
@@ -152,6 +153,22 @@ func runStopped(ctx context.Context) error {
 		return i18n.Errorf("not signed: the run was interrupted")
 	}
 	return i18n.Errorf("not signed: the run stopped: %v", cause)
+}
+
+// guardedFirst is first, with a panic turned into this file's failure
+// (fail.Recovered: an input error, exit 4) so that the batch signs the
+// other files. This is sound here: everything first touches is the file's
+// own (its reader, update and temporary file, which prepare removes on the
+// way out); what it shares (the options, the font and compressor pools)
+// it only reads or takes and returns under defer.
+func guardedFirst(ctx context.Context, job Job, o *BatchOptions) (res *Result, p *prepared) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = &Result{Input: job.Input, Output: job.Output, Level: o.Level, Status: StatusFailed, Err: fail.Recovered(v, debug.Stack())}
+			p = nil
+		}
+	}()
+	return first(ctx, job, o)
 }
 
 // first does the per-file CPU work: checks, copy, hash. It returns a
@@ -281,7 +298,14 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 
 // second signs (waiting for the TSA), checks and commits a prepared file.
 func second(ctx context.Context, job Job, o *BatchOptions, res *Result, p *prepared) {
-	err := func() error {
+	err := func() (err error) {
+		// A panic (reading the signed copy back, extending it) is this
+		// file's failure, as in guardedFirst; the temporary file goes below.
+		defer func() {
+			if v := recover(); v != nil {
+				err = fail.Recovered(v, debug.Stack())
+			}
+		}()
 		der, err := cmsSign(ctx, p, &o.Options)
 		if err != nil {
 			return err

@@ -87,6 +87,9 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 		if pageIndex < 0 || pageIndex >= len(pages) {
 			return fail.Inputf("stamp page %d is outside the document (%d pages)", pageIndex+1, len(pages))
 		}
+		if err := stamp.CheckPage(pages[pageIndex]); err != nil {
+			return err // no geometry with a page box of infinite or absurd size
+		}
 		rect, ap, extra, err = o.Stamp.Stamp(ctx, r, u, pages[pageIndex], pageIndex, when, o.Key)
 		if errors.Is(err, stamp.ErrNoRoom) {
 			// The page has no room clear of the existing stamps: sign

@@ -208,7 +208,7 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 		return nil, fail.Run(i18n.Errorf("creating a temporary file in %s: %v", dir, err), "")
 	}
 	defer func() {
-		if err != nil {
+		if err != nil || p == nil { // p is nil on a panic too: no temporary file is left
 			tmp.Abort()
 		}
 	}()

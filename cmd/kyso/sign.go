@@ -235,6 +235,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		switch r.Status {
 		case sign.StatusFailed:
 			g.log.Debug("failed", "input", r.Input, "error", r.Error)
+			logPanic(g, r.Input, r.Err)
 		case sign.StatusSkipped:
 			if r.Reason != "" {
 				reason := g.pr().Translate(r.Reason)

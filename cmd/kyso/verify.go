@@ -7,9 +7,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -171,7 +173,12 @@ func runVerify(ctx context.Context, g *globalOptions, f *verifyCmdFlags, args []
 			table.add(rep)
 		}
 	}
-	err = verifyAll(ctx, inputs, f.Jobs, verifyOne, func(i int, rep *verify.Report) {
+	logged := func(ctx context.Context, path string) (*verify.Report, error) {
+		rep, err := guardedVerify(ctx, verifyOne, path)
+		logPanic(g, path, err)
+		return rep, err
+	}
+	err = verifyAll(ctx, inputs, f.Jobs, logged, func(i int, rep *verify.Report) {
 		bar.step()
 		reports[i] = rep
 	}, emit)
@@ -237,13 +244,18 @@ func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func
 				var rep *verify.Report
 				err := inputs[i].Err
 				if err == nil {
-					rep, err = verifyOne(ctx, inputs[i].Path)
+					rep, err = guardedVerify(ctx, verifyOne, inputs[i].Path)
 				}
 				if err != nil {
 					if ctx.Err() != nil {
 						rep = nil
 					} else {
-						rep = &verify.Report{File: inputs[i].Path, Status: verify.Invalid, Warnings: []string{},
+						status := verify.Invalid
+						if errors.As(err, new(*fail.PanicError)) {
+							// kyso failed, not necessarily the file's signatures
+							status = verify.Indeterminate
+						}
+						rep = &verify.Report{File: inputs[i].Path, Status: status, Warnings: []string{},
 							Errors: []string{err.Error()}, Signatures: []verify.Signature{}, CheckedAt: time.Now().UTC().Truncate(time.Second)}
 					}
 				}
@@ -287,6 +299,28 @@ func verifyAll(ctx context.Context, inputs []inputFile, jobs int, verifyOne func
 		return i18n.Errorf("verified %d of %d files", next, len(inputs))
 	}
 	return nil
+}
+
+// guardedVerify is verifyOne with a panic turned into the error of that
+// file (fail.Recovered), so one file that trips a kyso bug is one
+// indeterminate report, not the end of the run.
+func guardedVerify(ctx context.Context, verifyOne func(context.Context, string) (*verify.Report, error), path string) (rep *verify.Report, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			rep, err = nil, fail.Recovered(v, debug.Stack())
+		}
+	}()
+	return verifyOne(ctx, path)
+}
+
+// logPanic logs, at debug level, the stack of a panic recovered while
+// working on input (the failure line itself says "internal error"): for
+// sign and verify.
+func logPanic(g *globalOptions, input string, err error) {
+	var pe *fail.PanicError
+	if errors.As(err, &pe) {
+		g.log.Debug("panic", "input", input, "value", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+	}
 }
 
 // writeHTMLReport writes the report to a temporary file and renames it, so

@@ -5,6 +5,7 @@ package fail
 
 import (
 	"errors"
+	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 )
 
@@ -104,4 +105,22 @@ func RemedyOf(err error) Remedy {
 		return e.Remedy
 	}
 	return RemedyNone
+}
+
+// PanicError is a panic recovered while kyso worked on one input: a bug of
+// kyso that this input triggers. A batch turns it into that input's
+// failure (an input error: the other files go on) rather than dying with
+// every file unfinished; the stack is kept for a debug log, not shown.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprint(e.Value) }
+
+// Recovered wraps a value recovered from a panic, and the stack where it
+// was recovered, as an input error holding a *PanicError (errors.As finds
+// it).
+func Recovered(v any, stack []byte) error {
+	return Input(i18n.Errorf("internal error (a kyso bug that this file triggers; please report it): %v", &PanicError{Value: v, Stack: stack}), "")
 }

@@ -1620,6 +1620,15 @@ var viMessages = map[string]string{
 	"status %q is not a verdict (valid, indeterminate or invalid)":       "trạng thái %q không phải một kết luận (valid, indeterminate hoặc invalid)",
 	"fixity %q is not an audit status (ok, missing, corrupt or invalid)": "kết quả kiểm tra toàn vẹn %q không phải một trạng thái kiểm tra (ok, missing, corrupt hoặc invalid)",
 	"the bag's record says status %q, which is not a verdict":            "bản ghi trong gói ghi trạng thái %q, không phải một kết luận",
+
+	// Page geometry from hostile input: boxes that cannot be computed with,
+	// and a panic while preparing one file of a batch.
+	"page %d: /MediaBox":                   "trang %d: /MediaBox",
+	"page %d: /CropBox":                    "trang %d: /CropBox",
+	"%s width is not a finite number: %s":  "%s có chiều rộng không phải là một số hữu hạn: %s",
+	"%s height is not a finite number: %s": "%s có chiều cao không phải là một số hữu hạn: %s",
+	"%s %s: %g is beyond ±%.0f, the coordinates kyso computes with (ISO 32000 pages are at most 14 400 units across)": "%s %s: %g vượt quá ±%.0f, giới hạn tọa độ mà kyso tính toán (theo ISO 32000 trang rộng tối đa 14 400 đơn vị)",
+	"internal error (a kyso bug that this file triggers; please report it): %v":                                       "lỗi nội bộ (lỗi của kyso do tệp này gây ra; vui lòng báo lại): %v",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -3,8 +3,10 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"sync"
@@ -1140,6 +1142,42 @@ type Page struct {
 	CropBox   [4]float64
 	Rotate    int
 	Resources Dict
+	// BoxErr says why MediaBox or CropBox cannot be computed with: a
+	// coordinate beyond ±MaxCoordinate or a width or height that is not a
+	// finite number. It names the page (1-based) and the box. Reading the
+	// page tree does not fail on it, as verifying a signature does no
+	// geometry with the page; placing a stamp refuses such a page.
+	BoxErr error
+}
+
+// MaxCoordinate bounds the coordinates of the page boxes kyso computes
+// with, in default user space units. ISO 32000-1 (Annex C) lets a page be
+// at most 14 400 units (200 inches) across, and real numbers reach about
+// ±3.403e38; kyso accepts ±1 000 000 units (about 350 m), some seventy
+// times the largest conforming page, so that producers' offset or
+// oversized boxes still sign. Past it a number is no page size: sums of
+// coordinates overflow to infinity and conversions to cell indices no
+// longer mean anything.
+const MaxCoordinate = 1e6
+
+// CheckBox says why a rectangle read by Rect is no box to compute with: a
+// width or height that is not a finite number, or a coordinate beyond
+// ±MaxCoordinate. name is how the error names it ("page 1: /MediaBox").
+func CheckBox(name string, b [4]float64) error {
+	box := fmt.Sprintf("[%g %g %g %g]", b[0], b[1], b[2], b[3])
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !finite(b[2] - b[0]) {
+		return i18n.Errorf("%s width is not a finite number: %s", name, box)
+	}
+	if !finite(b[3] - b[1]) {
+		return i18n.Errorf("%s height is not a finite number: %s", name, box)
+	}
+	for _, v := range b {
+		if !(math.Abs(v) <= MaxCoordinate) {
+			return i18n.Errorf("%s %s: %g is beyond ±%.0f, the coordinates kyso computes with (ISO 32000 pages are at most 14 400 units across)", name, box, v, float64(MaxCoordinate))
+		}
+	}
+	return nil
 }
 
 // Pages walks the page tree in order.
@@ -1197,6 +1235,10 @@ func (r *Reader) Pages() ([]Page, error) {
 		pg := Page{Ref: ref, Dict: d}
 		pg.MediaBox = r.rect(next["MediaBox"], [4]float64{0, 0, 612, 792})
 		pg.CropBox = r.rect(next["CropBox"], pg.MediaBox)
+		pg.BoxErr = CheckBox(i18n.Sprintf("page %d: /MediaBox", len(pages)+1), pg.MediaBox)
+		if pg.BoxErr == nil {
+			pg.BoxErr = CheckBox(i18n.Sprintf("page %d: /CropBox", len(pages)+1), pg.CropBox)
+		}
 		if rot, err := r.Resolve(next["Rotate"]); err == nil {
 			if n, ok := rot.(Int); ok {
 				pg.Rotate = ((int(n) % 360) + 360) % 360
@@ -1224,7 +1266,9 @@ func (r *Reader) rect(o Object, def [4]float64) [4]float64 {
 
 // Rect reads a rectangle (a /Rect, /MediaBox, ...): an array of four
 // numbers, each possibly indirect, normalised so that the lower-left
-// corner comes first. ok is false unless o is such an array.
+// corner comes first. ok is false unless o is such an array. The numbers
+// are finite (the parser reads no others) but not bounded: a caller that
+// computes with the rectangle checks it with CheckBox or clamps it.
 func (r *Reader) Rect(o Object) (rect [4]float64, ok bool) {
 	a, err := r.Array(o)
 	if err != nil || len(a) != 4 {
@@ -1233,7 +1277,7 @@ func (r *Reader) Rect(o Object) (rect [4]float64, ok bool) {
 	for i, v := range a {
 		v, _ = r.Resolve(v)
 		f, isNum := Number(v)
-		if !isNum {
+		if !isNum || math.IsNaN(f) || math.IsInf(f, 0) {
 			return [4]float64{}, false
 		}
 		rect[i] = f

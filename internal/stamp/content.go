@@ -34,6 +34,16 @@ func (m matrix) then(n matrix) matrix {
 	}
 }
 
+// finite says whether every entry is a finite number.
+func (m matrix) finite() bool {
+	for _, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
 func (m matrix) apply(x, y float64) (float64, float64) {
 	return x*m[0] + y*m[2] + m[4], x*m[1] + y*m[3] + m[5]
 }
@@ -135,7 +145,13 @@ func (f *imageFinder) scan(data []byte, res pdf.Dict, depth int) ([]placement, e
 		if len(out)+len(ps) > maxPlacements {
 			return errTooManyImages
 		}
-		out = append(out, ps...)
+		for _, p := range ps {
+			// A matrix that overflowed (a hostile cm) places the image
+			// nowhere: its area and resolution would be NaN or infinite.
+			if p.m.finite() {
+				out = append(out, p)
+			}
+		}
 		return nil
 	}
 	// Viewers draw what they can of a damaged content stream; so does the

@@ -38,8 +38,12 @@ func PageDPI(ctx context.Context, r Resolver, page pdf.Page) (dpi float64, hasIm
 		if p.area() < minImageShare*pageArea {
 			continue
 		}
+		d := p.dpi(unit)
+		if math.IsNaN(d) {
+			continue // never the page's value: NaN would win every comparison's silence
+		}
 		hasImages = true
-		dpi = math.Min(dpi, p.dpi(unit))
+		dpi = math.Min(dpi, d)
 	}
 	if !hasImages {
 		return 0, false, nil

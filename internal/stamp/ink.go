@@ -41,7 +41,7 @@ func (m *inkMap) block(r [4]float64) {
 	if m.blockedCells == nil {
 		m.blockedCells = map[int]bool{}
 	}
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
 	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
 	for y := y1; y < y2; y++ {
@@ -56,7 +56,7 @@ func (m *inkMap) block(r [4]float64) {
 
 // blocked says whether the displayed rectangle r touches a blocked cell.
 func (m *inkMap) blocked(r [4]float64) bool {
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1, y1 := clamp(math.Floor(r[0]/m.cell), m.cols), clamp(math.Floor(r[1]/m.cell), m.rows)
 	x2, y2 := clamp(math.Ceil(r[2]/m.cell), m.cols), clamp(math.Ceil(r[3]/m.cell), m.rows)
 	for y := y1; y < y2; y++ {
@@ -70,17 +70,46 @@ func (m *inkMap) blocked(r [4]float64) bool {
 }
 
 const (
-	darkLevel     = 128      // luminance below which a pixel is ink
-	maxJPEGPixel  = 60 << 20 // JPEG scans are decoded whole: bound them
-	maxImageSide  = 1 << 17  // a 600 dpi scan 5.5 m long
-	maxScanPixels = 1 << 30  // rows are decoded one at a time: a bound on time
+	darkLevel    = 128      // luminance below which a pixel is ink
+	maxJPEGPixel = 60 << 20 // JPEG scans are decoded whole: bound them
+	// maxJPEGDecode bounds the memory image/jpeg may take for one scan the
+	// DC reader does not read (jpegDecodeCost); a larger one is not
+	// examined, and the stamp keeps its place.
+	maxJPEGDecode = 64 << 20
+	maxImageSide  = 1 << 17 // a 600 dpi scan 5.5 m long
+	maxScanPixels = 1 << 30 // rows are decoded one at a time: a bound on time
 )
 
 var errUnsupportedImage = errors.New("image encoding not examined")
 
+// cellAt converts a coordinate counted in cells to an index clamped to
+// [lo, hi]. It compares in floating point first: converting a float
+// beyond the range of int (or NaN) to int gives an implementation-defined
+// value, which a hostile page's huge coordinates would turn into an index
+// out of range. NaN gives lo.
+func cellAt(f float64, lo, hi int) int {
+	if !(f > float64(lo)) {
+		return lo
+	}
+	if f >= float64(hi) {
+		return hi
+	}
+	return int(f)
+}
+
+// newInkMap maps a displayed page of pw x ph points. The page's size comes
+// from its checked boxes (pdf.CheckBox); a size that is not a positive
+// finite number still gives a map of one cell, never a slice sized from
+// it.
 func newInkMap(pw, ph float64) *inkMap {
+	if !(pw > 0 && pw <= 4*pdf.MaxCoordinate) {
+		pw = 1
+	}
+	if !(ph > 0 && ph <= 4*pdf.MaxCoordinate) {
+		ph = 1
+	}
 	cell := math.Max(mm, math.Max(pw, ph)/512)
-	m := &inkMap{cols: int(math.Ceil(pw / cell)), rows: int(math.Ceil(ph / cell)), cell: cell}
+	m := &inkMap{cols: cellAt(math.Ceil(pw/cell), 1, 513), rows: cellAt(math.Ceil(ph/cell), 1, 513), cell: cell}
 	m.total = make([]uint32, m.cols*m.rows)
 	m.darkCount = make([]uint32, m.cols*m.rows)
 	return m
@@ -146,6 +175,16 @@ type imageFormat struct {
 	predictor     int
 }
 
+// smallInt is a number of an image dictionary as an int, or -1 when it is
+// not a whole number from 0 to maxImageSide: converting a larger float to
+// int gives an implementation-defined value.
+func smallInt(n float64) int {
+	if !(n >= 0 && n <= maxImageSide) || n != math.Trunc(n) {
+		return -1
+	}
+	return int(n)
+}
+
 func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error) {
 	f := imageFormat{width: p.width, height: p.height, comps: 1, bpc: 8}
 	if f.width > maxImageSide || f.height > maxImageSide || f.width*f.height > maxScanPixels {
@@ -156,7 +195,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 		f.bpc = 1 // 0 paints (in the fill colour, taken to be dark), as gray 0 is black
 	} else {
 		if n, ok := pdf.Number(get("BitsPerComponent")); ok {
-			f.bpc = int(n)
+			f.bpc = smallInt(n)
 		}
 		switch cs := get("ColorSpace").(type) {
 		case pdf.Name:
@@ -182,7 +221,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 					return f, errUnsupportedImage
 				}
 				n, _ := pdf.Number(st.Dict.Get("N"))
-				f.comps = int(n)
+				f.comps = smallInt(n)
 			case "CalGray":
 			case "CalRGB":
 				f.comps = 3
@@ -226,7 +265,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 		f.filter = "FlateDecode"
 		if pd, ok := parms.(pdf.Dict); ok {
 			pred, _ := pdf.Number(pd.Get("Predictor"))
-			f.predictor = int(pred)
+			f.predictor = smallInt(pred)
 			colors, bpc, cols := 1.0, 8.0, 1.0
 			if v, ok := pdf.Number(pd.Get("Colors")); ok {
 				colors = v
@@ -237,7 +276,7 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 			if v, ok := pdf.Number(pd.Get("Columns")); ok {
 				cols = v
 			}
-			if f.predictor > 1 && (int(colors) != f.comps || int(bpc) != f.bpc || int(cols) != f.width) {
+			if f.predictor > 1 && (smallInt(colors) != f.comps || smallInt(bpc) != f.bpc || smallInt(cols) != f.width) {
 				return f, errUnsupportedImage
 			}
 			if f.predictor == 2 && f.bpc != 8 {
@@ -283,10 +322,12 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 	whole = rows == f.height
 	// A cell spans many pixels of a full-resolution scan; every other
 	// pixel of every other row keeps the dark share of each cell while
-	// quartering the work.
+	// quartering the work. Past 5000 pixels a side (more than 600 dpi on
+	// A4) the step grows so that about 2500 samples cross the image: an
+	// image of a billion pixels then costs its inflating, not its pixels.
 	step := 1
 	if f.width >= 800 && f.height >= 800 {
-		step = 2
+		step = max(2, min(f.width, f.height)/2500)
 	}
 	row := func(j int, lum func(i int) uint8) {
 		if j%step != 0 {
@@ -296,9 +337,9 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		inv := 1 / m.cell
 		sx, sy := float64(step)*di[0], float64(step)*di[1]
 		for i := 0; i < f.width; i += step {
-			cx, cy := int(x*inv), int(y*inv)
-			if x >= 0 && y >= 0 && cx < m.cols && cy < m.rows {
-				k := cy*m.cols + cx
+			// compared as floats: a huge or NaN position is no cell
+			if fx, fy := x*inv, y*inv; fx >= 0 && fy >= 0 && fx < float64(m.cols) && fy < float64(m.rows) {
+				k := int(fy)*m.cols + int(fx)
 				m.total[k]++
 				if lum(i) < darkLevel {
 					m.darkCount[k]++
@@ -313,13 +354,9 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		if whole {
 			maxRows = 0
 		}
-		var dc *dcImage
-		err := errUnsupportedImage
-		if f.comps == 1 || f.comps == 3 { // CMYK's first component is not luminance
-			dc, err = decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
-		}
+		dc, err := decodeJPEGDCSized(ctx, r.RawStream(p.image), maxRows, f.width, f.height)
 		switch {
-		case err == nil && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
+		case err == nil && !dc.notLum && dc.cols > 0 && float64(dc.cols)*dc.sx >= float64(f.width) && float64(dc.cols-1)*dc.sx < float64(f.width):
 			m.paintBlocks(dc, f, ox, oy, di, dj)
 			return whole && float64(dc.rows)*dc.sy >= float64(f.height), nil
 		case ctx.Err() != nil:
@@ -395,10 +432,10 @@ func (m *inkMap) paintBlocks(img *dcImage, f imageFormat, ox, oy float64, di, dj
 			}
 			x0, y0 := at(px0, py0)
 			x1, y1 := at(px1, py1)
-			cx0, cx1 := int(math.Min(x0, x1)*inv), int(math.Max(x0, x1)*inv-1e-9)
-			cy0, cy1 := int(math.Min(y0, y1)*inv), int(math.Max(y0, y1)*inv-1e-9)
-			for cy := max(cy0, 0); cy <= min(cy1, m.rows-1); cy++ {
-				for cx := max(cx0, 0); cx <= min(cx1, m.cols-1); cx++ {
+			cx0, cx1 := cellAt(math.Min(x0, x1)*inv, 0, m.cols), cellAt(math.Max(x0, x1)*inv-1e-9, -1, m.cols-1)
+			cy0, cy1 := cellAt(math.Min(y0, y1)*inv, 0, m.rows), cellAt(math.Max(y0, y1)*inv-1e-9, -1, m.rows-1)
+			for cy := cy0; cy <= cy1; cy++ {
+				for cx := cx0; cx <= cx1; cx++ {
 					k := cy*m.cols + cx
 					m.total[k]++
 					if v < dark {
@@ -499,6 +536,10 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 	if cfg.Width != f.width || cfg.Height != f.height || cfg.Width*cfg.Height > maxJPEGPixel {
 		return errUnsupportedImage
 	}
+	progressive, comps, ok := jpegFrameInfo(r.RawStream(s))
+	if !ok {
+		return errUnsupportedImage
+	}
 	src := r.RawStream(s)
 	if rows < f.height {
 		// Decode only the top rows: the frame header says the image is
@@ -508,6 +549,9 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 		} else {
 			src, rows = r.RawStream(s), f.height
 		}
+	}
+	if jpegDecodeCost(f.width, rows, comps, progressive) > maxJPEGDecode {
+		return errUnsupportedImage
 	}
 	img, err := jpeg.Decode(src)
 	if err != nil {
@@ -555,7 +599,7 @@ func (m *inkMap) summarise() {
 
 // inked counts ink cells touching the displayed rectangle r grown by gap.
 func (m *inkMap) inked(r [4]float64, gap float64) int32 {
-	clamp := func(v float64, hi int) int { return max(0, min(hi, int(v))) }
+	clamp := func(v float64, hi int) int { return cellAt(v, 0, hi) }
 	x1 := clamp(math.Floor((r[0]-gap)/m.cell), m.cols)
 	y1 := clamp(math.Floor((r[1]-gap)/m.cell), m.rows)
 	x2 := clamp(math.Ceil((r[2]+gap)/m.cell), m.cols)
@@ -592,6 +636,69 @@ func (m *inkMap) search(def [4]float64, pw, ph, minY1 float64) ([4]float64, bool
 		}
 	}
 	return best, found
+}
+
+// jpegDecodeCost estimates the bytes image/jpeg allocates to decode the
+// top rows of a JPEG frame w pixels wide: per pixel 1 byte for one
+// component, 3 for three (Y, Cb and Cr planes at most at full size), 8 for
+// four (the three planes, the black plane, then the CMYK image it
+// returns); a progressive JPEG keeps every coefficient too, 4 bytes each,
+// per pixel and component. Rows and columns are rounded up to whole MCUs.
+func jpegDecodeCost(w, rows, comps int, progressive bool) int64 {
+	perPixel := int64(1)
+	switch comps {
+	case 3:
+		perPixel = 3
+	case 4:
+		perPixel = 8
+	}
+	if progressive {
+		perPixel += 4 * int64(comps)
+	}
+	return int64(w+32) * int64(rows+32) * perPixel
+}
+
+// jpegFrameInfo reads the frame header of a JPEG: whether it is progressive
+// and its number of components; false when no SOF0, SOF1 or SOF2 comes
+// within the first 1 MiB, or another frame type does.
+func jpegFrameInfo(src io.Reader) (progressive bool, comps int, ok bool) {
+	br := bufio.NewReaderSize(io.LimitReader(src, 1<<20), 32<<10)
+	var b [2]byte
+	if _, err := io.ReadFull(br, b[:]); err != nil || b[0] != 0xFF || b[1] != 0xD8 {
+		return false, 0, false
+	}
+	for {
+		if _, err := io.ReadFull(br, b[:]); err != nil || b[0] != 0xFF {
+			return false, 0, false
+		}
+		marker := b[1]
+		if marker == 0xFF || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7) {
+			continue
+		}
+		if _, err := io.ReadFull(br, b[:]); err != nil {
+			return false, 0, false
+		}
+		n := int(b[0])<<8 | int(b[1])
+		if n < 2 {
+			return false, 0, false
+		}
+		switch {
+		case marker == 0xC0 || marker == 0xC1 || marker == 0xC2:
+			var h [6]byte
+			if n < 8 {
+				return false, 0, false
+			}
+			if _, err := io.ReadFull(br, h[:]); err != nil {
+				return false, 0, false
+			}
+			return marker == 0xC2, int(h[5]), true
+		case marker >= 0xC3 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC, marker == 0xDA, marker == 0xD9:
+			return false, 0, false
+		}
+		if _, err := br.Discard(n - 2); err != nil {
+			return false, 0, false
+		}
+	}
 }
 
 // jpegTop returns a reader of the JPEG in src whose frame header (SOF0,

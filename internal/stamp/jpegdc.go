@@ -15,9 +15,12 @@ import (
 // of a full decode, and only down to the rows the placement needs. The AC
 // coefficients are still read (Huffman codes leave no other way to find
 // the next block) but not kept. Baseline and extended sequential Huffman
-// JPEGs are read this way, and progressive ones from their first DC scan;
-// anything else (arithmetic coding, lossless, 12-bit) falls back to
-// image/jpeg.
+// JPEGs are read this way, and progressive ones from their first DC scan.
+// RGB and four-component (CMYK, YCCK) JPEGs, whose first component is not
+// the luminance, are read from the DC coefficients of every component when
+// none is subsampled and the first scan carries them all. Anything else
+// (arithmetic coding, lossless, 12-bit, subsampled CMYK) falls back to
+// image/jpeg, within maxJPEGDecode bytes.
 
 // dcImage holds one luminance sample per 8x8 block of the first component.
 type dcImage struct {
@@ -25,6 +28,9 @@ type dcImage struct {
 	blocks     int     // blocks decoded, of every component: the work done
 	sx, sy     float64 // image pixels per block, across and down
 	lum        []uint8 // cols x rows
+	// notLum says lum holds the first component of a four-component JPEG
+	// whose others could not be read with it: not the luminance.
+	notLum bool
 }
 
 type dcComp struct {
@@ -62,6 +68,8 @@ type dcDecoder struct {
 	prog    bool
 	// adobeRGB: the components are R, G, B (not Y, Cb, Cr)
 	adobeRGB bool
+	// adobeYCCK: four components are Y, Cb, Cr, K (Adobe's transform 2)
+	adobeYCCK bool
 }
 
 var errDCUnsupported = fmt.Errorf("%w: JPEG coding", errUnsupportedImage)
@@ -128,6 +136,9 @@ func decodeJPEGDCSized(ctx context.Context, r io.Reader, maxRows, w, h int) (*dc
 			// first component is red, not luminance
 			if len(seg) >= 12 && string(seg[:5]) == "Adobe" && seg[11] == 0 {
 				d.adobeRGB = true
+			}
+			if len(seg) >= 12 && string(seg[:5]) == "Adobe" && seg[11] == 2 {
+				d.adobeYCCK = true
 			}
 		case 0xDD:
 			if len(seg) < 2 {
@@ -380,6 +391,17 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 	if sc[0] != &d.comps[0] {
 		return nil, errDCUnsupported // the first scan does not start with luminance
 	}
+	// RGB and CMYK (or YCCK): the first component is not the luminance,
+	// which the block means of every component give, when the first scan
+	// carries them all, one block each per MCU.
+	rgb := len(d.comps) == 3 && (d.adobeRGB || (d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B'))
+	multi := (rgb || len(d.comps) == 4) && ns == len(d.comps)
+	for _, c := range d.comps {
+		multi = multi && c.h == 1 && c.v == 1
+	}
+	if rgb && !multi {
+		return nil, errDCUnsupported
+	}
 	if d.prog {
 		if ss != 0 || se != 0 || seg[3+2*ns]>>4 != 0 {
 			return nil, errDCUnsupported
@@ -392,15 +414,12 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 			return nil, i18n.Errorf("jpeg: missing Huffman table")
 		}
 	}
-	if len(d.comps) == 3 && (d.adobeRGB || (d.comps[0].id == 'R' && d.comps[1].id == 'G' && d.comps[2].id == 'B')) {
-		return nil, errDCUnsupported
-	}
 	c0 := &d.comps[0]
 	// the first component's size in blocks
 	cw := (d.width*c0.h + d.hmax - 1) / d.hmax
 	chh := (d.height*c0.v + d.vmax - 1) / d.vmax
 	bw, bh := (cw+7)/8, (chh+7)/8
-	img := &dcImage{sx: 8 * float64(d.hmax) / float64(c0.h), sy: 8 * float64(d.vmax) / float64(c0.v)}
+	img := &dcImage{sx: 8 * float64(d.hmax) / float64(c0.h), sy: 8 * float64(d.vmax) / float64(c0.v), notLum: len(d.comps) == 4 && !multi}
 	needRows := bh
 	if maxRows > 0 {
 		needRows = min(bh, int(float64(maxRows)/img.sy)+2)
@@ -420,6 +439,34 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 		}
 		v := (pred<<al)*q/8 + 128
 		img.lum[by*bw+bx] = uint8(max(0, min(255, v)))
+	}
+	// mean is a component's block mean, 0 to 255.
+	mean := func(c *dcComp) int {
+		q := max(d.q0[c.tq], 1)
+		return max(0, min(255, (c.pred<<al)*q/8+128))
+	}
+	// putMulti puts the luminance of an MCU of an RGB or four-component
+	// JPEG, read as image/jpeg reads it: CMYK stored inverted (Adobe's
+	// convention: 255 is no ink), YCCK as Y times the stored K.
+	putMulti := func(bx, by int) {
+		if bx >= bw || by >= needRows {
+			return
+		}
+		for len(img.lum) < (by+1)*bw {
+			img.lum = append(img.lum, 255)
+		}
+		a, b, c := mean(&d.comps[0]), mean(&d.comps[1]), mean(&d.comps[2])
+		var v int
+		switch {
+		case len(d.comps) == 3:
+			v = (299*a + 587*b + 114*c) / 1000
+		case d.adobeYCCK:
+			v = a * mean(&d.comps[3]) / 255
+		default:
+			k := mean(&d.comps[3])
+			v = (299*a + 587*b + 114*c) * k / (1000 * 255)
+		}
+		img.lum[by*bw+bx] = uint8(v)
 	}
 	// ended says the entropy-coded data ran out (a marker other than a
 	// restart, a restart marker without a restart interval, or the end of
@@ -551,11 +598,14 @@ func (d *dcDecoder) scan(ctx context.Context, seg []byte, maxRows int) (*dcImage
 								}
 								return nil, err
 							}
-							if c == c0 {
+							if c == c0 && !multi {
 								put(x*c.h+h, y*c.v+v, c.pred)
 							}
 						}
 					}
+				}
+				if multi {
+					putMulti(x, y)
 				}
 				if !(y == my-1 && x == mx-1) {
 					if err := handleRestart(); err != nil {

@@ -22,6 +22,24 @@ func GeomOf(p pdf.Page) PageGeom {
 	return PageGeom{MediaBox: p.MediaBox, CropBox: p.CropBox, Rotate: p.Rotate}
 }
 
+// CheckPage says why a page's boxes cannot be computed with (see
+// pdf.CheckBox), as an input error naming the page and the box: the error
+// pdf.Reader.Pages recorded, else that of the boxes themselves (a page not
+// read by Pages).
+func CheckPage(p pdf.Page) error {
+	err := p.BoxErr
+	if err == nil {
+		err = pdf.CheckBox("/MediaBox", p.MediaBox)
+	}
+	if err == nil {
+		err = pdf.CheckBox("/CropBox", p.CropBox)
+	}
+	if err != nil {
+		return fail.Input(err, "")
+	}
+	return nil
+}
+
 // PlaceOptions chooses the box. Distances are in millimetres on the page
 // as displayed; zero values take the Decree 30 defaults.
 type PlaceOptions struct {

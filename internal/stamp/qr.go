@@ -31,6 +31,9 @@ func QR(page pdf.Page, add ObjectAdder, payload string, po PlaceOptions) (Widget
 	if po.Rect == nil && po.Width == 0 && po.Height == 0 && po.Side == 0 && po.Top == 0 && !po.FromLeft {
 		po = QRPlace
 	}
+	if err := CheckPage(page); err != nil {
+		return Widget{}, err
+	}
 	g := GeomOf(page)
 	rect, _, w, h := Place(g, po)
 	_, rot := g.visible()

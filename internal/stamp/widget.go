@@ -29,8 +29,11 @@ var ErrNoRoom = errors.New("no room for the stamp clear of the existing signatur
 // moved to blank space when it would cover the ink of a full-page scan)
 // and builds its appearance through add.
 func Build(ctx context.Context, r PageReader, page pdf.Page, add ObjectAdder, o Options, po PlaceOptions) (Widget, error) {
-	g := GeomOf(page)
 	var wd Widget
+	if err := CheckPage(page); err != nil {
+		return wd, err
+	}
+	g := GeomOf(page)
 	d := g.DefaultRect(po)
 	pw, ph := g.Displayed()
 	var ink *inkMap

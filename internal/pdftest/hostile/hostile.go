@@ -36,6 +36,10 @@ type Case struct {
 	// VerifyOnly marks a file that can be signed all the same (its broken
 	// objects are not ones signing needs): sign must only stay bounded.
 	VerifyOnly bool
+	// SignOnly marks a file whose hostile part only signing meets (page
+	// geometry the stamp computes with): verify must only judge it
+	// (invalid) within bounds; sign must refuse it naming the problem.
+	SignOnly bool
 }
 
 // object is one indirect object: its number and body (a direct object,
@@ -381,5 +385,41 @@ func Cases() []Case {
 	// building, and a findings list per signature.
 	add("count/signatures", "1200 signature fields, each with a small bogus signature (verify refuses the file past MaxSignatures before judging any; sign's check of its output does the same)", "MaxSignatures",
 		ManySignatures(1200))
+
+	// --- page geometry and scan images (the visible stamp) ---------------------
+	// Verifying does no geometry with these: it judges them (invalid: no
+	// signature) and stays bounded; signing with a stamp meets them.
+	signOnly := func() { cs[len(cs)-1].SignOnly = true }
+	e300, e200, e199x5 := "1"+strings.Repeat("0", 300)+".0", "1"+strings.Repeat("0", 200)+".0", "5"+strings.Repeat("0", 199)+".0"
+	add("geometry/mediabox-inf-width", "the page's /MediaBox is [-1.7e308 0 1.7e308 842] (its width overflows to +Inf) and an existing widget makes the stamp map the whole page", "/MediaBox width",
+		imagePage("[-"+big+" 0 "+big+" 842]", "", fullPage, "", "[10 10 100 100]"))
+	signOnly()
+	add("geometry/mediabox-inf-height", "the page's /MediaBox height overflows to +Inf", "/MediaBox height",
+		imagePage("[0 -"+big+" 595 "+big+"]", "", fullPage, "", ""))
+	signOnly()
+	add("geometry/mediabox-huge", "the page's /MediaBox is 1e300 wide: finite, but no page", "/MediaBox",
+		imagePage("[0 0 1"+strings.Repeat("0", 300)+".0 842]", "", fullPage, "", "[10 10 100 100]"))
+	signOnly()
+	add("geometry/cropbox-huge", "the page's /CropBox reaches 1e30", "/CropBox",
+		imagePage("[0 0 595 842]", "/CropBox[0 0 1"+strings.Repeat("0", 30)+".0 1"+strings.Repeat("0", 30)+".0]", fullPage, "", ""))
+	signOnly()
+	add("geometry/image-matrix-huge", "the scan is drawn through a matrix of 1e200 that overflows to Inf and NaN (ink-map cells out of range)", "",
+		imagePage("[0 0 595 842]", "", "q "+e200+" 0 0 "+e200+" -"+e199x5+" -"+e199x5+" cm /Im Do Q q "+e200+" 0 0 "+e200+" 0 0 cm 0 "+e200+" "+e200+" 0 0 0 cm /Im Do Q", "", "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
+	add("geometry/widget-rect-huge", "an existing widget's /Rect spans ±1e300: the stamp has no room clear of it", "",
+		imagePage("[0 0 595 842]", "", fullPage, "", "[-"+e300+" -"+e300+" "+e300+" "+e300+"]"))
+	cs[len(cs)-1].Harmless = true
+	add("jpeg/cmyk-huge-frame", "a full-page 7900 x 7900 CMYK JPEG scan in a few hundred bytes (image/jpeg allocates 240 MB for it; kyso reads its block means)", "",
+		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 4, "DeviceCMYK", 0, false, false), "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
+	add("jpeg/cmyk-separate-scans", "a 7900 x 7900 CMYK JPEG scan with one scan per component: only image/jpeg reads it, past the 64 MiB kyso allows it", "",
+		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 4, "DeviceCMYK", 0, true, false), "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
+	add("jpeg/rgb-separate-scans", "a 7900 x 7900 Adobe RGB JPEG scan with one scan per component", "",
+		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 3, "DeviceRGB", 0, true, false), "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
+	add("jpeg/progressive-ac-first", "a 7900 x 7900 progressive gray JPEG whose first scan, AC end-of-band runs of a few dozen bytes, covers every block: image/jpeg writes 300 MB of coefficients and pixels", "",
+		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 1, "DeviceGray", -1, false, true), "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
 	return cs
 }

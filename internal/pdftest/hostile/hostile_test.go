@@ -104,7 +104,7 @@ func TestHostile(t *testing.T) {
 				}
 				return
 			}
-			if !names(strings.Join(out.VerifyText, "\n"), c.Problem) {
+			if !c.SignOnly && !names(strings.Join(out.VerifyText, "\n"), c.Problem) {
 				t.Errorf("verify does not name the problem (%s): %q", c.Problem, out.VerifyText)
 			}
 			if c.VerifyOnly {
