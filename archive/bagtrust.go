@@ -128,24 +128,6 @@ func checkBagSignature(dir string, tm []byte, anchors *trust.Store, now time.Tim
 	return s, nil
 }
 
-// checkBagTree refuses a bag that holds anything but regular files and
-// folders. Entries are read with Lstat: nothing is followed.
-func checkBagTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return refuse(dir, "%v", err)
-		}
-		if p == dir {
-			return nil
-		}
-		if t := d.Type(); !t.IsRegular() && !t.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			return refuse(dir, "%s is a %s, not a regular file", filepath.ToSlash(rel), fileKind(t))
-		}
-		return nil
-	})
-}
-
 func fileKind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeSymlink != 0:
