@@ -618,20 +618,30 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	// duplicates) commits nothing.
 	for done := false; !done; {
 		var batch []*importItem
-		for start := dec.InputOffset(); len(batch) < commitMax && dec.InputOffset()-start < maxBatchBytes; {
-			var l bagLine
+		for start, values := dec.InputOffset(), 0; len(batch) < commitMax && dec.InputOffset()-start < maxBatchBytes && values < maxBatchValues; {
+			var raw json.RawMessage
 			nrec++
 			budget.left = maxRecordLine
-			if err := dec.Decode(&l); err == io.EOF {
+			from := dec.InputOffset()
+			if err := dec.Decode(&raw); err == io.EOF {
 				done = true
 				break
-			} else if errors.Is(err, errLineTooLong) {
-				return sum, bad("%s: record %d (from byte %d): more than %d MiB, the most a record may be", bagRecords, nrec, dec.InputOffset(), maxRecordLine>>20)
+			} else if errors.Is(err, errLineTooLong) || (err == nil && len(raw) > maxRecordLine) {
+				return sum, bad("%s: record %d (from byte %d): more than %d MiB, the most a record may be", bagRecords, nrec, from, maxRecordLine>>20)
 			} else if err != nil {
-				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, dec.InputOffset(), unwrapPath(err))
+				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, unwrapPath(err))
+			}
+			n := jsonValues(raw)
+			if n > maxRecordValues {
+				return sum, bad("%s: record %d (from byte %d): more than %d JSON values, the most a record may have", bagRecords, nrec, from, maxRecordValues)
+			}
+			values += n
+			var l bagLine
+			if err := json.Unmarshal(raw, &l); err != nil {
+				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, err)
 			}
 			if l.Record == nil {
-				return sum, bad("%s: record %d (from byte %d): not a record", bagRecords, nrec, dec.InputOffset())
+				return sum, bad("%s: record %d (from byte %d): not a record", bagRecords, nrec, from)
 			}
 			compactHistory(l.History)
 			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256}}
@@ -1018,15 +1028,16 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 	for {
 		var t Total
 		budget.left = maxTotalsLine
+		from := dec.InputOffset()
 		if err := dec.Decode(&t); err == io.EOF {
 			break
-		} else if errors.Is(err, errLineTooLong) {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: row %d (from byte %d): more than %d bytes", dir, bagTotals, len(rows)+1, dec.InputOffset(), maxTotalsLine), "")
+		} else if errors.Is(err, errLineTooLong) || (err == nil && dec.InputOffset()-from > maxTotalsLine) {
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: row %d (from byte %d): more than %d bytes", dir, bagTotals, len(rows)+1, from, maxTotalsLine), "")
 		} else if err != nil {
 			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
 		}
-		if len(rows) == maxBagTotals {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: more than %d rows", dir, bagTotals, maxBagTotals), "")
+		if len(rows) == maxBagTotals || dec.InputOffset() > maxTotalsBytes {
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: more than %d rows or %d MiB", dir, bagTotals, maxBagTotals, maxTotalsBytes>>20), "")
 		}
 		if err := t.validate(); err != nil {
 			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")

@@ -33,12 +33,20 @@ const (
 	// maxRecordLine is the most bytes of data/records.jsonl one record
 	// (with its whole history) may take, white space included.
 	maxRecordLine = 4 << 20
-	// maxBatchBytes bounds the record lines one batch holds.
-	maxBatchBytes = 16 << 20
+	// maxRecordValues is the most JSON values (objects, arrays, members
+	// and elements) one record may have: a few bytes of JSON such as "{},"
+	// decode into a hundred bytes or more, so bytes alone do not bound
+	// memory. A record with a long history has a few thousand.
+	maxRecordValues = 1 << 15
+	// maxBatchBytes and maxBatchValues bound what one batch of records
+	// holds.
+	maxBatchBytes  = 16 << 20
+	maxBatchValues = 1 << 17
 	// maxTotalsLine and maxBagTotals bound data/totals.jsonl: bytes per
 	// row, rows.
-	maxTotalsLine = 64 << 10
-	maxBagTotals  = 100_000
+	maxTotalsLine  = 64 << 10
+	maxBagTotals   = 100_000
+	maxTotalsBytes = 32 << 20
 	// maxMissingNamed is how many files a report names when the manifest
 	// lists files the bag does not hold; all of them are counted.
 	maxMissingNamed = 10
@@ -108,6 +116,33 @@ func (lr *lineReader) next() ([]byte, error) {
 		}
 		return line, nil
 	}
+}
+
+// jsonValues counts the values of a JSON text: every object, array, and
+// member or element after the first ("{", "[" and "," outside strings).
+// It is an upper bound on what decoding it allocates per value, and is
+// computed without allocating.
+func jsonValues(b []byte) int {
+	n := 0
+	in, esc := false, false
+	for _, c := range b {
+		switch {
+		case esc:
+			esc = false
+		case in:
+			switch c {
+			case '\\':
+				esc = true
+			case '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		case c == '{' || c == '[' || c == ',':
+			n++
+		}
+	}
+	return n
 }
 
 // bagContent is a content file of a bag (data/files/ab/<sha256>.pdf), as
