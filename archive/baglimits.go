@@ -40,8 +40,8 @@ const (
 	maxRecordValues = 1 << 15
 	// maxBatchBytes and maxBatchValues bound what one batch of records
 	// holds.
-	maxBatchBytes  = 16 << 20
-	maxBatchValues = 1 << 17
+	maxBatchBytes  = 8 << 20
+	maxBatchValues = 1 << 16
 	// maxTotalsLine and maxBagTotals bound data/totals.jsonl: bytes per
 	// row, rows.
 	maxTotalsLine  = 64 << 10
