@@ -505,7 +505,9 @@ type ImportSummary struct {
 // is checked; each record keeps its fields and history, gaining an
 // "imported" event and its origin. Records whose content is already here,
 // or that the bag holds twice, are duplicates; totals are added where this
-// catalogue has none for that unit and year.
+// catalogue has none for that unit and year. What the bag says is read
+// within bounds (baglimits.go); files its manifest lists and it lacks are
+// counted in the summary, and the records that need one are rejected.
 func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, report func(ImportResult) error) (ImportSummary, error) {
 	var sum ImportSummary
 	if c.lock == nil {
@@ -592,7 +594,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	// over lines (a bag re-indented by jq): each is read within a budget
 	// of maxRecordLine bytes, so a huge one is refused once that much of
 	// it is read.
-	budget := &budgetReader{r: f.Reader()}
+	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
 	dec := json.NewDecoder(budget)
 	nrec := 0
 	now := c.opts.Now()
@@ -1023,7 +1025,7 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 	}
 	defer f.Close()
 	var rows []Total
-	budget := &budgetReader{r: f.Reader()}
+	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
 	dec := json.NewDecoder(budget)
 	for {
 		var t Total

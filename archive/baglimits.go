@@ -24,8 +24,8 @@ const (
 	// maxBagFiles is the most regular files a bag may hold (about 80 MiB
 	// of memory at the most).
 	maxBagFiles = 2_000_000
-	// maxBagDepth is the deepest a folder of a bag may be (kyso writes
-	// data/files/ab/: depth 3).
+	// maxBagDepth is the deepest a folder of a bag may be, in names from
+	// the bag (kyso writes data/files/ab/: depth 3).
 	maxBagDepth = 32
 	// maxManifestLine is the longest line of a manifest: a SHA-256, two
 	// spaces and a path.
@@ -163,8 +163,10 @@ const (
 
 // bagContents is what the walk of a bag found.
 type bagContents struct {
-	files   int          // regular files
-	content []bagContent // the content files, sorted by sum
+	files int // regular files
+	// content holds the content files by the first byte of their sum,
+	// each list sorted: no list is ever copied whole as it grows.
+	content [256][]bagContent
 }
 
 // contentSum returns the SHA-256 a bag path names when it is a content
@@ -193,9 +195,14 @@ func (bc *bagContents) find(hexSum string) *bagContent {
 	if _, err := hex.Decode(sum[:], []byte(hexSum)); err != nil {
 		return nil
 	}
-	i := sort.Search(len(bc.content), func(i int) bool { return bytes.Compare(bc.content[i].sum[:], sum[:]) >= 0 })
-	if i < len(bc.content) && bc.content[i].sum == sum {
-		return &bc.content[i]
+	return bc.findSum(sum)
+}
+
+func (bc *bagContents) findSum(sum [32]byte) *bagContent {
+	list := bc.content[sum[0]]
+	i := sort.Search(len(list), func(i int) bool { return bytes.Compare(list[i].sum[:], sum[:]) >= 0 })
+	if i < len(list) && list[i].sum == sum {
+		return &list[i]
 	}
 	return nil
 }
@@ -233,7 +240,7 @@ func walkBag(dir string) (*bagContents, error) {
 						return refuse(dir, "it holds more than %d files", maxBagFiles)
 					}
 					if sum, ok := contentSum(p); ok {
-						bc.content = append(bc.content, bagContent{sum: sum})
+						bc.content[sum[0]] = append(bc.content[sum[0]], bagContent{sum: sum})
 					}
 				default:
 					return refuse(dir, "%s is a %s, not a regular file", p, fileKind(t))
@@ -247,10 +254,12 @@ func walkBag(dir string) (*bagContents, error) {
 			}
 		}
 	}
-	if err := walk("", 1); err != nil {
+	if err := walk("", 0); err != nil {
 		return nil, err
 	}
-	sort.Slice(bc.content, func(i, j int) bool { return bytes.Compare(bc.content[i].sum[:], bc.content[j].sum[:]) < 0 })
+	for _, list := range bc.content {
+		sort.Slice(list, func(i, j int) bool { return bytes.Compare(list[i].sum[:], list[j].sum[:]) < 0 })
+	}
 	return bc, nil
 }
 
@@ -272,11 +281,12 @@ func readBagManifest(r io.Reader, name, dir string, bc *bagContents) (*bagManife
 	m := &bagManifest{small: map[string]string{}}
 	err := scanManifest(r, name, func(n int, p, sum string) error {
 		if s, ok := contentSum(p); ok {
-			if c := bc.find(hex.EncodeToString(s[:])); c != nil {
+			if c := bc.findSum(s); c != nil {
 				if c.flags&(contentListed|contentMisnamed) != 0 {
 					return i18n.Errorf("%s line %d: %s is listed twice", name, n, p)
 				}
-				if sum == hex.EncodeToString(s[:]) {
+				// contentSum took the lower-case hex of the name.
+				if sum == p[len("data/files/ab/"):len(p)-len(".pdf")] {
 					c.flags |= contentListed
 				} else {
 					c.flags |= contentMisnamed

@@ -26,7 +26,8 @@ import (
 //
 //   - the tree: regular files and folders only (Lstat, never followed): a
 //     symlink could make import read a file outside the bag, a FIFO or a
-//     device could block it or feed it endless bytes;
+//     device could block it or feed it endless bytes; at most maxBagFiles
+//     files and maxBagDepth levels (walkBag, baglimits.go);
 //   - tagmanifest-sha256.txt: every tag file it lists must match, and it must
 //     list manifest-sha256.txt and bagit.txt;
 //   - tagmanifest-sha256.txt.p7s, when present: a detached CMS signature over
