@@ -16,12 +16,12 @@ import (
 )
 
 // What a bag says is bounded before it is believed (docs/catalogue.md,
-// "Import: limits"). Import holds, per file of the bag, its SHA-256 and a
-// few bytes (about 41 bytes); records, manifest lines and totals are read
-// one line at a time, each line at most its bound, and nothing else of them
-// is kept once their batch is committed.
+// "Import: limits, and an incomplete bag"). Import holds, per content file
+// of the bag, its SHA-256 and a few flags (48 bytes). Manifests are read
+// one line at a time, records and totals one JSON value at a time, each
+// within its bound; nothing is kept of them once their batch is done.
 const (
-	// maxBagFiles is the most regular files a bag may hold (about 80 MiB
+	// maxBagFiles is the most regular files a bag may hold (about 100 MiB
 	// of memory at the most).
 	maxBagFiles = 2_000_000
 	// maxBagDepth is the deepest a folder of a bag may be, in names from

@@ -238,6 +238,18 @@ var viHelp = map[string]string{
 // viMessages are what kyso says as it runs: labels, per-file lines,
 // summaries, prompts, errors and hints, verify's reasons.
 var viMessages = map[string]string{
+	// Bag import limits and an incomplete bag (docs/catalogue.md, "Import:
+	// limits, and an incomplete bag").
+	"bag %s: %s: record %d (from byte %d): more than %d MiB, the most a record may be":                 "gói %s: %s: bản ghi %d (từ byte %d): hơn %d MiB, mức tối đa của một bản ghi",
+	"bag %s: %s: record %d (from byte %d): more than %d JSON values, the most a record may have":       "gói %s: %s: bản ghi %d (từ byte %d): hơn %d giá trị JSON, mức tối đa của một bản ghi",
+	"bag %s: %s: record %d (from byte %d): %v":                                                         "gói %s: %s: bản ghi %d (từ byte %d): %v",
+	"bag %s: %s: record %d (from byte %d): not a record":                                               "gói %s: %s: bản ghi %d (từ byte %d): không phải một bản ghi",
+	"bag %s: %s: row %d (from byte %d): more than %d bytes":                                            "gói %s: %s: dòng số liệu %d (từ byte %d): hơn %d byte",
+	"bag %s: %s: more than %d rows or %d MiB":                                                          "gói %s: %s: hơn %d dòng hoặc %d MiB",
+	"%s line %d: longer than %d bytes":                                                                 "%s dòng %d: dài hơn %d byte",
+	"%s is not in the bag: the bag is incomplete":                                                      "%s không có trong gói: gói không đủ",
+	"kyso: warning: the package %s is incomplete: its manifest lists %d files it does not hold (%s)\n": "kyso: cảnh báo: gói %s không đủ: bảng kê của gói liệt kê %d tệp gói không có (%s)\n",
+
 	// Library messages that say what is wrong without naming a flag, and the
 	// hints of cmd/kyso/hints.go that word the libraries' remedies with the flags.
 	"start date %q: want a date YYYY-MM-DD":                                                        "ngày bắt đầu %q: cần ngày dạng YYYY-MM-DD",
@@ -1103,22 +1115,12 @@ var viMessages = map[string]string{
 	"an object store is chosen when the catalogue is created (kyso archive init --store s3://bucket/prefix)":                                           "kho đối tượng được chọn khi tạo danh mục (kyso archive init --store s3://bucket/prefix)",
 	"backup %s: %v":  "sao lưu %s: %v",
 	"bag %s: %s: %v": "gói %s: %s: %v",
-	// Bag import limits (docs/catalogue.md, "Import: limits").
-	"bag %s: %s: record %d (from byte %d): more than %d MiB, the most a record may be":                 "gói %s: %s: bản ghi %d (từ byte %d): hơn %d MiB, mức tối đa của một bản ghi",
-	"bag %s: %s: record %d (from byte %d): %v":                                                         "gói %s: %s: bản ghi %d (từ byte %d): %v",
-	"bag %s: %s: record %d (from byte %d): not a record":                                               "gói %s: %s: bản ghi %d (từ byte %d): không phải một bản ghi",
-	"bag %s: %s: row %d (from byte %d): more than %d bytes":                                            "gói %s: %s: dòng số liệu %d (từ byte %d): hơn %d byte",
-	"bag %s: %s: more than %d rows or %d MiB":                                                          "gói %s: %s: hơn %d dòng hoặc %d MiB",
-	"bag %s: %s: record %d (from byte %d): more than %d JSON values, the most a record may have":       "gói %s: %s: bản ghi %d (từ byte %d): hơn %d giá trị JSON, mức tối đa của một bản ghi",
-	"%s line %d: longer than %d bytes":                                                                 "%s dòng %d: dài hơn %d byte",
-	"%s is not in the bag: the bag is incomplete":                                                      "%s không có trong gói: gói không đủ",
-	"kyso: warning: the package %s is incomplete: its manifest lists %d files it does not hold (%s)\n": "kyso: cảnh báo: gói %s không đủ: bảng kê của gói liệt kê %d tệp gói không có (%s)\n",
-	"bag %s: written with catalogue schema %d, this kyso reads up to %d: %v":                           "gói %s: được ghi với lược đồ danh mục %d, kyso này đọc được đến %d: %v",
-	"catalogue %s exists and keeps its contents in %s":                                                 "danh mục %s đã có và giữ nội dung trong %s",
-	"catalogue %s exists and keeps its contents in a folder":                                           "danh mục %s đã có và giữ nội dung trong một thư mục",
-	"catalogue %s fails its own check (%s; %d problems): no checkpoint taken":                          "danh mục %s không qua được phép tự kiểm tra (%s; %d vấn đề): không tạo mốc",
-	"catalogue %s keeps its contents in %s, not in %s":                                                 "danh mục %s giữ nội dung trong %s, không phải trong %s",
-	"catalogue %s keeps its contents in a folder, not in %s":                                           "danh mục %s giữ nội dung trong một thư mục, không phải trong %s",
+	"bag %s: written with catalogue schema %d, this kyso reads up to %d: %v":  "gói %s: được ghi với lược đồ danh mục %d, kyso này đọc được đến %d: %v",
+	"catalogue %s exists and keeps its contents in %s":                        "danh mục %s đã có và giữ nội dung trong %s",
+	"catalogue %s exists and keeps its contents in a folder":                  "danh mục %s đã có và giữ nội dung trong một thư mục",
+	"catalogue %s fails its own check (%s; %d problems): no checkpoint taken": "danh mục %s không qua được phép tự kiểm tra (%s; %d vấn đề): không tạo mốc",
+	"catalogue %s keeps its contents in %s, not in %s":                        "danh mục %s giữ nội dung trong %s, không phải trong %s",
+	"catalogue %s keeps its contents in a folder, not in %s":                  "danh mục %s giữ nội dung trong một thư mục, không phải trong %s",
 	"catalogue %s: %v":                      "danh mục %s: %v",
 	"catalogue %s: checkpoint %d: %v":       "danh mục %s: mốc %d: %v",
 	"catalogue %s: record %d: %v":           "danh mục %s: bản ghi %d: %v",
