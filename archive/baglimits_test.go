@@ -196,6 +196,16 @@ func TestImportRejectionsCommitNothing(t *testing.T) {
 	if n := txid() - before; n != 2 {
 		t.Fatalf("%d commits for an import of 5 records and %d rejections, want 2", n, bogus)
 	}
+	// Again: the five are duplicates now, found in one read transaction
+	// per batch; only the run is written.
+	before = txid()
+	sum, _, err = importBag(t, c, bag, ImportOptions{})
+	if err != nil || sum.Duplicate != 5 || sum.Rejected != bogus {
+		t.Fatalf("second import: %+v %v", sum, err)
+	}
+	if n := txid() - before; n != 1 {
+		t.Fatalf("%d commits for an import of duplicates and rejections, want 1", n)
+	}
 }
 
 // TestWalkBagLimits: folders nested deeper than maxBagDepth refuse the bag.
