@@ -13,7 +13,6 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -418,38 +417,19 @@ func writeSynced(p string, data []byte) error {
 	return err
 }
 
-// ParseManifest reads a BagIt manifest: "<hex digest> <path>" lines. Paths
-// must stay inside the bag.
+// ParseManifest reads a BagIt manifest: "<hex digest> <path>" lines of at
+// most 64 KiB. Paths must stay inside the bag.
 func ParseManifest(r io.Reader, name string) (map[string]string, error) {
 	out := map[string]string{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		sum, p, ok := strings.Cut(line, " ")
-		p = strings.TrimLeft(p, " *")
-		if !ok || len(sum) != 64 || p == "" {
-			return nil, i18n.Errorf("%s line %d: want \"<sha256> <path>\"", name, n)
-		}
-		if _, err := hex.DecodeString(sum); err != nil {
-			return nil, i18n.Errorf("%s line %d: %q is not a SHA-256", name, n, sum)
-		}
-		p = strings.ReplaceAll(p, "%0A", "\n")
-		p = strings.ReplaceAll(p, "%0D", "\r")
-		p = strings.ReplaceAll(p, "%25", "%")
-		if clean := path.Clean(p); clean != p || path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, `\`) {
-			return nil, i18n.Errorf("%s line %d: path %q leaves the bag", name, n, p)
-		}
+	err := scanManifest(r, name, func(n int, p, sum string) error {
 		if _, dup := out[p]; dup {
-			return nil, i18n.Errorf("%s line %d: %s is listed twice", name, n, p)
+			return i18n.Errorf("%s line %d: %s is listed twice", name, n, p)
 		}
-		out[p] = strings.ToLower(sum)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, i18n.Errorf("%s: %v", name, err)
+		out[p] = sum
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -509,6 +489,11 @@ type ImportSummary struct {
 	Source     Unit
 	// Sender is who signed the bag; nil for an unsigned bag.
 	Sender *BagSender
+	// Missing counts the files manifest-sha256.txt lists and the bag does
+	// not hold: the bag is incomplete (the records that need one are
+	// rejected). MissingFiles names the first ten.
+	Missing      int
+	MissingFiles []string
 }
 
 // Import loads a bag written by Export. The bag is checked first: only
@@ -520,7 +505,9 @@ type ImportSummary struct {
 // is checked; each record keeps its fields and history, gaining an
 // "imported" event and its origin. Records whose content is already here,
 // or that the bag holds twice, are duplicates; totals are added where this
-// catalogue has none for that unit and year.
+// catalogue has none for that unit and year. What the bag says is read
+// within bounds (baglimits.go); files its manifest lists and it lacks are
+// counted in the summary, and the records that need one are rejected.
 func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, report func(ImportResult) error) (ImportSummary, error) {
 	var sum ImportSummary
 	if c.lock == nil {
@@ -538,7 +525,8 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	if b, err := readRegular(filepath.Join(dir, "bagit.txt"), 1<<16); err != nil || !bytes.Contains(b, []byte("BagIt-Version:")) {
 		return sum, bad("no bagit.txt: not a BagIt bag, or an unfinished export")
 	}
-	if err := checkBagTree(dir); err != nil {
+	contents, err := walkBag(dir)
+	if err != nil {
 		return sum, err
 	}
 	tm, err := checkTagManifest(dir)
@@ -564,14 +552,19 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	if err != nil {
 		return sum, bad("no manifest-sha256.txt")
 	}
-	manifest, err := ParseManifest(mf, filepath.Join(dir, "manifest-sha256.txt"))
+	manifest, err := readBagManifest(mf.Reader(), filepath.Join(dir, "manifest-sha256.txt"), dir, contents)
 	mf.Close()
 	if err != nil {
 		return sum, fail.Input(err, "")
 	}
+	// Files the manifest lists and the bag does not hold make it
+	// incomplete: the records that need one are rejected (as for a file
+	// that does not match), the others are imported, and the whole is
+	// reported.
+	sum.Missing, sum.MissingFiles = manifest.missing, manifest.missingNamed
 	// The small payload files are checked whole before they are believed.
 	for _, name := range []string{bagCatalogue, bagRecords, bagTotals} {
-		want, ok := manifest[name]
+		want, ok := manifest.small[name]
 		if !ok {
 			return sum, bad("%s is not in the manifest", name)
 		}
@@ -597,7 +590,13 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 		return sum, bad("%s: %v", bagRecords, unwrapPath(err))
 	}
 	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<16))
+	// Records are JSON values, one a line as export writes them or spread
+	// over lines (a bag re-indented by jq): each is read within a budget
+	// of maxRecordLine bytes, so a huge one is refused once that much of
+	// it is read.
+	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
+	dec := json.NewDecoder(budget)
+	nrec := 0
 	now := c.opts.Now()
 	emit := func(r ImportResult) error {
 		switch r.Status {
@@ -616,20 +615,35 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 		}
 		return nil
 	}
-	// seen makes a record the bag holds twice one record.
-	seen := map[string]uint64{}
+	// A batch is at most commitMax records and maxBatchBytes of lines; a
+	// batch whose records are all decided without the catalogue (rejected,
+	// duplicates) commits nothing.
 	for done := false; !done; {
 		var batch []*importItem
-		for len(batch) < commitMax {
-			var l bagLine
-			if err := dec.Decode(&l); err == io.EOF {
+		for start, values := dec.InputOffset(), 0; len(batch) < commitMax && dec.InputOffset()-start < maxBatchBytes && values < maxBatchValues; {
+			var raw json.RawMessage
+			nrec++
+			budget.left = maxRecordLine
+			from := dec.InputOffset()
+			if err := dec.Decode(&raw); err == io.EOF {
 				done = true
 				break
+			} else if errors.Is(err, errLineTooLong) || (err == nil && len(raw) > maxRecordLine) {
+				return sum, bad("%s: record %d (from byte %d): more than %d MiB, the most a record may be", bagRecords, nrec, from, maxRecordLine>>20)
 			} else if err != nil {
-				return sum, bad("%s: %v", bagRecords, err)
+				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, unwrapPath(err))
+			}
+			n := jsonValues(raw)
+			if n > maxRecordValues {
+				return sum, bad("%s: record %d (from byte %d): more than %d JSON values, the most a record may have", bagRecords, nrec, from, maxRecordValues)
+			}
+			values += n
+			var l bagLine
+			if err := json.Unmarshal(raw, &l); err != nil {
+				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, err)
 			}
 			if l.Record == nil {
-				return sum, bad("%s: a line without a record", bagRecords)
+				return sum, bad("%s: record %d (from byte %d): not a record", bagRecords, nrec, from)
 			}
 			compactHistory(l.History)
 			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256}}
@@ -639,20 +653,23 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			if claimOK {
 				it.res.Claimed = l.Record.Status
 			}
-			key := strings.ToLower(l.Record.SHA256)
+			// The content file is where a record the bag holds twice is
+			// seen twice; a record whose file the bag lacks is rejected.
+			cf := contents.find(l.Record.SHA256)
 			if why := checkBagRecordHash(l.Record, info.Schema); why != "" {
 				it.res.Status, it.res.Reason = ImportRejected, why
 				it.res.Mismatches = append(it.res.Mismatches, "record_hash: "+why)
 			} else if !claimOK {
 				it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("the bag's record says status %q, which is not a verdict", l.Record.Status)
-			} else if first, dup := seen[key]; dup {
-				it.res.Status, it.res.Reason = ImportDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", first)
-			} else {
-				seen[key] = l.Record.ID
+			} else if cf != nil && cf.flags&contentClaimed != 0 {
+				it.res.Status, it.res.Reason = ImportDuplicate, fmt.Sprintf("the bag holds this record twice (as record %d too)", cf.first)
+			} else if cf != nil {
+				cf.flags |= contentClaimed
+				cf.first = l.Record.ID
 			}
 			batch = append(batch, it)
 		}
-		if err := c.importFiles(ctx, dir, manifest, batch, o); err != nil {
+		if err := c.importFiles(ctx, dir, contents, batch, o); err != nil {
 			dropItems(c, batch)
 			return sum, err
 		}
@@ -699,9 +716,8 @@ func dropItems(c *Catalogue, batch []*importItem) {
 // checking them against the manifest, and verifies each as ingest does; a
 // mismatch or an invalid document rejects the item. The first error that
 // stops the run (the store, the verifier) is returned.
-func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[string]string, batch []*importItem, o ImportOptions) error {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+func (c *Catalogue) importFiles(ctx context.Context, dir string, contents *bagContents, batch []*importItem, o ImportOptions) error {
+	var todo []*importItem
 	for _, it := range batch {
 		if it.res.Status != ImportUndecided {
 			continue
@@ -710,11 +726,35 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 			it.res.Status, it.res.Reason = ImportRejected, err.Error()
 			continue
 		}
+		todo = append(todo, it)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	// Content already here is a duplicate: no need to copy and verify it.
+	// One read transaction for the batch.
+	err := c.view(ctx, func(tx *bolt.Tx) error {
+		for _, it := range todo {
+			if known := lookupSHA(tx, it.line.Record.SHA256); known != 0 {
+				it.res.Status, it.res.ID = ImportDuplicate, known
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, it := range todo {
+		if it.res.Status != ImportUndecided {
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c.importItemFiles(ctx, dir, manifest, it, o)
+			c.importItemFiles(ctx, dir, contents, it, o)
 			if it.res.Status == ImportRejected || it.err != nil {
 				for _, p := range it.pending {
 					removeFile(p.pending)
@@ -732,20 +772,10 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, manifest map[st
 	return nil
 }
 
-func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest map[string]string, it *importItem, o ImportOptions) {
+func (c *Catalogue) importItemFiles(ctx context.Context, dir string, files *bagContents, it *importItem, o ImportOptions) {
 	r := it.line.Record
 	reject := func(format string, a ...any) {
 		it.res.Status, it.res.Reason = ImportRejected, fmt.Sprintf(format, a...)
-	}
-	// Content already here is a duplicate: no need to copy and verify it.
-	var known uint64
-	if err := c.view(ctx, func(tx *bolt.Tx) error { known = lookupSHA(tx, r.SHA256); return nil }); err != nil {
-		it.err = err
-		return
-	}
-	if known != 0 {
-		it.res.Status, it.res.ID = ImportDuplicate, known
-		return
 	}
 	contents := r.Contents()
 	for i, content := range contents {
@@ -756,7 +786,11 @@ func (c *Catalogue) importItemFiles(ctx context.Context, dir string, manifest ma
 		}
 		sum := strings.ToLower(content.SHA256)
 		name := bagFile(sum)
-		if manifest[name] != sum {
+		switch f := files.find(sum); {
+		case f == nil:
+			it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("%s is not in the bag: the bag is incomplete", name)
+			return
+		case f.flags&contentListed == 0:
 			reject("%s is not in the manifest", name)
 			return
 		}
@@ -871,10 +905,16 @@ func orNone(s string) string {
 // commitImport places a batch's files and records it in one transaction.
 func (c *Catalogue) commitImport(ctx context.Context, batch []*importItem, source Unit, sender *BagSender, dir string, now time.Time) error {
 	var staged []placement
+	undecided := false
 	for _, it := range batch {
 		if it.res.Status == ImportUndecided {
 			staged = append(staged, it.pending...)
+			undecided = true
 		}
+	}
+	if !undecided {
+		// Nothing to write: no transaction, no commit.
+		return nil
 	}
 	if err := c.upload(ctx, staged); err != nil {
 		return err
@@ -985,13 +1025,21 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 	}
 	defer f.Close()
 	var rows []Total
-	dec := json.NewDecoder(f)
+	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
+	dec := json.NewDecoder(budget)
 	for {
 		var t Total
+		budget.left = maxTotalsLine
+		from := dec.InputOffset()
 		if err := dec.Decode(&t); err == io.EOF {
 			break
+		} else if errors.Is(err, errLineTooLong) || (err == nil && dec.InputOffset()-from > maxTotalsLine) {
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: row %d (from byte %d): more than %d bytes", dir, bagTotals, len(rows)+1, from, maxTotalsLine), "")
 		} else if err != nil {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
+		}
+		if len(rows) == maxBagTotals || dec.InputOffset() > maxTotalsBytes {
+			return 0, fail.Input(i18n.Errorf("bag %s: %s: more than %d rows or %d MiB", dir, bagTotals, maxBagTotals, maxTotalsBytes>>20), "")
 		}
 		if err := t.validate(); err != nil {
 			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")

@@ -161,6 +161,8 @@ func TestParseManifest(t *testing.T) {
 		{"unclean", sum + "  data/../../x\n", false},
 		{"short sum", "abcd  data/a.pdf\n", false},
 		{"twice", sum + "  data/a.pdf\n" + sum + "  data/a.pdf\n", false},
+		{"long path", sum + "  data/" + strings.Repeat("a", maxManifestLine) + "\n", false},
+		{"long but within the bound", sum + "  data/" + strings.Repeat("a", maxManifestLine-72) + "\n", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

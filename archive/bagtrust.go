@@ -26,7 +26,8 @@ import (
 //
 //   - the tree: regular files and folders only (Lstat, never followed): a
 //     symlink could make import read a file outside the bag, a FIFO or a
-//     device could block it or feed it endless bytes;
+//     device could block it or feed it endless bytes; at most maxBagFiles
+//     files and maxBagDepth levels (walkBag, baglimits.go);
 //   - tagmanifest-sha256.txt: every tag file it lists must match, and it must
 //     list manifest-sha256.txt and bagit.txt;
 //   - tagmanifest-sha256.txt.p7s, when present: a detached CMS signature over
@@ -126,24 +127,6 @@ func checkBagSignature(dir string, tm []byte, anchors *trust.Store, now time.Tim
 		}
 	}
 	return s, nil
-}
-
-// checkBagTree refuses a bag that holds anything but regular files and
-// folders. Entries are read with Lstat: nothing is followed.
-func checkBagTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return refuse(dir, "%v", err)
-		}
-		if p == dir {
-			return nil
-		}
-		if t := d.Type(); !t.IsRegular() && !t.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			return refuse(dir, "%s is a %s, not a regular file", filepath.ToSlash(rel), fileKind(t))
-		}
-		return nil
-	})
 }
 
 func fileKind(m fs.FileMode) string {

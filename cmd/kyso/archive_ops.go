@@ -289,7 +289,9 @@ twice in the package, are duplicates; totals are added where this catalogue has
 none for that unit and year.
 
 Exit 1 when the package itself is refused (bad signature, changed tag manifest,
-special file), 4 when some records were rejected.`,
+special file), 4 when some records were rejected or the package is incomplete
+(its manifest lists files it does not hold: they are counted and the first ten
+named).`,
 		Example: `  kyso archive import --db district.db --trust roots/ /media/usb/hoa-dong-2025
   kyso archive import --db district.db --trust roots/ --require-signed --json /media/usb/hoa-dong-2025
   kyso archive report --db district.db --year 2025`,
@@ -363,7 +365,18 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 		fmt.Fprintln(g.io.out, g.t("from %s %s: %d imported, %d duplicate, %d rejected, %d with claims that differ, %d totals added",
 			sum.Source.Code, sum.Source.Name, sum.Imported, sum.Duplicate, sum.Rejected, sum.Mismatched, sum.Totals))
 	}
-	if sum.Rejected > 0 {
+	if sum.Missing > 0 {
+		names := make([]string, len(sum.MissingFiles))
+		for i, n := range sum.MissingFiles {
+			names[i] = strconv.Quote(n)
+		}
+		more := ""
+		if sum.Missing > len(names) {
+			more = ", ..."
+		}
+		fmt.Fprint(g.io.err, g.t("kyso: warning: the package %s is incomplete: its manifest lists %d files it does not hold (%s)\n", dir, sum.Missing, strings.Join(names, ", ")+more))
+	}
+	if sum.Rejected > 0 || sum.Missing > 0 {
 		return exitStatus(exitInput)
 	}
 	return nil
