@@ -31,8 +31,16 @@ type Limits struct {
 	// together, counting a stream decoded twice twice: against many bombs
 	// each under MaxDecoded.
 	MaxDecodedTotal int64
-	// MaxCached bounds the decoded object streams and parsed objects a
-	// Reader keeps in memory at once (it drops its caches beyond it).
+	// MaxObjectMemory bounds the memory the values parsed from one object
+	// take, as kyso estimates it (about 40 bytes for an element of an
+	// array, 300 for a small dictionary, plus the bytes of strings and
+	// names): against objects within MaxObjectSize that parse to tens of
+	// times their size ("[][][]...", "<</A 1>><</A 1>>...", a dictionary
+	// of millions of keys).
+	MaxObjectMemory int64
+	// MaxCached bounds the decoded object streams, and separately the
+	// parsed objects (by their memory, estimated as for MaxObjectMemory),
+	// a Reader keeps in memory at once (it drops its caches beyond it).
 	MaxCached int64
 	// MaxParsed and ParsedPerByte bound the bytes of PDF syntax parsed for
 	// one file, counting re-parses and scans for endstream: at most
@@ -73,6 +81,7 @@ var DefaultLimits = Limits{
 	MaxObjectSize:   16 << 20,
 	MaxDecoded:      16 << 20,
 	MaxDecodedTotal: 128 << 20,
+	MaxObjectMemory: 16 << 20,
 	MaxCached:       16 << 20,
 	MaxParsed:       256 << 20,
 	ParsedPerByte:   16,

@@ -434,109 +434,185 @@ func (r *Reader) readSection(off int64) (*section, error) {
 	return r.readXrefStream(off)
 }
 
+// tableWindow is how much of a classic cross-reference table is read at
+// once. The table is parsed one window at a time, each entry (20 bytes) and
+// each subsection header as it comes, so its memory does not grow with the
+// file, whatever the bytes between its parts.
+const tableWindow = 64 << 10
+
 // readTable parses a classic table and its trailer.
 func (r *Reader) readTable(off int64) (*section, error) {
 	s := &section{off: off, kind: XrefTable, entries: map[uint32]XrefEntry{}}
-	window := 1 << 16
+	pos := off // where the next window starts: everything before is parsed
+	// num is the next entry's object number and left the entries still to
+	// read in the current subsection.
+	var num, left int64
+	started, inComment := false, false
 	for {
+		if pos >= r.size {
+			return nil, i18n.Errorf("unexpected end of file")
+		}
+		buf, eof, err := r.readAt(pos, tableWindow)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.spendParsed(len(buf)); err != nil {
+			return nil, err
+		}
+		p := r.parser(buf, eof)
+		if inComment {
+			for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
+				p.pos++
+			}
+		}
+		if !started {
+			if err := p.expectKeyword("xref"); err != nil {
+				return nil, err
+			}
+			started = true
+		}
+		// done is how far the window is parsed: the next window starts
+		// there. Each window parses at least one part of the table or
+		// fails, so the whole costs one pass over it.
+		done := 0
+		for {
+			inComment = skipTableSpace(p)
+			done = p.pos
+			if p.pos >= len(p.buf) {
+				if eof {
+					return nil, p.short()
+				}
+				break
+			}
+			if left > 0 {
+				if p.pos+18 > len(p.buf) {
+					if eof {
+						return nil, p.short()
+					}
+					break
+				}
+				line := p.buf[p.pos : p.pos+18]
+				if line[10] != ' ' || line[16] != ' ' {
+					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
+				o, err := strconv.ParseInt(string(line[:10]), 10, 64)
+				g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
+				if err != nil || err2 != nil {
+					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
+				n := uint32(num)
+				switch line[17] {
+				case 'n':
+					if n != 0 {
+						s.put(n, XrefEntry{Type: 1, Offset: o, Gen: uint16(g)})
+					}
+				case 'f':
+					s.put(n, XrefEntry{Type: 0, Gen: uint16(g)})
+				default:
+					return nil, i18n.Errorf("bad xref entry type %q", line[17])
+				}
+				p.pos += 18
+				num++
+				left--
+				continue
+			}
+			w := p.peekKeyword()
+			if p.pos+len(w) >= len(p.buf) && !eof && done > 0 {
+				break // the word may go on in the next window
+			}
+			if w == "trailer" {
+				t, err := r.objectAt(pos + int64(p.pos+len(w)))
+				if err != nil {
+					return nil, err
+				}
+				d, ok := t.(Dict)
+				if !ok {
+					return nil, i18n.Errorf("trailer is not a dictionary")
+				}
+				s.trailer = d
+				return s, nil
+			}
+			// A subsection header: two numbers, read afresh from a
+			// window that starts with them when they do not fit.
+			p.mem = 0
+			first, err1 := p.object(0)
+			count, err2 := p.object(0)
+			f, ok1 := first.(Int)
+			c, ok2 := count.(Int)
+			if (errors.Is(err1, errShort) || errors.Is(err2, errShort)) && done > 0 {
+				p.pos = done
+				break
+			}
+			if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 {
+				return nil, i18n.Errorf("bad subsection header in xref table")
+			}
+			// Each entry takes 20 bytes: a count the rest of the file
+			// cannot hold is a lie, not a reason to wait for more.
+			if rest := r.size - pos - int64(p.pos); int64(c) > rest/18+1 {
+				return nil, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, rest)
+			}
+			if max := int64(r.limits.MaxObjectNumber); c > 0 && (int64(f) > max || int64(c) > max-int64(f)+1) {
+				return nil, limitErr("MaxObjectNumber", max, "xref subsection %d %d lists object numbers past %d", f, c, max)
+			}
+			if err := r.countEntries(int64(c)); err != nil {
+				return nil, err
+			}
+			num, left = int64(f), int64(c)
+		}
+		pos += int64(done)
+	}
+}
+
+// skipTableSpace skips white space and comments, and reports whether the
+// window ends inside a comment (the next one goes on skipping it).
+func skipTableSpace(p *parser) bool {
+	for p.pos < len(p.buf) {
+		c := p.buf[p.pos]
+		if isWhite(c) {
+			p.pos++
+			continue
+		}
+		if c != '%' {
+			return false
+		}
+		for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
+			p.pos++
+		}
+		if p.pos == len(p.buf) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectAt parses one direct object at off (a trailer dictionary), from a
+// window that grows up to MaxObjectSize.
+func (r *Reader) objectAt(off int64) (Object, error) {
+	window := 4096
+	for {
+		if off >= r.size {
+			return nil, i18n.Errorf("unexpected end of file")
+		}
 		buf, eof, err := r.readAt(off, window)
 		if err != nil {
 			return nil, err
 		}
-		n, err := r.parseTable(buf, eof, r.size-off, s)
-		if err == errShort && !eof && window < 1<<30 {
-			if err := r.spendParsed(len(buf)); err != nil {
-				return nil, err
+		p := r.parser(buf, eof)
+		o, err := p.object(0)
+		if errors.Is(err, errShort) && !eof {
+			if serr := r.spendParsed(len(buf)); serr != nil {
+				return nil, serr
 			}
-			window *= 4
-			s.entries = map[uint32]XrefEntry{}
+			if window >= r.limits.MaxObjectSize {
+				return nil, limitErr("MaxObjectSize", int64(r.limits.MaxObjectSize), "object at offset %d is larger than %d bytes or never ends", off, r.limits.MaxObjectSize)
+			}
+			window = min(window*8, r.limits.MaxObjectSize)
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if serr := r.spendParsed(p.pos); serr != nil {
+			return nil, serr
 		}
-		if err := r.countEntries(n); err != nil {
-			return nil, err
-		}
-		return s, r.spendParsed(len(buf))
-	}
-}
-
-// parseTable parses the table in buf into s and returns how many entries
-// it read.
-func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int64, error) {
-	var n int64
-	p := r.parser(buf, eof)
-	if err := p.expectKeyword("xref"); err != nil {
-		return 0, err
-	}
-	for {
-		p.skipSpace()
-		w := p.peekKeyword()
-		if w == "trailer" {
-			p.regular()
-			t, err := p.object(0)
-			if err != nil {
-				return 0, err
-			}
-			d, ok := t.(Dict)
-			if !ok {
-				return 0, i18n.Errorf("trailer is not a dictionary")
-			}
-			s.trailer = d
-			return n, nil
-		}
-		if p.pos >= len(p.buf) {
-			return 0, p.short()
-		}
-		first, err1 := p.object(0)
-		count, err2 := p.object(0)
-		f, ok1 := first.(Int)
-		c, ok2 := count.(Int)
-		if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 {
-			if errors.Is(err1, errShort) || errors.Is(err2, errShort) {
-				return 0, errShort
-			}
-			return 0, i18n.Errorf("bad subsection header in xref table")
-		}
-		// Each entry takes 20 bytes: a count the rest of the file cannot
-		// hold is a lie, not a reason to wait for more.
-		if left := avail - int64(p.pos); int64(c) > left/18+1 {
-			return 0, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
-		}
-		if max := int64(r.limits.MaxObjectNumber); c > 0 && (int64(f) > max || int64(c) > max-int64(f)+1) {
-			return 0, limitErr("MaxObjectNumber", max, "xref subsection %d %d lists object numbers past %d", f, c, max)
-		}
-		p.skipSpace()
-		for i := int64(0); i < int64(c); i++ {
-			// Each entry is 20 bytes, but be lenient about the EOL form.
-			p.skipSpace()
-			if p.pos+18 > len(p.buf) {
-				return 0, p.short()
-			}
-			line := p.buf[p.pos : p.pos+18]
-			if line[10] != ' ' || line[16] != ' ' {
-				return 0, i18n.Errorf("bad xref entry %q", line)
-			}
-			o, err := strconv.ParseInt(string(line[:10]), 10, 64)
-			g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
-			if err != nil || err2 != nil {
-				return 0, i18n.Errorf("bad xref entry %q", line)
-			}
-			n++
-			num := uint32(int64(f) + i)
-			switch line[17] {
-			case 'n':
-				if num != 0 {
-					s.put(num, XrefEntry{Type: 1, Offset: o, Gen: uint16(g)})
-				}
-			case 'f':
-				s.put(num, XrefEntry{Type: 0, Gen: uint16(g)})
-			default:
-				return 0, i18n.Errorf("bad xref entry type %q", line[17])
-			}
-			p.pos += 18
-		}
+		return o, err
 	}
 }
 
@@ -717,7 +793,7 @@ func (r *Reader) get(ref Ref, chain []uint32) (Object, error) {
 
 // parser makes a parser with the reader's nesting limit.
 func (r *Reader) parser(buf []byte, eof bool) *parser {
-	return &parser{buf: buf, eof: eof, maxDepth: r.limits.MaxNesting}
+	return &parser{buf: buf, eof: eof, maxDepth: r.limits.MaxNesting, maxMem: r.limits.MaxObjectMemory}
 }
 
 func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, error) {
@@ -762,30 +838,36 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 		return o, nil
 	}
 	var err error
-	var cost int
 	switch e.Type {
 	case 1:
 		var n uint32
-		n, o, cost, err = r.parseIndirect(e.Offset, false, append(chain, num))
+		n, o, _, err = r.parseIndirect(e.Offset, false, append(chain, num))
 		if err == nil && n != num {
 			err = i18n.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
 		}
 	case 2:
-		o, cost, err = r.fromObjStm(num, e, append(chain, num))
+		o, _, err = r.fromObjStm(num, e, append(chain, num))
 	}
 	if err != nil {
 		return nil, i18n.Errorf("object %d: %v", num, err)
 	}
+	// The cache holds parsed values: charge it their memory, which can be
+	// tens of times the bytes of syntax they come from.
+	mem := memOf(o) + memCacheEntry
 	sh.mu.Lock()
-	sh.objBytes += int64(cost)
+	sh.objBytes += mem
 	if sh.objBytes > r.limits.MaxCached || len(sh.objects) >= 1<<20 {
 		clear(sh.objects)
-		sh.objBytes = int64(cost)
+		sh.objBytes = mem
 	}
 	sh.objects[key] = o
 	sh.mu.Unlock()
 	return o, nil
 }
+
+// memCacheEntry is the memory of one entry of the object cache besides
+// the object: its key and interface value in the map.
+const memCacheEntry = 64
 
 func chainString(chain []uint32) string {
 	var b []byte
@@ -997,6 +1079,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	p := r.parser(data[:first], true)
 	os := &objStm{data: data, first: int(first)}
 	for i := int64(0); i < n; i++ {
+		p.mem = 0 // numbers read and dropped: nothing is kept
 		a, err1 := p.object(0)
 		b, err2 := p.object(0)
 		an, ok1 := a.(Int)
