@@ -448,12 +448,19 @@ func (r *Reader) readTable(off int64) (*section, error) {
 	// read in the current subsection.
 	var num, left int64
 	started, inComment := false, false
+	window := make([]byte, tableWindow)
 	for {
 		if pos >= r.size {
 			return nil, i18n.Errorf("unexpected end of file")
 		}
-		buf, eof, err := r.readAt(pos, tableWindow)
-		if err != nil {
+		buf, eof := window, false
+		if int64(len(buf)) >= r.size-pos {
+			buf, eof = buf[:r.size-pos], true
+		}
+		if n, err := r.ra.ReadAt(buf, pos); n < len(buf) {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
 			return nil, err
 		}
 		if err := r.spendParsed(len(buf)); err != nil {
@@ -464,6 +471,14 @@ func (r *Reader) readTable(off int64) (*section, error) {
 			for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
 				p.pos++
 			}
+			if p.pos == len(p.buf) {
+				if eof {
+					return nil, p.short()
+				}
+				pos += int64(len(buf))
+				continue
+			}
+			inComment = false
 		}
 		if !started {
 			if err := p.expectKeyword("xref"); err != nil {
