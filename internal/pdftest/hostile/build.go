@@ -391,3 +391,57 @@ func dssPerRevision(revs, refs int) []byte {
 	}
 	return b
 }
+
+// amplified is a file whose catalog has /X value, or, onPage, whose page
+// has it and whose content is content. The object with value sits in an
+// object stream compressed twice, so that up to MaxDecoded of syntax that
+// parses to tens of times its size takes a few kilobytes. keysMark in
+// value or content stands for a million and a half distinct keys.
+func amplified(value string, onPage bool, content string) []byte {
+	catalog := "<</Type/Catalog/Pages 2 0 R>>"
+	page := "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>"
+	in := xobj{num: 1, stm: 5}
+	if onPage {
+		in.num, in.body = 3, strings.TrimSuffix(page, ">>")+"/X "+value+">>"
+	} else {
+		in.body = strings.TrimSuffix(catalog, ">>") + "/X " + value + ">>"
+	}
+	objs := []xobj{in,
+		{num: 2, body: "<</Type/Pages/Kids[3 0 R]/Count 1>>"},
+		{num: 4, body: stream("<<"+flate2+">>", compressTwice([]byte(content)))},
+		{num: 5, body: objStm("", []xobj{in}, func(raw []byte) ([]byte, string) { return compressTwice(raw), flate2 })},
+	}
+	if onPage {
+		objs = append(objs, xobj{num: 1, body: catalog})
+	} else {
+		objs = append(objs, xobj{num: 3, body: page})
+	}
+	return xrefStreamFile(objs, 6, "")
+}
+
+// repeated is "[" s × n "]": n values in one array.
+func repeated(s string, n int) string { return "[" + strings.Repeat(s, n) + "]" }
+
+// manyKeys is n distinct "/key 1" pairs, each key a hexadecimal number,
+// then suffix.
+func manyKeys(n int, suffix string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "/%x 1 ", i)
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// blankTable is a classic xref table whose keyword is followed by n
+// blanks and nothing a table can hold: a reader that reads the table whole
+// takes memory as the file grows.
+func blankTable(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	x := b.Len()
+	b.WriteString("xref\n")
+	b.Write(bytes.Repeat([]byte{' '}, n))
+	fmt.Fprintf(&b, "\nstartxref\n%d\n%%%%EOF\n", x)
+	return b.Bytes()
+}
