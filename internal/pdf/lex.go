@@ -38,6 +38,8 @@ type parser struct {
 	// the mem* constants; maxMem bounds it (0: DefaultLimits'
 	// MaxObjectMemory). One parser reads one object.
 	mem, maxMem int64
+	// stack holds the elements of the arrays being parsed.
+	stack []Object
 }
 
 // The memory of parsed values, as the parser and memOf estimate it (Go on
@@ -206,7 +208,10 @@ func (p *parser) object(depth int) (Object, error) {
 		if err := p.charge(memArray); err != nil {
 			return nil, err
 		}
-		arr := Array{}
+		// The elements gather on the parser's stack, shared by the arrays
+		// it holds, and are copied to an array of their exact number at
+		// the end: no slack, and no garbage from growing each array.
+		base := len(p.stack)
 		for {
 			p.skipSpace()
 			if p.pos >= len(p.buf) {
@@ -214,6 +219,10 @@ func (p *parser) object(depth int) (Object, error) {
 			}
 			if p.buf[p.pos] == ']' {
 				p.pos++
+				arr := make(Array, len(p.stack)-base)
+				copy(arr, p.stack[base:])
+				clear(p.stack[base:])
+				p.stack = p.stack[:base]
 				return arr, nil
 			}
 			if err := p.charge(memElem); err != nil {
@@ -223,7 +232,7 @@ func (p *parser) object(depth int) (Object, error) {
 			if err != nil {
 				return nil, err
 			}
-			arr = append(arr, o)
+			p.stack = append(p.stack, o)
 		}
 	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
 		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)

@@ -117,14 +117,15 @@ func TestMemoryEstimate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			charged := p.mem
+			p = nil // and its stack
 			runtime.GC()
 			runtime.ReadMemStats(&m1)
 			live := int64(m1.HeapAlloc) - int64(m0.HeapAlloc) - int64(len(v))
 			est := memOf(o)
 			runtime.KeepAlive(o)
-			runtime.KeepAlive(p)
-			if est != p.mem {
-				t.Errorf("memOf %d, parser charged %d", est, p.mem)
+			if est != charged {
+				t.Errorf("memOf %d, parser charged %d", est, charged)
 			}
 			t.Logf("%d bytes of syntax: estimate %d, heap %d", len(v), est, live)
 			if est < live*3/4 {
@@ -270,4 +271,58 @@ func fixOffsets(t *testing.T, d []byte, by int) []byte {
 	s := bytes.Index(tail, []byte("startxref\n")) + len("startxref\n")
 	out = append(out, tail[:s]...)
 	return fmt.Appendf(out, "%d\n%%%%EOF\n", x)
+}
+
+// MaxParsedMemory bounds what the values parsed from one file take in
+// all, counting an object parsed again after the cache dropped it: many
+// objects, each within MaxObjectMemory, that a caller keeps (the page
+// walk keeps every page) cannot take more.
+func TestParsedMemoryBudget(t *testing.T) {
+	value := "[" + repeat("[]", 2000) + "]" // about 90 KB of memory each
+	bodies := []string{"<</Type/Catalog/Pages 2 0 R>>", ""}
+	var kids strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&kids, "%d 0 R ", i+3)
+		bodies = append(bodies, "<</Type/Page/Parent 2 0 R/X "+value+">>")
+	}
+	bodies[1] = "<</Type/Pages/Kids[" + kids.String() + "]/Count 40>>"
+	doc := docWith(bodies, noGap)
+	lim := Limits{MaxParsedMemory: 1 << 20} // + 8 × 170 KB: under the 40 pages' 3.6 MB
+	r, err := NewReaderLimits(bytes.NewReader(doc), int64(len(doc)), lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Pages()
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "MaxParsedMemory" || le.Max != 1<<20+8*int64(len(doc)) {
+		t.Fatalf("pages: %v, want a MaxParsedMemory error", err)
+	}
+	if r.Err() != err {
+		t.Fatalf("Err %v: the budget is not sticky", r.Err())
+	}
+	if pages, err := func() ([]Page, error) {
+		r, err := NewReader(bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			return nil, err
+		}
+		return r.Pages()
+	}(); err != nil || len(pages) != 40 {
+		t.Fatalf("with the default limits: %d pages, %v", len(pages), err)
+	}
+
+	// One object read again and again, the cache dropping it each time
+	// (for the other object), is charged each time.
+	doc = catalogWith(value)
+	r, err = NewReaderLimits(bytes.NewReader(doc), int64(len(doc)), Limits{MaxParsedMemory: 1 << 20, MaxCached: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100 && err == nil; i++ {
+		if _, err = r.Get(Ref{Num: 2}); err == nil {
+			_, err = r.Get(r.RootRef())
+		}
+	}
+	if !errors.As(err, &le) || le.Limit != "MaxParsedMemory" {
+		t.Fatalf("re-reading the catalog: %v, want a MaxParsedMemory error", err)
+	}
 }

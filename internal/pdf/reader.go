@@ -79,10 +79,11 @@ type shared struct {
 	objstms map[int64]*objStm
 	// objBytes and stmBytes are what the caches hold, roughly.
 	objBytes, stmBytes int64
-	// decoded, parsed and lookups are the budgets spent (see Limits).
-	decoded, parsed, lookups int64
-	over                     *LimitError
-	tokens                   map[string]*tokenIndex
+	// decoded, parsed, lookups and memory are the budgets spent (see
+	// Limits).
+	decoded, parsed, lookups, memory int64
+	over                             *LimitError
+	tokens                           map[string]*tokenIndex
 }
 
 type revEntry struct {
@@ -305,6 +306,10 @@ func (r *Reader) readSections(start int64) error {
 		}
 		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
 			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
+		}
+		// Every revision keeps its trailer: charge what they take.
+		if err := r.spendMemory(memOf(s.trailer)); err != nil {
+			return err
 		}
 		s.end = r.sectionEnd(s)
 		secs = append(secs, s)
@@ -869,6 +874,9 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 	// The cache holds parsed values: charge it their memory, which can be
 	// tens of times the bytes of syntax they come from.
 	mem := memOf(o) + memCacheEntry
+	if err := r.spendMemory(mem); err != nil {
+		return nil, err
+	}
 	sh.mu.Lock()
 	sh.objBytes += mem
 	if sh.objBytes > r.limits.MaxCached || len(sh.objects) >= 1<<20 {

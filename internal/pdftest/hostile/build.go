@@ -445,3 +445,31 @@ func blankTable(n int) []byte {
 	fmt.Fprintf(&b, "\nstartxref\n%d\n%%%%EOF\n", x)
 	return b.Bytes()
 }
+
+// manyAmplifiedPages is a file of n pages, each holding an array of per
+// empty arrays (just under MaxObjectMemory when per is 340 000), the pages
+// in object streams compressed twice: each object is within the limits on
+// one object, and together they would take gigabytes.
+func manyAmplifiedPages(n, per int) []byte {
+	value := repeated("[]", per)
+	perStm := max(1, (15<<20)/(len(value)+100))
+	var objs []xobj
+	var kids strings.Builder
+	stm := int64(10 + n)
+	for i := 0; i < n; i += perStm {
+		var group []xobj
+		for k := i; k < min(n, i+perStm); k++ {
+			num := int64(10 + k)
+			fmt.Fprintf(&kids, "%d 0 R ", num)
+			group = append(group, xobj{num: num, stm: stm, idx: k - i,
+				body: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/X " + value + ">>"})
+		}
+		objs = append(objs, group...)
+		objs = append(objs, xobj{num: stm, body: objStm("", group, func(raw []byte) ([]byte, string) { return compressTwice(raw), flate2 })})
+		stm++
+	}
+	objs = append(objs,
+		xobj{num: 1, body: "<</Type/Catalog/Pages 2 0 R>>"},
+		xobj{num: 2, body: fmt.Sprintf("<</Type/Pages/Kids[%s]/Count %d>>", kids.String(), n)})
+	return xrefStreamFile(objs, stm, "")
+}

@@ -447,6 +447,8 @@ func Cases() []Case {
 	add("memory/inline-image-keys", "the page's content draws an inline image whose dictionary has 1.5 million keys (the stamp's placement reads the content)", "",
 		amplified("1", true, "q BI /W 1 /H 1 /BPC 8 /CS /G "+keysMark+"ID \x00 EI Q"))
 	cs[len(cs)-1].Harmless = true
+	add("memory/many-pages", "forty pages, each holding an array of 340 000 empty arrays (just under MaxObjectMemory), in two compressed object streams: the page walk keeps every page", "MaxParsedMemory",
+		manyAmplifiedPages(40, 340000))
 
 	// --- classic xref tables ------------------------------------------------------
 	add("xref/table-blanks", "an xref keyword followed by 200 KiB of blanks and no subsection: a reader that reads the table whole grows its buffer with the file (see TestTableMemoryBounded in internal/pdf for 256 MiB)", "xref|cross-reference",
