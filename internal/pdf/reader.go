@@ -453,7 +453,7 @@ func (r *Reader) readTable(off int64) (*section, error) {
 	// read in the current subsection.
 	var num, left int64
 	started, inComment := false, false
-	window := make([]byte, tableWindow)
+	window := make([]byte, min(tableWindow, r.size-off))
 	for {
 		if pos >= r.size {
 			return nil, i18n.Errorf("unexpected end of file")
@@ -541,7 +541,14 @@ func (r *Reader) readTable(off int64) (*section, error) {
 				break // the word may go on in the next window
 			}
 			if w == "trailer" {
-				t, err := r.objectAt(pos + int64(p.pos+len(w)))
+				// The trailer in the window, or from a window of its own
+				// when it does not fit.
+				p.pos += len(w)
+				p.mem = 0
+				t, err := p.object(0)
+				if errors.Is(err, errShort) && !eof {
+					t, err = r.objectAt(pos + int64(done+len(w)))
+				}
 				if err != nil {
 					return nil, err
 				}
