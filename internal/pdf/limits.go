@@ -146,9 +146,9 @@ func limitErr(limit string, max int64, format string, a ...any) *LimitError {
 func (r *Reader) Limits() Limits { return r.limits }
 
 // Err returns the first limit the file went over, if any. Once over a
-// budget (decoded or parsed bytes) every later read fails too, so a caller
-// that tolerated a failed lookup must check Err before trusting a result
-// built from lookups.
+// budget (decoded or parsed bytes, lookups, memory of parsed values) every
+// later read fails too, so a caller that tolerated a failed lookup must
+// check Err before trusting a result built from lookups.
 func (r *Reader) Err() error {
 	sh := r.shared
 	sh.mu.Lock()
