@@ -99,7 +99,7 @@ type objKey struct {
 
 type objStm struct {
 	data    []byte
-	offsets []int // offset of each object in data
+	offsets []uint32 // offset of each object in data (after first)
 	nums    []uint32
 	first   int
 }
@@ -1065,11 +1065,14 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 			}
 			return nil, 0, i18n.Errorf("object stream %d: %v", e.Stream, err)
 		}
+		// The cache holds the data and the index of its objects (up to
+		// one per four bytes of data).
+		mem := int64(len(os.data) + 8*len(os.offsets))
 		sh.mu.Lock()
-		sh.stmBytes += int64(len(os.data))
+		sh.stmBytes += mem
 		if sh.stmBytes > r.limits.MaxCached || len(sh.objstms) > 64 {
 			clear(sh.objstms)
-			sh.stmBytes = int64(len(os.data))
+			sh.stmBytes = mem
 		}
 		sh.objstms[se.Offset] = os
 		sh.mu.Unlock()
@@ -1080,7 +1083,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 	if os.nums[e.Index] != num {
 		return nil, 0, i18n.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
 	}
-	start := os.first + os.offsets[e.Index]
+	start := os.first + int(os.offsets[e.Index])
 	if start < 0 || start > len(os.data) {
 		return nil, 0, i18n.Errorf("bad offset in object stream %d", e.Stream)
 	}
@@ -1107,7 +1110,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 		return nil, i18n.Errorf("bad /N or /First")
 	}
 	p := r.parser(data[:first], true)
-	os := &objStm{data: data, first: int(first)}
+	os := &objStm{data: data, first: int(first), nums: make([]uint32, 0, n), offsets: make([]uint32, 0, n)}
 	for i := int64(0); i < n; i++ {
 		p.mem = 0 // numbers read and dropped: nothing is kept
 		a, err1 := p.object(0)
@@ -1118,7 +1121,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 			return nil, i18n.Errorf("bad object stream header")
 		}
 		os.nums = append(os.nums, uint32(an))
-		os.offsets = append(os.offsets, int(bn))
+		os.offsets = append(os.offsets, uint32(bn))
 	}
 	if err := r.spendParsed(p.pos); err != nil {
 		return nil, err

@@ -473,3 +473,16 @@ func manyAmplifiedPages(n, per int) []byte {
 		xobj{num: 2, body: fmt.Sprintf("<</Type/Pages/Kids[%s]/Count %d>>", kids.String(), n)})
 	return xrefStreamFile(objs, stm, "")
 }
+
+// longObjStmHeader is a file whose catalog sits in an object stream whose
+// header lists n objects (all numbered 1, at offset 0): an index of n
+// entries from a few hundred bytes.
+func longObjStmHeader(n int) []byte {
+	in := xobj{num: 1, stm: 3, body: "<</Type/Catalog/Pages 2 0 R>>"}
+	head := strings.Repeat("1 0 ", n)
+	raw := compressTwice([]byte(head + in.body + "\n"))
+	return xrefStreamFile([]xobj{in,
+		{num: 2, body: "<</Type/Pages/Kids[]/Count 0>>"},
+		{num: 3, body: stream(fmt.Sprintf("<</Type/ObjStm/N %d/First %d%s>>", n, len(head), flate2), raw)},
+	}, 4, "")
+}

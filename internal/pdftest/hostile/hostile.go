@@ -449,6 +449,8 @@ func Cases() []Case {
 	cs[len(cs)-1].Harmless = true
 	add("memory/many-pages", "forty pages, each holding an array of 340 000 empty arrays (just under MaxObjectMemory), in two compressed object streams: the page walk keeps every page", "MaxParsedMemory",
 		manyAmplifiedPages(40, 340000))
+	add("memory/objstm-header", "the catalog's object stream lists four million objects in its header (16 MiB of \"1 0 \")", "", longObjStmHeader(4000000))
+	cs[len(cs)-1].Harmless = true
 
 	// --- classic xref tables ------------------------------------------------------
 	add("xref/table-blanks", "an xref keyword followed by 200 KiB of blanks and no subsection: a reader that reads the table whole grows its buffer with the file (see TestTableMemoryBounded in internal/pdf for 256 MiB)", "xref|cross-reference",
