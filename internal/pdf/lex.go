@@ -34,6 +34,84 @@ type parser struct {
 	eof bool
 	// maxDepth bounds nesting (0: the package default, maxDepth).
 	maxDepth int
+	// mem is the memory the values parsed so far take, as estimated by
+	// the mem* constants; maxMem bounds it (0: DefaultLimits'
+	// MaxObjectMemory). One parser reads one object.
+	mem, maxMem int64
+	// stack holds the elements of the arrays being parsed.
+	stack []Object
+}
+
+// The memory of parsed values, as the parser and memOf estimate it (Go on
+// 64 bits): what makes a few bytes of syntax cost tens of times their size
+// once parsed. An element of an array is an interface value, with slack
+// for the slice's growth; an array, a string, a name and a number are boxed
+// to be stored in one; a dictionary is a map whose first entry allocates a
+// group of eight slots (key and value, 33 bytes each with the control
+// byte), and whose entries past eight take twice their slots (load factor
+// and doubling). Strings and names add their bytes.
+const (
+	memElem      = 20
+	memArray     = 24
+	memString    = 32
+	memName      = 16
+	memNumber    = 8
+	memMap       = 48
+	memMapGroup  = 8 * 33
+	memMapEntry  = 2 * 33
+	memStreamObj = 80
+)
+
+// round8 is n rounded up to the allocator's 8-byte granularity.
+func round8(n int) int64 { return int64(n+7) &^ 7 }
+
+// memOf estimates the memory o takes, as the parser charged it (without
+// the interface value that holds o itself).
+func memOf(o Object) int64 {
+	switch v := o.(type) {
+	case Int, Real, Ref:
+		return memNumber
+	case Name:
+		return memName + round8(len(v))
+	case String:
+		return memString + round8(cap(v.Bytes))
+	case Array:
+		n := int64(memArray)
+		for _, e := range v {
+			n += memElem + memOf(e)
+		}
+		return n
+	case Dict:
+		return memOfDict(v)
+	case *Stream:
+		return memStreamObj + memOfDict(v.Dict) + int64(len(v.Data))
+	}
+	return 0
+}
+
+func memOfDict(d Dict) int64 {
+	n := int64(memMap)
+	if len(d) > 0 {
+		n += memMapGroup + int64(max(len(d)-8, 0))*memMapEntry
+	}
+	for k, v := range d {
+		n += round8(len(k)) + memOf(v)
+	}
+	return n
+}
+
+// charge adds n bytes to the memory of the values parsed, failing past
+// the limit.
+func (p *parser) charge(n int64) error {
+	p.mem += n
+	lim := p.maxMem
+	if lim <= 0 {
+		lim = DefaultLimits.MaxObjectMemory
+	}
+	if p.mem > lim {
+		return limitErr("MaxObjectMemory", lim, "an object takes more than %d bytes of memory once parsed (too many arrays, strings, dictionaries or keys in it)", lim)
+	}
+	return nil
 }
 
 func (p *parser) short() error {
@@ -131,9 +209,10 @@ func (p *parser) object(depth int) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Name(decodeName(w)), nil
+		n := Name(decodeName(w))
+		return n, p.charge(memName + round8(len(n)))
 	case c == '(':
-		return p.literalString()
+		return p.charged(p.literalString())
 	case c == '<':
 		if p.pos+1 >= len(p.buf) {
 			return nil, p.short()
@@ -142,10 +221,16 @@ func (p *parser) object(depth int) (Object, error) {
 			p.pos += 2
 			return p.dict(depth)
 		}
-		return p.hexString()
+		return p.charged(p.hexString())
 	case c == '[':
 		p.pos++
-		arr := Array{}
+		if err := p.charge(memArray); err != nil {
+			return nil, err
+		}
+		// The elements gather on the parser's stack, shared by the arrays
+		// it holds, and are copied to an array of their exact number at
+		// the end: no slack, and no garbage from growing each array.
+		base := len(p.stack)
 		for {
 			p.skipSpace()
 			if p.pos >= len(p.buf) {
@@ -153,13 +238,20 @@ func (p *parser) object(depth int) (Object, error) {
 			}
 			if p.buf[p.pos] == ']' {
 				p.pos++
+				arr := make(Array, len(p.stack)-base)
+				copy(arr, p.stack[base:])
+				clear(p.stack[base:])
+				p.stack = p.stack[:base]
 				return arr, nil
+			}
+			if err := p.charge(memElem); err != nil {
+				return nil, err
 			}
 			o, err := p.object(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			arr = append(arr, o)
+			p.stack = append(p.stack, o)
 		}
 	case c == ')' || c == '>' || c == ']' || c == '{' || c == '}':
 		return nil, i18n.Errorf("unexpected %q at offset %d", c, p.pos)
@@ -199,7 +291,7 @@ func (p *parser) object(depth int) (Object, error) {
 				if err != nil || n > 1<<31 {
 					return nil, i18n.Errorf("bad reference %d %s R", n, g)
 				}
-				return Ref{Num: uint32(n), Gen: uint16(gen)}, nil
+				return Ref{Num: uint32(n), Gen: uint16(gen)}, p.charge(memNumber)
 			}
 			if p.pos >= len(p.buf) && !p.eof {
 				return nil, errShort
@@ -208,12 +300,21 @@ func (p *parser) object(depth int) (Object, error) {
 			return nil, errShort
 		}
 		p.pos = save
-		return Int(n), nil
+		return Int(n), p.charge(memNumber)
 	}
 	if f, ok := parseReal(w); ok {
-		return Real(f), nil
+		return Real(f), p.charge(memNumber)
 	}
 	return nil, i18n.Errorf("unexpected token %q at offset %d", truncate(w), p.pos-len(w))
+}
+
+// charged charges a string's memory once it is parsed (its bytes are
+// bounded by the syntax they come from).
+func (p *parser) charged(o Object, err error) (Object, error) {
+	if err != nil {
+		return nil, err
+	}
+	return o, p.charge(memOf(o))
 }
 
 func (p *parser) depthLimit() int {
@@ -266,6 +367,9 @@ func parseReal(w []byte) (float64, bool) {
 }
 
 func (p *parser) dict(depth int) (Object, error) {
+	if err := p.charge(memMap); err != nil {
+		return nil, err
+	}
 	d := Dict{}
 	for {
 		p.skipSpace()
@@ -290,6 +394,17 @@ func (p *parser) dict(depth int) (Object, error) {
 			return nil, err
 		}
 		if v != nil { // a null value is the same as an absent key
+			if _, dup := d[k]; !dup {
+				slot := int64(memMapEntry)
+				if len(d) == 0 {
+					slot = memMapGroup
+				} else if len(d) < 8 {
+					slot = 0
+				}
+				if err := p.charge(slot + round8(len(k))); err != nil {
+					return nil, err
+				}
+			}
 			d[k] = v
 		}
 	}

@@ -31,8 +31,16 @@ type Limits struct {
 	// together, counting a stream decoded twice twice: against many bombs
 	// each under MaxDecoded.
 	MaxDecodedTotal int64
-	// MaxCached bounds the decoded object streams and parsed objects a
-	// Reader keeps in memory at once (it drops its caches beyond it).
+	// MaxObjectMemory bounds the memory the values parsed from one object
+	// take, as kyso estimates it (about 40 bytes for an element of an
+	// array, 300 for a small dictionary, plus the bytes of strings and
+	// names): against objects within MaxObjectSize that parse to tens of
+	// times their size ("[][][]...", "<</A 1>><</A 1>>...", a dictionary
+	// of millions of keys).
+	MaxObjectMemory int64
+	// MaxCached bounds the decoded object streams, and separately the
+	// parsed objects (by their memory, estimated as for MaxObjectMemory),
+	// a Reader keeps in memory at once (it drops its caches beyond it).
 	MaxCached int64
 	// MaxParsed and ParsedPerByte bound the bytes of PDF syntax parsed for
 	// one file, counting re-parses and scans for endstream: at most
@@ -41,6 +49,17 @@ type Limits struct {
 	// one place) and make parsing quadratic.
 	MaxParsed     int64
 	ParsedPerByte int64
+	// MaxParsedMemory and ParsedMemoryPerByte bound the memory of all the
+	// values parsed from one file (objects and trailers, estimated as for
+	// MaxObjectMemory), counting an object parsed again (after the cache
+	// dropped it) again: at most MaxParsedMemory + ParsedMemoryPerByte ×
+	// file size. Callers may keep what they read (the page walk keeps
+	// every page, with its resources), so this bounds what they can hold:
+	// against many objects, each under MaxObjectMemory, that together
+	// take gigabytes (pages in compressed object streams that each hold
+	// an array of a few hundred thousand empty arrays).
+	MaxParsedMemory     int64
+	ParsedMemoryPerByte int64
 	// MaxLookups bounds the object lookups (Get, cached or not) made on one
 	// file, plus one per 8 bytes of it: against walks repeated per revision
 	// (a thousand updates over a page tree of thousands of pages) that make
@@ -75,19 +94,22 @@ type Limits struct {
 // DefaultLimits are generous for real documents and small enough to keep
 // memory bounded.
 var DefaultLimits = Limits{
-	MaxSections:     1024,
-	MaxObjectSize:   16 << 20,
-	MaxDecoded:      16 << 20,
-	MaxDecodedTotal: 128 << 20,
-	MaxCached:       16 << 20,
-	MaxParsed:       256 << 20,
-	ParsedPerByte:   16,
-	MaxLookups:      1 << 20,
-	MaxObjects:      1 << 21,
-	MaxObjectNumber: 1<<23 - 1,
-	MaxNesting:      64,
-	MaxPages:        1 << 20,
-	MaxSignatures:   1000,
+	MaxSections:         1024,
+	MaxObjectSize:       16 << 20,
+	MaxDecoded:          16 << 20,
+	MaxDecodedTotal:     128 << 20,
+	MaxObjectMemory:     16 << 20,
+	MaxCached:           16 << 20,
+	MaxParsed:           256 << 20,
+	ParsedPerByte:       16,
+	MaxParsedMemory:     64 << 20,
+	ParsedMemoryPerByte: 8,
+	MaxLookups:          1 << 20,
+	MaxObjects:          1 << 21,
+	MaxObjectNumber:     1<<23 - 1,
+	MaxNesting:          64,
+	MaxPages:            1 << 20,
+	MaxSignatures:       1000,
 }
 
 // withDefaults fills zero (or negative) fields from DefaultLimits: every
@@ -131,9 +153,9 @@ func limitErr(limit string, max int64, format string, a ...any) *LimitError {
 func (r *Reader) Limits() Limits { return r.limits }
 
 // Err returns the first limit the file went over, if any. Once over a
-// budget (decoded or parsed bytes) every later read fails too, so a caller
-// that tolerated a failed lookup must check Err before trusting a result
-// built from lookups.
+// budget (decoded or parsed bytes, lookups, memory of parsed values) every
+// later read fails too, so a caller that tolerated a failed lookup must
+// check Err before trusting a result built from lookups.
 func (r *Reader) Err() error {
 	sh := r.shared
 	sh.mu.Lock()
@@ -183,6 +205,27 @@ func (r *Reader) spendParsed(n int) error {
 	sh.parsed += int64(n)
 	if b := r.parseBudget(); sh.parsed > b {
 		return sh.overLocked(limitErr("MaxParsed", b, "parsing the file takes more than %d bytes of syntax (objects overlap or never end)", b))
+	}
+	return nil
+}
+
+// memoryBudget is the memory of parsed values one file may cost.
+func (r *Reader) memoryBudget() int64 {
+	return r.limits.MaxParsedMemory + r.limits.ParsedMemoryPerByte*r.size
+}
+
+// spendMemory charges n bytes of memory of parsed values to the file's
+// budget.
+func (r *Reader) spendMemory(n int64) error {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.over != nil {
+		return sh.over
+	}
+	sh.memory += n
+	if b := r.memoryBudget(); sh.memory > b {
+		return sh.overLocked(limitErr("MaxParsedMemory", b, "the values parsed from the file take more than %d bytes of memory in all", b))
 	}
 	return nil
 }

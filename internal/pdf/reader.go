@@ -81,10 +81,11 @@ type shared struct {
 	objstms map[int64]*objStm
 	// objBytes and stmBytes are what the caches hold, roughly.
 	objBytes, stmBytes int64
-	// decoded, parsed and lookups are the budgets spent (see Limits).
-	decoded, parsed, lookups int64
-	over                     *LimitError
-	tokens                   map[string]*tokenIndex
+	// decoded, parsed, lookups and memory are the budgets spent (see
+	// Limits).
+	decoded, parsed, lookups, memory int64
+	over                             *LimitError
+	tokens                           map[string]*tokenIndex
 }
 
 type revEntry struct {
@@ -100,7 +101,7 @@ type objKey struct {
 
 type objStm struct {
 	data    []byte
-	offsets []int // offset of each object in data
+	offsets []uint32 // offset of each object in data (after first)
 	nums    []uint32
 	first   int
 }
@@ -310,6 +311,10 @@ func (r *Reader) readSections(start int64) error {
 		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
 			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
 		}
+		// Every revision keeps its trailer: charge what they take.
+		if err := r.spendMemory(memOf(s.trailer)); err != nil {
+			return err
+		}
 		s.end = r.sectionEnd(s)
 		secs = append(secs, s)
 		prev, ok := s.trailer.Int("Prev")
@@ -438,112 +443,207 @@ func (r *Reader) readSection(off int64) (*section, error) {
 	return r.readXrefStream(off)
 }
 
+// tableWindow is how much of a classic cross-reference table is read at
+// once. The table is parsed one window at a time, each entry (20 bytes) and
+// each subsection header as it comes, so its memory does not grow with the
+// file, whatever the bytes between its parts.
+const tableWindow = 64 << 10
+
 // readTable parses a classic table and its trailer.
 func (r *Reader) readTable(off int64) (*section, error) {
 	s := &section{off: off, kind: XrefTable, entries: map[uint32]XrefEntry{}}
-	window := 1 << 16
+	pos := off // where the next window starts: everything before is parsed
+	// num is the next entry's object number and left the entries still to
+	// read in the current subsection.
+	var num, left int64
+	started, inComment := false, false
+	window := make([]byte, min(tableWindow, r.size-off))
 	for {
+		if pos >= r.size {
+			return nil, i18n.Errorf("unexpected end of file")
+		}
+		buf, eof := window, false
+		if int64(len(buf)) >= r.size-pos {
+			buf, eof = buf[:r.size-pos], true
+		}
+		if n, err := r.ra.ReadAt(buf, pos); n < len(buf) {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if err := r.spendParsed(len(buf)); err != nil {
+			return nil, err
+		}
+		p := r.parser(buf, eof)
+		if inComment {
+			for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
+				p.pos++
+			}
+			if p.pos == len(p.buf) {
+				if eof {
+					return nil, p.short()
+				}
+				pos += int64(len(buf))
+				continue
+			}
+			inComment = false
+		}
+		if !started {
+			if err := p.expectKeyword("xref"); err != nil {
+				return nil, err
+			}
+			started = true
+		}
+		// done is how far the window is parsed: the next window starts
+		// there. Each window parses at least one part of the table or
+		// fails, so the whole costs one pass over it.
+		done := 0
+		for {
+			inComment = skipTableSpace(p)
+			done = p.pos
+			if p.pos >= len(p.buf) {
+				if eof {
+					return nil, p.short()
+				}
+				break
+			}
+			if left > 0 {
+				if p.pos+18 > len(p.buf) {
+					if eof {
+						return nil, p.short()
+					}
+					break
+				}
+				line := p.buf[p.pos : p.pos+18]
+				if line[10] != ' ' || line[16] != ' ' {
+					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
+				o, err := strconv.ParseInt(string(line[:10]), 10, 64)
+				g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
+				if err != nil || err2 != nil {
+					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
+				n := uint32(num)
+				switch line[17] {
+				case 'n':
+					if n != 0 {
+						s.put(n, XrefEntry{Type: 1, Offset: o, Gen: uint16(g)})
+					}
+				case 'f':
+					s.put(n, XrefEntry{Type: 0, Gen: uint16(g)})
+				default:
+					return nil, i18n.Errorf("bad xref entry type %q", line[17])
+				}
+				p.pos += 18
+				num++
+				left--
+				continue
+			}
+			w, werr := p.peekKeyword()
+			if werr != nil && done > 0 {
+				break // the word may go on in the next window
+			}
+			if w == "trailer" {
+				// The trailer in the window, or from a window of its own
+				// when it does not fit.
+				p.pos += len(w)
+				p.mem = 0
+				t, err := p.object(0)
+				if errors.Is(err, errShort) && !eof {
+					t, err = r.objectAt(pos + int64(done+len(w)))
+				}
+				if err != nil {
+					return nil, err
+				}
+				d, ok := t.(Dict)
+				if !ok {
+					return nil, i18n.Errorf("trailer is not a dictionary")
+				}
+				s.trailer = d
+				return s, nil
+			}
+			// A subsection header: two numbers, read afresh from a
+			// window that starts with them when they do not fit.
+			p.mem = 0
+			first, err1 := p.object(0)
+			count, err2 := p.object(0)
+			f, ok1 := first.(Int)
+			c, ok2 := count.(Int)
+			if (errors.Is(err1, errShort) || errors.Is(err2, errShort)) && done > 0 {
+				p.pos = done
+				break
+			}
+			if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 {
+				return nil, i18n.Errorf("bad subsection header in xref table")
+			}
+			// Each entry takes 20 bytes: a count the rest of the file
+			// cannot hold is a lie, not a reason to wait for more.
+			if rest := r.size - pos - int64(p.pos); int64(c) > rest/18+1 {
+				return nil, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, rest)
+			}
+			if max := int64(r.limits.MaxObjectNumber); c > 0 && (int64(f) > max || int64(c) > max-int64(f)+1) {
+				return nil, limitErr("MaxObjectNumber", max, "xref subsection %d %d lists object numbers past %d", f, c, max)
+			}
+			if err := r.countEntries(int64(c)); err != nil {
+				return nil, err
+			}
+			num, left = int64(f), int64(c)
+		}
+		pos += int64(done)
+	}
+}
+
+// skipTableSpace skips white space and comments, and reports whether the
+// window ends inside a comment (the next one goes on skipping it).
+func skipTableSpace(p *parser) bool {
+	for p.pos < len(p.buf) {
+		c := p.buf[p.pos]
+		if isWhite(c) {
+			p.pos++
+			continue
+		}
+		if c != '%' {
+			return false
+		}
+		for p.pos < len(p.buf) && p.buf[p.pos] != '\n' && p.buf[p.pos] != '\r' {
+			p.pos++
+		}
+		if p.pos == len(p.buf) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectAt parses one direct object at off (a trailer dictionary), from a
+// window that grows up to MaxObjectSize.
+func (r *Reader) objectAt(off int64) (Object, error) {
+	window := 4096
+	for {
+		if off >= r.size {
+			return nil, i18n.Errorf("unexpected end of file")
+		}
 		buf, eof, err := r.readAt(off, window)
 		if err != nil {
 			return nil, err
 		}
-		n, err := r.parseTable(buf, eof, r.size-off, s)
-		if err == errShort && !eof && window < 1<<30 {
-			if err := r.spendParsed(len(buf)); err != nil {
-				return nil, err
+		p := r.parser(buf, eof)
+		o, err := p.object(0)
+		if errors.Is(err, errShort) && !eof {
+			if serr := r.spendParsed(len(buf)); serr != nil {
+				return nil, serr
 			}
-			window *= 4
-			s.entries = map[uint32]XrefEntry{}
+			if window >= r.limits.MaxObjectSize {
+				return nil, limitErr("MaxObjectSize", int64(r.limits.MaxObjectSize), "object at offset %d is larger than %d bytes or never ends", off, r.limits.MaxObjectSize)
+			}
+			window = min(window*8, r.limits.MaxObjectSize)
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if serr := r.spendParsed(p.pos); serr != nil {
+			return nil, serr
 		}
-		if err := r.countEntries(n); err != nil {
-			return nil, err
-		}
-		return s, r.spendParsed(len(buf))
-	}
-}
-
-// parseTable parses the table in buf into s and returns how many entries
-// it read.
-func (r *Reader) parseTable(buf []byte, eof bool, avail int64, s *section) (int64, error) {
-	var n int64
-	p := r.parser(buf, eof)
-	if err := p.expectKeyword("xref"); err != nil {
-		return 0, err
-	}
-	for {
-		p.skipSpace()
-		w, err := p.peekKeyword()
-		if err != nil {
-			return 0, err
-		}
-		if w == "trailer" {
-			p.regular()
-			t, err := p.object(0)
-			if err != nil {
-				return 0, err
-			}
-			d, ok := t.(Dict)
-			if !ok {
-				return 0, i18n.Errorf("trailer is not a dictionary")
-			}
-			s.trailer = d
-			return n, nil
-		}
-		if p.pos >= len(p.buf) {
-			return 0, p.short()
-		}
-		first, err1 := p.object(0)
-		count, err2 := p.object(0)
-		f, ok1 := first.(Int)
-		c, ok2 := count.(Int)
-		if err1 != nil || err2 != nil || !ok1 || !ok2 || f < 0 || c < 0 {
-			if errors.Is(err1, errShort) || errors.Is(err2, errShort) {
-				return 0, errShort
-			}
-			return 0, i18n.Errorf("bad subsection header in xref table")
-		}
-		// Each entry takes 20 bytes: a count the rest of the file cannot
-		// hold is a lie, not a reason to wait for more.
-		if left := avail - int64(p.pos); int64(c) > left/18+1 {
-			return 0, i18n.Errorf("xref subsection claims %d entries, more than the %d bytes left in the file can hold", c, left)
-		}
-		if max := int64(r.limits.MaxObjectNumber); c > 0 && (int64(f) > max || int64(c) > max-int64(f)+1) {
-			return 0, limitErr("MaxObjectNumber", max, "xref subsection %d %d lists object numbers past %d", f, c, max)
-		}
-		p.skipSpace()
-		for i := int64(0); i < int64(c); i++ {
-			// Each entry is 20 bytes, but be lenient about the EOL form.
-			p.skipSpace()
-			if p.pos+18 > len(p.buf) {
-				return 0, p.short()
-			}
-			line := p.buf[p.pos : p.pos+18]
-			if line[10] != ' ' || line[16] != ' ' {
-				return 0, i18n.Errorf("bad xref entry %q", line)
-			}
-			o, err := strconv.ParseInt(string(line[:10]), 10, 64)
-			g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
-			if err != nil || err2 != nil {
-				return 0, i18n.Errorf("bad xref entry %q", line)
-			}
-			n++
-			num := uint32(int64(f) + i)
-			switch line[17] {
-			case 'n':
-				if num != 0 {
-					s.put(num, XrefEntry{Type: 1, Offset: o, Gen: uint16(g)})
-				}
-			case 'f':
-				s.put(num, XrefEntry{Type: 0, Gen: uint16(g)})
-			default:
-				return 0, i18n.Errorf("bad xref entry type %q", line[17])
-			}
-			p.pos += 18
-		}
+		return o, err
 	}
 }
 
@@ -724,7 +824,7 @@ func (r *Reader) get(ref Ref, chain []uint32) (Object, error) {
 
 // parser makes a parser with the reader's nesting limit.
 func (r *Reader) parser(buf []byte, eof bool) *parser {
-	return &parser{buf: buf, eof: eof, maxDepth: r.limits.MaxNesting}
+	return &parser{buf: buf, eof: eof, maxDepth: r.limits.MaxNesting, maxMem: r.limits.MaxObjectMemory}
 }
 
 func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, error) {
@@ -769,30 +869,39 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 		return o, nil
 	}
 	var err error
-	var cost int
 	switch e.Type {
 	case 1:
 		var n uint32
-		n, o, cost, err = r.parseIndirect(e.Offset, false, append(chain, num))
+		n, o, _, err = r.parseIndirect(e.Offset, false, append(chain, num))
 		if err == nil && n != num {
 			err = i18n.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
 		}
 	case 2:
-		o, cost, err = r.fromObjStm(num, e, append(chain, num))
+		o, _, err = r.fromObjStm(num, e, append(chain, num))
 	}
 	if err != nil {
 		return nil, i18n.Errorf("object %d: %v", num, err)
 	}
+	// The cache holds parsed values: charge it their memory, which can be
+	// tens of times the bytes of syntax they come from.
+	mem := memOf(o) + memCacheEntry
+	if err := r.spendMemory(mem); err != nil {
+		return nil, err
+	}
 	sh.mu.Lock()
-	sh.objBytes += int64(cost)
+	sh.objBytes += mem
 	if sh.objBytes > r.limits.MaxCached || len(sh.objects) >= 1<<20 {
 		clear(sh.objects)
-		sh.objBytes = int64(cost)
+		sh.objBytes = mem
 	}
 	sh.objects[key] = o
 	sh.mu.Unlock()
 	return o, nil
 }
+
+// memCacheEntry is the memory of one entry of the object cache besides
+// the object: its key and interface value in the map.
+const memCacheEntry = 64
 
 func chainString(chain []uint32) string {
 	var b []byte
@@ -969,11 +1078,14 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 			}
 			return nil, 0, i18n.Errorf("object stream %d: %v", e.Stream, err)
 		}
+		// The cache holds the data and the index of its objects (up to
+		// one per four bytes of data).
+		mem := int64(len(os.data) + 8*len(os.offsets))
 		sh.mu.Lock()
-		sh.stmBytes += int64(len(os.data))
+		sh.stmBytes += mem
 		if sh.stmBytes > r.limits.MaxCached || len(sh.objstms) > 64 {
 			clear(sh.objstms)
-			sh.stmBytes = int64(len(os.data))
+			sh.stmBytes = mem
 		}
 		sh.objstms[se.Offset] = os
 		sh.mu.Unlock()
@@ -984,7 +1096,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 	if os.nums[e.Index] != num {
 		return nil, 0, i18n.Errorf("object stream %d holds object %d at index %d, not %d", e.Stream, os.nums[e.Index], e.Index, num)
 	}
-	start := os.first + os.offsets[e.Index]
+	start := os.first + int(os.offsets[e.Index])
 	if start < 0 || start > len(os.data) {
 		return nil, 0, i18n.Errorf("bad offset in object stream %d", e.Stream)
 	}
@@ -1011,8 +1123,9 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 		return nil, i18n.Errorf("bad /N or /First")
 	}
 	p := r.parser(data[:first], true)
-	os := &objStm{data: data, first: int(first)}
+	os := &objStm{data: data, first: int(first), nums: make([]uint32, 0, n), offsets: make([]uint32, 0, n)}
 	for i := int64(0); i < n; i++ {
+		p.mem = 0 // numbers read and dropped: nothing is kept
 		a, err1 := p.object(0)
 		b, err2 := p.object(0)
 		an, ok1 := a.(Int)
@@ -1021,7 +1134,7 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 			return nil, i18n.Errorf("bad object stream header")
 		}
 		os.nums = append(os.nums, uint32(an))
-		os.offsets = append(os.offsets, int(bn))
+		os.offsets = append(os.offsets, uint32(bn))
 	}
 	if err := r.spendParsed(p.pos); err != nil {
 		return nil, err

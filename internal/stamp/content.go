@@ -417,6 +417,13 @@ func skipLiteral(data []byte, i int) (int, error) {
 	return 0, i18n.Errorf("content stream: unterminated string")
 }
 
+// inlineKeys are the keys of an inline image's dictionary the image
+// finder reads; inlineImage keeps no other.
+var inlineKeys = map[pdf.Name]bool{
+	"W": true, "Width": true, "H": true, "Height": true, "BPC": true, "BitsPerComponent": true,
+	"CS": true, "ColorSpace": true, "F": true, "Filter": true,
+}
+
 // inlineImage reads an inline image's dictionary (after "BI", up to "ID")
 // and skips its data and "EI". Only numeric and name values are kept.
 func inlineImage(data []byte, i int) (pdf.Dict, int, error) {
@@ -469,6 +476,13 @@ func inlineImage(data []byte, i int) (pdf.Dict, int, error) {
 		switch {
 		case len(tok) > 1 && tok[0] == '/' && key == "":
 			key = pdf.Name(tok[1:])
+		case key != "" && !inlineKeys[key]:
+			// A key the finder never reads: its value is skipped, not
+			// kept (a dictionary of millions of keys would cost hundreds
+			// of megabytes).
+			if tok != "[" {
+				key = ""
+			}
 		case key != "":
 			if tok[0] == '/' {
 				d[key] = pdf.Name(tok[1:])

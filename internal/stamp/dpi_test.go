@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -249,4 +250,34 @@ func FuzzPageImages(f *testing.F) {
 		}
 		PageDPI(context.Background(), doc, page)
 	})
+}
+
+// An inline image's dictionary keeps only the keys the image finder reads:
+// a content stream within MaxDecoded whose one inline image has millions
+// of keys must not cost hundreds of megabytes.
+func TestInlineImageKeepsOnlyKnownKeys(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BI /W 2 /H 1 /BPC 8 /CS /G /F [/AHx] ")
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&b, "/k%x %d /Decode [0 1] ", i, i)
+	}
+	b.WriteString("ID 0a0b> EI")
+	var got pdf.Dict
+	if err := scanOps([]byte(b.String()), func(op string, args []operand, inline pdf.Dict) bool {
+		if op == "BI" {
+			got = inline
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := pdf.Dict{"W": pdf.Real(2), "H": pdf.Real(1), "BPC": pdf.Real(8), "CS": pdf.Name("G"), "F": pdf.Name("AHx")}
+	if len(got) != len(want) {
+		t.Fatalf("inline dictionary %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("/%s = %v, want %v", k, got[k], v)
+		}
+	}
 }

@@ -391,3 +391,98 @@ func dssPerRevision(revs, refs int) []byte {
 	}
 	return b
 }
+
+// amplified is a file whose catalog has /X value, or, onPage, whose page
+// has it and whose content is content. The object with value sits in an
+// object stream compressed twice, so that up to MaxDecoded of syntax that
+// parses to tens of times its size takes a few kilobytes. keysMark in
+// value or content stands for a million and a half distinct keys.
+func amplified(value string, onPage bool, content string) []byte {
+	catalog := "<</Type/Catalog/Pages 2 0 R>>"
+	page := "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R>>"
+	in := xobj{num: 1, stm: 5}
+	if onPage {
+		in.num, in.body = 3, strings.TrimSuffix(page, ">>")+"/X "+value+">>"
+	} else {
+		in.body = strings.TrimSuffix(catalog, ">>") + "/X " + value + ">>"
+	}
+	objs := []xobj{in,
+		{num: 2, body: "<</Type/Pages/Kids[3 0 R]/Count 1>>"},
+		{num: 4, body: stream("<<"+flate2+">>", compressTwice([]byte(content)))},
+		{num: 5, body: objStm("", []xobj{in}, func(raw []byte) ([]byte, string) { return compressTwice(raw), flate2 })},
+	}
+	if onPage {
+		objs = append(objs, xobj{num: 1, body: catalog})
+	} else {
+		objs = append(objs, xobj{num: 3, body: page})
+	}
+	return xrefStreamFile(objs, 6, "")
+}
+
+// repeated is "[" s × n "]": n values in one array.
+func repeated(s string, n int) string { return "[" + strings.Repeat(s, n) + "]" }
+
+// manyKeys is n distinct "/key 1" pairs, each key a hexadecimal number,
+// then suffix.
+func manyKeys(n int, suffix string) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "/%x 1 ", i)
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// blankTable is a classic xref table whose keyword is followed by n
+// blanks and nothing a table can hold: a reader that reads the table whole
+// takes memory as the file grows.
+func blankTable(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	x := b.Len()
+	b.WriteString("xref\n")
+	b.Write(bytes.Repeat([]byte{' '}, n))
+	fmt.Fprintf(&b, "\nstartxref\n%d\n%%%%EOF\n", x)
+	return b.Bytes()
+}
+
+// manyAmplifiedPages is a file of n pages, each holding an array of per
+// empty arrays (just under MaxObjectMemory when per is 340 000), the pages
+// in object streams compressed twice: each object is within the limits on
+// one object, and together they would take gigabytes.
+func manyAmplifiedPages(n, per int) []byte {
+	value := repeated("[]", per)
+	perStm := max(1, (15<<20)/(len(value)+100))
+	var objs []xobj
+	var kids strings.Builder
+	stm := int64(10 + n)
+	for i := 0; i < n; i += perStm {
+		var group []xobj
+		for k := i; k < min(n, i+perStm); k++ {
+			num := int64(10 + k)
+			fmt.Fprintf(&kids, "%d 0 R ", num)
+			group = append(group, xobj{num: num, stm: stm, idx: k - i,
+				body: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/X " + value + ">>"})
+		}
+		objs = append(objs, group...)
+		objs = append(objs, xobj{num: stm, body: objStm("", group, func(raw []byte) ([]byte, string) { return compressTwice(raw), flate2 })})
+		stm++
+	}
+	objs = append(objs,
+		xobj{num: 1, body: "<</Type/Catalog/Pages 2 0 R>>"},
+		xobj{num: 2, body: fmt.Sprintf("<</Type/Pages/Kids[%s]/Count %d>>", kids.String(), n)})
+	return xrefStreamFile(objs, stm, "")
+}
+
+// longObjStmHeader is a file whose catalog sits in an object stream whose
+// header lists n objects (all numbered 1, at offset 0): an index of n
+// entries from a few hundred bytes.
+func longObjStmHeader(n int) []byte {
+	in := xobj{num: 1, stm: 3, body: "<</Type/Catalog/Pages 2 0 R>>"}
+	head := strings.Repeat("1 0 ", n)
+	raw := compressTwice([]byte(head + in.body + "\n"))
+	return xrefStreamFile([]xobj{in,
+		{num: 2, body: "<</Type/Pages/Kids[]/Count 0>>"},
+		{num: 3, body: stream(fmt.Sprintf("<</Type/ObjStm/N %d/First %d%s>>", n, len(head), flate2), raw)},
+	}, 4, "")
+}

@@ -148,6 +148,59 @@ func padding(n int, fill byte) []byte {
 // bombAfter is prefix followed by n bytes of fill, zlib-compressed twice.
 func bombAfter(prefix []byte, n int, fill byte) []byte { return bombAround(prefix, n, fill, nil) }
 
+// keysMem is the raw deflate data (not final) of manyKeys(keysN, ""),
+// its Adler-32 and length, computed once: the slow part of the cases that
+// use it.
+var keysMem = sync.OnceValue(func() (k struct {
+	data []byte
+	sum  uint32
+	n    int
+}) {
+	keys := []byte(manyKeys(keysN, ""))
+	var z bytes.Buffer
+	// Level 2 is fast and leaves repeats the second pass finds: 58 KB
+	// in a tenth of a second, where level 6 takes seconds.
+	w, _ := flate.NewWriter(&z, 2)
+	w.Write(keys)
+	w.Flush()
+	k.data, k.sum, k.n = z.Bytes(), adler32.Checksum(keys), len(keys)
+	return k
+})
+
+// keysN is how many keys the key-amplification cases hold.
+const keysN = 1500000
+
+// keysMark stands, in a value given to amplified, for keysN distinct
+// "/key 1" pairs.
+const keysMark = "@KEYS@"
+
+// compressTwice compresses b twice with zlib; keysMark in b is replaced
+// by the keys (compressed once, for every case).
+func compressTwice(b []byte) []byte {
+	i := bytes.Index(b, []byte(keysMark))
+	if i < 0 {
+		return deflate(b, 2)
+	}
+	prefix, suffix := b[:i], b[i+len(keysMark):]
+	k := keysMem()
+	var z bytes.Buffer
+	z.Write([]byte{0x78, 0x9c})
+	w, _ := flate.NewWriter(&z, flate.DefaultCompression)
+	w.Write(prefix)
+	w.Flush()
+	z.Write(k.data)
+	w, _ = flate.NewWriter(&z, flate.DefaultCompression)
+	w.Write(suffix)
+	w.Close()
+	sum := adlerCombine(adlerCombine(adler32.Checksum(prefix), k.sum, k.n), adler32.Checksum(suffix), len(suffix))
+	z.Write([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)})
+	var out bytes.Buffer
+	w2, _ := zlib.NewWriterLevel(&out, zlib.DefaultCompression)
+	w2.Write(z.Bytes())
+	w2.Close()
+	return out.Bytes()
+}
+
 // bombAround is prefix, n bytes of fill, then suffix, zlib-compressed
 // twice. The deflate data of the padding is made once and reused: a
 // deflate stream may go on after a flushed block, and a block that starts
@@ -421,5 +474,31 @@ func Cases() []Case {
 	add("jpeg/progressive-ac-first", "a 7900 x 7900 progressive gray JPEG whose first scan, AC end-of-band runs of a few dozen bytes, covers every block: image/jpeg writes 300 MB of coefficients and pixels", "",
 		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 1, "DeviceGray", -1, false, true), "[10 10 100 100]"))
 	cs[len(cs)-1].Harmless = true
+
+	// --- memory of parsed values ---------------------------------------------------
+	// Each within MaxDecoded (and MaxObjectSize) of syntax, compressed to a
+	// few kilobytes, that would parse to hundreds of megabytes.
+	const amp = 14 << 20
+	add("memory/empty-arrays", "the catalog, in an object stream, holds an array of seven million empty arrays", "MaxObjectMemory",
+		amplified(repeated("[]", amp/2), false, "0 0 m 10 10 l S"))
+	add("memory/empty-strings", "the catalog, in an object stream, holds an array of seven million empty strings", "MaxObjectMemory",
+		amplified(repeated("()", amp/2), false, "0 0 m 10 10 l S"))
+	add("memory/small-dictionaries", "the catalog, in an object stream, holds an array of two million one-entry dictionaries (each a map with a group of eight slots)", "MaxObjectMemory",
+		amplified(repeated("<</A 1>>", amp/8), false, "0 0 m 10 10 l S"))
+	add("memory/dictionary-keys", "the catalog, in an object stream, holds a dictionary of 1.5 million keys", "MaxObjectMemory",
+		amplified("<<"+keysMark+">>", false, "0 0 m 10 10 l S"))
+	add("memory/page-arrays", "the page, in an object stream, holds an array of seven million empty arrays (signing reads the page)", "MaxObjectMemory",
+		amplified(repeated("[]", amp/2), true, "0 0 m 10 10 l S"))
+	add("memory/inline-image-keys", "the page's content draws an inline image whose dictionary has 1.5 million keys (the stamp's placement reads the content)", "",
+		amplified("1", true, "q BI /W 1 /H 1 /BPC 8 /CS /G "+keysMark+"ID \x00 EI Q"))
+	cs[len(cs)-1].Harmless = true
+	add("memory/many-pages", "forty pages, each holding an array of 340 000 empty arrays (just under MaxObjectMemory), in two compressed object streams: the page walk keeps every page", "MaxParsedMemory",
+		manyAmplifiedPages(40, 340000))
+	add("memory/objstm-header", "the catalog's object stream lists four million objects in its header (16 MiB of \"1 0 \")", "", longObjStmHeader(4000000))
+	cs[len(cs)-1].Harmless = true
+
+	// --- classic xref tables ------------------------------------------------------
+	add("xref/table-blanks", "an xref keyword followed by 200 KiB of blanks and no subsection: a reader that reads the table whole grows its buffer with the file (see TestTableMemoryBounded in internal/pdf for 256 MiB)", "xref|cross-reference",
+		blankTable(200<<10))
 	return cs
 }
