@@ -1,15 +1,26 @@
 package hostile
 
 import (
+	"bytes"
 	"os"
-	"syscall"
+	"strconv"
 )
 
-// peakRSS is a finished child's peak resident set size in bytes.
-func peakRSS(ps *os.ProcessState) (int64, bool) {
-	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok || ru == nil {
-		return 0, false
+// selfPeakRSS is this process's peak resident set size in bytes (VmHWM),
+// or 0 when it cannot be read.
+func selfPeakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
 	}
-	return int64(ru.Maxrss) << 10, true // Linux reports KiB
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("VmHWM:")); ok {
+			kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(v), []byte(" kB"))), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
