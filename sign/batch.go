@@ -216,8 +216,13 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 			"save an unencrypted copy with the tool that made it, then sign that")
 		return res, nil
 	}
+	present, err := signatures(r)
+	if err != nil {
+		res.Status, res.Err = StatusFailed, fail.Input(err, "")
+		return res, nil
+	}
 	if !o.Countersign && o.Key != nil {
-		if field := alreadySigned(r, o.Key.Cert); field != "" {
+		if field := alreadySigned(present, o.Key.Cert); field != "" {
 			res.Status, res.Output = StatusSkipped, ""
 			res.Reason = i18n.Sprintf("already signed by %s (field %s); nothing written", AgencyName(o.Key), field)
 			res.Remedy = fail.RemedyCountersign

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
@@ -63,22 +64,26 @@ type presentSig struct {
 
 // signatures lists the signature fields with a value: approval and
 // certification signatures, not document timestamps.
-func signatures(r *pdf.Reader) []presentSig {
+//
+// More signatures than pdf.Limits.MaxSignatures is an error (a LimitError),
+// found before the signatures past the limit are parsed.
+func signatures(r *pdf.Reader) ([]presentSig, error) {
 	cat, err := r.Catalog()
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	acro, err := r.Dict(cat["AcroForm"])
 	if err != nil || acro == nil {
-		return nil
+		return nil, nil
 	}
 	fields, err := r.Array(acro["Fields"])
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var out []presentSig
+	max := r.Limits().MaxSignatures
 	// A tree too deep gives the signatures found before it.
-	_ = r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
+	werr := r.WalkFields(fields, nil, func(f *pdf.Field) (bool, error) {
 		d := f.Dict
 		if kids, err := r.Array(d["Kids"]); err == nil && len(kids) > 0 {
 			return true, nil
@@ -89,6 +94,10 @@ func signatures(r *pdf.Reader) []presentSig {
 		v, err := r.Dict(d["V"])
 		if err != nil || v == nil {
 			return false, nil
+		}
+		if len(out) >= max {
+			return false, &pdf.LimitError{Limit: "MaxSignatures", Max: int64(max),
+				What: fmt.Sprintf("the document has more than %d signatures", max)}
 		}
 		if sf, _ := v.Name("SubFilter"); sf == "ETSI.RFC3161" {
 			return false, nil
@@ -108,7 +117,10 @@ func signatures(r *pdf.Reader) []presentSig {
 		out = append(out, ps)
 		return false, nil
 	})
-	return out
+	if pdf.IsLimit(werr) {
+		return nil, werr
+	}
+	return out, nil
 }
 
 // sameSigner says whether c is the certificate of key k, or another
@@ -127,8 +139,8 @@ func sameSigner(c, k *x509.Certificate) bool {
 // signature, or a second stamp. An invisible signature of the same
 // certificate made by another tool (a legacy adbe.pkcs7.detached one, say)
 // is signed over, as any earlier signature is.
-func alreadySigned(r *pdf.Reader, cert *x509.Certificate) string {
-	for _, s := range signatures(r) {
+func alreadySigned(sigs []presentSig, cert *x509.Certificate) string {
+	for _, s := range sigs {
 		if sameSigner(s.Signer, cert) && (s.Kyso || s.Visible) {
 			return s.Field
 		}
