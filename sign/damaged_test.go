@@ -16,26 +16,10 @@ import (
 // attacker would write it after signing) is refused as damaged; a clean
 // one passes.
 func TestCheckEntriesInsideRefusesEntriesPastTheEnd(t *testing.T) {
-	doc, err := os.ReadFile(fixture(t, "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := attackgen.Open(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc, r, n := simpleContent(t)
 	if err := checkEntriesInside(r); err != nil {
 		t.Fatalf("clean input refused: %v", err)
 	}
-	pages, err := r.Pages()
-	if err != nil || len(pages) == 0 {
-		t.Fatalf("pages: %v", err)
-	}
-	ref, ok := pages[0].Dict["Contents"].(pdf.Ref)
-	if !ok {
-		t.Fatal("page 1 has no content stream")
-	}
-	n := ref.Num
 	prep, err := attackgen.AppendRev(doc, attackgen.Rev{At: map[uint32]int64{n: 3000000}})
 	if err != nil {
 		t.Fatal(err)
@@ -59,19 +43,7 @@ func TestCheckEntriesInsideRefusesEntriesPastTheEnd(t *testing.T) {
 // keep the first entry and viewers that keep the last show different
 // pages) is refused; the same entry listed twice is harmless.
 func TestCheckEntriesInsideRefusesAmbiguousDuplicates(t *testing.T) {
-	doc, err := os.ReadFile(fixture(t, "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := attackgen.Open(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages, err := r.Pages()
-	if err != nil || len(pages) == 0 {
-		t.Fatalf("pages: %v", err)
-	}
-	n := pages[0].Dict["Contents"].(pdf.Ref).Num
+	doc, r, n := simpleContent(t)
 	old, _ := r.Lookup(n)
 	evil := attackgen.Stream(pdf.Dict{}, []byte("BT /F1 24 Tf 72 700 Td (PAY 1000000) Tj ET"))
 	for _, tt := range []struct {
@@ -110,4 +82,27 @@ func TestCheckEntriesInsideRefusesAmbiguousDuplicates(t *testing.T) {
 			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
 		}
 	}
+}
+
+// simpleContent is the simple.pdf fixture, read, and the number of its
+// page 1's content stream.
+func simpleContent(t *testing.T) ([]byte, *pdf.Reader, uint32) {
+	t.Helper()
+	doc, err := os.ReadFile(fixture(t, "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := attackgen.Open(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := r.Pages()
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("pages: %v", err)
+	}
+	ref, ok := pages[0].Dict["Contents"].(pdf.Ref)
+	if !ok {
+		t.Fatal("page 1 has no content stream")
+	}
+	return doc, r, ref.Num
 }

@@ -19,21 +19,7 @@ import (
 // policy: one restricted to timeStamping, and one with an RSA-1024 key.
 // Nothing is written.
 func TestSignRefusesCertTheVerifyPolicyRefuses(t *testing.T) {
-	t.Setenv("KYSO_LANG", "en")
-	t.Setenv("KYSO_PASS", testpki.DefaultPassword)
-	p := testpki.Shared(t)
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	simple, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(in, "a.pdf"), simple, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p, dir, in := signPolicySetup(t)
 	cases := []struct {
 		name string
 		opts testpki.LeafOptions
@@ -89,21 +75,7 @@ func TestSignRefusesCertTheVerifyPolicyRefuses(t *testing.T) {
 // usual RSA-2048 signer (exit 5, nothing written), and a policy that drops
 // the EKU check accepts a timeStamping-only certificate the default refuses.
 func TestSignPolicyFile(t *testing.T) {
-	t.Setenv("KYSO_LANG", "en")
-	t.Setenv("KYSO_PASS", testpki.DefaultPassword)
-	p := testpki.Shared(t)
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	simple, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "simple.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(in, "a.pdf"), simple, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p, dir, in := signPolicySetup(t)
 	write := func(name, body string) string {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
@@ -161,4 +133,26 @@ func TestSignPolicyFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signPolicySetup is the shared test PKI, a temporary folder and, in it, a
+// folder in/ holding one unsigned PDF (a.pdf).
+func signPolicySetup(t *testing.T) (p *testpki.PKI, dir, in string) {
+	t.Helper()
+	t.Setenv("KYSO_LANG", "en")
+	t.Setenv("KYSO_PASS", testpki.DefaultPassword)
+	p = testpki.Shared(t)
+	dir = t.TempDir()
+	in = filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	simple, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "a.pdf"), simple, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, dir, in
 }

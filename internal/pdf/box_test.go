@@ -9,12 +9,17 @@ import (
 
 // boxDoc is a two-page PDF whose second page has the extra keys keys.
 func boxDoc(keys string) []byte {
-	objs := []string{
+	return classicDoc(
 		"<</Type/Catalog/Pages 2 0 R>>",
 		"<</Type/Pages/Kids[3 0 R 4 0 R]/Count 2/MediaBox[0 0 595 842]>>",
 		"<</Type/Page/Parent 2 0 R>>",
-		"<</Type/Page/Parent 2 0 R" + keys + ">>",
-	}
+		"<</Type/Page/Parent 2 0 R"+keys+">>",
+	)
+}
+
+// classicDoc writes objects 1, 2, ... with these bodies (object 1 the
+// catalog) and a classic cross-reference table.
+func classicDoc(objs ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n")
 	var offs []int

@@ -2,35 +2,21 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 // classicPDF writes a one-page document whose object 4 has the given body
-// preceded by pad spaces, with a classic cross-reference table.
+// preceded by pad spaces.
 func classicPDF(body4 []byte, pad int) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n")
-	bodies := [][]byte{
-		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
-		[]byte("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /X 4 0 R >>"),
-		append(bytes.Repeat([]byte{' '}, pad), body4...),
-	}
-	offs := make([]int, len(bodies))
-	for i, o := range bodies {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(bodies)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(bodies)+1, xref)
-	return b.Bytes()
+	return classicDoc(
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /X 4 0 R >>",
+		strings.Repeat(" ", pad)+string(body4),
+	)
 }
 
 // TestTokenCutByWindow: an object is first read through a window of a few

@@ -21,18 +21,12 @@ func (g *gen) xrefTricks() {
 			if err != nil {
 				return nil, err
 			}
-			r, _, pd, err := page1(doc)
+			rev, err := duplicatedContent(c, doc)
 			if err != nil {
 				return nil, err
 			}
-			n := pd["Contents"].(pdf.Ref).Num
-			old, ok := r.Lookup(n)
-			if !ok || old.Type != 1 {
-				return nil, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
-			}
-			c.Expect.Object = n
-			return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)},
-				Dup: map[uint32]int64{n: old.Offset}, XrefStream: stream})
+			rev.XrefStream = stream
+			return AppendRev(doc, rev)
 		})
 	}
 	dup("xref-duplicate-first", "an update rewrites page 1's content stream and lists it twice in its xref table: first at the new object, then at the signed one (readers keeping the last entry see no change)", false)
@@ -46,18 +40,11 @@ func (g *gen) xrefTricks() {
 	g.add(Case{Name: "shadow/xref-duplicate-prepared", Attack: "Shadow-Hide-and-Replace", Source: srcCCS19, Field: "Signature1",
 		What:   "before signing, an update writes a second content stream for page 1 and lists page 1's content object twice in its xref table (first the attacker's stream, then the original); the victim signs that revision",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice"}}, func(c *Case) ([]byte, error) {
-		r, _, pd, err := page1(g.b.Simple)
+		rev, err := duplicatedContent(c, g.b.Simple)
 		if err != nil {
 			return nil, err
 		}
-		n := pd["Contents"].(pdf.Ref).Num
-		old, ok := r.Lookup(n)
-		if !ok || old.Type != 1 {
-			return nil, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
-		}
-		c.Expect.Object = n
-		prep, err := AppendRev(g.b.Simple, Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)},
-			Dup: map[uint32]int64{n: old.Offset}})
+		prep, err := AppendRev(g.b.Simple, rev)
 		if err != nil {
 			return nil, err
 		}
@@ -109,4 +96,21 @@ func (g *gen) xrefTricks() {
 		fmt.Fprintf(out, "\nstartxref\n%d\n%%%%EOF\n", xref)
 		return out.Bytes(), nil
 	})
+}
+
+// duplicatedContent is the update that writes the attacker's content stream
+// for page 1 of doc and lists page 1's content object twice: first at the
+// new stream, then at its old place. The case names that object.
+func duplicatedContent(c *Case, doc []byte) (Rev, error) {
+	r, _, pd, err := page1(doc)
+	if err != nil {
+		return Rev{}, err
+	}
+	n := pd["Contents"].(pdf.Ref).Num
+	old, ok := r.Lookup(n)
+	if !ok || old.Type != 1 {
+		return Rev{}, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
+	}
+	c.Expect.Object = n
+	return Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)}, Dup: map[uint32]int64{n: old.Offset}}, nil
 }
