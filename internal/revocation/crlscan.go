@@ -98,6 +98,25 @@ func walkCRL(raw []byte) (l crlLayout, ok bool) {
 	return l, true
 }
 
+// without is the CRL with an empty revokedCertificates, and without what
+// follows it in the TBS unless after.
+func (l crlLayout) without(after bool) ([]byte, error) {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddBytes(l.before)
+			if l.revoked != nil {
+				b.AddASN1(cbasn1.SEQUENCE, func(*cryptobyte.Builder) {})
+			}
+			if after {
+				b.AddBytes(l.after)
+			}
+		})
+		b.AddBytes(l.rest)
+	})
+	return b.Bytes()
+}
+
 // parseCRL parses raw as x509.ParseRevocationList does, but keeps no entry.
 func parseCRL(raw []byte) (*crlInfo, error) {
 	crlWork.parses.Add(1)
@@ -111,23 +130,21 @@ func parseCRL(raw []byte) (*crlInfo, error) {
 		return nil, errors.New("x509: malformed crl")
 	}
 	// The same CRL with an empty revokedCertificates.
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-			b.AddBytes(l.before)
-			if l.revoked != nil {
-				b.AddASN1(cbasn1.SEQUENCE, func(*cryptobyte.Builder) {})
-			}
-			b.AddBytes(l.after)
-		})
-		b.AddBytes(l.rest)
-	})
-	short, err := b.Bytes()
+	short, err := l.without(true)
 	if err != nil {
 		return nil, err
 	}
 	hdr, err := x509.ParseRevocationList(short)
 	if err != nil {
+		// x509 reads the entries before the CRL's extensions: the
+		// first error in that order is the one to report.
+		if eerr := checkEntries(l.revokedContent); eerr != nil {
+			if prefix, perr := l.without(false); perr == nil {
+				if _, perr := x509.ParseRevocationList(prefix); perr == nil {
+					return nil, eerr
+				}
+			}
+		}
 		return nil, err
 	}
 	if err := checkEntries(l.revokedContent); err != nil {
