@@ -397,3 +397,17 @@ func TestFetcherKeepsCRLsBounded(t *testing.T) {
 		t.Errorf("after a refetch: %d bytes, %d CRLs", f.kept.total, len(f.kept.order))
 	}
 }
+
+// FuzzCRLScan: on any input the scanner and x509.ParseRevocationList agree
+// (the same error or the same header and answers).
+func FuzzCRLScan(f *testing.F) {
+	_, crls := seeds(f)
+	for _, c := range crls {
+		f.Add(c)
+	}
+	f.Add(bigCRL(5))
+	f.Add(rawCRL(entry([]byte{5}, []byte("2501010000+0100"), cbasn1.UTCTime)))
+	f.Fuzz(func(t *testing.T, der []byte) {
+		differential(t, der, nil)
+	})
+}
