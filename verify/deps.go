@@ -129,7 +129,7 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 		v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
 		return rv
 	}
-	res := revocation.Check(v.ctx, cert, issuer, at, revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool}, v.o.Fetcher)
+	res := revocation.Check(v.ctx, cert, issuer, at, revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls}, v.o.Fetcher)
 	switch res.Status {
 	case revocation.Good:
 		rv.status = "good"

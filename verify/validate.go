@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"time"
 
@@ -27,6 +28,13 @@ func (v *verifier) evalTime(i int) time.Time {
 }
 
 // validate judges time, chain and revocation of one signature.
+// MaxSignatureTimestamps is how many different signature-time-stamp tokens
+// of one signature are checked. Identical copies count once; past the
+// limit the others are ignored with a warning. Each costs a CMS check, a
+// chain and a revocation check, and a 4 MiB /Contents holds thousands of
+// them; real signatures carry one.
+const MaxSignatureTimestamps = 16
+
 func (v *verifier) validate(s *sigState) {
 	if s.isDocTS() {
 		v.validateDocTimestamp(s)
@@ -49,7 +57,20 @@ func (v *verifier) validate(s *sigState) {
 		}
 	}
 	if s.si != nil && s.digestOK {
-		for _, der := range s.si.UnsignedAttr(cms.OIDSignatureTimeStampToken) {
+		toks := s.si.UnsignedAttr(cms.OIDSignatureTimeStampToken)
+		seen := map[[32]byte]bool{}
+		n := 0
+		for _, der := range toks {
+			k := sha256.Sum256(der)
+			if seen[k] {
+				continue // the same token again proves nothing more
+			}
+			seen[k] = true
+			if n == MaxSignatureTimestamps {
+				s.warnf("the signature carries more than %d different signature timestamps: only the first %d are checked", MaxSignatureTimestamps, MaxSignatureTimestamps)
+				break
+			}
+			n++
 			consider(v.signatureTimestamp(s, der))
 		}
 	}

@@ -104,7 +104,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 			err = nil
 		}
 	}()
-	v := &verifier{ctx: ctx, ra: r, size: size, o: o, now: now, rep: rep}
+	v := &verifier{ctx: ctx, ra: r, size: size, o: o, now: now, rep: rep, crls: &revocation.CRLCache{}}
 	if err := v.run(); err != nil {
 		return nil, err
 	}
@@ -125,6 +125,9 @@ type verifier struct {
 	dss  *dssInfo
 	// revClass is the worst change class seen in each revision.
 	revClass map[int]ChangeClass
+	// crls keeps the file's parsed CRLs (headers and signature checks,
+	// never their entries) for every revocation check of the file.
+	crls *revocation.CRLCache
 }
 
 func (v *verifier) fileError(format string, a ...any) {

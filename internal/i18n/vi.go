@@ -1701,4 +1701,7 @@ var viReport = map[string]string{
 	"imported":                           "đã nhập",
 	"summed":                             "cộng các kỳ/đơn vị",
 	"partial":                            "thiếu một phần",
+
+	// Signature timestamps of one signature: a bounded number is checked.
+	"the signature carries more than %d different signature timestamps: only the first %d are checked": "chữ ký mang hơn %d dấu thời gian chữ ký khác nhau: chỉ %d dấu đầu tiên được kiểm tra",
 }

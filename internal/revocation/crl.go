@@ -18,12 +18,13 @@ var (
 
 // checkCRL checks that crl is a complete CRL signed by issuer whose scope
 // includes cert. A CRL of some other CA is errOtherCert.
-func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate) error {
+func checkCRL(info *crlInfo, cert, issuer *x509.Certificate) error {
+	crl := info.hdr
 	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) ||
 		len(crl.AuthorityKeyId) > 0 && len(issuer.SubjectKeyId) > 0 && !bytes.Equal(crl.AuthorityKeyId, issuer.SubjectKeyId) {
 		return errOtherCert
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
+	if err := info.checkSignature(issuer); err != nil {
 		return i18n.Errorf("bad CRL signature: %v", err)
 	}
 	for _, e := range crl.Extensions {

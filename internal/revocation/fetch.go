@@ -23,7 +23,7 @@ var ErrOffline = errors.New("offline: no network fetch")
 // Size limits on what a server may send.
 const (
 	maxOCSPSize = 1 << 20
-	maxCRLSize  = 64 << 20 // national CAs publish CRLs of several MB
+	maxCRLSize  = 32 << 20 // national CAs publish CRLs of several MB; see docs/verify.md
 	maxCertSize = 1 << 20
 )
 
@@ -45,6 +45,7 @@ type Fetcher struct {
 	ocsps map[string]*flight[ocspAnswer]
 	crls  map[string]*flight[crlAnswer]
 	certs map[string]*flight[[]*x509.Certificate]
+	kept  crlKept // the downloaded CRLs' bytes, bounded (crlscan.go)
 }
 
 type ocspAnswer struct {
@@ -54,7 +55,7 @@ type ocspAnswer struct {
 
 type crlAnswer struct {
 	raw []byte
-	crl *x509.RevocationList
+	crl *crlInfo
 }
 
 // OCSP asks cert's OCSP responders (AIA, in order) about cert and returns
@@ -96,7 +97,7 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 // only, in order) and returns the first that issuer signed and whose scope
 // covers cert. Each URL is downloaded once per run whatever the
 // certificate, so the signers of one CA share one download.
-func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, *x509.RevocationList, error) {
+func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, *crlInfo, error) {
 	if f.Offline {
 		return nil, nil, ErrOffline
 	}
@@ -111,10 +112,11 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 			if err != nil {
 				return crlAnswer{}, err
 			}
-			crl, err := x509.ParseRevocationList(raw)
+			crl, err := parseCRL(raw)
 			if err != nil {
 				return crlAnswer{}, i18n.Errorf("%s: malformed CRL: %v", u, err)
 			}
+			f.keepCRL(u, len(raw))
 			return crlAnswer{raw, crl}, nil
 		})
 		if err == nil {

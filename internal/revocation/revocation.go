@@ -47,6 +47,9 @@ type Evidence struct {
 	// which a delegated OCSP responder may be found when a response does
 	// not carry it.
 	Certs []*x509.Certificate
+	// CRLCache, when set, keeps the parsed CRLs for the next checks (one
+	// per file in verify).
+	CRLCache *CRLCache
 }
 
 // Result is the decision on one certificate.
@@ -123,8 +126,13 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 			return *r
 		}
 	}
+	var serial []byte
 	for _, raw := range ev.CRLs {
-		crl, err := x509.ParseRevocationList(raw)
+		// Another CA's CRL costs a walk to its issuer name, no more.
+		if !issuedBy(raw, issuer) {
+			continue
+		}
+		crl, err := ev.CRLCache.get(raw)
 		if err == nil {
 			err = checkCRL(crl, cert, issuer)
 		}
@@ -134,7 +142,15 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 			}
 			continue
 		}
-		if r := weigh(judgeCRL(crl, cert, at, "embedded CRL"), Result{Source: "embedded CRL", UsedCRL: [][]byte{raw}}); r != nil {
+		if serial == nil {
+			serial = serialDER(cert)
+		}
+		fd, err := judgeCRL(crl, serial, cert, at, "embedded CRL")
+		if err != nil {
+			problems = append(problems, i18n.Sprintf("embedded CRL: %v", err))
+			continue
+		}
+		if r := weigh(fd, Result{Source: "embedded CRL", UsedCRL: [][]byte{raw}}); r != nil {
 			return *r
 		}
 	}
@@ -160,7 +176,12 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 	case err != nil:
 		problems = append(problems, i18n.Sprintf("online CRL: %v", err))
 	default:
-		if r := weigh(judgeCRL(crl, cert, at, "online CRL"), Result{Source: "online CRL", UsedCRL: [][]byte{raw}}); r != nil {
+		fd, err := judgeCRL(crl, serialDER(cert), cert, at, "online CRL")
+		if err != nil {
+			problems = append(problems, i18n.Sprintf("online CRL: %v", err))
+			break
+		}
+		if r := weigh(fd, Result{Source: "online CRL", UsedCRL: [][]byte{raw}}); r != nil {
 			return *r
 		}
 		if good != nil {
@@ -196,13 +217,12 @@ func judgeOCSP(resp *ocsp.Response, cert *x509.Certificate, at time.Time, what s
 	return finding{note: i18n.Sprintf("%s: the responder does not know the certificate", what)}
 }
 
-func judgeCRL(crl *x509.RevocationList, cert *x509.Certificate, at time.Time, what string) finding {
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-			return judge(true, e.RevocationTime, e.ReasonCode, crl.ThisUpdate, crl.NextUpdate, cert, at, what)
-		}
+func judgeCRL(crl *crlInfo, serial []byte, cert *x509.Certificate, at time.Time, what string) (finding, error) {
+	found, revokedAt, reason, err := crl.lookup(serial)
+	if err != nil {
+		return finding{}, err
 	}
-	return judge(false, time.Time{}, 0, crl.ThisUpdate, crl.NextUpdate, cert, at, what)
+	return judge(found, revokedAt, reason, crl.hdr.ThisUpdate, crl.hdr.NextUpdate, cert, at, what), nil
 }
 
 func judge(revoked bool, revokedAt time.Time, reason int, thisUpdate, nextUpdate time.Time, cert *x509.Certificate, at time.Time, what string) finding {
