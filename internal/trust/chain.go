@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"time"
 )
 
@@ -56,7 +57,9 @@ const (
 // not. Validity periods are judged at at. Extended key usage is ignored on
 // purpose: signers carry emailProtection or documentSigning, TSAs
 // timeStamping, and a path is the same whatever it is used for. Name
-// constraints and certificate policies are not checked.
+// constraints and certificate policies are not checked. A candidate issuer
+// whose key keycheck refuses (an RSA modulus over 16384 bits...) is never
+// used to check a signature: a path through it ends Untrusted.
 func (s *Store) Chain(leaf *x509.Certificate, pool []*x509.Certificate, at time.Time) (*ChainResult, error) {
 	if leaf == nil {
 		return nil, i18n.Errorf("trust: no certificate to build a path from")
@@ -75,7 +78,9 @@ func (s *Store) Chain(leaf *x509.Certificate, pool []*x509.Certificate, at time.
 func systemChain(leaf *x509.Certificate, extra []*x509.Certificate, at time.Time) *ChainResult {
 	inter := x509.NewCertPool()
 	for _, c := range extra {
-		inter.AddCert(c)
+		if keycheck.Cert(c) == nil {
+			inter.AddCert(c)
+		}
 	}
 	chains, err := leaf.Verify(x509.VerifyOptions{Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err == nil && len(chains) > 0 {
@@ -166,9 +171,14 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 		return end(Incomplete, i18n.Sprintf("no anchor within %d certificates", maxDepth))
 	}
 	var best *path
-	var impostor *x509.Certificate
+	var impostor, refused *x509.Certificate
+	var refusal error
 	for _, c := range b.candidates(last) {
 		if inChain(chain, c) {
+			continue
+		}
+		if err := keycheck.Cert(c); err != nil {
+			refused, refusal = c, err
 			continue
 		}
 		if b.work++; b.work > maxWork {
@@ -191,6 +201,8 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 		return *best
 	case impostor != nil:
 		return end(Untrusted, i18n.Sprintf("the signature on %s does not verify with the key of %s", name(last), name(impostor)))
+	case refused != nil:
+		return end(Untrusted, i18n.Sprintf("the key of %s, which may have issued %s, is not used: %v", name(refused), name(last), refusal))
 	}
 	return end(Incomplete, i18n.Sprintf("the issuer of %s (%s) is missing", name(last), last.Issuer))
 }
