@@ -3,10 +3,10 @@ package tsp
 import (
 	"context"
 	"crypto"
-	"errors"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
