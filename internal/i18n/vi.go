@@ -1641,6 +1641,24 @@ var viMessages = map[string]string{
 	"%s height is not a finite number: %s": "%s có chiều cao không phải là một số hữu hạn: %s",
 	"%s %s: %g is beyond ±%.0f, the coordinates kyso computes with (ISO 32000 pages are at most 14 400 units across)": "%s %s: %g vượt quá ±%.0f, giới hạn tọa độ mà kyso tính toán (theo ISO 32000 trang rộng tối đa 14 400 đơn vị)",
 	"internal error (a kyso bug that this file triggers; please report it): %v":                                       "lỗi nội bộ (lỗi của kyso do tệp này gây ra; vui lòng báo lại): %v",
+	// Public key bound (internal/keycheck) and max-rsa-bits.
+	"cms: %v":                           "cms: %v",
+	"no public key":                     "không có khóa công khai",
+	"unknown (%T)":                      "không xác định (%T)",
+	"the RSA public key has no modulus": "khóa công khai RSA không có modulus",
+	"the RSA key has %d bits, more than the %d kyso checks signatures with":                                    "khóa RSA có %d bit, nhiều hơn mức %d bit mà kyso dùng để kiểm tra chữ ký",
+	"the RSA public exponent %d is outside 3 to 2^32-1":                                                        "số mũ công khai RSA %d nằm ngoài khoảng 3 đến 2^32-1",
+	"the elliptic curve public key has no curve":                                                               "khóa công khai đường cong elliptic không có đường cong",
+	"the elliptic curve %s is not one kyso checks signatures with":                                             "kyso không kiểm tra chữ ký trên đường cong elliptic %s",
+	"the Ed25519 public key is %d bytes, not %d":                                                               "khóa công khai Ed25519 dài %d byte, không phải %d",
+	"kyso does not check signatures made with %s keys":                                                         "kyso không kiểm tra chữ ký tạo bằng khóa %s",
+	"the CRL issuer's key is not used: %v":                                                                     "không dùng khóa của đơn vị phát hành CRL: %v",
+	"the key of %s, which may have issued %s, is not used: %v":                                                 "không dùng khóa của %s, chứng thư có thể đã cấp %s: %v",
+	"timestamp token: tsa certificate %q: %v":                                                                  "token dấu thời gian: chứng thư TSA %q: %v",
+	"max-rsa-bits must be from 1 to %d, the largest RSA key kyso checks signatures with":                       "max-rsa-bits phải từ 1 đến %d, kích thước khóa RSA lớn nhất mà kyso dùng để kiểm tra chữ ký",
+	"min-rsa-bits (%d) is above max-rsa-bits (%d)":                                                             "min-rsa-bits (%d) lớn hơn max-rsa-bits (%d)",
+	"the policy (%s) accepts RSA keys of at most %d bits; this one has %d, and its signatures are not checked": "chính sách (%s) chỉ chấp nhận khóa RSA tối đa %d bit; khóa này có %d bit, và chữ ký của nó không được kiểm tra",
+	"the policy (%s) does not accept this key: %v":                                                             "chính sách (%s) không chấp nhận khóa này: %v",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
