@@ -105,6 +105,19 @@ func UsableMax(pub crypto.PublicKey, maxRSABits int) error {
 	return &Error{Reason: i18n.Errorf("kyso does not check signatures made with %s keys", keyKind(pub))}
 }
 
+// Cost is the relative cost of checking one signature with pub, in units
+// of an RSA-2048 check: an RSA check grows with the square of the modulus
+// (a 16384-bit key costs 64 units, some 5 ms); elliptic curve and Ed25519
+// checks cost one unit. Budgets of signature checks (chain building) count
+// in these units, so that large keys cannot multiply the time they allow.
+func Cost(pub crypto.PublicKey) int {
+	if k, ok := pub.(*rsa.PublicKey); ok && k != nil && k.N != nil {
+		r := (k.N.BitLen() + 2047) / 2048
+		return max(1, r*r)
+	}
+	return 1
+}
+
 // Cert is Usable for a certificate's key (nil certificate: refused).
 func Cert(c *x509.Certificate) error {
 	if c == nil {

@@ -148,3 +148,18 @@ func BenchmarkVerifyHuge(b *testing.B) {
 		_ = rsa.VerifyPKCS1v15(k, 5, d, sig)
 	}
 }
+
+func TestCost(t *testing.T) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for _, tc := range []struct {
+		pub  any
+		want int
+	}{
+		{keychecktest.HugeRSA(1024), 1}, {keychecktest.HugeRSA(2048), 1}, {keychecktest.HugeRSA(3072), 4},
+		{keychecktest.HugeRSA(4096), 4}, {keychecktest.HugeRSA(16384), 64}, {&ec.PublicKey, 1}, {nil, 1},
+	} {
+		if got := keycheck.Cost(tc.pub); got != tc.want {
+			t.Errorf("Cost(%T of %v) = %d, want %d", tc.pub, tc.pub != nil, got, tc.want)
+		}
+	}
+}

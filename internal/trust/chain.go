@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/keycheck"
+	"slices"
 	"time"
 )
 
@@ -46,8 +47,11 @@ type ChainResult struct {
 }
 
 const (
-	maxDepth = 10  // certificates in a path
-	maxWork  = 500 // signature checks per Chain call: bounds hostile pools
+	maxDepth = 10 // certificates in a path
+	// maxWork bounds the signature checks of one Chain call, in units of
+	// an RSA-2048 check (keycheck.Cost: a 16384-bit key counts 64): bounds
+	// hostile pools in time, not only in number.
+	maxWork = 500
 )
 
 // Chain builds a path from leaf to an anchor, taking issuers from pool
@@ -122,7 +126,8 @@ func newIndex(sets ...[]*x509.Certificate) *certIndex {
 	return ix
 }
 
-// candidates lists the certificates that may have issued child, each once.
+// candidates lists the certificates that may have issued child, each once,
+// the cheapest to check first.
 func (b *builder) candidates(child *x509.Certificate) []*x509.Certificate {
 	var out []*x509.Certificate
 	add := func(cs []*x509.Certificate) {
@@ -143,6 +148,11 @@ func (b *builder) candidates(child *x509.Certificate) []*x509.Certificate {
 	for _, ix := range b.indexes {
 		add(ix.byText[text])
 	}
+	// Cheap checks first: candidates with large keys, which spend more of
+	// the work budget, cannot hide an issuer behind them.
+	slices.SortStableFunc(out, func(x, y *x509.Certificate) int {
+		return keycheck.Cost(x.PublicKey) - keycheck.Cost(y.PublicKey)
+	})
 	return out
 }
 
@@ -181,7 +191,7 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 			refused, refusal = c, err
 			continue
 		}
-		if b.work++; b.work > maxWork {
+		if b.work += keycheck.Cost(c.PublicKey); b.work > maxWork {
 			break
 		}
 		if c.CheckSignature(last.SignatureAlgorithm, last.RawTBSCertificate, last.Signature) != nil {

@@ -67,3 +67,30 @@ func TestChainHugeKeyCandidates(t *testing.T) {
 	t.Logf("%d refused candidates and the real issuer: %v", len(pool)-1, time.Since(start))
 
 }
+
+// TestChainCostlyCandidates: candidates with large keys (16384 bits, which
+// keycheck accepts, about 5 ms a check) spend the work budget by their
+// cost, and are tried after cheaper ones, so they can neither make chain
+// building slow nor hide the real issuer.
+func TestChainCostlyCandidates(t *testing.T) {
+	p := testpki.Shared(t)
+	store := &Store{Roots: []*x509.Certificate{p.Root.Cert}}
+	big := keychecktest.HugeRSA(16384)
+	var pool []*x509.Certificate
+	for range 100 {
+		pool = append(pool, hugeIssuer(t, p, big))
+	}
+	// Alone, at most maxWork/64 of them are checked.
+	b := &builder{anchors: store.Roots, at: time.Now(), indexes: []*certIndex{newIndex(store.Roots), newIndex(pool)}}
+	b.extend([]*x509.Certificate{p.Signer.Cert})
+	if b.work > maxWork+64 || b.work < maxWork {
+		t.Errorf("work %d, want the budget (%d) spent by a few costly checks", b.work, maxWork)
+	}
+	r, err := store.Chain(p.Signer.Cert, append(pool, p.Inter.Cert), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != Trusted || len(r.Certs) != 3 {
+		t.Fatalf("status %v with %d certificates; problems %q", r.Status, len(r.Certs), r.Problems)
+	}
+}
