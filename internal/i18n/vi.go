@@ -389,7 +389,7 @@ var viMessages = map[string]string{
 	"Made by":                                                         "Lập bằng",
 	"PAdES level":                                                     "Mức PAdES",
 	"Prepared by":                                                     "Người lập",
-	"RSA keys of at least %d bits, elliptic curves of at least %d bits": "khóa RSA tối thiểu %d bit, đường cong elliptic tối thiểu %d bit",
+	"RSA keys of %d to %d bits, elliptic curves of at least %d bits": "khóa RSA từ %d đến %d bit, đường cong elliptic tối thiểu %d bit",
 	"Reasons":                             "Lý do",
 	"Record":                              "Bản ghi",
 	"Report made at":                      "Thời điểm lập báo cáo",
