@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ocsp"
-
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
@@ -286,10 +284,13 @@ func (l *LTV) validate(ctx context.Context, vd *validationData, e *vriEntry, lea
 		}
 		for _, o := range res.UsedOCSP {
 			e.ocsps = append(e.ocsps, vd.add(&vd.ocsps, o))
-			// The responder's certificate is validation data too.
-			if resp, err := ocsp.ParseResponse(o, nil); err == nil && resp.Certificate != nil {
-				e.certs = append(e.certs, vd.add(&vd.certs, resp.Certificate.Raw))
-			}
+		}
+		// The delegated responder's certificate is validation data too.
+		// revocation.Check found and checked it: parsing the response again
+		// (ocsp.ParseResponse) would verify its signature once more, with
+		// the key of whatever certificate the response embeds.
+		for _, c := range res.Certs {
+			e.certs = append(e.certs, vd.add(&vd.certs, c.Raw))
 		}
 		for _, c := range res.UsedCRL {
 			e.crls = append(e.crls, vd.add(&vd.crls, c))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/trust"
@@ -124,7 +125,7 @@ func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
 		}
 		p.warn(i18n.Sprintf("%s; verifiers will not trust these signatures without that root", msg), fail.RemedyTrustSigner)
 		for _, c := range pool {
-			if key.Cert.CheckSignatureFrom(c) == nil {
+			if keycheck.CheckSignatureFrom(key.Cert, c) == nil {
 				issuer = c
 				break
 			}
@@ -199,7 +200,7 @@ func (p *SignerPolicy) CheckTimestamp(ctx context.Context, tok *tsp.Token) error
 // hasIssuer says whether pool holds the certificate that signed cert.
 func hasIssuer(cert *x509.Certificate, pool []*x509.Certificate) bool {
 	for _, c := range pool {
-		if cert.CheckSignatureFrom(c) == nil {
+		if keycheck.CheckSignatureFrom(cert, c) == nil {
 			return true
 		}
 	}

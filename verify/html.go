@@ -269,7 +269,7 @@ ul { margin: .1em 0 .4em 1.2em; padding: 0; }
 {{with .Basis}}
 <tr><td class="k">{{T "Configuration file"}}</td><td>{{if .Config}}<span class="mono">{{.Config}}</span> ({{.ConfigSource}}){{else}}{{T "none"}}{{end}}</td></tr>
 <tr><td class="k">{{T "Trust anchors"}}</td><td>{{if .Anchors}}<ol>{{range .Anchors}}<li>{{.Subject}}<br><span class="mono">SHA-256 {{.SHA256}}</span></li>{{end}}</ol>{{else}}{{T "the system's root certificates (%d)" .AnchorCount}}{{end}}</td></tr>
-{{with .Policy}}<tr><td class="k">{{T "Validation policy"}}</td><td>{{.Name}}{{if .SHA256}} <span class="mono">SHA-256 {{.SHA256}}</span>{{end}}<br>{{T "RSA keys of at least %d bits, elliptic curves of at least %d bits" .MinRSABits .MinECBits}}<br>{{T "digests: %s" (digests .)}}<br>{{T "accepted key usages: %s" (join .EKUs)}}</td></tr>{{end}}
+{{with .Policy}}<tr><td class="k">{{T "Validation policy"}}</td><td>{{.Name}}{{if .SHA256}} <span class="mono">SHA-256 {{.SHA256}}</span>{{end}}<br>{{T "RSA keys of %d to %d bits, elliptic curves of at least %d bits" .MinRSABits .MaxRSABits .MinECBits}}<br>{{T "digests: %s" (digests .)}}<br>{{T "accepted key usages: %s" (join .EKUs)}}</td></tr>{{end}}
 {{end}}
 </table>
 

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 )
 
 // Policy is the validation policy: which algorithms and key sizes a
@@ -36,6 +38,11 @@ type Policy struct {
 
 	// MinRSABits is the smallest RSA modulus accepted for a signer or TSA key.
 	MinRSABits int `yaml:"min-rsa-bits" json:"min_rsa_bits"`
+	// MaxRSABits is the largest RSA modulus accepted for a signer or TSA
+	// key: at most keycheck.MaxRSABits (16384), above which kyso checks no
+	// signature at all, since the cost of checking grows without bound
+	// with the key.
+	MaxRSABits int `yaml:"max-rsa-bits" json:"max_rsa_bits"`
 	// MinECBits is the smallest elliptic curve (field size) accepted.
 	MinECBits int `yaml:"min-ec-bits" json:"min_ec_bits"`
 	// Digests are the accepted digest algorithms, by name (sha-256,
@@ -79,6 +86,7 @@ func DefaultPolicy() *Policy {
 	return &Policy{
 		Name:       "default",
 		MinRSABits: 2048,
+		MaxRSABits: keycheck.MaxRSABits,
 		MinECBits:  256,
 		Digests: map[string]string{
 			"sha-1": sha1Sunset, "sha-224": "", "sha-256": "", "sha-384": "", "sha-512": "",
@@ -108,7 +116,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && err.Error() != "EOF" {
 		return nil, fail.Usage(i18n.Errorf("policy file %s: %v", path, err),
-			"keys: min-rsa-bits, min-ec-bits, digests (name: sunset date or \"\"), accepted-ekus")
+			"keys: min-rsa-bits, max-rsa-bits, min-ec-bits, digests (name: sunset date or \"\"), accepted-ekus")
 	}
 	if p.Digests == nil {
 		p.Digests = def.Digests
@@ -128,6 +136,12 @@ func LoadPolicy(path string) (*Policy, error) {
 func (p *Policy) check() error {
 	if p.MinRSABits < 0 || p.MinECBits < 0 {
 		return i18n.Errorf("key sizes cannot be negative")
+	}
+	if p.MaxRSABits < 1 || p.MaxRSABits > keycheck.MaxRSABits {
+		return i18n.Errorf("max-rsa-bits must be from 1 to %d, the largest RSA key kyso checks signatures with", keycheck.MaxRSABits)
+	}
+	if p.MinRSABits > p.MaxRSABits {
+		return i18n.Errorf("min-rsa-bits (%d) is above max-rsa-bits (%d)", p.MinRSABits, p.MaxRSABits)
 	}
 	for name, sunset := range p.Digests {
 		if digestByName(name) == 0 {
@@ -203,8 +217,17 @@ func (p *Policy) checkDigest(h crypto.Hash, proven *time.Time) (id, why string) 
 	return FindingDigestRejected, i18n.Sprintf("the policy (%s) does not accept the digest algorithm %s", p.Name, name)
 }
 
-// checkKey says why a signer's or TSA's public key is refused.
+// checkKey says why a signer's or TSA's public key is refused: too small
+// for the policy, too large (max-rsa-bits), or a key keycheck refuses
+// outright, with which kyso checks no signature.
 func (p *Policy) checkKey(pub crypto.PublicKey) (id, why string) {
+	if err := keycheck.UsableMax(pub, p.MaxRSABits); err != nil {
+		var ke *keycheck.Error
+		if errors.As(err, &ke) && ke.Bits > 0 {
+			return FindingKeyTooLarge, i18n.Sprintf("the policy (%s) accepts RSA keys of at most %d bits; this one has %d, and its signatures are not checked", p.Name, ke.Max, ke.Bits)
+		}
+		return FindingKeyRefused, i18n.Sprintf("the policy (%s) does not accept this key: %v", p.Name, err)
+	}
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		if k.N != nil && k.N.BitLen() < p.MinRSABits {
@@ -285,9 +308,15 @@ func ekuName(o asn1.ObjectIdentifier) string {
 
 // Stable identifiers of findings (Report.Findings), for scripts.
 const (
-	FindingDigestRejected  = "policy-digest-rejected"
-	FindingDigestSunset    = "policy-digest-after-sunset"
-	FindingKeyTooSmall     = "policy-key-too-small"
+	FindingDigestRejected = "policy-digest-rejected"
+	FindingDigestSunset   = "policy-digest-after-sunset"
+	FindingKeyTooSmall    = "policy-key-too-small"
+	// FindingKeyTooLarge: an RSA key over max-rsa-bits (at most 16384),
+	// with which no signature is checked.
+	FindingKeyTooLarge = "policy-key-too-large"
+	// FindingKeyRefused: a key kyso checks no signature with (DSA, an
+	// unsupported curve, an RSA exponent over 2^32-1...).
+	FindingKeyRefused      = "policy-key-refused"
 	FindingEKU             = "policy-eku-excludes-document-signing"
 	FindingUntrustedTS     = "timestamp-untrusted"
 	FindingMetadataChanged = "signed-metadata-changed"

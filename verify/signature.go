@@ -20,6 +20,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/kyso-project/kyso/internal/cms"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 
@@ -239,7 +240,7 @@ func (v *verifier) checkIntegrity(s *sigState) {
 			return
 		}
 		err := cms.VerifyPKCS1(s.cert.PublicKey, s.hash, digest, s.pkcs1)
-		s.classifySigErr(err)
+		v.classifySigErr(s, s.cert, err)
 		if err == nil {
 			s.digestOK = true
 		}
@@ -250,10 +251,13 @@ func (v *verifier) checkIntegrity(s *sigState) {
 	}
 }
 
-func (s *sigState) classifySigErr(err error) {
+// classifySigErr records what checking the signature with cert's key gave.
+func (v *verifier) classifySigErr(s *sigState, cert *x509.Certificate, err error) {
 	switch {
 	case err == nil:
 		s.sigOK = true
+	case errors.Is(err, keycheck.ErrRefused):
+		v.keyRefused(s, cert, err)
 	case errors.Is(err, cms.ErrUnsupported):
 		s.indeterminatef("the signature could not be checked: %v", err)
 	case errors.Is(err, cms.ErrBadSignature):
@@ -263,6 +267,26 @@ func (s *sigState) classifySigErr(err error) {
 		s.digestOK = false
 		s.invalidf("the signature does not verify: %v", err)
 	}
+}
+
+// keyRefused records that the signature was not checked because keycheck
+// refuses cert's key (an RSA modulus over 16384 bits...): the verdict is
+// indeterminate, with the policy's finding on the key. The policy's
+// max-rsa-bits is never above keycheck's bound, so its check refuses such a
+// key too, in the same words as applyPolicy does later.
+func (v *verifier) keyRefused(s *sigState, cert *x509.Certificate, err error) {
+	var id, why string
+	if cert != nil {
+		if s.isDocTS() {
+			id, why = v.timestampPolicy(0, time.Time{}, cert)
+		} else {
+			id, why = v.policy().checkKey(cert.PublicKey)
+		}
+	}
+	if id == "" {
+		id, why = FindingKeyRefused, i18n.Sprintf("the signature could not be checked: %v", err)
+	}
+	s.policyFinding(id, why)
 }
 
 func (v *verifier) checkCMS(s *sigState, digest []byte) {
@@ -325,7 +349,7 @@ func (v *verifier) checkCMS(s *sigState, digest []byte) {
 		return
 	}
 	err := si.VerifySignature(s.cert, contentDigest)
-	s.classifySigErr(err)
+	v.classifySigErr(s, s.cert, err)
 	if err == nil {
 		s.digestOK = true
 	}
@@ -458,8 +482,8 @@ func (v *verifier) checkDocTimestamp(s *sigState, digest []byte) {
 		return
 	}
 	if err := tok.Verify(); err != nil {
-		s.classifySigErr(i18n.Errorf("the timestamp token does not verify: %v", err))
-		if errors.Is(err, cms.ErrUnsupported) {
+		v.classifySigErr(s, tok.Cert, i18n.Errorf("the timestamp token does not verify: %v", err))
+		if errors.Is(err, cms.ErrUnsupported) || errors.Is(err, keycheck.ErrRefused) {
 			s.digestOK = tok.MatchesImprint(digest)
 		}
 		return
@@ -503,7 +527,7 @@ func hashName(h crypto.Hash) string {
 // with the right algorithm. The signature is still verified afterwards.
 func pkcs1Hash(pub crypto.PublicKey, sig []byte) (crypto.Hash, bool) {
 	pk, ok := pub.(*rsa.PublicKey)
-	if !ok || pk.N == nil || pk.E < 2 {
+	if !ok || keycheck.Usable(pk) != nil {
 		return 0, false
 	}
 	k := (pk.N.BitLen() + 7) / 8

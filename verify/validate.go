@@ -8,6 +8,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 
@@ -273,7 +274,7 @@ type evidenceSet struct{ ocsps, crls [][]byte }
 // issuerOf finds the certificate in pool that issued c.
 func issuerOf(c *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
 	for _, p := range pool {
-		if p != c && bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil {
+		if p != c && bytes.Equal(p.RawSubject, c.RawIssuer) && keycheck.CheckSignatureFrom(c, p) == nil {
 			return p
 		}
 	}

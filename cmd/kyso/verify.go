@@ -45,7 +45,7 @@ func (v *verifyFlags) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&v.Offline, "offline", false, "use only the revocation data embedded in the files; fetch nothing")
 	fs.StringVar(&v.Revocation, "revocation", "hard", "when a certificate's revocation status is unknown: hard (indeterminate) or soft (a warning)")
 	fs.StringVar(&v.At, "at", "", "judge as of this time (RFC 3339, or YYYY-MM-DD in Vietnam time) instead of now")
-	fs.StringVar(&v.Policy, "policy", "", "validation policy file (YAML: min-rsa-bits, min-ec-bits, digests, accepted-ekus; default: the policy of docs/verify.md)")
+	fs.StringVar(&v.Policy, "policy", "", "validation policy file (YAML: min-rsa-bits, max-rsa-bits, min-ec-bits, digests, accepted-ekus; default: the policy of docs/verify.md)")
 }
 
 // options turns the flags into verify.Options.

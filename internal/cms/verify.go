@@ -15,6 +15,7 @@ import (
 	"github.com/kyso-project/kyso/internal/i18n"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -37,7 +38,9 @@ func unsupported(format string, a ...any) error {
 // attributes it covers SignedAttrsRaw, and when contentDigest is not nil the
 // message-digest attribute must equal it; without signed attributes the
 // signature covers contentDigest itself. RSA PKCS#1 v1.5, RSASSA-PSS, ECDSA
-// and Ed25519 are accepted, SHA-1 included (see Weak); MD5 is refused.
+// and Ed25519 are accepted, SHA-1 included (see Weak); MD5 is refused. A
+// key keycheck.Usable refuses (an RSA modulus over 16384 bits...) is
+// refused before any computation: the error wraps keycheck.ErrRefused.
 func (si *SignerInfo) VerifySignature(cert *x509.Certificate, contentDigest []byte) error {
 	if cert == nil {
 		return fail.Inputf("cms: no signer certificate")
@@ -61,6 +64,9 @@ func (si *SignerInfo) VerifySignature(cert *x509.Certificate, contentDigest []by
 // names, else digestHash) or, when msg is nil, over digest made with
 // digestHash.
 func verify(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash crypto.Hash, msg, digest, sig []byte) error {
+	if err := keycheck.Usable(pub); err != nil {
+		return keyRefused(err)
+	}
 	scheme, ok := sigSchemeOf(alg.Algorithm)
 	if !ok {
 		return unsupported("signature algorithm %s", alg.Algorithm)
@@ -128,6 +134,12 @@ func verify(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digestHash crypt
 		return fail.Input(ErrBadSignature, "")
 	}
 	return nil
+}
+
+// keyRefused is the error for a signer key keycheck refuses: not a wrong
+// signature, one kyso will not check.
+func keyRefused(err error) error {
+	return fail.Input(i18n.Errorf("cms: %v", err), "")
 }
 
 // pssParams reads RSASSA-PSS-params (RFC 4055). Go's verifier uses MGF1
@@ -326,6 +338,9 @@ func VerifyPKCS1(pub crypto.PublicKey, h crypto.Hash, digest, sig []byte) error 
 	pk, ok := pub.(*rsa.PublicKey)
 	if !ok {
 		return fail.Inputf("cms: pkcs#1 signature but the certificate key is %T", pub)
+	}
+	if err := keycheck.Usable(pub); err != nil {
+		return keyRefused(err)
 	}
 	if h == crypto.MD5 || !h.Available() {
 		return unsupported("digest algorithm %s", HashName(h))

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -23,6 +24,9 @@ func checkCRL(info *crlInfo, cert, issuer *x509.Certificate) error {
 	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) ||
 		len(crl.AuthorityKeyId) > 0 && len(issuer.SubjectKeyId) > 0 && !bytes.Equal(crl.AuthorityKeyId, issuer.SubjectKeyId) {
 		return errOtherCert
+	}
+	if err := keycheck.Cert(issuer); err != nil {
+		return i18n.Errorf("the CRL issuer's key is not used: %v", err)
 	}
 	if err := info.checkSignature(issuer); err != nil {
 		return i18n.Errorf("bad CRL signature: %v", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/trust"
 	"golang.org/x/crypto/ocsp"
 )
@@ -162,7 +163,7 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 			continue
 		}
 		for _, c := range certs {
-			if bytes.Equal(c.RawSubject, cert.RawIssuer) && c.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature) == nil {
+			if bytes.Equal(c.RawSubject, cert.RawIssuer) && keycheck.CanIssue(c, cert) == nil {
 				return c, nil
 			}
 		}

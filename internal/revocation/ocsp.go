@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -102,6 +103,7 @@ var errOtherCert = errors.New("not about this certificate")
 // the issuer or by a responder the issuer delegated to (issued directly by
 // it, with EKU OCSPSigning, valid when the response was produced). The
 // responder certificate is looked for in the response and then in extra.
+// A key keycheck refuses checks no signature.
 // It returns the response with Certificate set to the delegated responder
 // (nil when the issuer signed), and the response as a full OCSPResponse.
 func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certificate) (*ocsp.Response, []byte, error) {
@@ -178,7 +180,7 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 			continue
 		}
 		if sameKey(c, issuer) {
-			if err := issuer.CheckSignature(sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+			if err := keycheck.CheckSignature(issuer, sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
 				return nil, nil, i18n.Errorf("bad OCSP signature by the issuer: %v", err)
 			}
 			return resp, full, nil
@@ -187,7 +189,7 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 			tried = append(tried, err.Error())
 			continue
 		}
-		if err := c.CheckSignature(sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+		if err := keycheck.CheckSignature(c, sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
 			tried = append(tried, fmt.Sprintf("bad OCSP signature by %q: %v", c.Subject.CommonName, err))
 			continue
 		}
@@ -250,7 +252,7 @@ func findSingle(rs []ocspSingleResponse, cert, issuer *x509.Certificate) (*ocspS
 // (RFC 6960 §4.2.2.2).
 func delegated(c, issuer *x509.Certificate, t time.Time) error {
 	who := fmt.Sprintf("OCSP responder %q", c.Subject.CommonName)
-	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) || issuer.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) != nil {
+	if !bytes.Equal(c.RawIssuer, issuer.RawSubject) || keycheck.CanIssue(issuer, c) != nil {
 		return i18n.Errorf("%s is not certified by the issuer %q", who, issuer.Subject.CommonName)
 	}
 	ok := false

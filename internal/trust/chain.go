@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/x509"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
+	"slices"
 	"time"
 )
 
@@ -45,8 +47,11 @@ type ChainResult struct {
 }
 
 const (
-	maxDepth = 10  // certificates in a path
-	maxWork  = 500 // signature checks per Chain call: bounds hostile pools
+	maxDepth = 10 // certificates in a path
+	// maxWork bounds the signature checks of one Chain call, in units of
+	// an RSA-2048 check (keycheck.Cost: a 16384-bit key counts 64): bounds
+	// hostile pools in time, not only in number.
+	maxWork = 500
 )
 
 // Chain builds a path from leaf to an anchor, taking issuers from pool
@@ -56,7 +61,9 @@ const (
 // not. Validity periods are judged at at. Extended key usage is ignored on
 // purpose: signers carry emailProtection or documentSigning, TSAs
 // timeStamping, and a path is the same whatever it is used for. Name
-// constraints and certificate policies are not checked.
+// constraints and certificate policies are not checked. A candidate issuer
+// whose key keycheck refuses (an RSA modulus over 16384 bits...) is never
+// used to check a signature: a path through it ends Untrusted.
 func (s *Store) Chain(leaf *x509.Certificate, pool []*x509.Certificate, at time.Time) (*ChainResult, error) {
 	if leaf == nil {
 		return nil, i18n.Errorf("trust: no certificate to build a path from")
@@ -75,7 +82,9 @@ func (s *Store) Chain(leaf *x509.Certificate, pool []*x509.Certificate, at time.
 func systemChain(leaf *x509.Certificate, extra []*x509.Certificate, at time.Time) *ChainResult {
 	inter := x509.NewCertPool()
 	for _, c := range extra {
-		inter.AddCert(c)
+		if keycheck.Cert(c) == nil {
+			inter.AddCert(c)
+		}
 	}
 	chains, err := leaf.Verify(x509.VerifyOptions{Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err == nil && len(chains) > 0 {
@@ -117,7 +126,8 @@ func newIndex(sets ...[]*x509.Certificate) *certIndex {
 	return ix
 }
 
-// candidates lists the certificates that may have issued child, each once.
+// candidates lists the certificates that may have issued child, each once,
+// the cheapest to check first.
 func (b *builder) candidates(child *x509.Certificate) []*x509.Certificate {
 	var out []*x509.Certificate
 	add := func(cs []*x509.Certificate) {
@@ -138,6 +148,11 @@ func (b *builder) candidates(child *x509.Certificate) []*x509.Certificate {
 	for _, ix := range b.indexes {
 		add(ix.byText[text])
 	}
+	// Cheap checks first: candidates with large keys, which spend more of
+	// the work budget, cannot hide an issuer behind them.
+	slices.SortStableFunc(out, func(x, y *x509.Certificate) int {
+		return keycheck.Cost(x.PublicKey) - keycheck.Cost(y.PublicKey)
+	})
 	return out
 }
 
@@ -166,12 +181,17 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 		return end(Incomplete, i18n.Sprintf("no anchor within %d certificates", maxDepth))
 	}
 	var best *path
-	var impostor *x509.Certificate
+	var impostor, refused *x509.Certificate
+	var refusal error
 	for _, c := range b.candidates(last) {
 		if inChain(chain, c) {
 			continue
 		}
-		if b.work++; b.work > maxWork {
+		if err := keycheck.Cert(c); err != nil {
+			refused, refusal = c, err
+			continue
+		}
+		if b.work += keycheck.Cost(c.PublicKey); b.work > maxWork {
 			break
 		}
 		if c.CheckSignature(last.SignatureAlgorithm, last.RawTBSCertificate, last.Signature) != nil {
@@ -191,6 +211,8 @@ func (b *builder) extend(chain []*x509.Certificate) path {
 		return *best
 	case impostor != nil:
 		return end(Untrusted, i18n.Sprintf("the signature on %s does not verify with the key of %s", name(last), name(impostor)))
+	case refused != nil:
+		return end(Untrusted, i18n.Sprintf("the key of %s, which may have issued %s, is not used: %v", name(refused), name(last), refusal))
 	}
 	return end(Incomplete, i18n.Sprintf("the issuer of %s (%s) is missing", name(last), last.Issuer))
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/smallstep/pkcs7"
 )
 
@@ -214,9 +215,9 @@ func parsePKCS7(der []byte) ([]*x509.Certificate, error) {
 }
 
 // selfSigned reports whether c names itself as issuer and its own key
-// verifies its signature.
+// (one keycheck accepts) verifies its signature.
 func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) &&
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && keycheck.Cert(c) == nil &&
 		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 

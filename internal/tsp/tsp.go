@@ -16,6 +16,7 @@ import (
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/keycheck"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -98,8 +99,11 @@ func (t *Token) MatchesData(data []byte) bool {
 // attributes that fit the TSTInfo, a signature that verifies with the TSA
 // certificate, an ESS signing-certificate(-v2) attribute naming that
 // certificate, and a certificate fit for timestamping (extended key usage
-// id-kp-timeStamping only, critical) and valid at GenTime. Chain and
-// revocation of the TSA certificate are the caller's.
+// id-kp-timeStamping only, critical) and valid at GenTime. The certificate's
+// purpose and its key (keycheck.Usable: an RSA modulus of at most 16384
+// bits...) are checked before the signature, whose cost is then a few
+// milliseconds at most. Chain and revocation of the TSA certificate are
+// the caller's.
 func (t *Token) Verify() error {
 	sd := t.SignedData
 	if sd == nil || len(sd.SignerInfos) != 1 {
@@ -125,10 +129,14 @@ func (t *Token) Verify() error {
 	if !si.Hash.Available() || si.Hash == crypto.MD5 {
 		return fail.Inputf("timestamp token: unsupported digest algorithm %s", si.DigestAlgorithm.Algorithm)
 	}
-	h := si.Hash.New()
-	h.Write(sd.EContent)
-	if err := si.VerifySignature(t.Cert, h.Sum(nil)); err != nil {
-		return i18n.Errorf("timestamp token: %v", err)
+	// What costs nothing comes before the signature: the certificate's
+	// purpose, and its key against keycheck's bound, so that a hostile
+	// token never makes kyso compute with a huge key.
+	if err := checkTSACert(t.Cert); err != nil {
+		return err
+	}
+	if err := keycheck.Cert(t.Cert); err != nil {
+		return i18n.Errorf("timestamp token: tsa certificate %q: %v", t.Cert.Subject.CommonName, err)
 	}
 	present, err := si.CheckSigningCertificate(t.Cert)
 	if err != nil {
@@ -137,8 +145,10 @@ func (t *Token) Verify() error {
 	if !present {
 		return fail.Inputf("timestamp token: no ess signing-certificate attribute")
 	}
-	if err := checkTSACert(t.Cert); err != nil {
-		return err
+	h := si.Hash.New()
+	h.Write(sd.EContent)
+	if err := si.VerifySignature(t.Cert, h.Sum(nil)); err != nil {
+		return i18n.Errorf("timestamp token: %v", err)
 	}
 	if t.Info.GenTime.Before(t.Cert.NotBefore) || t.Info.GenTime.After(t.Cert.NotAfter) {
 		return fail.Inputf("timestamp token: tsa certificate %q is not valid at %s", t.Cert.Subject.CommonName,

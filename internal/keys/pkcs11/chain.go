@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"github.com/kyso-project/kyso/internal/i18n"
+	"github.com/kyso-project/kyso/internal/keycheck"
 
 	"github.com/kyso-project/kyso/internal/fail"
 	"github.com/kyso-project/kyso/internal/fileutil"
@@ -81,13 +82,13 @@ func issues(parent, child *x509.Certificate) bool {
 	if len(child.AuthorityKeyId) > 0 && len(parent.SubjectKeyId) > 0 && !bytes.Equal(child.AuthorityKeyId, parent.SubjectKeyId) {
 		return false
 	}
-	err := child.CheckSignatureFrom(parent)
+	err := keycheck.CheckSignatureFrom(child, parent)
 	var insecure x509.InsecureAlgorithmError
 	return err == nil || errors.As(err, &insecure)
 }
 
 func selfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && keycheck.CheckSignatureFrom(c, c) == nil
 }
 
 // readCertFile reads the certificates of a PEM file (any number of
