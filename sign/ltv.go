@@ -48,6 +48,7 @@ func (l *LTV) now() time.Time {
 // validation data for it could not be gathered, and a revoked key must
 // not sign at all.
 func (l *LTV) CheckSigner(ctx context.Context, key *keys.Key) error {
+	ctx = revocation.PerFile(ctx)
 	cr, err := l.Trust.Chain(key.Cert, key.Chain, l.now())
 	if err != nil {
 		return fail.Run(i18n.Errorf("building the signer's chain: %v", err), "")
@@ -170,6 +171,7 @@ func (l *LTV) ExtendFile(ctx context.Context, in, out string, archive, force boo
 }
 
 func (l *LTV) addDSS(ctx context.Context, f *os.File) error {
+	ctx = revocation.PerFile(ctx) // one network budget for the file
 	st, err := f.Stat()
 	if err != nil {
 		return err

@@ -91,6 +91,7 @@ func CheckSignerCert(cert *x509.Certificate, now time.Time, pol *verify.Policy) 
 // or an unknown status is a warning at B-B and B-T, and a run failure at
 // B-LT and B-LTA, whose validation data need both.
 func (p *SignerPolicy) CheckSigner(ctx context.Context, key *keys.Key) error {
+	ctx = revocation.PerFile(ctx) // one network budget for the check
 	now := p.now()
 	if err := CheckSignerCert(key.Cert, now, p.Policy); err != nil {
 		return err

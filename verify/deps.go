@@ -129,7 +129,17 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 		v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
 		return rv
 	}
-	res := revocation.Check(v.ctx, cert, issuer, at, revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls}, v.o.Fetcher)
+	evidence := revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls}
+	var res revocation.Result
+	if f := v.o.Fetcher; chain.status != "trusted" && f != nil && !f.Offline {
+		// The verdict is indeterminate whatever the status, and the
+		// addresses are the unvouched certificate's: asking them would be
+		// a request to wherever the file's author chose.
+		res = revocation.CheckEmbedded(cert, issuer, at, evidence,
+			i18n.Sprintf("no embedded revocation data decides; nothing is fetched for a certificate that does not chain to a trust anchor"))
+	} else {
+		res = revocation.Check(v.ctx, cert, issuer, at, evidence, v.o.Fetcher)
+	}
 	switch res.Status {
 	case revocation.Good:
 		rv.status = "good"

@@ -104,7 +104,8 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 			err = nil
 		}
 	}()
-	v := &verifier{ctx: ctx, ra: r, size: size, o: o, now: now, rep: rep, crls: &revocation.CRLCache{}}
+	// one network budget for every fetch made while judging this file
+	v := &verifier{ctx: revocation.PerFile(ctx), ra: r, size: size, o: o, now: now, rep: rep, crls: &revocation.CRLCache{}}
 	if err := v.run(); err != nil {
 		return nil, err
 	}

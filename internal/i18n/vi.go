@@ -1659,6 +1659,21 @@ var viMessages = map[string]string{
 	"min-rsa-bits (%d) is above max-rsa-bits (%d)":                                                             "min-rsa-bits (%d) lớn hơn max-rsa-bits (%d)",
 	"the policy (%s) accepts RSA keys of at most %d bits; this one has %d, and its signatures are not checked": "chính sách (%s) chỉ chấp nhận khóa RSA tối đa %d bit; khóa này có %d bit, và chữ ký của nó không được kiểm tra",
 	"the policy (%s) does not accept this key: %v":                                                             "chính sách (%s) không chấp nhận khóa này: %v",
+
+	// Network limits of the revocation fetcher and the TSA client: the
+	// redirect policy, the per-file budget, the addresses tried.
+	"redirect from %s to %s not followed: only http and https addresses are": "chuyển hướng từ %s sang %s không được theo: chỉ theo địa chỉ http và https",
+	"redirect from %s to %s not followed: a redirect loop":                   "chuyển hướng từ %s sang %s không được theo: chuyển hướng vòng lặp",
+	"redirect from %s to %s not followed: more than %d redirects":            "chuyển hướng từ %s sang %s không được theo: quá %d lần chuyển hướng",
+	"the network time allowed for one file (%s) is spent":                    "đã hết thời gian dùng mạng cho phép đối với một tệp (%s)",
+	"skipped addresses that are not http or https: %s":                       "bỏ qua các địa chỉ không phải http hay https: %s",
+	"%d more addresses not tried (at most %d per certificate)":               "%d địa chỉ nữa không được thử (tối đa %d địa chỉ cho mỗi chứng thư)",
+	"%v (%s)":                          "%v (%s)",
+	"%v (not asked again in this run)": "%v (không hỏi lại trong lần chạy này)",
+	"%s: not a usable address":         "%s: địa chỉ không dùng được",
+	"%s (redirected to %s)":            "%s (được chuyển hướng sang %s)",
+	"redirected to %s: %v":             "được chuyển hướng sang %s: %v",
+	"no embedded revocation data decides; nothing is fetched for a certificate that does not chain to a trust anchor": "không có dữ liệu thu hồi nhúng nào quyết định được; không tải gì về cho chứng thư không dẫn tới chứng thư gốc tin cậy",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -7,11 +7,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/httpx"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/trust"
@@ -28,25 +31,51 @@ const (
 	maxCertSize = 1 << 20
 )
 
+// Defaults of a Fetcher's limits.
+const (
+	// DefaultTimeout bounds each request.
+	DefaultTimeout = 15 * time.Second
+	// DefaultBudget is the wall time all the fetches made for one file
+	// (see PerFile) may take together.
+	DefaultBudget = 30 * time.Second
+	// DefaultMaxAddresses is how many addresses of one certificate are
+	// tried for each kind of item (OCSP responders, CRL distribution
+	// points, issuer certificates).
+	DefaultMaxAddresses = 2
+)
+
 // Fetcher gets OCSP responses, CRLs and issuer certificates over HTTP. It
 // makes at most one request per item per run: the first caller fetches,
 // concurrent callers for the same item wait for that answer, later ones
 // reuse it (failures included, so a dead responder costs one timeout, not
-// one per file). The zero value is ready to use; a Fetcher must not be
+// one per file). An address that did not answer at all (no connection, a
+// timeout, a refused redirect) is not asked again in the run, whatever the
+// certificate. The zero value is ready to use; a Fetcher must not be
 // copied after first use.
 type Fetcher struct {
 	// HTTP defaults to a client using the environment's proxy settings.
+	// Its CheckRedirect is replaced by kyso's policy: at most
+	// httpx.MaxRedirects redirects, to http or https only.
 	HTTP *http.Client
 	// Offline forbids every network access.
 	Offline bool
-	// Timeout bounds each request; default 15s.
+	// Timeout bounds each request; default DefaultTimeout.
 	Timeout time.Duration
+	// Budget bounds the fetches made under one PerFile context, together;
+	// default DefaultBudget.
+	Budget time.Duration
+	// MaxAddresses is how many http or https addresses of a certificate
+	// are tried per kind, after removing duplicates; default
+	// DefaultMaxAddresses.
+	MaxAddresses int
 
-	mu    sync.Mutex
-	ocsps map[string]*flight[ocspAnswer]
-	crls  map[string]*flight[crlAnswer]
-	certs map[string]*flight[[]*x509.Certificate]
-	kept  crlKept // the downloaded CRLs' bytes, bounded (crlscan.go)
+	mu     sync.Mutex
+	ocsps  map[string]*flight[ocspAnswer]
+	crls   map[string]*flight[crlAnswer]
+	certs  map[string]*flight[[]*x509.Certificate]
+	kept   crlKept // the downloaded CRLs' bytes, bounded (crlscan.go)
+	dead   map[string]error
+	client *http.Client
 }
 
 type ocspAnswer struct {
@@ -59,6 +88,100 @@ type crlAnswer struct {
 	crl *crlInfo
 }
 
+// BudgetError says a file's network budget is spent.
+type BudgetError struct{ Budget time.Duration }
+
+func (e *BudgetError) msg() error {
+	return i18n.Errorf("the network time allowed for one file (%s) is spent", e.Budget.String())
+}
+
+func (e *BudgetError) Error() string { return e.msg().Error() }
+
+// Localize says the error in p's language.
+func (e *BudgetError) Localize(p *i18n.Printer) string { return p.Err(e.msg()) }
+
+type budgetKey struct{}
+
+type fileBudget struct {
+	mu    sync.Mutex
+	start time.Time
+}
+
+// PerFile returns ctx carrying a fresh network budget: every fetch made
+// under it shares one Fetcher.Budget of wall time, counted from the first
+// fetch. Verifying or extending one file should run under one.
+func PerFile(ctx context.Context) context.Context {
+	return context.WithValue(ctx, budgetKey{}, &fileBudget{})
+}
+
+// limit bounds ctx by the file's budget, if it carries one.
+func (f *Fetcher) limit(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	b, _ := ctx.Value(budgetKey{}).(*fileBudget)
+	if b == nil {
+		return ctx, func() {}, nil
+	}
+	d := f.Budget
+	if d <= 0 {
+		d = DefaultBudget
+	}
+	b.mu.Lock()
+	if b.start.IsZero() {
+		b.start = time.Now()
+	}
+	deadline := b.start.Add(d)
+	b.mu.Unlock()
+	cause := &BudgetError{Budget: d}
+	if !time.Now().Before(deadline) {
+		return nil, nil, cause
+	}
+	ctx, cancel := context.WithDeadlineCause(ctx, deadline, cause)
+	return ctx, cancel, nil
+}
+
+// addresses picks the addresses to try among a certificate's: http and
+// https only, duplicates removed, at most MaxAddresses. note says what
+// was left out ("" when nothing was).
+func (f *Fetcher) addresses(urls []string) (use []string, note string) {
+	max := f.MaxAddresses
+	if max <= 0 {
+		max = DefaultMaxAddresses
+	}
+	seen := map[string]bool{}
+	var other []string
+	more := 0
+	for _, u := range urls {
+		u = strings.TrimSpace(u)
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		switch {
+		case !httpx.IsHTTP(u):
+			other = append(other, u)
+		case len(use) >= max:
+			more++
+		default:
+			use = append(use, u)
+		}
+	}
+	var notes []string
+	if len(other) > 0 {
+		notes = append(notes, i18n.Sprintf("skipped addresses that are not http or https: %s", strings.Join(other, ", ")))
+	}
+	if more > 0 {
+		notes = append(notes, i18n.Sprintf("%d more addresses not tried (at most %d per certificate)", more, max))
+	}
+	return use, strings.Join(notes, "; ")
+}
+
+// withNote adds the addresses left out to err.
+func withNote(err error, note string) error {
+	if err == nil || note == "" {
+		return err
+	}
+	return i18n.Errorf("%v (%s)", err, note)
+}
+
 // OCSP asks cert's OCSP responders (AIA, in order) about cert and returns
 // the first answer that is about cert and signed by issuer or a responder
 // it delegated to, as a full DER OCSPResponse and parsed. Freshness is the
@@ -67,10 +190,15 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 	if f.Offline {
 		return nil, nil, ErrOffline
 	}
-	urls := httpURLs(cert.OCSPServer)
+	urls, note := f.addresses(cert.OCSPServer)
 	if len(urls) == 0 {
-		return nil, nil, i18n.Errorf("the certificate names no OCSP responder")
+		return nil, nil, withNote(i18n.Errorf("the certificate names no OCSP responder"), note)
 	}
+	ctx, cancel, err := f.limit(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
 	key := string(digest(crypto.SHA256, issuer.RawSubject)) + string(digest(crypto.SHA256, issuer.RawSubjectPublicKeyInfo)) + cert.SerialNumber.String()
 	a, err := do(ctx, f, &f.ocsps, key, func(ctx context.Context) (ocspAnswer, error) {
 		req, err := ocsp.CreateRequest(cert, issuer, &ocsp.RequestOptions{Hash: crypto.SHA1})
@@ -88,10 +216,13 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 				err = i18n.Errorf("%s: %v", u, err)
 			}
 			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
 		}
 		return ocspAnswer{}, errors.Join(errs...)
 	})
-	return a.raw, a.resp, err
+	return a.raw, a.resp, withNote(err, note)
 }
 
 // CRL downloads the CRLs of cert's distribution points (http and https
@@ -102,10 +233,15 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 	if f.Offline {
 		return nil, nil, ErrOffline
 	}
-	urls := httpURLs(cert.CRLDistributionPoints)
+	urls, note := f.addresses(cert.CRLDistributionPoints)
 	if len(urls) == 0 {
-		return nil, nil, i18n.Errorf("the certificate names no http CRL distribution point")
+		return nil, nil, withNote(i18n.Errorf("the certificate names no http CRL distribution point"), note)
 	}
+	ctx, cancel, err := f.limit(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
 	var errs []error
 	for _, u := range urls {
 		a, err := do(ctx, f, &f.crls, u, func(ctx context.Context) (crlAnswer, error) {
@@ -130,8 +266,11 @@ func (f *Fetcher) CRL(ctx context.Context, cert, issuer *x509.Certificate) ([]by
 			err = i18n.Errorf("%s: %v", u, err)
 		}
 		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return nil, nil, errors.Join(errs...)
+	return nil, nil, withNote(errors.Join(errs...), note)
 }
 
 // IssuerCert downloads the certificate that issued cert from its AIA
@@ -141,10 +280,15 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 	if f.Offline {
 		return nil, ErrOffline
 	}
-	urls := httpURLs(cert.IssuingCertificateURL)
+	urls, note := f.addresses(cert.IssuingCertificateURL)
 	if len(urls) == 0 {
-		return nil, i18n.Errorf("the certificate names no issuer certificate address")
+		return nil, withNote(i18n.Errorf("the certificate names no issuer certificate address"), note)
 	}
+	ctx, cancel, err := f.limit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	var errs []error
 	for _, u := range urls {
 		certs, err := do(ctx, f, &f.certs, u, func(ctx context.Context) ([]*x509.Certificate, error) {
@@ -160,6 +304,9 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 		})
 		if err != nil {
 			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
 			continue
 		}
 		for _, c := range certs {
@@ -169,53 +316,96 @@ func (f *Fetcher) IssuerCert(ctx context.Context, cert *x509.Certificate) (*x509
 		}
 		errs = append(errs, i18n.Errorf("%s: no certificate there issued %q", u, cert.Subject.CommonName))
 	}
-	return nil, errors.Join(errs...)
+	return nil, withNote(errors.Join(errs...), note)
 }
 
+func (f *Fetcher) httpClient() *http.Client {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.client == nil {
+		f.client = httpx.Client(f.HTTP)
+	}
+	return f.client
+}
+
+// deadErr returns the failure remembered for url, if any.
+func (f *Fetcher) deadErr(url string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dead[url]
+}
+
+func (f *Fetcher) markDead(url string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.dead == nil {
+		f.dead = map[string]error{}
+	}
+	f.dead[url] = i18n.Errorf("%v (not asked again in this run)", err)
+}
+
+// fetch makes one request. ctx is the caller's (budget included); each
+// request has its own timeout besides.
 func (f *Fetcher) fetch(ctx context.Context, method, url, ctype string, body []byte, limit int64) ([]byte, error) {
+	if err := f.deadErr(url); err != nil {
+		return nil, err
+	}
 	timeout := f.Timeout
 	if timeout <= 0 {
-		timeout = 15 * time.Second
+		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, method, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, i18n.Errorf("%s: not a usable address", url)
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
-	client := f.HTTP
-	if client == nil {
-		client = http.DefaultClient
+	// failed words a failure of the exchange with the server (not of its
+	// answer) and remembers the address as dead for the run, unless the
+	// caller gave up or the file's budget ran out.
+	failed := func(resp *http.Response, err error) error {
+		if ctx.Err() != nil {
+			return i18n.Errorf("%s: %v", url, context.Cause(ctx))
+		}
+		where := url
+		if to := httpx.FinalURL(url, resp, err); to != "" {
+			where = i18n.Sprintf("%s (redirected to %s)", url, to)
+		}
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+			err = i18n.Errorf("no answer within %s", timeout)
+		}
+		err = i18n.Errorf("%s: %v", where, err)
+		f.markDead(url, err)
+		return err
 	}
-	resp, err := client.Do(req)
+	resp, err := f.httpClient().Do(req)
 	if err != nil {
-		return nil, err
+		return nil, failed(nil, err)
 	}
 	defer resp.Body.Close()
+	where := url
+	if to := httpx.FinalURL(url, resp, nil); to != "" {
+		where = i18n.Sprintf("%s (redirected to %s)", url, to)
+	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, i18n.Errorf("%s: %s", url, resp.Status)
+		return nil, i18n.Errorf("%s: %s", where, resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, i18n.Errorf("%s: %v", url, err)
+		return nil, failed(resp, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, i18n.Errorf("%s: answer larger than %d bytes", url, limit)
+		return nil, i18n.Errorf("%s: answer larger than %d bytes", where, limit)
 	}
 	return data, nil
-}
-
-func httpURLs(urls []string) []string {
-	var out []string
-	for _, u := range urls {
-		if l := strings.ToLower(u); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
-			out = append(out, u)
-		}
-	}
-	return out
 }
 
 // flight is one fetch, shared by everyone who asks for the same item.
@@ -242,7 +432,7 @@ func do[T any](ctx context.Context, f *Fetcher, m *map[string]*flight[T], key st
 			(*m)[key] = fl
 			f.mu.Unlock()
 			fl.val, fl.err = fn(ctx)
-			if fl.err != nil && ctx.Err() != nil {
+			if fl.err != nil && ctx.Err() != nil { // canceled, or the file's budget spent
 				fl.canceled = true
 				f.mu.Lock()
 				delete(*m, key)
@@ -259,7 +449,7 @@ func do[T any](ctx context.Context, f *Fetcher, m *map[string]*flight[T], key st
 			}
 			return fl.val, fl.err
 		case <-ctx.Done():
-			return zero, ctx.Err()
+			return zero, context.Cause(ctx)
 		}
 	}
 }

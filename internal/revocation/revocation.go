@@ -88,6 +88,16 @@ const fresh = 15 * time.Minute
 // for a past at, which is what archived evidence is for. Without a decision,
 // Check asks the network (OCSP, then CRL) unless f is nil or f.Offline.
 func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev Evidence, f *Fetcher) Result {
+	return check(ctx, cert, issuer, at, ev, f, "")
+}
+
+// CheckEmbedded is Check with the embedded evidence only; when it does not
+// decide, why (a rendered message) says why nothing was fetched.
+func CheckEmbedded(cert, issuer *x509.Certificate, at time.Time, ev Evidence, why string) Result {
+	return check(context.Background(), cert, issuer, at, ev, nil, why)
+}
+
+func check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev Evidence, f *Fetcher, why string) Result {
 	if cert == nil || issuer == nil {
 		return Result{Problems: []string{"no issuer certificate to check revocation against"}}
 	}
@@ -159,7 +169,10 @@ func Check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 	}
 
 	if f == nil || f.Offline {
-		return Result{Problems: append(problems, i18n.Sprintf("no embedded revocation data decides, and online checking is off"))}
+		if why == "" {
+			why = i18n.Sprintf("no embedded revocation data decides, and online checking is off")
+		}
+		return Result{Problems: append(problems, why)}
 	}
 	switch raw, resp, err := f.OCSP(ctx, cert, issuer); {
 	case err != nil:

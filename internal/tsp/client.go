@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/kyso-project/kyso/internal/fail"
+	"github.com/kyso-project/kyso/internal/httpx"
 )
 
 // Client asks timestamp authorities for tokens. It is safe for concurrent
@@ -219,14 +220,14 @@ func (c *Client) post(ctx context.Context, u string, req []byte) ([]byte, error)
 	}
 	hreq.Header.Set("Content-Type", "application/timestamp-query")
 	hreq.Header.Set("Accept", "application/timestamp-reply")
-	resp, err := hc.Do(hreq)
+	resp, err := httpx.Client(hc).Do(hreq)
 	if err != nil {
-		return nil, classify(err, timeout)
+		return nil, atFinal(u, httpx.FinalURL(u, nil, err), classify(err, timeout))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-		err := i18n.Errorf("http status %s", resp.Status)
+		err := atFinal(u, httpx.FinalURL(u, resp, nil), i18n.Errorf("http status %s", resp.Status))
 		switch {
 		case resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout:
 			var after time.Duration
@@ -239,12 +240,24 @@ func (c *Client) post(ctx context.Context, u string, req []byte) ([]byte, error)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxReplySize+1))
 	if err != nil {
-		return nil, classify(err, timeout)
+		return nil, atFinal(u, httpx.FinalURL(u, resp, nil), classify(err, timeout))
 	}
 	if len(body) > maxReplySize {
-		return nil, i18n.Errorf("the reply is larger than 1 MiB")
+		return nil, atFinal(u, httpx.FinalURL(u, resp, nil), i18n.Errorf("the reply is larger than 1 MiB"))
 	}
 	return body, nil
+}
+
+// atFinal names the address that failed, to, when a redirect led away
+// from u (the caller names u), keeping err's transient or permanent kind.
+func atFinal(u, to string, err error) error {
+	if to == "" || to == redact(u) {
+		return err
+	}
+	if te, ok := err.(*transientError); ok {
+		return &transientError{err: i18n.Errorf("redirected to %s: %v", to, te.err), retryAfter: te.retryAfter}
+	}
+	return i18n.Errorf("redirected to %s: %v", to, err)
 }
 
 // classify words a transport error and says whether a retry may help: a
@@ -257,7 +270,10 @@ func classify(err error, timeout time.Duration) error {
 	}
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
+	var redirErr *httpx.RedirectError
 	switch {
+	case errors.As(err, &redirErr):
+		return redirErr // asking again gets the same redirect
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return i18n.Errorf("connection refused")
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
