@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/demo/testpki"
-	"github.com/kyso-project/kyso/internal/revocation"
 	"github.com/kyso-project/kyso/internal/pdftest/attackgen"
+	"github.com/kyso-project/kyso/internal/revocation"
 )
 
 // TestNoFetchForUntrustedChain: the certificate of a chain that does not
