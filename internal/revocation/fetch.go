@@ -216,9 +216,6 @@ func (f *Fetcher) OCSP(ctx context.Context, cert, issuer *x509.Certificate) ([]b
 				err = i18n.Errorf("%s: %v", u, err)
 			}
 			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
-			}
 		}
 		return ocspAnswer{}, errors.Join(errs...)
 	})
@@ -410,46 +407,45 @@ func (f *Fetcher) fetch(ctx context.Context, method, url, ctype string, body []b
 
 // flight is one fetch, shared by everyone who asks for the same item.
 type flight[T any] struct {
-	done     chan struct{}
-	val      T
-	err      error
-	canceled bool // the fetching caller gave up: others must try again
+	done chan struct{}
+	val  T
+	err  error
 }
 
-// do runs fn once per key for the Fetcher's lifetime; concurrent callers
-// wait for the running call. A call abandoned because its caller's context
-// ended is not kept, so the next caller fetches afresh.
+// do runs fn once per key for the Fetcher's lifetime; callers wait for
+// the running call, each until its own context ends (a cancellation or
+// its file's budget). The call itself is not bound to any caller's
+// context, only to the per-request timeouts, so that its answer — or the
+// address found dead — serves the next file instead of being asked again
+// and cut short again.
 func do[T any](ctx context.Context, f *Fetcher, m *map[string]*flight[T], key string, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
-	for {
-		f.mu.Lock()
-		if *m == nil {
-			*m = map[string]*flight[T]{}
-		}
-		fl, ok := (*m)[key]
-		if !ok {
-			fl = &flight[T]{done: make(chan struct{})}
-			(*m)[key] = fl
-			f.mu.Unlock()
-			fl.val, fl.err = fn(ctx)
-			if fl.err != nil && ctx.Err() != nil { // canceled, or the file's budget spent
-				fl.canceled = true
-				f.mu.Lock()
-				delete(*m, key)
-				f.mu.Unlock()
-			}
-			close(fl.done)
-			return fl.val, fl.err
-		}
-		f.mu.Unlock()
-		select {
-		case <-fl.done:
-			if fl.canceled && ctx.Err() == nil {
-				continue
-			}
-			return fl.val, fl.err
-		case <-ctx.Done():
-			return zero, context.Cause(ctx)
-		}
+	if ctx.Err() != nil {
+		return zero, context.Cause(ctx)
+	}
+	f.mu.Lock()
+	if *m == nil {
+		*m = map[string]*flight[T]{}
+	}
+	fl, ok := (*m)[key]
+	if !ok {
+		fl = &flight[T]{done: make(chan struct{})}
+		(*m)[key] = fl
+		go func() {
+			defer func() {
+				if r := recover(); r != nil { // no caller's recover reaches this goroutine
+					fl.err = i18n.Errorf("internal error (a kyso bug that this file triggers; please report it): %v", r)
+				}
+				close(fl.done)
+			}()
+			fl.val, fl.err = fn(context.WithoutCancel(ctx))
+		}()
+	}
+	f.mu.Unlock()
+	select {
+	case <-fl.done:
+		return fl.val, fl.err
+	case <-ctx.Done():
+		return zero, context.Cause(ctx)
 	}
 }
