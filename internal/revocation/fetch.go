@@ -375,6 +375,10 @@ func (f *Fetcher) fetch(ctx context.Context, method, url, ctype string, body []b
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		if re, ok := err.(*httpx.RedirectError); ok { // it names both addresses
+			f.markDead(url, re)
+			return re
+		}
 		var ne net.Error
 		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 			err = i18n.Errorf("no answer within %s", timeout)
