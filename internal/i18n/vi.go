@@ -1668,6 +1668,7 @@ var viMessages = map[string]string{
 	"the network time allowed for one file (%s) is spent":                    "đã hết thời gian dùng mạng cho phép đối với một tệp (%s)",
 	"skipped addresses that are not http or https: %s":                       "bỏ qua các địa chỉ không phải http hay https: %s",
 	"%d more addresses not tried (at most %d per certificate)":               "%d địa chỉ nữa không được thử (tối đa %d địa chỉ cho mỗi chứng thư)",
+	"1 more address not tried (at most %d per certificate)":                  "1 địa chỉ nữa không được thử (tối đa %d địa chỉ cho mỗi chứng thư)",
 	"%v (%s)":                          "%v (%s)",
 	"%v (not asked again in this run)": "%v (không hỏi lại trong lần chạy này)",
 	"%s: not a usable address":         "%s: địa chỉ không dùng được",

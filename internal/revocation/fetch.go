@@ -169,7 +169,11 @@ func (f *Fetcher) addresses(urls []string) (use []string, note string) {
 		notes = append(notes, i18n.Sprintf("skipped addresses that are not http or https: %s", strings.Join(other, ", ")))
 	}
 	if more > 0 {
-		notes = append(notes, i18n.Sprintf("%d more addresses not tried (at most %d per certificate)", more, max))
+		if more == 1 {
+			notes = append(notes, i18n.Sprintf("1 more address not tried (at most %d per certificate)", max))
+		} else {
+			notes = append(notes, i18n.Sprintf("%d more addresses not tried (at most %d per certificate)", more, max))
+		}
 	}
 	return use, strings.Join(notes, "; ")
 }
