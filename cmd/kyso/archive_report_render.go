@@ -354,13 +354,26 @@ func (r *reportRender) renderCSV(w io.Writer) error {
 			case c.raw != "":
 				out[j] = c.raw
 			default:
-				out[j] = c.text
+				out[j] = csvText(c.text)
 			}
 		}
 		cw.Write(out)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvText keeps a text cell from being read as a formula by a spreadsheet
+// (CSV injection): names and codes come from documents and their metadata,
+// and a procedure name "=HYPERLINK(...)" would otherwise run when an officer
+// opens the report in Excel. A text that starts with =, +, -, @, a tab or a
+// carriage return gets a leading apostrophe, which spreadsheets read as
+// "this is text". Numbers are written by the other branches, never here.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // compact drops the year (the title says the period) and the received and
