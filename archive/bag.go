@@ -585,18 +585,21 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	}
 	sum.Source = info.Unit
 
-	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagRecords)))
+	// Everything the bag states is checked against the limits before
+	// anything is committed: a bag refused halfway would leave some
+	// records in the catalogue, no totals and no run entry.
+	totals, err := readTotals(dir)
 	if err != nil {
-		return sum, bad("%s: %v", bagRecords, unwrapPath(err))
+		return sum, err
 	}
-	defer f.Close()
-	// Records are JSON values, one a line as export writes them or spread
-	// over lines (a bag re-indented by jq): each is read within a budget
-	// of maxRecordLine bytes, so a huge one is refused once that much of
-	// it is read.
-	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
-	dec := json.NewDecoder(budget)
-	nrec := 0
+	if err := eachBagRecord(dir, bad, func(bagLine, int) error { return nil }); err != nil {
+		return sum, err
+	}
+	rr, err := openBagRecords(dir, bad)
+	if err != nil {
+		return sum, err
+	}
+	defer rr.close()
 	now := c.opts.Now()
 	emit := func(r ImportResult) error {
 		switch r.Status {
@@ -620,31 +623,16 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	// duplicates) commits nothing.
 	for done := false; !done; {
 		var batch []*importItem
-		for start, values := dec.InputOffset(), 0; len(batch) < commitMax && dec.InputOffset()-start < maxBatchBytes && values < maxBatchValues; {
-			var raw json.RawMessage
-			nrec++
-			budget.left = maxRecordLine
-			from := dec.InputOffset()
-			if err := dec.Decode(&raw); err == io.EOF {
+		for start, values := rr.dec.InputOffset(), 0; len(batch) < commitMax && rr.dec.InputOffset()-start < maxBatchBytes && values < maxBatchValues; {
+			l, n, eof, err := rr.next()
+			if err != nil {
+				return sum, err
+			}
+			if eof {
 				done = true
 				break
-			} else if errors.Is(err, errLineTooLong) || (err == nil && len(raw) > maxRecordLine) {
-				return sum, bad("%s: record %d (from byte %d): more than %d MiB, the most a record may be", bagRecords, nrec, from, maxRecordLine>>20)
-			} else if err != nil {
-				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, unwrapPath(err))
-			}
-			n := jsonValues(raw)
-			if n > maxRecordValues {
-				return sum, bad("%s: record %d (from byte %d): more than %d JSON values, the most a record may have", bagRecords, nrec, from, maxRecordValues)
 			}
 			values += n
-			var l bagLine
-			if err := json.Unmarshal(raw, &l); err != nil {
-				return sum, bad("%s: record %d (from byte %d): %v", bagRecords, nrec, from, err)
-			}
-			if l.Record == nil {
-				return sum, bad("%s: record %d (from byte %d): not a record", bagRecords, nrec, from)
-			}
 			compactHistory(l.History)
 			it := &importItem{line: l, res: ImportResult{SourceID: l.Record.ID, SHA256: l.Record.SHA256}}
 			// The claim is reported only when it is a verdict: a bag
@@ -689,9 +677,80 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			}
 		}
 	}
-	n, err := c.importTotals(ctx, dir, &info, sender)
+	n, err := c.storeTotals(ctx, dir, totals, &info, sender)
 	sum.Totals = n
 	return sum, err
+}
+
+// bagRecords reads records.jsonl one record at a time. Records are JSON
+// values, one a line as export writes them or spread over lines (a bag
+// re-indented by jq): each is read within a budget of maxRecordLine bytes,
+// so a huge one is refused once that much of it is read.
+type bagRecordReader struct {
+	f      *fileutil.File
+	budget *budgetReader
+	dec    *json.Decoder
+	nrec   int
+	bad    func(format string, a ...any) error
+}
+
+func openBagRecords(dir string, bad func(format string, a ...any) error) (*bagRecordReader, error) {
+	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagRecords)))
+	if err != nil {
+		return nil, bad("%s: %v", bagRecords, unwrapPath(err))
+	}
+	budget := &budgetReader{r: bufio.NewReaderSize(f.Reader(), 64<<10)}
+	return &bagRecordReader{f: f, budget: budget, dec: json.NewDecoder(budget), bad: bad}, nil
+}
+
+func (rr *bagRecordReader) close() { rr.f.Close() }
+
+// next is the next record and the number of its JSON values; eof at the
+// end. A record over a limit, or that is not a record, is an error that
+// refuses the bag.
+func (rr *bagRecordReader) next() (l bagLine, values int, eof bool, err error) {
+	var raw json.RawMessage
+	rr.nrec++
+	rr.budget.left = maxRecordLine
+	from := rr.dec.InputOffset()
+	if err := rr.dec.Decode(&raw); err == io.EOF {
+		return l, 0, true, nil
+	} else if errors.Is(err, errLineTooLong) || (err == nil && len(raw) > maxRecordLine) {
+		return l, 0, false, rr.bad("%s: record %d (from byte %d): more than %d MiB, the most a record may be", bagRecords, rr.nrec, from, maxRecordLine>>20)
+	} else if err != nil {
+		return l, 0, false, rr.bad("%s: record %d (from byte %d): %v", bagRecords, rr.nrec, from, unwrapPath(err))
+	}
+	values = jsonValues(raw)
+	if values > maxRecordValues {
+		return l, 0, false, rr.bad("%s: record %d (from byte %d): more than %d JSON values, the most a record may have", bagRecords, rr.nrec, from, maxRecordValues)
+	}
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return l, 0, false, rr.bad("%s: record %d (from byte %d): %v", bagRecords, rr.nrec, from, err)
+	}
+	if l.Record == nil {
+		return l, 0, false, rr.bad("%s: record %d (from byte %d): not a record", bagRecords, rr.nrec, from)
+	}
+	return l, values, false, nil
+}
+
+// eachBagRecord reads every record of the bag's records.jsonl within the
+// limits, passing each to fn: the pass that refuses a bag before anything
+// of it is committed.
+func eachBagRecord(dir string, bad func(format string, a ...any) error, fn func(bagLine, int) error) error {
+	rr, err := openBagRecords(dir, bad)
+	if err != nil {
+		return err
+	}
+	defer rr.close()
+	for {
+		l, n, eof, err := rr.next()
+		if err != nil || eof {
+			return err
+		}
+		if err := fn(l, n); err != nil {
+			return err
+		}
+	}
 }
 
 type importItem struct {
@@ -1018,10 +1077,11 @@ func (it *importItem) decidedIn(tx *bolt.Tx) bool {
 }
 
 // importTotals adds the bag's totals this catalogue lacks, and logs the run.
-func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatalogueInfo, sender *BagSender) (int, error) {
+// readTotals reads and checks the bag's totals.jsonl within its limits.
+func readTotals(dir string) ([]Total, error) {
 	f, err := openRegular(filepath.Join(dir, filepath.FromSlash(bagTotals)))
 	if err != nil {
-		return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
+		return nil, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
 	}
 	defer f.Close()
 	var rows []Total
@@ -1034,20 +1094,25 @@ func (c *Catalogue) importTotals(ctx context.Context, dir string, info *bagCatal
 		if err := dec.Decode(&t); err == io.EOF {
 			break
 		} else if errors.Is(err, errLineTooLong) || (err == nil && dec.InputOffset()-from > maxTotalsLine) {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: row %d (from byte %d): more than %d bytes", dir, bagTotals, len(rows)+1, from, maxTotalsLine), "")
+			return nil, fail.Input(i18n.Errorf("bag %s: %s: row %d (from byte %d): more than %d bytes", dir, bagTotals, len(rows)+1, from, maxTotalsLine), "")
 		} else if err != nil {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
+			return nil, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, unwrapPath(err)), "")
 		}
 		if len(rows) == maxBagTotals || dec.InputOffset() > maxTotalsBytes {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: more than %d rows or %d MiB", dir, bagTotals, maxBagTotals, maxTotalsBytes>>20), "")
+			return nil, fail.Input(i18n.Errorf("bag %s: %s: more than %d rows or %d MiB", dir, bagTotals, maxBagTotals, maxTotalsBytes>>20), "")
 		}
 		if err := t.validate(); err != nil {
-			return 0, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")
+			return nil, fail.Input(i18n.Errorf("bag %s: %s: %v", dir, bagTotals, err), "")
 		}
 		rows = append(rows, t)
 	}
+	return rows, nil
+}
+
+// storeTotals adds the totals the catalogue lacks and the import's run entry.
+func (c *Catalogue) storeTotals(ctx context.Context, dir string, rows []Total, info *bagCatalogueInfo, sender *BagSender) (int, error) {
 	n := 0
-	err = c.update(ctx, func(tx *bolt.Tx) error {
+	err := c.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTotals)
 		for _, t := range rows {
 			k := t.key()

@@ -258,3 +258,49 @@ func TestLineReader(t *testing.T) {
 		t.Fatalf("after the last line: %v", err)
 	}
 }
+
+// TestImportRefusedBeforeCommitting: a bag that breaks a limit is refused
+// before any of it is committed, wherever the breach stands: a record past
+// the first full batch, a totals row over its bound. Refused halfway, the
+// catalogue would keep some records, no totals and no run entry.
+func TestImportRefusedBeforeCommitting(t *testing.T) {
+	_, src := sampleCatalogue(t)
+	big := func(id, size int) []byte {
+		return fmt.Appendf(nil, `{"record":{"id":%d,"sha256":"%064x","name":"%s"}}`+"\n", id, id, strings.Repeat("A", size))
+	}
+	lateRecord := exportBag(t, src)
+	// two records just under 4 MiB close the first 8 MiB batch after the
+	// five good ones; the third is over the bound
+	appendBagRecords(t, lateRecord, append(append(big(97, maxRecordLine-1024), big(98, maxRecordLine-1024)...), big(99, maxRecordLine+1)...))
+
+	bigTotals := exportBag(t, src)
+	tot := filepath.Join(bigTotals, filepath.FromSlash(bagTotals))
+	b, err := os.ReadFile(tot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := sha256.Sum256(b)
+	b = append(b, fmt.Appendf(nil, `{"unit_code":"%s"}`+"\n", strings.Repeat("9", maxTotalsLine+1))...)
+	if err := os.WriteFile(tot, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := sha256.Sum256(b)
+	rewriteTag(t, bigTotals, "manifest-sha256.txt", func(m []byte) []byte {
+		return bytes.Replace(m, fmt.Appendf(nil, "%x", old), fmt.Appendf(nil, "%x", now), 1)
+	}, true)
+
+	for name, bag := range map[string]string{"a record past the first batch": lateRecord, "a totals row over its bound": bigTotals} {
+		c := districtCatalogue(t, stubVerify)
+		sum, _, err := importBag(t, c, bag, ImportOptions{})
+		if err == nil || !strings.Contains(err.Error(), "more than") {
+			t.Fatalf("%s: %+v %v, want the bag refused", name, sum, err)
+		}
+		n := 0
+		if err := c.List(t.Context(), Query{}, func(*Record) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || sum.Imported != 0 {
+			t.Errorf("%s: %d records committed (summary %+v) before the bag was refused", name, n, sum)
+		}
+	}
+}
