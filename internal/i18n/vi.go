@@ -1647,6 +1647,8 @@ var viMessages = map[string]string{
 	"unknown (%T)":                      "không xác định (%T)",
 	"the RSA public key has no modulus": "khóa công khai RSA không có modulus",
 	"the RSA key has %d bits, more than the %d kyso checks signatures with":                                    "khóa RSA có %d bit, nhiều hơn mức %d bit mà kyso dùng để kiểm tra chữ ký",
+	"the RSA key has %d bits, fewer than the %d kyso checks signatures with":                                   "khóa RSA có %d bit, ít hơn mức %d bit tối thiểu mà kyso dùng để kiểm tra chữ ký",
+	"the certificate's serial number cannot be looked up":                                                      "không tra cứu được số hiệu của chứng thư",
 	"the RSA public exponent %d is outside 3 to 2^32-1":                                                        "số mũ công khai RSA %d nằm ngoài khoảng 3 đến 2^32-1",
 	"the elliptic curve public key has no curve":                                                               "khóa công khai đường cong elliptic không có đường cong",
 	"the elliptic curve %s is not one kyso checks signatures with":                                             "kyso không kiểm tra chữ ký trên đường cong elliptic %s",

@@ -58,11 +58,15 @@ func (e *Error) Unwrap() []error { return []error{ErrRefused, e.Reason} }
 // Localize says the refusal in p's language.
 func (e *Error) Localize(p *i18n.Printer) string { return p.Err(e.Reason) }
 
+// MinRSABits is the smallest RSA modulus kyso checks a signature with, far
+// below any policy's minimum (the default policy asks for 2048 bits).
+const MinRSABits = 512
+
 // Usable says why kyso will not check a signature with pub, nil when it
-// will: an RSA key with a modulus of at most MaxRSABits and an exponent
-// from 3 to MaxRSAExponent, an ECDSA key on P-224, P-256, P-384 or P-521,
-// or an Ed25519 key. DSA and every other kind of key are refused. It costs
-// no more than reading the key's size.
+// will: an RSA key with a modulus of MinRSABits to MaxRSABits and an
+// exponent from 3 to MaxRSAExponent, an ECDSA key on P-224, P-256, P-384
+// or P-521, or an Ed25519 key. DSA and every other kind of key are
+// refused. It costs no more than reading the key's size.
 func Usable(pub crypto.PublicKey) error { return UsableMax(pub, MaxRSABits) }
 
 // UsableMax is Usable with a lower bound on the RSA modulus, such as a
@@ -77,7 +81,12 @@ func UsableMax(pub crypto.PublicKey, maxRSABits int) error {
 		if k == nil || k.N == nil || k.N.Sign() <= 0 {
 			return &Error{Reason: i18n.Errorf("the RSA public key has no modulus")}
 		}
-		if n := k.N.BitLen(); n > maxRSABits {
+		if n := k.N.BitLen(); n < MinRSABits {
+			// Not a policy question: moduli this small break the
+			// arithmetic of the PKCS#1 checks (a signature shorter than
+			// its own padding).
+			return &Error{Reason: i18n.Errorf("the RSA key has %d bits, fewer than the %d kyso checks signatures with", n, MinRSABits)}
+		} else if n > maxRSABits {
 			return &Error{Reason: i18n.Errorf("the RSA key has %d bits, more than the %d kyso checks signatures with", n, maxRSABits),
 				Bits: n, Max: maxRSABits}
 		}

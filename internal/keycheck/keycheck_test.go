@@ -163,3 +163,21 @@ func TestCost(t *testing.T) {
 		}
 	}
 }
+
+// An RSA modulus below MinRSABits is refused: too small for the PKCS#1
+// arithmetic (a signature shorter than its own padding), whatever the
+// policy says.
+func TestTinyRSARefused(t *testing.T) {
+	for _, bits := range []int{8, 256, keycheck.MinRSABits - 1} {
+		n := new(big.Int).Lsh(big.NewInt(1), uint(bits-1))
+		n.SetBit(n, 0, 1)
+		if err := keycheck.Usable(&rsa.PublicKey{N: n, E: 65537}); err == nil || !errors.Is(err, keycheck.ErrRefused) {
+			t.Errorf("%d bits: %v, want a refusal", bits, err)
+		}
+	}
+	n := new(big.Int).Lsh(big.NewInt(1), keycheck.MinRSABits-1)
+	n.SetBit(n, 0, 1)
+	if err := keycheck.Usable(&rsa.PublicKey{N: n, E: 65537}); err != nil {
+		t.Errorf("%d bits: %v", keycheck.MinRSABits, err)
+	}
+}

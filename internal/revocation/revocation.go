@@ -231,6 +231,11 @@ func judgeOCSP(resp *ocsp.Response, cert *x509.Certificate, at time.Time, what s
 }
 
 func judgeCRL(crl *crlInfo, serial []byte, cert *x509.Certificate, at time.Time, what string) (finding, error) {
+	if len(serial) == 0 {
+		// A serial that cannot be encoded is found in no CRL: that must
+		// be unknown, never good.
+		return finding{}, i18n.Errorf("the certificate's serial number cannot be looked up")
+	}
 	found, revokedAt, reason, err := crl.lookup(serial)
 	if err != nil {
 		return finding{}, err
