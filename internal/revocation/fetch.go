@@ -339,8 +339,8 @@ func (f *Fetcher) deadErr(url string) error {
 func (f *Fetcher) markDead(url string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.dead == nil {
-		f.dead = map[string]error{}
+	if f.dead == nil || len(f.dead) >= 4096 {
+		f.dead = map[string]error{} // bounded: the oldest are asked again
 	}
 	f.dead[url] = i18n.Errorf("%v (not asked again in this run)", err)
 }
@@ -426,6 +426,10 @@ type flight[T any] struct {
 // context, only to the per-request timeouts, so that its answer — or the
 // address found dead — serves the next file instead of being asked again
 // and cut short again.
+// maxFlights is how many addresses' answers of one kind (OCSP, CRL,
+// issuer certificates) a Fetcher keeps for the run.
+const maxFlights = 64
+
 func do[T any](ctx context.Context, f *Fetcher, m *map[string]*flight[T], key string, fn func(context.Context) (T, error)) (T, error) {
 	var zero T
 	if ctx.Err() != nil {
@@ -437,6 +441,19 @@ func do[T any](ctx context.Context, f *Fetcher, m *map[string]*flight[T], key st
 	}
 	fl, ok := (*m)[key]
 	if !ok {
+		if len(*m) >= maxFlights {
+			// Answers kept for the run are bounded: past maxFlights
+			// addresses, the finished ones are forgotten (asked again
+			// if needed), so a batch whose files name ever new
+			// addresses does not grow without end.
+			for k, old := range *m {
+				select {
+				case <-old.done:
+					delete(*m, k)
+				default:
+				}
+			}
+		}
 		fl = &flight[T]{done: make(chan struct{})}
 		(*m)[key] = fl
 		go func() {

@@ -373,3 +373,21 @@ func TestFetcherConcurrentBudget(t *testing.T) {
 		t.Errorf("%d unknown, want 8", n.Load())
 	}
 }
+
+// The answers kept for a run are bounded: a batch whose files name ever
+// new addresses does not keep them all.
+func TestFetcherAnswersBounded(t *testing.T) {
+	f := &Fetcher{}
+	for i := range 10 * maxFlights {
+		key := fmt.Sprintf("http://127.0.0.1:1/%d", i)
+		if _, err := do(t.Context(), f, &f.ocsps, key, func(context.Context) (ocspAnswer, error) { return ocspAnswer{}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		n := len(f.ocsps)
+		f.mu.Unlock()
+		if n > maxFlights+1 {
+			t.Fatalf("%d answers kept after %d addresses", n, i+1)
+		}
+	}
+}
