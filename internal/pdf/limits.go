@@ -174,19 +174,28 @@ func (sh *shared) overLocked(e *LimitError) *LimitError {
 	return sh.over
 }
 
-// spendDecoded charges n decoded bytes to the file's budget.
-func (r *Reader) spendDecoded(n int64) error {
+// spend charges n to one of the file's budgets (a counter of sh, under
+// sh.mu) and records the overrun when it goes past max: every later
+// charge to any budget then fails with it.
+func (r *Reader) spend(counter func(*shared) *int64, n, max int64, limit, format string) error {
 	sh := r.shared
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.over != nil {
 		return sh.over
 	}
-	sh.decoded += n
-	if sh.decoded > r.limits.MaxDecodedTotal {
-		return sh.overLocked(limitErr("MaxDecodedTotal", r.limits.MaxDecodedTotal, "the streams of the file decode to more than %d bytes", r.limits.MaxDecodedTotal))
+	c := counter(sh)
+	*c += n
+	if *c > max {
+		return sh.overLocked(limitErr(limit, max, format, max))
 	}
 	return nil
+}
+
+// spendDecoded charges n decoded bytes to the file's budget.
+func (r *Reader) spendDecoded(n int64) error {
+	return r.spend(func(sh *shared) *int64 { return &sh.decoded }, n, r.limits.MaxDecodedTotal,
+		"MaxDecodedTotal", "the streams of the file decode to more than %d bytes")
 }
 
 // parseBudget is the bytes of syntax one file may cost.
@@ -196,17 +205,8 @@ func (r *Reader) parseBudget() int64 {
 
 // spendParsed charges n parsed or scanned bytes to the file's budget.
 func (r *Reader) spendParsed(n int) error {
-	sh := r.shared
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.over != nil {
-		return sh.over
-	}
-	sh.parsed += int64(n)
-	if b := r.parseBudget(); sh.parsed > b {
-		return sh.overLocked(limitErr("MaxParsed", b, "parsing the file takes more than %d bytes of syntax (objects overlap or never end)", b))
-	}
-	return nil
+	return r.spend(func(sh *shared) *int64 { return &sh.parsed }, int64(n), r.parseBudget(),
+		"MaxParsed", "parsing the file takes more than %d bytes of syntax (objects overlap or never end)")
 }
 
 // memoryBudget is the memory of parsed values one file may cost.
@@ -217,17 +217,8 @@ func (r *Reader) memoryBudget() int64 {
 // spendMemory charges n bytes of memory of parsed values to the file's
 // budget.
 func (r *Reader) spendMemory(n int64) error {
-	sh := r.shared
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.over != nil {
-		return sh.over
-	}
-	sh.memory += n
-	if b := r.memoryBudget(); sh.memory > b {
-		return sh.overLocked(limitErr("MaxParsedMemory", b, "the values parsed from the file take more than %d bytes of memory in all", b))
-	}
-	return nil
+	return r.spend(func(sh *shared) *int64 { return &sh.memory }, n, r.memoryBudget(),
+		"MaxParsedMemory", "the values parsed from the file take more than %d bytes of memory in all")
 }
 
 // budgetErr returns the recorded overrun, if any.
