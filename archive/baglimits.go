@@ -10,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+
+	"github.com/kyso-project/kyso/internal/fileutil"
 	"strings"
 
 	"github.com/kyso-project/kyso/internal/i18n"
@@ -243,7 +245,7 @@ func walkBag(dir string) (*bagContents, error) {
 						bc.content[sum[0]] = append(bc.content[sum[0]], bagContent{sum: sum})
 					}
 				default:
-					return refuse(dir, "%s is a %s, not a regular file", p, fileKind(t))
+					return refuse(dir, "%s is %s, not a regular file", p, fileutil.Kind(t))
 				}
 			}
 			if err == io.EOF {

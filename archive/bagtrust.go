@@ -129,20 +129,6 @@ func checkBagSignature(dir string, tm []byte, anchors *trust.Store, now time.Tim
 	return s, nil
 }
 
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe (FIFO)"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	}
-	return "special file"
-}
-
 // openRegular opens a file of the bag only if it is a regular file and not
 // a symbolic link: links are refused before anything is opened, and
 // fileutil.OpenRegular checks the opened file itself (never blocking on a
@@ -153,7 +139,7 @@ func openRegular(p string) (*fileutil.File, error) {
 		return nil, err
 	}
 	if !before.Mode().IsRegular() {
-		return nil, &os.PathError{Op: "open", Path: p, Err: i18n.Errorf("a %s, not a regular file", fileKind(before.Mode().Type()))}
+		return nil, &os.PathError{Op: "open", Path: p, Err: i18n.Errorf("%s, not a regular file", fileutil.Kind(before.Mode().Type()))}
 	}
 	f, err := fileutil.OpenRegular(p)
 	if err != nil {

@@ -253,7 +253,7 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 	}
 	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return reject(fmt.Sprintf("cannot read %s: %v", path, unwrapPath(err)))
+		return reject(i18n.Sprintf("cannot read %s: %v", path, unwrapPath(err)))
 	}
 	tmp, sum, size, err := c.store.copyIn(ctx, f.Reader())
 	if err == nil {
@@ -267,7 +267,7 @@ func (c *Catalogue) prepare(ctx context.Context, path string, opts IngestOptions
 			it.err = err
 			return it
 		}
-		return reject(fmt.Sprintf("cannot read %s: %v", path, unwrapPath(err)))
+		return reject(i18n.Sprintf("cannot read %s: %v", path, unwrapPath(err)))
 	}
 	it.pending, it.res.SHA256 = tmp, sum
 	drop := func(kind itemKind) *ingestItem {
@@ -395,9 +395,9 @@ func (c *Catalogue) judge(ctx context.Context, tmp string, strict bool) judgemen
 	case verify.Valid:
 	case verify.Indeterminate:
 		if strict {
-			j.reject = "indeterminate, refused in strict mode: " + firstReason(rep)
+			j.reject = i18n.Sprintf("indeterminate, refused in strict mode: %s", firstReason(rep))
 		} else {
-			j.warnings = append(j.warnings, "indeterminate: "+firstReason(rep))
+			j.warnings = append(j.warnings, i18n.Sprintf("indeterminate: %s", firstReason(rep)))
 		}
 	default:
 		j.reject = firstReason(rep)
@@ -575,7 +575,7 @@ func (co *committer) emit(r IngestResult) error {
 func (co *committer) orphans() error {
 	for sum, ws := range co.waiting {
 		for _, w := range ws {
-			w.res.Status, w.res.Reason = StatusRejected, "not archived: the run stopped before the same content was"
+			w.res.Status, w.res.Reason = StatusRejected, i18n.Sprintf("not archived: the run stopped before the same content was")
 			if err := co.emit(w.res); err != nil {
 				return err
 			}

@@ -114,7 +114,7 @@ func (l *LTV) extend(ctx context.Context, path string, archive, bestEffort bool)
 		if !bestEffort {
 			return nil, err
 		}
-		warnings = append(warnings, "no validation data added: "+err.Error())
+		warnings = append(warnings, i18n.Sprintf("no validation data added: %v", err))
 	}
 	if archive {
 		if err := addDocTimestamp(ctx, f, l.TSA, l.CheckTimestamp); err != nil {

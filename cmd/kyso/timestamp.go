@@ -125,7 +125,7 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 			continue
 		}
 		if res.Status == "failed" {
-			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", termsafe.String(in.Path), g.pr().Translate(res.Error)))
+			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", termsafe.String(in.Path), g.pr().Err(err)))
 		} else {
 			bar.print(g.io.out, g.t("timestamped %s -> %s\n", termsafe.String(in.Path), termsafe.String(out)))
 		}

@@ -54,22 +54,29 @@ func OpenRegular(path string) (*File, error) {
 }
 
 func notRegular(m fs.FileMode) error {
-	what := "a special file"
+	return i18n.Errorf("%v: it is %s", ErrNotRegular, Kind(m))
+}
+
+// Kind names what a file that is not a regular file is, with its article
+// ("a named pipe (FIFO)"), for messages; the words are in the catalogue.
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
-		what = "a folder"
+		return "a folder"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
 	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
+		return "a named pipe (FIFO)"
 	case m&fs.ModeSocket != 0:
-		what = "a socket"
+		return "a socket"
 	case m&fs.ModeCharDevice != 0:
-		what = "a character device"
+		return "a character device"
 	case m&fs.ModeDevice != 0:
-		what = "a block device"
+		return "a block device"
 	case m&fs.ModeIrregular != 0:
-		what = "a file of an unknown kind"
+		return "a file of an unknown kind"
 	}
-	return i18n.Errorf("%v: it is %s", ErrNotRegular, what)
+	return "a special file"
 }
 
 // Size is the file's size when it was opened.

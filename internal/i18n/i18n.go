@@ -292,7 +292,10 @@ type Error struct {
 // argument; the argument is wrapped all the same.
 func Errorf(key string, args ...any) error { return &Error{Key: key, Args: args} }
 
-func (e *Error) Error() string { return fmt.Sprintf(e.Key, e.Args...) }
+// Error is the English text. It is remembered (as Sprintf's is), so that
+// the text kept as a string — a verify report's errors, a result's reason —
+// can still be shown in the reader's language by Translate.
+func (e *Error) Error() string { return Sprintf(e.Key, e.Args...) }
 
 // Unwrap returns the error arguments.
 func (e *Error) Unwrap() []error {
