@@ -50,15 +50,37 @@ func ReadMeta(r io.Reader, name string) (map[string]Meta, error) {
 	return out, nil
 }
 
+// The bounds of every CSV kyso reads (--meta, totals, --targets, --merge):
+// such a file may travel with the documents, so a row that never ends or a
+// file of millions of rows is refused, naming the file and the line, before
+// it costs memory.
+const (
+	maxCSVRow   = 64 << 10 // bytes of one row
+	maxCSVBytes = 16 << 20 // bytes of the file
+	maxCSVRows  = 200000
+)
+
 // readCSV reads a UTF-8 CSV with a header row that must have the required
 // columns; it returns the rows and the column positions.
 func readCSV(r io.Reader, name string, required []string) ([][]string, map[string]int, error) {
-	cr := csv.NewReader(r)
+	total := &budgetReader{r: r, left: maxCSVBytes}
+	// csv reads ahead through a 4 KiB buffer: a row's budget allows it.
+	rowBudget := &budgetReader{r: total, left: maxCSVRow + 4096}
+	cr := csv.NewReader(rowBudget)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
+	tooBig := func(line int) error {
+		if total.left <= 0 {
+			return i18n.Errorf("%s: more than %d MiB, the most kyso reads from a CSV file", name, maxCSVBytes>>20)
+		}
+		return i18n.Errorf("%s line %d: more than %d KiB, the most a CSV row may be", name, line, maxCSVRow>>10)
+	}
 	head, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, nil, i18n.Errorf("%s: empty file, want a header row", name)
+	}
+	if errors.Is(err, errLineTooLong) {
+		return nil, nil, tooBig(1)
 	}
 	if err != nil {
 		return nil, nil, i18n.Errorf("%s: %v", name, err)
@@ -77,15 +99,22 @@ func readCSV(r io.Reader, name string, required []string) ([][]string, map[strin
 	}
 	var rows [][]string
 	for {
+		rowBudget.left = maxCSVRow + 4096
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, errLineTooLong) {
+			return nil, nil, tooBig(len(rows) + 2)
 		}
 		if err != nil {
 			return nil, nil, i18n.Errorf("%s: %v", name, err)
 		}
 		if len(row) == 1 && strings.TrimSpace(row[0]) == "" {
 			continue
+		}
+		if len(rows) == maxCSVRows {
+			return nil, nil, i18n.Errorf("%s: more than %d rows, the most kyso reads from a CSV file", name, maxCSVRows)
 		}
 		for _, v := range row {
 			if !utf8.ValidString(v) {
