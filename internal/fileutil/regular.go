@@ -132,12 +132,24 @@ func (s strictReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // ReadFile reads a whole regular file, like os.ReadFile but never waiting
 // on a named pipe or device, and failing with ErrChanged if the file
 // changed meanwhile.
-func ReadFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) { return ReadFileMax(path, MaxReadFile) }
+
+// MaxReadFile is the largest file ReadFile reads (a font is the largest
+// kyso needs whole).
+const MaxReadFile = 64 << 20
+
+// ReadFileMax is ReadFile for a file of at most max bytes: a larger one is
+// refused before it is read, naming the bound (settings and keys are small;
+// a file of gigabytes given for one is a mistake or an attack).
+func ReadFileMax(path string, max int64) ([]byte, error) {
 	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if f.size > max {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: i18n.Errorf("%d bytes, more than the %d kyso reads from such a file", f.size, max)}
+	}
 	data := make([]byte, f.size)
 	if _, err := io.ReadFull(f.Reader(), data); err != nil {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: err}

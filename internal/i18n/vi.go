@@ -1658,6 +1658,7 @@ var viMessages = map[string]string{
 	"%s: more than %d MiB, the most kyso reads from a CSV file":             "%s: quá %d MiB, mức tối đa kyso đọc từ một tệp CSV",
 	"%s line %d: more than %d KiB, the most a CSV row may be":               "%s dòng %d: quá %d KiB, mức tối đa của một dòng CSV",
 	"%s: more than %d rows, the most kyso reads from a CSV file":            "%s: quá %d dòng, mức tối đa kyso đọc từ một tệp CSV",
+	"%d bytes, more than the %d kyso reads from such a file":                "%d byte, quá mức %d byte kyso đọc từ loại tệp này",
 	"cannot read %s: %v":                                                                                       "không đọc được %s: %v",
 	"indeterminate, refused in strict mode: %s":                                                                "chưa xác định, bị từ chối ở chế độ nghiêm ngặt: %s",
 	"indeterminate: %s":                                                                                        "chưa xác định: %s",
