@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"path/filepath"
@@ -96,8 +95,7 @@ func signatures(r *pdf.Reader) ([]presentSig, error) {
 			return false, nil
 		}
 		if len(out) >= max {
-			return false, &pdf.LimitError{Limit: "MaxSignatures", Max: int64(max),
-				What: fmt.Sprintf("the document has more than %d signatures", max)}
+			return false, pdf.LimitErrorf("MaxSignatures", int64(max), "the document has more than %d signatures", max)
 		}
 		if sf, _ := v.Name("SubFilter"); sf == "ETSI.RFC3161" {
 			return false, nil

@@ -108,8 +108,7 @@ func findSignatures(ctx context.Context, r *pdf.Reader) ([]sigLoc, []string, []s
 
 // tooManySignatures is the error of a file with more than max signatures.
 func tooManySignatures(max int) error {
-	return &pdf.LimitError{Limit: "MaxSignatures", Max: int64(max),
-		What: fmt.Sprintf("the document has more than %d signatures", max)}
+	return pdf.LimitErrorf("MaxSignatures", int64(max), "the document has more than %d signatures", max)
 }
 
 // fieldSignatures walks the AcroForm field tree and the widgets of every

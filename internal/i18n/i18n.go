@@ -41,6 +41,10 @@ var (
 	known = map[string]map[string]bool{VI: {}, EN: {}}
 	// texts holds the messages as written, for Text.
 	texts = map[string]map[string]string{VI: {}, EN: {}}
+	// formatted holds the keys each language has in the x/text catalogue,
+	// which T, Sprintf and Errorf render (a key registered only as text is
+	// shown by Text alone).
+	formatted = map[string]map[string]bool{VI: {}, EN: {}}
 )
 
 // register adds a language's messages; vi.go and en.go call it in init.
@@ -51,6 +55,7 @@ func register(lang string, msgs map[string]string) {
 			panic(fmt.Sprintf("i18n: %s message %q: %v", lang, k, err))
 		}
 		known[lang][k] = true
+		formatted[lang][k] = true
 		texts[lang][k] = m
 	}
 }
@@ -76,6 +81,7 @@ func registerMsg(lang, key string, m ...catalog.Message) {
 		panic(fmt.Sprintf("i18n: %s message %q: %v", lang, key, err))
 	}
 	known[lang][key] = true
+	formatted[lang][key] = true
 }
 
 func tagOf(lang string) language.Tag {

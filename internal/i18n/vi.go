@@ -1694,6 +1694,33 @@ var viMessages = map[string]string{
 	"%s (redirected to %s)":            "%s (được chuyển hướng sang %s)",
 	"redirected to %s: %v":             "được chuyển hướng sang %s: %v",
 	"no embedded revocation data decides; nothing is fetched for a certificate that does not chain to a trust anchor": "không có dữ liệu thu hồi nhúng nào quyết định được; không tải gì về cho chứng thư không dẫn tới chứng thư gốc tin cậy",
+
+	// Signature timestamps of one signature: a bounded number is checked.
+	"the signature carries more than %d different signature timestamps: only the first %d are checked": "chữ ký mang hơn %d dấu thời gian chữ ký khác nhau: chỉ %d dấu đầu tiên được kiểm tra",
+
+	// Limits of internal/pdf (LimitError), in the reader's language.
+	"%s (kyso's limit %s)":                   "%s (giới hạn %s của kyso)",
+	"form field tree deeper than %d levels":  "cây trường biểu mẫu sâu hơn %d cấp",
+	"a stream decodes to more than %d bytes": "một luồng giải mã ra hơn %d byte",
+	"an object takes more than %d bytes of memory once parsed (too many arrays, strings, dictionaries or keys in it)": "một đối tượng chiếm hơn %d byte bộ nhớ khi phân tích (quá nhiều mảng, chuỗi, từ điển hoặc khóa trong đó)",
+	"arrays or dictionaries nested deeper than %d":                                                                    "mảng hoặc từ điển lồng nhau sâu hơn %d cấp",
+	"the streams of the file decode to more than %d bytes":                                                            "các luồng của tệp giải mã ra hơn %d byte",
+	"parsing the file takes more than %d bytes of syntax (objects overlap or never end)":                              "phân tích tệp cần đọc hơn %d byte cú pháp (các đối tượng chồng lên nhau hoặc không có điểm kết thúc)",
+	"the values parsed from the file take more than %d bytes of memory in all":                                        "các giá trị phân tích từ tệp chiếm tổng cộng hơn %d byte bộ nhớ",
+	"the document uses object numbers up to %d: a new object would go past %d":                                        "tài liệu dùng số hiệu đối tượng tới %d: một đối tượng mới sẽ vượt quá %d",
+	"page tree deeper than %d levels":                                                                                 "cây trang sâu hơn %d cấp",
+	"more than %d pages":                                                                                              "hơn %d trang",
+	"the cross-reference sections list more than %d entries, more than a file of %d bytes can hold":                   "các phần tham chiếu chéo liệt kê hơn %d mục, nhiều hơn mức một tệp %d byte có thể chứa",
+	"more than %d cross-reference sections (incremental updates)":                                                     "hơn %d phần tham chiếu chéo (cập nhật gia tăng)",
+	"trailer /Size %d at offset %d goes past object number %d":                                                        "trailer /Size %d tại vị trí %d vượt quá số hiệu đối tượng %d",
+	"xref subsection %d %d lists object numbers past %d":                                                              "phần con xref %d %d liệt kê số hiệu đối tượng vượt quá %d",
+	"xref stream /Index %d %d lists object numbers past %d":                                                           "luồng xref /Index %d %d liệt kê số hiệu đối tượng vượt quá %d",
+	"object %d: reading it needs a chain of more than %d objects":                                                     "đối tượng %d: đọc nó cần một chuỗi hơn %d đối tượng",
+	"reading the file takes more than %d object lookups (its structure is walked again and again)":                    "đọc tệp cần hơn %d lần tra cứu đối tượng (cấu trúc của tệp bị duyệt lặp đi lặp lại)",
+	"object at offset %d is larger than %d bytes or never ends":                                                       "đối tượng tại vị trí %d lớn hơn %d byte hoặc không có điểm kết thúc",
+	"the update would number its objects up to %d, past %d":                                                           "bản cập nhật sẽ đánh số đối tượng tới %d, vượt quá %d",
+	"page content: the page's content streams decode to more than %d bytes together":                                  "nội dung trang: các luồng nội dung của trang giải mã ra tổng cộng hơn %d byte",
+	"the document has more than %d signatures":                                                                        "tài liệu có hơn %d chữ ký",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
@@ -1754,7 +1781,4 @@ var viReport = map[string]string{
 	"imported":                           "đã nhập",
 	"summed":                             "cộng các kỳ/đơn vị",
 	"partial":                            "thiếu một phần",
-
-	// Signature timestamps of one signature: a bounded number is checked.
-	"the signature carries more than %d different signature timestamps: only the first %d are checked": "chữ ký mang hơn %d dấu thời gian chữ ký khác nhau: chỉ %d dấu đầu tiên được kiểm tra",
 }

@@ -3,10 +3,11 @@ package pdf
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"sort"
+
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // Limits bound the work and memory one untrusted file can cause. Every
@@ -136,7 +137,13 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("%s (kyso's limit %s)", e.What, e.Limit)
+	return i18n.Sprintf("%s (kyso's limit %s)", e.What, e.Limit)
+}
+
+// Localize says the error in p's language: What was made by i18n.Sprintf,
+// so it translates; the limit's name stays as the Limits field is named.
+func (e *LimitError) Localize(p *i18n.Printer) string {
+	return p.T("%s (kyso's limit %s)", p.Translate(e.What), e.Limit)
 }
 
 // IsLimit reports whether err is, or wraps, a LimitError.
@@ -145,8 +152,13 @@ func IsLimit(err error) bool {
 	return errors.As(err, &le)
 }
 
+// LimitErrorf makes a LimitError; format is a catalogue key (i18n).
+func LimitErrorf(limit string, max int64, format string, a ...any) *LimitError {
+	return limitErr(limit, max, format, a...)
+}
+
 func limitErr(limit string, max int64, format string, a ...any) *LimitError {
-	return &LimitError{Limit: limit, Max: max, What: fmt.Sprintf(format, a...)}
+	return &LimitError{Limit: limit, Max: max, What: i18n.Sprintf(format, a...)}
 }
 
 // Limits returns the limits the reader applies.
@@ -177,6 +189,7 @@ func (sh *shared) overLocked(e *LimitError) *LimitError {
 // spend charges n to one of the file's budgets (a counter of sh, under
 // sh.mu) and records the overrun when it goes past max: every later
 // charge to any budget then fails with it.
+// format is a catalogue key.
 func (r *Reader) spend(counter func(*shared) *int64, n, max int64, limit, format string) error {
 	sh := r.shared
 	sh.mu.Lock()

@@ -3,10 +3,13 @@ package pdf
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 func simplePDF(t *testing.T) []byte {
@@ -131,5 +134,30 @@ func TestLimitsWithDefaults(t *testing.T) {
 	want.MaxDecoded, want.MaxObjectNumber = 5, 7
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+// A file over a limit is told in the reader's language: the error a
+// reader returns, wrapped as callers wrap it and kept as a string as
+// verify keeps it, renders in Vietnamese, naming the limit as it is named.
+func TestLimitErrorSpeaksVietnamese(t *testing.T) {
+	deep := []byte(strings.Repeat("[", 2000) + strings.Repeat("]", 2000))
+	_, err := (&parser{buf: deep, eof: true}).object(0)
+	var le *LimitError
+	if !errors.As(err, &le) {
+		t.Fatalf("arrays nested 2000 deep: %v, want a LimitError", err)
+	}
+	vi := i18n.New(i18n.VI)
+	wrapped := fmt.Errorf("scan.pdf: %w", err)
+	for _, got := range []string{vi.Err(err), vi.Err(wrapped), vi.Translate(err.Error())} {
+		if !strings.Contains(got, "lồng nhau sâu hơn") || !strings.Contains(got, "(giới hạn MaxNesting của kyso)") {
+			t.Errorf("Vietnamese rendering %q does not translate %q", got, err.Error())
+		}
+		if strings.Contains(got, "deeper than") {
+			t.Errorf("English left in %q", got)
+		}
+	}
+	if en := i18n.New(i18n.EN).Err(err); en != err.Error() {
+		t.Errorf("English rendering %q, want Error() %q", en, err.Error())
 	}
 }

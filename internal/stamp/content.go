@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 
-	"fmt"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -121,7 +120,7 @@ func pageImages(ctx context.Context, r Resolver, page pdf.Dict, resources pdf.Di
 			return nil, i18n.Errorf("page content: %v", err)
 		}
 		if int64(len(data)+len(b)) >= limit {
-			return nil, &pdf.LimitError{Limit: "MaxDecoded", Max: limit, What: fmt.Sprintf("page content: the page's content streams decode to more than %d bytes together", limit)}
+			return nil, pdf.LimitErrorf("MaxDecoded", limit, "page content: the page's content streams decode to more than %d bytes together", limit)
 		}
 		data = append(append(data, b...), '\n')
 	}
