@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"os"
 	"runtime"
@@ -242,7 +241,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		cp := *opts
 		cp.Stamp = nil
 		opts = &cp
-		res.Warnings = append(res.Warnings, fmt.Sprintf("the document is certified (DocMDP P=%d): signed without the visible stamp, which the certification does not allow", p))
+		res.Warnings = append(res.Warnings, i18n.Sprintf("the document is certified (DocMDP P=%d): signed without the visible stamp, which the certification does not allow", p))
 	}
 	if o.Inspect != nil {
 		warn, dpi, err := o.Inspect(ctx, r)
@@ -276,6 +275,7 @@ func first(ctx context.Context, job Job, o *BatchOptions) (*Result, *prepared) {
 		opts = &cp
 	}
 	if opts.Stamp != nil {
+		ctx = withFileWarn(ctx, func(msg string) { res.Warnings = append(res.Warnings, msg) })
 		cp := *opts
 		cp.noRoom = func() {
 			res.Warnings = append(res.Warnings, "signed without a visible stamp: no blank space on the page clear of the existing signatures' stamps")

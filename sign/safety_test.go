@@ -328,3 +328,42 @@ func TestDocTimestampChecked(t *testing.T) {
 		t.Error("the input changed")
 	}
 }
+
+// TestStampSaysWhatItCouldNotCheck: a scan kyso does not decode (here a
+// Group 3 fax image) leaves the stamp in its default box without knowing
+// what lies under it; the file's result says so, naming the encoding. A
+// Group 4 scan of the same page is examined and draws no such warning.
+func TestStampSaysWhatItCouldNotCheck(t *testing.T) {
+	p := testpki.Shared(t)
+	g4 := filepath.Join("..", "internal", "stamp", "testdata", "scanccitt.pdf")
+	data, err := os.ReadFile(g4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g3data := bytes.Replace(data, []byte("/K -1"), []byte("/K  0"), 1)
+	if bytes.Equal(g3data, data) {
+		t.Fatal("no /K -1 in the fixture")
+	}
+	g3 := filepath.Join(t.TempDir(), "g3.pdf")
+	if err := os.WriteFile(g3, g3data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB, Stamp: &DecreeStamp{}}}, g4, g3)
+	for _, r := range res {
+		if r.Status != StatusSigned {
+			t.Fatalf("%+v", r)
+		}
+		w := strings.Join(r.Warnings, " | ")
+		unexamined := strings.Contains(w, "default place")
+		switch filepath.Base(r.Input) {
+		case "g3.pdf":
+			if !unexamined || !strings.Contains(w, "CCITTFaxDecode") {
+				t.Errorf("Group 3 scan: warnings %q, want the stamp's place said unchecked, naming the encoding", w)
+			}
+		default:
+			if unexamined || strings.Contains(w, "covers part") {
+				t.Errorf("Group 4 scan: warnings %q, want none about the stamp", w)
+			}
+		}
+	}
+}

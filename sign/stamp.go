@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/keys"
 	"github.com/kyso-project/kyso/internal/pdf"
 	"github.com/kyso-project/kyso/internal/stamp"
@@ -49,6 +50,12 @@ func (d *DecreeStamp) Stamp(ctx context.Context, r *pdf.Reader, u *pdf.Update, p
 	w, err := stamp.Build(ctx, r, page, u, o, po)
 	if err != nil {
 		return [4]float64{}, pdf.Ref{}, nil, err
+	}
+	if w.Unexamined != "" {
+		warnFile(ctx, i18n.Sprintf("the stamp kept its default place without looking at the scan under it (%s): check that it covers no text", w.Unexamined))
+	}
+	if w.Overlaps {
+		warnFile(ctx, i18n.Sprintf("the stamp covers part of the scan: the page has no blank space of the stamp's size; check the signed page"))
 	}
 	var extra []pdf.Ref
 	if d.QR != nil {
@@ -94,4 +101,19 @@ func rectArray(r [4]float64) pdf.Array {
 // overlaps says whether two rectangles (x1, y1, x2, y2) share an area.
 func overlaps(a, b [4]float64) bool {
 	return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+// fileWarnKey carries, in the context of one file's signing, where its
+// warnings go (the file's Result).
+type fileWarnKey struct{}
+
+func withFileWarn(ctx context.Context, warn func(string)) context.Context {
+	return context.WithValue(ctx, fileWarnKey{}, warn)
+}
+
+// warnFile adds a warning to the result of the file being signed.
+func warnFile(ctx context.Context, msg string) {
+	if warn, ok := ctx.Value(fileWarnKey{}).(func(string)); ok {
+		warn(msg)
+	}
 }

@@ -1721,6 +1721,14 @@ var viMessages = map[string]string{
 	"the update would number its objects up to %d, past %d":                                                           "bản cập nhật sẽ đánh số đối tượng tới %d, vượt quá %d",
 	"page content: the page's content streams decode to more than %d bytes together":                                  "nội dung trang: các luồng nội dung của trang giải mã ra tổng cộng hơn %d byte",
 	"the document has more than %d signatures":                                                                        "tài liệu có hơn %d chữ ký",
+
+	// The stamp's place: what the signer could not check.
+	"%s bit":                            "%s bit",
+	"%s; %s x %s pixels":                "%s; %s x %s điểm ảnh",
+	"the scan image cannot be read: %v": "không đọc được ảnh quét: %v",
+	"the document is certified (DocMDP P=%d): signed without the visible stamp, which the certification does not allow": "tài liệu đã được chứng thực (DocMDP P=%d): đã ký không có hình dấu hiển thị, vì chứng thực không cho phép",
+	"the stamp kept its default place without looking at the scan under it (%s): check that it covers no text":          "hình dấu được đặt ở vị trí mặc định mà không xem được ảnh quét bên dưới (%s): hãy kiểm tra rằng nó không che chữ nào",
+	"the stamp covers part of the scan: the page has no blank space of the stamp's size; check the signed page":         "hình dấu che một phần bản quét: trang không còn khoảng trống đủ kích thước hình dấu; hãy kiểm tra trang đã ký",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -12,8 +12,13 @@ import (
 	"image/jpeg"
 	"io"
 	"math"
+	"strconv"
+	"strings"
+
+	"golang.org/x/image/ccitt"
 
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/termsafe"
 )
 
 // PageReader is what placing a stamp on a scan needs from a PDF reader;
@@ -78,9 +83,55 @@ const (
 	maxJPEGDecode = 64 << 20
 	maxImageSide  = 1 << 17 // a 600 dpi scan 5.5 m long
 	maxScanPixels = 1 << 30 // rows are decoded one at a time: a bound on time
+	// maxCCITTPixels bounds a Group 4 scan: one bit codes a row that
+	// repeats the row above, so a few kilobytes could ask for a billion
+	// pixels (seconds of work). 64 Mi pixels is A3 at 600 dpi.
+	maxCCITTPixels = 1 << 26
 )
 
 var errUnsupportedImage = errors.New("image encoding not examined")
+
+// notExamined says the page's scan is one kyso does not decode; what
+// describes it (its filters, colours and size).
+type notExamined struct{ what string }
+
+func (e *notExamined) Error() string { return "scan not examined: " + e.what }
+
+// describeImage names what an image is made of, for a reader to see why
+// it was not examined: "JBIG2Decode, DeviceGray, 1 bit; 2480 x 3508 pixels".
+func describeImage(r Resolver, p placement) string {
+	get := func(o pdf.Object) pdf.Object { v, _ := r.Resolve(o); return v }
+	var parts []string
+	d := p.image.Dict
+	switch f := get(d.Get("Filter")).(type) {
+	case pdf.Name:
+		parts = append(parts, string(f))
+	case pdf.Array:
+		for i, n := range f {
+			if nm, ok := get(n).(pdf.Name); ok && i < 4 {
+				parts = append(parts, string(nm))
+			}
+		}
+	}
+	switch cs := get(d.Get("ColorSpace")).(type) {
+	case pdf.Name:
+		parts = append(parts, string(cs))
+	case pdf.Array:
+		if len(cs) > 0 {
+			if nm, ok := get(cs[0]).(pdf.Name); ok {
+				parts = append(parts, string(nm))
+			}
+		}
+	}
+	if b, ok := pdf.Number(get(d.Get("BitsPerComponent"))); ok && smallInt(b) >= 0 {
+		parts = append(parts, i18n.Sprintf("%s bit", strconv.Itoa(smallInt(b))))
+	}
+	what := termsafe.String(strings.Join(parts, ", "))
+	if len(what) > 120 {
+		what = what[:120]
+	}
+	return i18n.Sprintf("%s; %s x %s pixels", what, strconv.Itoa(p.width), strconv.Itoa(p.height))
+}
 
 // cellAt converts a coordinate counted in cells to an index clamped to
 // [lo, hi]. It compares in floating point first: converting a float
@@ -149,7 +200,7 @@ func pageInk(ctx context.Context, r PageReader, page pdf.Page, def [4]float64) (
 		whole, err := m.paint(ctx, r, *best, g, yMin)
 		if err != nil {
 			if errors.Is(err, errUnsupportedImage) {
-				return nil, nil
+				return nil, &notExamined{what: describeImage(r, *best)}
 			}
 			return nil, err
 		}
@@ -173,6 +224,8 @@ type imageFormat struct {
 	invert        bool // a /Decode [1 0]: 0 is white
 	filter        pdf.Name
 	predictor     int
+	// CCITTFaxDecode (Group 4 only): BlackIs1 and EncodedByteAlign.
+	blackIs1, byteAlign bool
 }
 
 // smallInt is a number of an image dictionary as an int, or -1 when it is
@@ -285,6 +338,28 @@ func readImageFormat(r Resolver, s *pdf.Stream, p placement) (imageFormat, error
 		}
 	case pdf.Name("DCTDecode"), pdf.Name("DCT"):
 		f.filter = "DCTDecode"
+	case pdf.Name("CCITTFaxDecode"), pdf.Name("CCF"):
+		// Black-and-white scans: Group 4 (K < 0), as scanners write
+		// them. Group 3 (K >= 0) is not examined.
+		if f.bpc != 1 || f.comps != 1 {
+			return f, errUnsupportedImage
+		}
+		k, cols := 0.0, 1728.0 // ISO 32000-1, table 11
+		pd, _ := parms.(pdf.Dict)
+		param := func(key pdf.Name) pdf.Object { o, _ := r.Resolve(pd.Get(key)); return o }
+		if n, ok := pdf.Number(param("K")); ok {
+			k = n
+		}
+		if n, ok := pdf.Number(param("Columns")); ok {
+			cols = n
+		}
+		if k >= 0 || smallInt(cols) != f.width || f.width*f.height > maxCCITTPixels {
+			return f, errUnsupportedImage
+		}
+		f.filter = "CCITTFaxDecode"
+		b, _ := param("BlackIs1").(pdf.Bool)
+		a, _ := param("EncodedByteAlign").(pdf.Bool)
+		f.blackIs1, f.byteAlign = bool(b), bool(a)
 	default:
 		return f, errUnsupportedImage
 	}
@@ -366,13 +441,21 @@ func (m *inkMap) paint(ctx context.Context, r PageReader, p placement, g PageGeo
 		return whole, m.paintJPEG(ctx, r, p.image, f, rows, row)
 	}
 	in := r.RawStream(p.image)
-	if f.filter == "FlateDecode" {
+	switch f.filter {
+	case "FlateDecode":
 		zr, err := zlib.NewReader(bufio.NewReader(in))
 		if err != nil {
 			return false, i18n.Errorf("scan image: %v", err)
 		}
 		defer zr.Close()
 		in = zr
+	case "CCITTFaxDecode":
+		// Rows come out packed, 0 for black unless BlackIs1 (then 1,
+		// which Invert gives): the samples of a 1-bit gray image. The
+		// decoder keeps two rows of width bytes; its work is bounded by
+		// the coded bits and the rows read here.
+		in = ccitt.NewReader(bufio.NewReader(in), ccitt.MSB, ccitt.Group4, f.width, f.height,
+			&ccitt.Options{Align: f.byteAlign, Invert: f.blackIs1})
 	}
 	br := bufio.NewReaderSize(in, 64<<10)
 	rowBytes := (f.width*f.comps*f.bpc + 7) / 8

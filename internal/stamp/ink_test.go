@@ -3,9 +3,14 @@ package stamp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
+	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -133,6 +138,13 @@ func TestStampFindsBlankSpace(t *testing.T) {
 			if wd.Moved != tc.wantMoved || wd.Overlaps != tc.wantOver {
 				t.Fatalf("moved %v overlaps %v, want %v %v", wd.Moved, wd.Overlaps, tc.wantMoved, tc.wantOver)
 			}
+			// A scan kyso does not decode is said to be unexamined, with
+			// what it is made of; every other scan is examined.
+			if examined := tc.enc != "indexed"; examined != (wd.Unexamined == "") {
+				t.Errorf("unexamined %q for a %s scan", wd.Unexamined, tc.enc)
+			} else if !examined && !strings.Contains(wd.Unexamined, "Indexed") {
+				t.Errorf("unexamined %q does not name the palette", wd.Unexamined)
+			}
 			g := GeomOf(page)
 			pw, ph := g.Displayed()
 			x1, y1 := g.toDisplayed(wd.Rect[0], wd.Rect[1])
@@ -257,9 +269,13 @@ func FuzzScanImage(f *testing.F) {
 	f.Add(deflate([]byte{2, 1, 2, 3, 2, 4, 5, 6}), uint16(1), uint16(2), uint8(1), uint8(12))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xd9}, uint16(1), uint16(1), uint8(2), uint8(0))
 	f.Add([]byte{0xaa, 0x55}, uint16(8), uint16(2), uint8(3), uint8(0))
+	if g4, err := os.ReadFile(filepath.Join("testdata", "scanccitt.g4")); err == nil {
+		f.Add(g4, uint16(827), uint16(1169), uint8(4), uint8(0))
+	}
+	f.Add([]byte{0x26, 0xa0, 0x00, 0x10, 0x01}, uint16(8), uint16(4), uint8(4), uint8(3))
 	f.Fuzz(func(t *testing.T, data []byte, w, h uint16, kind, pred uint8) {
 		im := grayImage(int(w), int(h))
-		switch kind % 4 {
+		switch kind % 5 {
 		case 0:
 			im.Dict["Filter"] = pdf.Name("FlateDecode")
 		case 1:
@@ -270,6 +286,11 @@ func FuzzScanImage(f *testing.F) {
 			im.Dict["Filter"] = pdf.Name("DCTDecode")
 		case 3:
 			im.Dict["BitsPerComponent"] = pdf.Int(1)
+		case 4:
+			im.Dict["BitsPerComponent"] = pdf.Int(1)
+			im.Dict["Filter"] = pdf.Name("CCITTFaxDecode")
+			im.Dict["DecodeParms"] = pdf.Dict{"K": pdf.Int(-1), "Columns": pdf.Int(w),
+				"BlackIs1": pdf.Bool(pred&1 != 0), "EncodedByteAlign": pdf.Bool(pred&2 != 0)}
 		}
 		im.Data = data
 		doc := memDoc{2: im}
@@ -280,4 +301,73 @@ func FuzzScanImage(f *testing.F) {
 			m.findBlank([4]float64{300, 700, 500, 800}, 595, 842)
 		}
 	})
+}
+
+// TestStampCCITTScan: a black-and-white scan in CCITT Group 4 (as scanners
+// write them; testdata/scanccitt.pdf) is examined like any other: its
+// header block, where the stamp would go, is seen and the stamp moves
+// below it, clear of the body text. BlackIs1 turns the samples over.
+func TestStampCCITTScan(t *testing.T) {
+	r, pages := openFixture(t, "scanccitt.pdf")
+	page := pages[0]
+	// The fixture's page is A4 (595 x 842): the header block spans 2%-8%
+	// of the height from the top, the text lines 35%-90%, with a blank
+	// band between them.
+	y := func(fromTop float64) float64 { return 842 * (1 - fromTop) }
+	header := [4]float64{0.6 * 595, y(0.075), 0.9 * 595, y(0.025)}
+	gap := [4]float64{0, y(0.3), 595, y(0.12)}
+	body := [4]float64{0.1 * 595, y(0.85), 0.9 * 595, y(0.4)}
+	ink, err := pageInk(context.Background(), r, page, [4]float64{})
+	if err != nil || ink == nil {
+		t.Fatalf("ink map: %v %v", ink, err)
+	}
+	if ink.inked(header, 0) == 0 || ink.inked(body, 0) == 0 {
+		t.Errorf("header %d, body %d ink cells: want both inked", ink.inked(header, 0), ink.inked(body, 0))
+	}
+	if n := ink.inked(gap, 0); n != 0 {
+		t.Errorf("the blank band has %d ink cells", n)
+	}
+
+	var objs objects
+	wd, err := Build(context.Background(), r, page, &objs, Options{Time: signTime}, PlaceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !wd.Moved || wd.Overlaps {
+		t.Fatalf("moved %v overlaps %v: want moved off the header", wd.Moved, wd.Overlaps)
+	}
+	for _, d := range [][4]float64{header, body} {
+		if wd.Rect[0] < d[2] && d[0] < wd.Rect[2] && wd.Rect[1] < d[3] && d[1] < wd.Rect[3] {
+			t.Errorf("stamp %v covers %v", wd.Rect, d)
+		}
+	}
+
+	// The same coded rows with BlackIs1: what was white is ink.
+	ps, err := pageImages(context.Background(), r, page.Dict, page.Resources)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("images: %d %v", len(ps), err)
+	}
+	raw, err := io.ReadAll(r.RawStream(ps[0].image))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := &pdf.Stream{Dict: pdf.Dict{"Subtype": pdf.Name("Image"), "Width": pdf.Int(827), "Height": pdf.Int(1169),
+		"ColorSpace": pdf.Name("DeviceGray"), "BitsPerComponent": pdf.Int(1), "Filter": pdf.Name("CCITTFaxDecode"),
+		"DecodeParms": pdf.Dict{"K": pdf.Int(-1), "Columns": pdf.Int(827), "BlackIs1": pdf.Bool(true)}}, Data: raw}
+	inv := newInkMap(595, 842)
+	p := ps[0]
+	p.image = im
+	if _, err := inv.paint(context.Background(), memDoc{2: im}, p, GeomOf(page), math.Inf(-1)); err != nil {
+		t.Fatal(err)
+	}
+	inv.summarise()
+	if inv.inked(gap, 0) == 0 {
+		t.Error("BlackIs1: the band blank in the scan should be ink")
+	}
+
+	// Group 3 (K >= 0) is not examined: no map, the stamp keeps its place.
+	im.Dict["DecodeParms"] = pdf.Dict{"K": pdf.Int(0), "Columns": pdf.Int(827)}
+	if _, err := readImageFormat(memDoc{2: im}, im, p); !errors.Is(err, errUnsupportedImage) {
+		t.Errorf("Group 3: %v, want not examined", err)
+	}
 }

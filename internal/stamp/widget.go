@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 
+	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/pdf"
 )
 
@@ -19,6 +20,10 @@ type Widget struct {
 	// the stamp went to blank space instead; Overlaps says no blank space
 	// was found and the stamp covers ink.
 	Moved, Overlaps bool
+	// Unexamined, when set, says why the page's scan was not examined for
+	// ink (an encoding kyso does not decode, or an unreadable image): the
+	// stamp kept its box without knowing what is under it.
+	Unexamined string
 }
 
 // ErrNoRoom says a stamp would cover an existing signature's stamp and no
@@ -49,9 +54,16 @@ func Build(ctx context.Context, r PageReader, page pdf.Page, add ObjectAdder, o 
 			return wd, ctx.Err()
 		}
 		// An unreadable scan image is not a reason to refuse the stamp: the
-		// signature matters more than its position, so keep the default.
+		// signature matters more than its position, so keep the default,
+		// and say so.
 		if err != nil {
 			ink = nil
+			var ne *notExamined
+			if errors.As(err, &ne) {
+				wd.Unexamined = ne.what
+			} else {
+				wd.Unexamined = i18n.Sprintf("the scan image cannot be read: %v", err)
+			}
 		}
 	}
 	if len(po.Avoid) > 0 {
