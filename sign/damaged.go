@@ -1,7 +1,6 @@
 package sign
 
 import (
-	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -33,12 +32,24 @@ func checkEntriesInside(r *pdf.Reader) error {
 	return nil
 }
 
+// checkUnambiguous refuses an input in which the objects read so far hold
+// something PDF readers resolve differently (pdf.Ambiguity): a key given
+// twice with different values, a reference to an unlisted generation.
+func checkUnambiguous(r *pdf.Reader) error {
+	if amb := r.Ambiguities(); len(amb) > 0 {
+		return fail.Input(i18n.Errorf("the file is ambiguous: %s%s, and PDF readers resolve it differently: what one viewer shows is not what another does",
+			amb[0].String(), more(len(amb)-1)),
+			"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
+	}
+	return nil
+}
+
 func more(n int) string {
 	switch n {
 	case 0:
 		return ""
 	case 1:
-		return ", and 1 more object"
+		return i18n.Sprintf(", and 1 more object")
 	}
-	return fmt.Sprintf(", and %d more objects", n)
+	return i18n.Sprintf(", and %d more objects", n)
 }

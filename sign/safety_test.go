@@ -367,3 +367,43 @@ func TestStampSaysWhatItCouldNotCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusesAmbiguousObjects: a page giving /Rotate twice with different
+// values is shown upright by one viewer and turned by another; kyso does
+// not sign what readers resolve differently.
+func TestRefusesAmbiguousObjects(t *testing.T) {
+	p := testpki.Shared(t)
+	doc, err := os.ReadFile(fixture(t, "simple.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := r.Pages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := pages[0].Dict.Clone()
+	d["Rotate"] = pdf.Raw{Bytes: []byte("0 /Rotate 90")}
+	u := pdf.NewUpdate(r)
+	u.Set(pages[0].Ref, d)
+	var b bytes.Buffer
+	b.Write(doc)
+	if _, err := u.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "twice.pdf")
+	if err := os.WriteFile(in, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, out := signAll(t, BatchOptions{Options: Options{Key: testKey(p), Level: LevelBB, Stamp: &DecreeStamp{}}}, in)
+	if res[0].Status != StatusFailed || fail.KindOf(res[0].Err) != fail.KindInput ||
+		!strings.Contains(res[0].Err.Error(), "gives /Rotate twice") {
+		t.Fatalf("%+v, want an input error naming the key", res[0])
+	}
+	if _, err := os.Stat(filepath.Join(out, "twice.pdf")); !os.IsNotExist(err) {
+		t.Errorf("an output was written: %v", err)
+	}
+}

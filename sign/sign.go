@@ -183,6 +183,12 @@ func prepare(ctx context.Context, in io.ReaderAt, size int64, out string, o *Opt
 	if err := r.Err(); err != nil {
 		return nil, fail.Input(err, "")
 	}
+	// What kyso read to sign (the pages, the form, the page it stamps)
+	// must mean one thing to every reader, or the signer may approve
+	// another document than the one a verifier is shown.
+	if err := checkUnambiguous(r); err != nil {
+		return nil, err
+	}
 	var upd bytes.Buffer
 	if _, err := u.Write(&upd); err != nil {
 		err = i18n.Errorf("writing the signature update: %v", err)

@@ -1729,6 +1729,15 @@ var viMessages = map[string]string{
 	"the document is certified (DocMDP P=%d): signed without the visible stamp, which the certification does not allow": "tài liệu đã được chứng thực (DocMDP P=%d): đã ký không có hình dấu hiển thị, vì chứng thực không cho phép",
 	"the stamp kept its default place without looking at the scan under it (%s): check that it covers no text":          "hình dấu được đặt ở vị trí mặc định mà không xem được ảnh quét bên dưới (%s): hãy kiểm tra rằng nó không che chữ nào",
 	"the stamp covers part of the scan: the page has no blank space of the stamp's size; check the signed page":         "hình dấu che một phần bản quét: trang không còn khoảng trống đủ kích thước hình dấu; hãy kiểm tra trang đã ký",
+
+	// Constructs that PDF readers resolve differently (pdf.Ambiguity).
+	"a trailer gives /%s twice with different values":                                                                     "một trailer ghi /%s hai lần với giá trị khác nhau",
+	"object %s gives /%s twice with different values":                                                                     "đối tượng %s ghi /%s hai lần với giá trị khác nhau",
+	"a reference names object %s generation %s, which the cross-reference lists as generation %s":                         "một tham chiếu chỉ tới đối tượng %s thế hệ %s, trong khi bảng tham chiếu chéo ghi thế hệ %s",
+	"%s: PDF readers resolve it differently, so viewers may show another document than the one verified":                  "%s: các trình đọc PDF hiểu điều này khác nhau, nên trình xem có thể hiển thị một tài liệu khác với tài liệu đã được kiểm tra",
+	"the file is ambiguous: %s%s, and PDF readers resolve it differently: what one viewer shows is not what another does": "tệp không rõ ràng: %s%s, và các trình đọc PDF hiểu điều này khác nhau: điều một trình xem hiển thị không phải là điều trình xem khác hiển thị",
+	", and 1 more object":   ", và 1 đối tượng nữa",
+	", and %d more objects": ", và %d đối tượng nữa",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -40,6 +40,9 @@ type parser struct {
 	mem, maxMem int64
 	// stack holds the elements of the arrays being parsed.
 	stack []Object
+	// dup is the first key found twice with different values in a
+	// dictionary of the object (empty: none).
+	dup Name
 }
 
 // The memory of parsed values, as the parser and memOf estimate it (Go on
@@ -371,6 +374,7 @@ func (p *parser) dict(depth int) (Object, error) {
 		return nil, err
 	}
 	d := Dict{}
+	var nulls map[Name]bool // keys given a null value (at most 64 kept)
 	for {
 		p.skipSpace()
 		if p.pos+1 >= len(p.buf) {
@@ -393,7 +397,26 @@ func (p *parser) dict(depth int) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v != nil { // a null value is the same as an absent key
+		// A key given twice is undefined by ISO 32000; viewers take the
+		// last value, and a null value is the same as an absent key, so
+		// a later null removes an earlier value. Different values for one
+		// key are remembered: readers disagree on such an object.
+		old, had := d[k]
+		if !had && nulls[k] {
+			had = true // given as null before
+		}
+		if had && p.dup == "" && !sameScalar(old, v) {
+			p.dup = k
+		}
+		if v == nil {
+			delete(d, k)
+			if nulls == nil {
+				nulls = map[Name]bool{}
+			}
+			if len(nulls) < 64 {
+				nulls[k] = true
+			}
+		} else {
 			if _, dup := d[k]; !dup {
 				slot := int64(memMapEntry)
 				if len(d) == 0 {
@@ -408,6 +431,23 @@ func (p *parser) dict(depth int) (Object, error) {
 			d[k] = v
 		}
 	}
+}
+
+// sameScalar says whether two values of one key are the same simple value
+// (a number, name, boolean, reference, string or null). Arrays,
+// dictionaries and streams given twice count as different: telling would
+// cost a comparison an attacker could make long.
+func sameScalar(a, b Object) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case Int, Real, Name, Bool, Ref:
+		return a == b
+	case String:
+		y, ok := b.(String)
+		return ok && bytes.Equal(x.Bytes, y.Bytes)
+	}
+	return false
 }
 
 func decodeName(b []byte) string {

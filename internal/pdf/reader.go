@@ -86,6 +86,9 @@ type shared struct {
 	decoded, parsed, lookups, memory int64
 	over                             *LimitError
 	tokens                           map[string]*tokenIndex
+	// ambiguous lists what readers resolve differently, as found while
+	// reading (at most maxAmbiguities).
+	ambiguous []Ambiguity
 }
 
 type revEntry struct {
@@ -643,6 +646,9 @@ func (r *Reader) objectAt(off int64) (Object, error) {
 		if serr := r.spendParsed(p.pos); serr != nil {
 			return nil, serr
 		}
+		if p.dup != "" {
+			r.noteAmbiguity(Ambiguity{Kind: DuplicateKey, Key: p.dup, Trailer: true})
+		}
 		return o, err
 	}
 }
@@ -819,7 +825,31 @@ func (r *Reader) get(ref Ref, chain []uint32) (Object, error) {
 	if !ok {
 		return nil, nil
 	}
+	// A reference whose generation is not the listed one names an object
+	// that does not exist (null, ISO 32000-1 7.3.10); some viewers take
+	// the listed object all the same, others rebuild the cross-reference
+	// from "N G obj" in the file. kyso reads the listed object, as the
+	// lenient viewers do, and remembers that readers disagree here.
+	if listed := e.Gen; e.Type == 2 {
+		listed = 0
+		if ref.Gen != 0 {
+			r.noteAmbiguity(Ambiguity{Kind: GenerationMismatch, Num: ref.Num, Gen: ref.Gen, ListedGen: listed})
+		}
+	} else if ref.Gen != listed {
+		r.noteAmbiguity(Ambiguity{Kind: GenerationMismatch, Num: ref.Num, Gen: ref.Gen, ListedGen: listed})
+	}
 	return r.getEntry(ref.Num, e, chain)
+}
+
+// GetNum returns object num, whatever its generation, as of the view's
+// revision: for walking the objects a cross-reference lists, where no
+// reference (and so no generation) is involved.
+func (r *Reader) GetNum(num uint32) (Object, error) {
+	e, ok := r.Lookup(num)
+	if !ok {
+		return nil, nil
+	}
+	return r.getEntry(num, e, nil)
 }
 
 // parser makes a parser with the reader's nesting limit.
@@ -961,6 +991,9 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 	o, err = p.object(0)
 	if err != nil {
 		return 0, nil, 0, err
+	}
+	if p.dup != "" {
+		r.noteAmbiguity(Ambiguity{Kind: DuplicateKey, Num: uint32(numI), Key: p.dup})
 	}
 	d, isDict := o.(Dict)
 	if !isDict {
@@ -1104,6 +1137,9 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 	o, err := p.object(0)
 	if serr := r.spendParsed(p.pos); serr != nil {
 		return nil, 0, serr
+	}
+	if err == nil && p.dup != "" {
+		r.noteAmbiguity(Ambiguity{Kind: DuplicateKey, Num: num, Key: p.dup})
 	}
 	return o, p.pos, err
 }

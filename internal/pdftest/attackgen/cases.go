@@ -446,7 +446,7 @@ func newPageTree(r *pdf.Reader, u *pdf.Update, content []byte) pdf.Ref {
 
 // replaceObjStm writes object stream stm anew with object num replaced.
 func replaceObjStm(r *pdf.Reader, doc []byte, stm, num uint32, obj pdf.Object) ([]byte, error) {
-	o, err := r.Get(pdf.Ref{Num: stm})
+	o, err := r.GetNum(stm)
 	if err != nil {
 		return nil, err
 	}

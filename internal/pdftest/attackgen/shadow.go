@@ -63,6 +63,39 @@ func (g *gen) shadow() {
 			return nil
 		}))
 	})
+	// Readers disagree on a key given twice and on a reference naming a
+	// generation the cross-reference does not list: an update can keep
+	// the cover for one reader and drop it for another.
+	g.add(Case{Name: "shadow/hide-duplicate-key", Attack: hide, Source: srcNDSS, Field: "Signature1",
+		What:   "signed content is covered by a white form XObject; an update rewrites the page with /XObject << /Cover null /Cover N 0 R >>: readers keeping the last value see the cover, readers keeping the first do not",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice with different values"}}, func(c *Case) ([]byte, error) {
+		doc, cover, err := coveredByXObject(c)
+		if err != nil {
+			return nil, err
+		}
+		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			c.Expect.Object = p.Ref.Num
+			res := p.Resources.Clone()
+			res["XObject"] = pdf.Raw{Bytes: fmt.Appendf(nil, "<< /Cover null /Cover %d %d R >>", cover.Num, cover.Gen)}
+			d["Resources"] = res
+			return nil
+		}))
+	})
+	g.add(Case{Name: "shadow/hide-reference-generation", Attack: hide, Source: srcNDSS, Field: "Signature1",
+		What:   "signed content is covered by a white form XObject; an update changes only the generation in the page's reference to it (N 5 R): readers following the spec find no such object and drop the cover",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "page 1 /Resources changed"}}, func(c *Case) ([]byte, error) {
+		doc, cover, err := coveredByXObject(c)
+		if err != nil {
+			return nil, err
+		}
+		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			c.Expect.Object = p.Ref.Num
+			res := p.Resources.Clone()
+			res["XObject"] = pdf.Dict{"Cover": pdf.Ref{Num: cover.Num, Gen: cover.Gen + 5}}
+			d["Resources"] = res
+			return nil
+		}))
+	})
 	// A page whose signed content is covered by an opaque /Square annotation.
 	coveredByAnnot := func(c *Case) ([]byte, pdf.Ref, error) {
 		var annot pdf.Ref

@@ -10,7 +10,7 @@ import (
 )
 
 // equal compares two objects structurally: dictionaries and arrays by their
-// values, references by number, streams by dictionary and raw bytes.
+// values, references by number and generation, streams by dictionary and raw bytes.
 // New objects found identical to the old ones they replace are justified
 // (an identical copy explains itself), but only when the whole comparison
 // holds, so that the result does not depend on the order keys are visited.
@@ -53,7 +53,10 @@ func (s *chgStep) equalDepth(x, y pdf.Object, depth int, budget *int) (bool, err
 			return false, nil
 		}
 		if a.Num == b.Num {
-			return true, nil
+			// The generation is part of the reference: "7 5 R" in place
+			// of "7 0 R" names another object (one that viewers may find
+			// by scanning the file, or none), not the same one.
+			return a.Gen == b.Gen, nil
 		}
 		if !s.newObjs[b.Num] {
 			return false, nil

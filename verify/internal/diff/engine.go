@@ -134,6 +134,11 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			a.find(i, pdf.Ref{}, RoleFile, ruleUnanalysable, i18n.Sprintf("the revision cannot be analysed: %v", err))
 		}
 	}
+	// What was read — the signed revisions' structure, every changed
+	// object and what it refers to — must mean one thing to every reader.
+	for _, amb := range r.Ambiguities() {
+		a.find(len(revs)-1, pdf.Ref{Num: amb.Num}, RoleFile, ruleAmbiguous, i18n.Sprintf("%s: PDF readers resolve it differently, so viewers may show another document than the one verified", amb.String()))
+	}
 	a.rep.problems(pol, o.DocMDP)
 	return a.rep, nil
 }
@@ -320,12 +325,12 @@ func (a *chgAnalysis) revision(i int) error {
 			s.newObjs[n] = true
 			continue
 		}
-		old, err := s.prev.Get(pdf.Ref{Num: n})
+		old, err := s.prev.GetNum(n)
 		if err != nil {
 			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, i18n.Sprintf("the object as revision %d had it cannot be read: %v", i-1, err))
 			continue
 		}
-		nw, err := s.cur.Get(pdf.Ref{Num: n})
+		nw, err := s.cur.GetNum(n)
 		if err != nil {
 			s.a.find(i, pdf.Ref{Num: n}, RoleObject, ruleUnreadable, i18n.Sprintf("the object as this revision writes it cannot be read: %v", err))
 			continue
@@ -593,7 +598,7 @@ func (s *chgStep) newObjects() error {
 		if len(reached) > maxWalk {
 			return ErrTooComplex
 		}
-		if o, err := s.cur.Get(pdf.Ref{Num: n}); err == nil {
+		if o, err := s.cur.GetNum(n); err == nil {
 			reach(o)
 		}
 	}
@@ -625,7 +630,7 @@ func (s *chgStep) justify(ref pdf.Ref) error {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		o, err := s.cur.Get(pdf.Ref{Num: n})
+		o, err := s.cur.GetNum(n)
 		if err != nil {
 			return i18n.Errorf("object %d: %v", n, err)
 		}

@@ -446,7 +446,7 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 		}
 		n := queue[0]
 		queue = queue[1:]
-		o, err := v.Get(pdf.Ref{Num: n})
+		o, err := v.GetNum(n)
 		if err != nil {
 			continue // a damaged object refers to nothing
 		}

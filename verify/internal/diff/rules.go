@@ -140,6 +140,7 @@ var (
 	ruleEncrypt       = rule("file.encrypt-changed", Other, "The trailer's /Encrypt may not change.", RoleFile)
 	ruleXrefDup       = rule("file.xref-duplicate-entry", Other, "A later cross-reference section may not list an object number twice: readers disagree on which entry counts, so viewers can show different documents.", RoleFile)
 	ruleXrefDupSigned = rule("file.xref-duplicate-in-signed", Other, "The signed revision (or one before it) may not list an object number twice with different entries: readers disagree on which counts, so the signer may have seen another document than the one verified.", RoleFile)
+	ruleAmbiguous     = rule("file.ambiguous-object", Other, "No object kyso reads may be one that PDF readers resolve differently (a dictionary giving one key twice with different values, or a value and null; a reference naming a generation the cross-reference does not list): viewers then show different documents from the same bytes.", RoleFile)
 	rulePastEnd       = rule("file.entry-past-revision-end", Other, "An entry of the signed revision (or one before it) may not point at or past the end of its revision: the object there was written after signing.", RoleFile)
 	ruleXrefNumber    = rule("file.xref-stream-reuses-number", Other, "A cross-reference stream may not take the number of an existing object.", RoleFile)
 	ruleUnanalysable  = rule("file.revision-unanalysable", Other, "A revision that cannot be read or analysed is refused.", RoleFile)

@@ -1,0 +1,84 @@
+package pdf
+
+import (
+	"strconv"
+
+	"github.com/kyso-project/kyso/internal/i18n"
+)
+
+// AmbiguityKind is a kind of construct PDF readers resolve differently.
+type AmbiguityKind int
+
+const (
+	// DuplicateKey: a dictionary gives one key twice with different
+	// values (or a value and null). ISO 32000 leaves it undefined; most
+	// viewers take the last, some the first.
+	DuplicateKey AmbiguityKind = iota + 1
+	// GenerationMismatch: a reference names a generation of an object
+	// that the cross-reference lists with another. The spec makes it
+	// null; some viewers take the listed object, others rebuild the
+	// cross-reference by scanning the file for "N G obj".
+	GenerationMismatch
+)
+
+// Ambiguity is one construct, found while reading the file, that makes
+// readers show different documents from the same bytes.
+type Ambiguity struct {
+	Kind AmbiguityKind
+	// Num is the object: the one holding the dictionary (DuplicateKey)
+	// or the one referred to (GenerationMismatch).
+	Num uint32
+	// Trailer says the dictionary is a trailer (DuplicateKey; Num is 0).
+	Trailer bool
+	// Key is the key given twice (DuplicateKey).
+	Key Name
+	// Gen is the reference's generation and ListedGen the
+	// cross-reference's (GenerationMismatch).
+	Gen, ListedGen uint16
+}
+
+// String says what the ambiguity is, in the catalogue's English.
+func (a Ambiguity) String() string {
+	n := strconv.FormatUint(uint64(a.Num), 10)
+	switch a.Kind {
+	case DuplicateKey:
+		if a.Trailer {
+			return i18n.Sprintf("a trailer gives /%s twice with different values", string(a.Key))
+		}
+		return i18n.Sprintf("object %s gives /%s twice with different values", n, string(a.Key))
+	case GenerationMismatch:
+		return i18n.Sprintf("a reference names object %s generation %s, which the cross-reference lists as generation %s",
+			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))
+	}
+	return ""
+}
+
+// maxAmbiguities bounds the ambiguities a Reader keeps: one is enough to
+// distrust the file; a few name the objects to look at.
+const maxAmbiguities = 16
+
+func (r *Reader) noteAmbiguity(a Ambiguity) {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.ambiguous) >= maxAmbiguities {
+		return
+	}
+	for _, b := range sh.ambiguous {
+		if b == a {
+			return
+		}
+	}
+	sh.ambiguous = append(sh.ambiguous, a)
+}
+
+// Ambiguities returns what was found so far, in any view of the file,
+// that readers resolve differently (at most 16). It covers only the
+// objects read: a caller that needs a verdict on some objects reads them
+// first.
+func (r *Reader) Ambiguities() []Ambiguity {
+	sh := r.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return append([]Ambiguity(nil), sh.ambiguous...)
+}
