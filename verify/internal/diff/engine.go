@@ -122,6 +122,12 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleXrefDupSigned, i18n.Sprintf("its cross-reference section lists %s twice with different entries, which readers resolve differently: the signer may have seen another document%s",
 				plural(len(d), "object"), listNums(d)))
 		}
+		if i > 0 {
+			if d := hybridFreed(revs[i], r.At(i-1)); len(d) > 0 {
+				a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleHybridSigned, i18n.Sprintf("its hybrid cross-reference section marks %s of the revision before free in its table but in use in its /XRefStm stream, which readers resolve differently: the signer may have seen another document%s",
+					plural(len(d), "object"), listNums(d)))
+			}
+		}
 	}
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {
@@ -273,6 +279,10 @@ func (a *chgAnalysis) revision(i int) error {
 		slices.Sort(d)
 		d = slices.Compact(d)
 		s.find(pdf.Ref{Num: d[0]}, ruleXrefDup, i18n.Sprintf("its cross-reference section lists %s twice, which readers resolve differently%s", plural(len(d), "object"), listNums(d)))
+	}
+	if d := hybridFreed(rv, a.r.At(a.sigRev)); len(d) > 0 {
+		s.find(pdf.Ref{Num: d[0]}, ruleHybrid, i18n.Sprintf("its hybrid cross-reference section marks %s of the signed document free in its table but in use in its /XRefStm stream: viewers that follow the table delete what the others (and this analysis) show%s",
+			plural(len(d), "object"), listNums(d)))
 	}
 	pt, ct := s.prev.Trailer(), s.cur.Trailer()
 	newRoot := false
@@ -755,6 +765,22 @@ func plural(n int, what string) string {
 		return i18n.Sprintf("%d %s", n, what)
 	}
 	return i18n.Sprintf("%d %ss", n, what)
+}
+
+// hybridFreed lists the object numbers that rv's hybrid sections mark free
+// in their table while their /XRefStm stream lists them in use, and that
+// were in use in the document as before shows it: readers that follow the
+// table (MuPDF) see those objects deleted, readers that follow the stream
+// (qpdf, pdf.js, this one) see them. Numbers before does not have are new
+// objects listed in the stream only, the usual hybrid pattern.
+func hybridFreed(rv *pdf.Revision, before *pdf.Reader) []uint32 {
+	var out []uint32
+	for _, n := range rv.HybridFree {
+		if _, used := before.Lookup(n); used {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // listNums names the first few object numbers: " (5, 7, 9 ...)", or
