@@ -767,22 +767,6 @@ func plural(n int, what string) string {
 	return i18n.Sprintf("%d %ss", n, what)
 }
 
-// hybridFreed lists the object numbers that rv's hybrid sections mark free
-// in their table while their /XRefStm stream lists them in use, and that
-// were in use in the document as before shows it: readers that follow the
-// table (MuPDF) see those objects deleted, readers that follow the stream
-// (qpdf, pdf.js, this one) see them. Numbers before does not have are new
-// objects listed in the stream only, the usual hybrid pattern.
-func hybridFreed(rv *pdf.Revision, before *pdf.Reader) []uint32 {
-	var out []uint32
-	for _, n := range rv.HybridFree {
-		if _, used := before.Lookup(n); used {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // listNums names the first few object numbers: " (5, 7, 9 ...)", or
 // nothing for one (the finding names it).
 func listNums(nums []uint32) string {
