@@ -14,9 +14,25 @@ import (
 // would become part of the signed revision (an incremental-saving attack).
 // It also refuses a section that lists one object twice with different
 // entries: viewers disagree on which counts (a shadow document prepared
-// before signing), so what the signer sees need not be what is verified.
+// before signing), so what the signer sees need not be what is verified,
+// and a hybrid section whose table marks free an object the revision
+// before had while its /XRefStm stream lists it in use (MuPDF shows the
+// object deleted, others show it).
 func checkEntriesInside(r *pdf.Reader) error {
 	for i, rv := range r.Revisions() {
+		if i > 0 {
+			var d []uint32
+			for _, n := range rv.HybridFree {
+				if _, used := r.At(i - 1).Lookup(n); used {
+					d = append(d, n)
+				}
+			}
+			if len(d) > 0 {
+				return fail.Input(i18n.Errorf("the file is ambiguous: revision %d's hybrid cross-reference section marks object %d free in its table but in use in its /XRefStm stream%s, and readers disagree on which counts: what one viewer shows is not what another does",
+					i, d[0], more(len(d)-1)),
+					"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
+			}
+		}
 		if d := rv.Duplicates; len(d) > 0 {
 			return fail.Input(i18n.Errorf("the file is ambiguous: revision %d's cross-reference section lists object %d twice with different entries%s, and readers disagree on which counts: what one viewer shows is not what another does",
 				i, d[0], more(len(d)-1)),

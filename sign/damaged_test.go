@@ -84,6 +84,55 @@ func TestCheckEntriesInsideRefusesAmbiguousDuplicates(t *testing.T) {
 	}
 }
 
+// An input prepared with a hybrid section whose table marks page 1's
+// content stream free while its /XRefStm lists it in use (MuPDF shows the
+// page empty, other viewers show it) is refused; new objects free in the
+// table and packed in an object stream that the stream lists (the usual
+// hybrid pattern) are not.
+func TestCheckEntriesInsideRefusesHybridDisagreement(t *testing.T) {
+	doc, r, n := simpleContent(t)
+	old, _ := r.Lookup(n)
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		rev     attackgen.Rev
+		refused bool
+	}{
+		{"signed object free in the table", attackgen.Rev{Hybrid: true, StreamOnly: map[uint32]int64{n: old.Offset}}, true},
+		{"new packed object", attackgen.Rev{Hybrid: true, Objects: map[uint32]pdf.Object{next: pdf.Dict{"Note": pdf.Str("new")}}, Packed: []uint32{next}}, false},
+	} {
+		prep, err := attackgen.AppendRev(doc, tt.rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := attackgen.Open(prep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs := r.Revisions()
+		if h := revs[len(revs)-1].HybridFree; len(h) != 1 {
+			t.Fatalf("%s: the update's table and stream disagree on %v, want one number", tt.name, h)
+		}
+		err = checkEntriesInside(r)
+		if !tt.refused {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tt.name, err)
+			}
+			continue
+		}
+		var fe *fail.Error
+		if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
+			t.Fatalf("%s: want an input error, got %v", tt.name, err)
+		}
+		if !strings.Contains(err.Error(), "ambiguous") || !strings.Contains(err.Error(), fmt.Sprintf("object %d free", n)) {
+			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
+		}
+	}
+}
+
 // simpleContent is the simple.pdf fixture, read, and the number of its
 // page 1's content stream.
 func simpleContent(t *testing.T) ([]byte, *pdf.Reader, uint32) {

@@ -7,6 +7,7 @@ import (
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -52,6 +53,15 @@ type Revision struct {
 	// readers that keep the last one show other content, so a revision
 	// with duplicates can show different documents in different viewers.
 	Duplicates []uint32
+	// HybridFree are the object numbers a hybrid section's table marks
+	// free while its /XRefStm stream lists them in use, sorted. The reader
+	// takes the stream's entry, as ISO 32000-1 §7.5.8.4 has it (an entry
+	// the table does not give is looked up in the stream) and as qpdf and
+	// pdf.js do; MuPDF keeps the table's free entry and shows the object
+	// deleted. For objects new in the revision (those written in object
+	// streams) that is the usual hybrid pattern; for an object the
+	// document already had, viewers show different documents.
+	HybridFree []uint32
 }
 
 // Reader reads a PDF file through an io.ReaderAt.
@@ -243,6 +253,9 @@ type section struct {
 	end     int64 // offset just past the section's own "%%EOF"+EOL, or -1
 	xrefObj []uint32
 	dups    []uint32 // numbers listed twice (the first entry is kept)
+	// hybridFree are the numbers the table marks free and its /XRefStm
+	// lists in use (see Revision.HybridFree).
+	hybridFree []uint32
 }
 
 // put records an entry unless the section lists n already: the first
@@ -304,10 +317,18 @@ func (r *Reader) readSections(start int64) error {
 			}
 			s.kind = XrefHybrid
 			for n, e := range xs.entries {
-				if _, ok := s.entries[n]; !ok || s.entries[n].Type == 0 {
+				te, ok := s.entries[n]
+				if !ok || te.Type == 0 {
+					// A free table entry gives way to the stream's (the
+					// search goes on to the stream); readers that keep
+					// the table's see the object deleted.
+					if ok && e.Type != 0 && n != 0 {
+						s.hybridFree = append(s.hybridFree, n)
+					}
 					s.entries[n] = e
 				}
 			}
+			slices.Sort(s.hybridFree)
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
 			s.dups = append(s.dups, xs.dups...)
 		}
@@ -350,9 +371,12 @@ func (r *Reader) readSections(start int64) error {
 			rv.XrefOffset = s.off
 			rv.XrefObjects = append(rv.XrefObjects, s.xrefObj...)
 			rv.Duplicates = append(rv.Duplicates, s.dups...)
+			rv.HybridFree = append(rv.HybridFree, s.hybridFree...)
+			slices.Sort(rv.HybridFree)
+			rv.HybridFree = slices.Compact(rv.HybridFree)
 			continue
 		}
-		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj, Duplicates: s.dups}
+		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj, Duplicates: s.dups, HybridFree: s.hybridFree}
 		if rv.End < 0 {
 			rv.End = r.size
 		}

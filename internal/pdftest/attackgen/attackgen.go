@@ -86,8 +86,16 @@ type Rev struct {
 	// after their own entry, at the given offset (in a subsection or an
 	// /Index run of their own). Readers that keep the last entry read the
 	// second one, readers that keep the first (qpdf, MuPDF, kyso) the first.
-	Dup  map[uint32]int64
-	Omit Omit
+	Dup map[uint32]int64
+	// Hybrid writes a hybrid section: a classic table whose trailer's
+	// /XRefStm points at a cross-reference stream. Packed objects are
+	// listed in the stream only (type 2) and marked free in the table, as
+	// hybrid writers do for objects in object streams.
+	Hybrid bool
+	// StreamOnly (with Hybrid) lists object numbers the table marks free
+	// while the /XRefStm stream lists them in use at the given offset.
+	StreamOnly map[uint32]int64
+	Omit       Omit
 }
 
 // AppendRev writes rv after doc.
@@ -110,6 +118,9 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		next = max(next, n+1)
 	}
 	for _, n := range rv.Free {
+		next = max(next, n+1)
+	}
+	for n := range rv.StreamOnly {
 		next = max(next, n+1)
 	}
 	packed := map[uint32]bool{}
@@ -189,8 +200,51 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		prev = rv.Prev
 	}
 	trailer["Prev"] = pdf.Int(prev)
+	// row writes one cross-reference stream row (/W [1 4 2]).
+	row := func(rows *bytes.Buffer, e entry) {
+		switch e.typ {
+		case 0:
+			rows.Write([]byte{0, 0, 0, 0, 0, 0, 1})
+		case 1:
+			rows.Write([]byte{1, byte(e.off >> 24), byte(e.off >> 16), byte(e.off >> 8), byte(e.off), 0, 0})
+		case 2:
+			rows.Write([]byte{2, byte(e.stm >> 24), byte(e.stm >> 16), byte(e.stm >> 8), byte(e.stm), byte(e.idx >> 8), byte(e.idx)})
+		}
+	}
+	if rv.Hybrid {
+		// The stream lists the packed objects and StreamOnly; the table
+		// marks them free.
+		sents := map[uint32]entry{}
+		for n := range packed {
+			sents[n], ents[n] = ents[n], entry{typ: 0}
+		}
+		for n, off := range rv.StreamOnly {
+			sents[n], ents[n] = entry{typ: 1, off: off}, entry{typ: 0}
+		}
+		snums := make([]uint32, 0, len(sents))
+		for n := range sents {
+			snums = append(snums, n)
+		}
+		var rows bytes.Buffer
+		var index pdf.Array
+		for _, run := range pdf.XrefRuns(snums) {
+			index = append(index, pdf.Int(run[0]), pdf.Int(run[1]-run[0]+1))
+			for n := run[0]; n <= run[1]; n++ {
+				row(&rows, sents[n])
+			}
+		}
+		hnum := next
+		next++
+		at := int64(out.Len())
+		ents[hnum] = entry{typ: 1, off: at}
+		fmt.Fprintf(out, "%d 0 obj\n", hnum)
+		out.Write(pdf.Bytes(&pdf.Stream{Dict: pdf.Dict{"Type": pdf.Name("XRef"), "Size": pdf.Int(next), "Root": r.RootRef(),
+			"W": pdf.Array{pdf.Int(1), pdf.Int(4), pdf.Int(2)}, "Index": index}, Data: rows.Bytes()}))
+		out.WriteString("\nendobj\n")
+		trailer["XRefStm"] = pdf.Int(at)
+	}
 	xrefOff := int64(out.Len())
-	xstream := rv.Omit != OmitXrefKeepTrailer && (rv.XrefStream || len(rv.Packed) > 0)
+	xstream := rv.Omit != OmitXrefKeepTrailer && !rv.Hybrid && (rv.XrefStream || len(rv.Packed) > 0)
 	xnum := next
 	if xstream {
 		next++
@@ -216,15 +270,7 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		for _, run := range pdf.XrefRuns(all) {
 			index = append(index, pdf.Int(run[0]), pdf.Int(run[1]-run[0]+1))
 			for n := run[0]; n <= run[1]; n++ {
-				e := ents[n]
-				switch e.typ {
-				case 0:
-					rows.Write([]byte{0, 0, 0, 0, 0, 0, 1})
-				case 1:
-					rows.Write([]byte{1, byte(e.off >> 24), byte(e.off >> 16), byte(e.off >> 8), byte(e.off), 0, 0})
-				case 2:
-					rows.Write([]byte{2, byte(e.stm >> 24), byte(e.stm >> 16), byte(e.stm >> 8), byte(e.stm), byte(e.idx >> 8), byte(e.idx)})
-				}
+				row(&rows, ents[n])
 			}
 		}
 		for _, n := range sortedKeys(rv.Dup) {

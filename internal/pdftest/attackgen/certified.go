@@ -135,17 +135,30 @@ func (g *gen) certified() {
 // is set, a VRI entry for it. packed stores the new dictionaries in an
 // object stream with a cross-reference stream, as PDF 1.5 writers do.
 func AddDSS(doc []byte, certs [][]byte, sig *Signature, packed bool) ([]byte, error) {
-	r, err := Open(doc)
+	rv, _, err := dssRev(doc, certs, sig)
 	if err != nil {
 		return nil, err
+	}
+	if !packed {
+		rv.Packed = nil
+	}
+	return AppendRev(doc, rv)
+}
+
+// dssRev is the update AddDSS writes, its new dictionaries and the catalog
+// listed in Packed, and the catalog's number.
+func dssRev(doc []byte, certs [][]byte, sig *Signature) (Rev, uint32, error) {
+	r, err := Open(doc)
+	if err != nil {
+		return Rev{}, 0, err
 	}
 	cat, err := r.Catalog()
 	if err != nil {
-		return nil, err
+		return Rev{}, 0, err
 	}
 	next, err := r.NextObjectNumber()
 	if err != nil {
-		return nil, err
+		return Rev{}, 0, err
 	}
 	objs := map[uint32]pdf.Object{}
 	var arr pdf.Array
@@ -183,9 +196,5 @@ func AddDSS(doc []byte, certs [][]byte, sig *Signature, packed bool) ([]byte, er
 	cat["DSS"] = dssRef
 	objs[r.RootRef().Num] = cat
 	dicts = append(dicts, r.RootRef().Num)
-	rv := Rev{Objects: objs}
-	if packed {
-		rv.Packed = dicts
-	}
-	return AppendRev(doc, rv)
+	return Rev{Objects: objs, Packed: dicts}, r.RootRef().Num, nil
 }

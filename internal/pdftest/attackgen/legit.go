@@ -2,6 +2,7 @@ package attackgen
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/kyso-project/kyso/internal/pdf"
 )
@@ -56,6 +57,19 @@ func (g *gen) legitimate() {
 			return nil, err
 		}
 		return AddDSS(doc, certs, ts, true)
+	})
+	add("dss-hybrid", "validation data added by a hybrid update (table plus /XRefStm): the new DSS and VRI dictionaries in an object stream that only the stream lists (free in the table), the catalog and certificates in the table", "Signature1", 0, Expect{Class: "archival", Reason: "DSS added"}, func(c *Case) ([]byte, error) {
+		doc, sig, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		rv, cat, err := dssRev(doc, certs, sig)
+		if err != nil {
+			return nil, err
+		}
+		rv.Packed = slices.DeleteFunc(rv.Packed, func(n uint32) bool { return n == cat })
+		rv.Hybrid = true
+		return AppendRev(doc, rv)
 	})
 	add("scan-dss", "a signed 200 dpi scan with validation data added", "Signature1", 0, Expect{Class: "archival", Reason: "DSS added"}, func(c *Case) ([]byte, error) {
 		doc, _, err := approval(g.b.Scan, "Signature1")

@@ -52,6 +52,39 @@ func (g *gen) xrefTricks() {
 		return doc, err
 	})
 
+	// Hybrid sections whose table marks page 1's content stream free while
+	// the /XRefStm stream lists it in use at its signed place: readers that
+	// follow the stream (kyso, qpdf, pdf.js) see the page unchanged, those
+	// that follow the table (MuPDF) an empty page (or, with an overlay
+	// freed, what it covered).
+	g.add(Case{Name: "isa/hybrid-table-frees-signed", Attack: fam, Source: srcCCS19, Field: "Signature1",
+		What:   "after signing, a hybrid update's table marks page 1's content stream free while its /XRefStm stream lists it in use at its signed offset",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "free in its table"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		rv, err := hybridFreedContent(c, doc)
+		if err != nil {
+			return nil, err
+		}
+		return AppendRev(doc, rv)
+	})
+	g.add(Case{Name: "shadow/hybrid-table-frees-prepared", Attack: "Shadow-Hide", Source: srcCCS19, Field: "Signature1",
+		What:   "before signing, a hybrid update's table marks page 1's content stream free while its /XRefStm stream lists it in use; the victim signs that revision",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "free in its table"}}, func(c *Case) ([]byte, error) {
+		rv, err := hybridFreedContent(c, g.b.Simple)
+		if err != nil {
+			return nil, err
+		}
+		prep, err := AppendRev(g.b.Simple, rv)
+		if err != nil {
+			return nil, err
+		}
+		doc, _, err := approval(prep, "Signature1")
+		return doc, err
+	})
+
 	g.add(Case{Name: "usf/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
 		What:   "before signing, an update places page 1's content stream at an offset past the end of the file; after signing the attacker pads the file to that offset, writes a new content stream there and appends an empty update",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "past the end of the revision"}}, func(c *Case) ([]byte, error) {
@@ -113,4 +146,21 @@ func duplicatedContent(c *Case, doc []byte) (Rev, error) {
 	}
 	c.Expect.Object = n
 	return Rev{Objects: map[uint32]pdf.Object{n: Stream(pdf.Dict{}, evilText)}, Dup: map[uint32]int64{n: old.Offset}}, nil
+}
+
+// hybridFreedContent is the hybrid update whose table marks page 1's
+// content stream of doc free while its /XRefStm stream lists it in use
+// where it is. The case names that object.
+func hybridFreedContent(c *Case, doc []byte) (Rev, error) {
+	r, _, pd, err := page1(doc)
+	if err != nil {
+		return Rev{}, err
+	}
+	n := pd["Contents"].(pdf.Ref).Num
+	old, ok := r.Lookup(n)
+	if !ok || old.Type != 1 {
+		return Rev{}, fmt.Errorf("page 1's content stream %d is not a top-level object", n)
+	}
+	c.Expect.Object = n
+	return Rev{Hybrid: true, StreamOnly: map[uint32]int64{n: old.Offset}}, nil
 }

@@ -108,6 +108,9 @@ func TestRulesOnGeneratedCases(t *testing.T) {
 		{"isa/xref-stream-duplicate-first", Other, false, []want{{"file.xref-duplicate-entry", Other, 4}, {Unexplained, Other, 4}}},
 		{"usf/entry-past-signed-end", Other, false, []want{{"file.entry-past-revision-end", Other, 4}}},
 		{"shadow/xref-duplicate-prepared", Other, false, []want{{"file.xref-duplicate-in-signed", Other, 4}}},
+		{"isa/hybrid-table-frees-signed", Other, false, []want{{"file.hybrid-xref-disagrees", Other, 4}}},
+		{"shadow/hybrid-table-frees-prepared", Other, false, []want{{"file.hybrid-xref-disagrees-in-signed", Other, 4}}},
+		{"legit/dss-hybrid", Archival, true, []want{{"dss.added", Archival, 1}}},
 		{"shadow/hide-empty-signature-field", Annotation, true, []want{{"field.new-empty-covering", Annotation, 10}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

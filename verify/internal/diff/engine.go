@@ -122,6 +122,12 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleXrefDupSigned, i18n.Sprintf("its cross-reference section lists %s twice with different entries, which readers resolve differently: the signer may have seen another document%s",
 				plural(len(d), "object"), listNums(d)))
 		}
+		if i > 0 {
+			if d := hybridFreed(revs[i], r.At(i-1)); len(d) > 0 {
+				a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleHybridSigned, i18n.Sprintf("its hybrid cross-reference section marks %s of the revision before free in its table but in use in its /XRefStm stream, which readers resolve differently: the signer may have seen another document%s",
+					plural(len(d), "object"), listNums(d)))
+			}
+		}
 	}
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {
@@ -278,6 +284,10 @@ func (a *chgAnalysis) revision(i int) error {
 		slices.Sort(d)
 		d = slices.Compact(d)
 		s.find(pdf.Ref{Num: d[0]}, ruleXrefDup, i18n.Sprintf("its cross-reference section lists %s twice, which readers resolve differently%s", plural(len(d), "object"), listNums(d)))
+	}
+	if d := hybridFreed(rv, a.r.At(a.sigRev)); len(d) > 0 {
+		s.find(pdf.Ref{Num: d[0]}, ruleHybrid, i18n.Sprintf("its hybrid cross-reference section marks %s of the signed document free in its table but in use in its /XRefStm stream: viewers that follow the table delete what the others (and this analysis) show%s",
+			plural(len(d), "object"), listNums(d)))
 	}
 	pt, ct := s.prev.Trailer(), s.cur.Trailer()
 	newRoot := false
