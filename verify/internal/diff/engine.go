@@ -720,24 +720,6 @@ func (s *chgStep) confined(n uint32, ok func(parent uint32) bool) (bool, error) 
 	return true, nil
 }
 
-// hiddenUse reports whether the previous revision reaches objects kyso
-// cannot read, and if so records a finding of rule
-// object.unreadable-referrer about ref (what says what happens to it):
-// what those objects refer to is unknown, so ref may be used by them and
-// cannot be judged unused, orphaned or used only where the index says.
-func (s *chgStep) hiddenUse(ref pdf.Ref, what string) (bool, error) {
-	refs, err := s.a.refIndex(s.i - 1)
-	if err != nil {
-		return false, err
-	}
-	if len(refs.damaged) == 0 {
-		return false, nil
-	}
-	s.find(ref, ruleHidden, i18n.Sprintf("%s, but the document has objects kyso cannot read, which may use it (%v)%s",
-		what, refs.damagedErr, listNums(refs.damaged)))
-	return true, nil
-}
-
 // confinedChange runs judge if object ref is used only where ok says, and
 // otherwise refuses the change (object.shared).
 func (s *chgStep) confinedChange(ref pdf.Ref, role string, ok func(parent uint32) bool, judge func() error) error {

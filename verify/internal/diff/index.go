@@ -470,6 +470,24 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 	return x, nil
 }
 
+// hiddenUse reports whether the previous revision reaches objects kyso
+// cannot read, and if so records a finding of rule
+// object.unreadable-referrer about ref (what says what happens to it):
+// what those objects refer to is unknown, so ref may be used by them and
+// cannot be judged unused, orphaned or used only where the index says.
+func (s *chgStep) hiddenUse(ref pdf.Ref, what string) (bool, error) {
+	refs, err := s.a.refIndex(s.i - 1)
+	if err != nil {
+		return false, err
+	}
+	if len(refs.damaged) == 0 {
+		return false, nil
+	}
+	s.find(ref, ruleHidden, i18n.Sprintf("%s, but the document has objects kyso cannot read, which may use it (%v)%s",
+		what, refs.damagedErr, listNums(refs.damaged)))
+	return true, nil
+}
+
 // structRole says what object n is in revision rev's structure tree (the
 // tags of a tagged PDF): "root", "elem" or "tree" (parent tree, ID tree
 // and their arrays), or "" when it is not part of it. The tree is indexed
