@@ -69,3 +69,61 @@ func more(n int) string {
 	}
 	return i18n.Sprintf(", and %d more objects", n)
 }
+
+// maxPageWalk bounds the objects checkPageReadable reads.
+const maxPageWalk = 1 << 16
+
+// checkPageReadable refuses to sign when the page the signature goes on
+// reaches an object kyso cannot read (its /Resources, a form XObject, a
+// font ...; the page tree above it aside): viewers may read such an
+// object, and what it refers to could be rewritten after signing without
+// kyso's verifier being able to tell what it draws.
+func checkPageReadable(r *pdf.Reader, page pdf.Page) error {
+	seen := map[uint32]bool{page.Ref.Num: true}
+	queue := []pdf.Object{page.Dict}
+	for len(queue) > 0 && len(seen) < maxPageWalk {
+		o := queue[0]
+		queue = queue[1:]
+		var walk func(o pdf.Object, depth int)
+		walk = func(o pdf.Object, depth int) {
+			if depth > 64 {
+				return
+			}
+			switch v := o.(type) {
+			case pdf.Ref:
+				if !seen[v.Num] {
+					seen[v.Num] = true
+					queue = append(queue, v)
+				}
+			case pdf.Array:
+				for _, e := range v {
+					walk(e, depth+1)
+				}
+			case pdf.Dict:
+				for k, e := range v {
+					if k != "Parent" && k != "P" {
+						walk(e, depth+1)
+					}
+				}
+			case *pdf.Stream:
+				walk(v.Dict, depth+1)
+			}
+		}
+		if ref, ok := o.(pdf.Ref); ok {
+			if _, listed := r.Lookup(ref.Num); !listed {
+				continue
+			}
+			got, err := r.Get(ref)
+			if err != nil {
+				if pdf.IsLimit(err) {
+					return err
+				}
+				return fail.Input(i18n.Errorf("the file is damaged: the page the signature goes on uses an object kyso cannot read (%v), which viewers may show otherwise", err),
+					"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
+			}
+			o = got
+		}
+		walk(o, 0)
+	}
+	return nil
+}

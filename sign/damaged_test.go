@@ -155,3 +155,46 @@ func simpleContent(t *testing.T) ([]byte, *pdf.Reader, uint32) {
 	}
 	return doc, r, ref.Num
 }
+
+// A page that reaches an object kyso cannot read (its /Resources here) is
+// refused as damaged; the same page with a big integer there (which kyso
+// reads as viewers do) and the clean page pass.
+func TestCheckPageReadable(t *testing.T) {
+	doc, _, _ := simpleContent(t)
+	for _, tt := range []struct {
+		producer string
+		refused  bool
+	}{{"(x)", false}, {"123456789012345678901234", false}, {"1.2.3", true}} {
+		prep, err := attackgen.Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+			pages, err := r.Pages()
+			if err != nil {
+				return err
+			}
+			d := pages[0].Dict.Clone()
+			fonts := pages[0].Resources["Font"]
+			x := u.Add(attackgen.Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(1), pdf.Int(1)}}, nil))
+			d["Resources"] = u.Add(pdf.Raw{Bytes: []byte(fmt.Sprintf("<</Font %s/XObject<</Fx %v>>/Producer %s>>", pdf.Bytes(fonts), x, tt.producer))})
+			u.Set(pages[0].Ref, d)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := attackgen.Open(prep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages, err := r.Pages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkPageReadable(r, pages[0])
+		var fe *fail.Error
+		switch {
+		case tt.refused && (err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput || !strings.Contains(err.Error(), "cannot read")):
+			t.Errorf("%s: want an input error naming the unreadable object, got %v", tt.producer, err)
+		case !tt.refused && err != nil:
+			t.Errorf("%s: refused: %v", tt.producer, err)
+		}
+	}
+}

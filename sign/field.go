@@ -104,6 +104,9 @@ func addField(ctx context.Context, r *pdf.Reader, u *pdf.Update, o *Options, whe
 		}
 	}
 	page := pages[pageIndex]
+	if err := checkPageReadable(r, page); err != nil {
+		return err
+	}
 	widget := pdf.Dict{
 		"Type":    pdf.Name("Annot"),
 		"Subtype": pdf.Name("Widget"),

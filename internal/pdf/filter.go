@@ -166,21 +166,35 @@ func inflate(in io.Reader, max int64) ([]byte, error) {
 }
 
 func unpredict(data []byte, parms Dict) ([]byte, error) {
-	pred, _ := parms.Int("Predictor")
+	// Each parameter is an exact integer or absent (its default).
+	param := func(k Name, def int64) (int64, error) {
+		v, ok, err := parms.ExactInt(k)
+		if err != nil {
+			return 0, i18n.Errorf("bad predictor parameters: %v", err)
+		}
+		if !ok {
+			return def, nil
+		}
+		return v, nil
+	}
+	pred, err := param("Predictor", 1)
+	if err != nil {
+		return nil, err
+	}
 	if pred <= 1 {
 		return data, nil
 	}
-	colors, ok := parms.Int("Colors")
-	if !ok {
-		colors = 1
+	colors, err := param("Colors", 1)
+	if err != nil {
+		return nil, err
 	}
-	bpc, ok := parms.Int("BitsPerComponent")
-	if !ok {
-		bpc = 8
+	bpc, err := param("BitsPerComponent", 8)
+	if err != nil {
+		return nil, err
 	}
-	cols, ok := parms.Int("Columns")
-	if !ok {
-		cols = 1
+	cols, err := param("Columns", 1)
+	if err != nil {
+		return nil, err
 	}
 	if colors < 1 || colors > 32 || bpc < 1 || bpc > 16 || cols < 1 || cols > 1<<20 {
 		return nil, i18n.Errorf("bad predictor parameters")

@@ -276,14 +276,24 @@ func (p *parser) object(depth int) (Object, error) {
 	}
 	if isInteger(w) {
 		n, err := strconv.ParseInt(string(w), 10, 64)
+		var big float64
 		if err != nil {
-			return nil, i18n.Errorf("bad integer %q", truncate(w))
+			// An integer past 64 bits. ISO 32000-1 §7.3.3 lets a reader
+			// approximate an integer out of its range, and viewers read
+			// one: kyso reads it as the nearest real (float64), so that
+			// an object holding one is not unreadable to kyso alone.
+			// Where an exact integer is needed (object numbers, offsets,
+			// /Length, /Size, /W, /ByteRange ...) a Real is refused. One
+			// past float64's range (over 308 digits) is no number at all.
+			if big, err = strconv.ParseFloat(string(w), 64); err != nil {
+				return nil, i18n.Errorf("bad integer %q", truncate(w))
+			}
 		}
 		// "N G R"
 		save := p.pos
 		p.skipSpace()
 		g := p.regular()
-		if len(g) > 0 && isInteger(g) && g[0] != '-' && g[0] != '+' && n >= 0 {
+		if len(g) > 0 && isInteger(g) && g[0] != '-' && g[0] != '+' && n >= 0 && big >= 0 {
 			p.skipSpace()
 			if p.pos < len(p.buf) && p.buf[p.pos] == 'R' && (p.pos+1 == len(p.buf) || isWhite(p.buf[p.pos+1]) || isDelim(p.buf[p.pos+1])) {
 				if p.pos+1 == len(p.buf) && !p.eof {
@@ -291,8 +301,8 @@ func (p *parser) object(depth int) (Object, error) {
 				}
 				p.pos++
 				gen, err := strconv.ParseUint(string(g), 10, 16)
-				if err != nil || n > 1<<31 {
-					return nil, i18n.Errorf("bad reference %d %s R", n, g)
+				if err != nil || n > 1<<31 || big != 0 {
+					return nil, i18n.Errorf("bad reference %s %s R", truncate(w), truncate(g))
 				}
 				return Ref{Num: uint32(n), Gen: uint16(gen)}, p.charge(memNumber)
 			}
@@ -303,6 +313,9 @@ func (p *parser) object(depth int) (Object, error) {
 			return nil, errShort
 		}
 		p.pos = save
+		if big != 0 {
+			return Real(big), p.charge(memNumber)
+		}
 		return Int(n), p.charge(memNumber)
 	}
 	if f, ok := parseReal(w); ok {

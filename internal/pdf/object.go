@@ -10,6 +10,8 @@ package pdf
 import (
 	"fmt"
 	"sort"
+
+	"github.com/kyso-project/kyso/internal/i18n"
 )
 
 // Object is one PDF object: nil (null), Bool, Int, Real, String, Name, Array,
@@ -89,6 +91,25 @@ func (d Dict) Name(k Name) (Name, bool) {
 func (d Dict) Int(k Name) (int64, bool) {
 	n, ok := d.Get(k).(Int)
 	return int64(n), ok
+}
+
+// ExactInt returns d[k] when it must be an exact integer (a count, an
+// offset, an object number): ok is false when k is absent or null, and a
+// value of another kind is an error naming the key. A Real is refused
+// too, whole or not: it may be an integer too large for 64 bits that the
+// parser read as its approximation, which no offset or count may be.
+func (d Dict) ExactInt(k Name) (v int64, ok bool, err error) {
+	switch o := d.Get(k).(type) {
+	case nil:
+		return 0, false, nil
+	case Int:
+		return int64(o), true, nil
+	case Real:
+		return 0, false, i18n.Errorf("/%s is %s, not an integer", k, formatReal(float64(o)))
+	case Ref:
+		return 0, false, i18n.Errorf("/%s is an indirect reference (%v), not a direct integer", k, o)
+	}
+	return 0, false, i18n.Errorf("/%s is not an integer", k)
 }
 
 // Keys returns the keys of d in sorted order, so output is deterministic.

@@ -240,6 +240,9 @@ func (r *Reader) findStartxref() (int64, error) {
 		if n, ok := o.(Int); err == nil && ok && n >= 0 && int64(n) < r.size {
 			return int64(n), nil
 		}
+		if f, ok := o.(Real); err == nil && ok {
+			return 0, i18n.Errorf("startxref is %s, not an integer offset", formatReal(float64(f)))
+		}
 		return 0, i18n.Errorf("startxref does not point inside the file")
 	}
 	return 0, i18n.Errorf("%v: no startxref (truncated or damaged file)", ErrNotPDF)
@@ -307,7 +310,11 @@ func (r *Reader) readSections(start int64) error {
 		if err != nil {
 			return i18n.Errorf("cross-reference section at offset %d: %v", off, err)
 		}
-		if stm, ok := s.trailer.Int("XRefStm"); ok && s.kind == XrefTable {
+		stm, hasStm, err := s.trailer.ExactInt("XRefStm")
+		if err != nil {
+			return i18n.Errorf("cross-reference section at offset %d: trailer %v", off, err)
+		}
+		if hasStm && s.kind == XrefTable {
 			if stm < 0 || stm >= r.size {
 				return i18n.Errorf("hybrid /XRefStm %d points outside the file", stm)
 			}
@@ -332,7 +339,11 @@ func (r *Reader) readSections(start int64) error {
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
 			s.dups = append(s.dups, xs.dups...)
 		}
-		if size, ok := s.trailer.Int("Size"); ok && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
+		size, hasSize, err := s.trailer.ExactInt("Size")
+		if err != nil {
+			return i18n.Errorf("cross-reference section at offset %d: trailer %v", off, err)
+		}
+		if hasSize && (size < 0 || size > int64(r.limits.MaxObjectNumber)+1) {
 			return limitErr("MaxObjectNumber", int64(r.limits.MaxObjectNumber), "trailer /Size %d at offset %d goes past object number %d", size, off, r.limits.MaxObjectNumber)
 		}
 		// Every revision keeps its trailer: charge what they take.
@@ -341,7 +352,10 @@ func (r *Reader) readSections(start int64) error {
 		}
 		s.end = r.sectionEnd(s)
 		secs = append(secs, s)
-		prev, ok := s.trailer.Int("Prev")
+		prev, ok, err := s.trailer.ExactInt("Prev")
+		if err != nil {
+			return i18n.Errorf("cross-reference section at offset %d: trailer %v", off, err)
+		}
 		if !ok {
 			break
 		}
@@ -707,7 +721,10 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 		}
 		w[i] = int(n)
 	}
-	size, _ := st.Dict.Int("Size")
+	size, _, err := st.Dict.ExactInt("Size")
+	if err != nil {
+		return nil, i18n.Errorf("xref stream %v", err)
+	}
 	index := []int64{0, size}
 	if ia, ok := st.Dict["Index"].(Array); ok {
 		index = index[:0]
@@ -1172,8 +1189,14 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	if t, _ := st.Dict.Name("Type"); t != "ObjStm" {
 		return nil, i18n.Errorf("not of /Type /ObjStm")
 	}
-	n, _ := st.Dict.Int("N")
-	first, _ := st.Dict.Int("First")
+	n, _, err := st.Dict.ExactInt("N")
+	if err != nil {
+		return nil, i18n.Errorf("object stream %v", err)
+	}
+	first, _, err := st.Dict.ExactInt("First")
+	if err != nil {
+		return nil, i18n.Errorf("object stream %v", err)
+	}
 	data, err := r.decode(st, r.limits.MaxDecoded)
 	if err != nil {
 		return nil, err

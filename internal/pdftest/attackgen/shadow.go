@@ -155,6 +155,29 @@ func (g *gen) shadow() {
 			return nil
 		})
 	})
+	g.add(Case{Name: "shadow/replace-under-unreadable", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "before signing, page 1's /Resources becomes an object kyso cannot read (a number \"1.2.3\" lenient viewers read) that draws an empty form XObject; an update rewrites the XObject, which only that object refers to",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "objects kyso cannot read"}}, func(c *Case) ([]byte, error) {
+		var xo pdf.Ref
+		doc, err := preparedSigned(g.b.Simple, onPage1(func(r *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			font, err := font1(r)
+			if err != nil {
+				return err
+			}
+			xo = u.Add(formXObject(595, 842, nil))
+			d["Resources"] = u.Add(pdf.Raw{Bytes: fmt.Appendf(nil, "<</Font<</F1 %v>>/XObject<</Fx %v>>/Producer 1.2.3>>", font, xo)})
+			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, []byte("/Fx Do")))}
+			return nil
+		}))
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = xo.Num
+		return Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+			u.Set(xo, formXObject(595, 842, append([]byte("1 1 1 rg 60 670 480 30 re f 0 g "), evilText...)))
+			return nil
+		})
+	})
 	// The form's field "quantity" drawn by the page too: its appearance
 	// stream doubles as a page XObject.
 	sharedAP := func() ([]byte, pdf.Ref, pdf.Ref, error) {

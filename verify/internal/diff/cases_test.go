@@ -112,6 +112,7 @@ func TestRulesOnGeneratedCases(t *testing.T) {
 		{"shadow/hybrid-table-frees-prepared", Other, false, []want{{"file.hybrid-xref-disagrees-in-signed", Other, 4}}},
 		{"legit/dss-hybrid", Archival, true, []want{{"dss.added", Archival, 1}}},
 		{"shadow/hide-empty-signature-field", Annotation, true, []want{{"field.new-empty-covering", Annotation, 10}}},
+		{"shadow/replace-under-unreadable", Other, false, []want{{"object.unreadable-referrer", Other, 7}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := cs[tc.name]
@@ -352,4 +353,55 @@ func TestNewObjectsMustBeJustified(t *testing.T) {
 		return nil
 	})
 	check(t, analyse(t, upd, "Signature1", Options{}), Other, false, want{"page.display-key", Other, 3}, want{"new.unexplained", Other, fresh.Num})
+}
+
+// When the signed revision reaches an object kyso cannot read, what it
+// refers to is unknown: an orphan new object, or /Info rewritten (allowed
+// only when nothing else uses it), is refused rather than judged nothing
+// or archival. The same updates on the readable document are accepted.
+func TestUnreadableReferrerFailsClosed(t *testing.T) {
+	_, bases := attackCases(t)
+	prep := func(damaged bool) []byte {
+		return appendRev(t, bases.Simple, func(r *pdf.Reader, u *pdf.Update) error {
+			ref, d := page1(t, r)
+			body := "<</ProcSet[/PDF]>>"
+			if damaged {
+				body = "<</ProcSet[/PDF]/Producer 1.2.3>>"
+			}
+			d["PieceInfo"] = u.Add(pdf.Raw{Bytes: []byte(body)})
+			u.Set(ref, d)
+			return nil
+		})
+	}
+	for _, damaged := range []bool{false, true} {
+		doc := signed(t, prep(damaged), 0)
+		orphan := appendRev(t, doc, func(r *pdf.Reader, u *pdf.Update) error {
+			u.Add(pdf.Dict{"Type": pdf.Name("XObject")})
+			return nil
+		})
+		info := appendRev(t, doc, func(r *pdf.Reader, u *pdf.Update) error {
+			ir, ok := r.Trailer()["Info"].(pdf.Ref)
+			if !ok {
+				t.Fatal("the base has no /Info")
+			}
+			d, _ := r.Dict(ir)
+			d = d.Clone()
+			d["Title"] = pdf.Str("changed")
+			u.Set(ir, d)
+			return nil
+		})
+		for name, upd := range map[string][]byte{"orphan": orphan, "info": info} {
+			res := analyse(t, upd, "Signature1", Options{})
+			hidden := false
+			for _, f := range res.Findings {
+				hidden = hidden || f.Rule == "object.unreadable-referrer"
+			}
+			if damaged && (!hidden || res.Level != Other || len(res.Problems) == 0) {
+				t.Errorf("damaged, %s: level %v, findings %v; want object.unreadable-referrer", name, res.Level, res.Findings)
+			}
+			if !damaged && (hidden || res.Level == Other) {
+				t.Errorf("readable, %s: level %v, findings %v", name, res.Level, res.Findings)
+			}
+		}
+	}
 }

@@ -562,7 +562,11 @@ func (s *chgStep) judge(n uint32, p chgPair) error {
 		}, func() error { return s.structChange(ref, sub, p.old, p.new) })
 	case RoleUnused:
 		// Unreachable before and after (else a change that makes it
-		// reachable is judged): nothing shows it.
+		// reachable is judged): nothing shows it, unless an object kyso
+		// cannot read refers to it.
+		if hidden, err := s.hiddenUse(ref, "an object no readable object uses is rewritten"); err != nil || hidden {
+			return err
+		}
 		s.unused[n] = true
 		s.find(ref, ruleUnused, "an object nothing uses is rewritten")
 	}
@@ -624,6 +628,12 @@ func (s *chgStep) newObjects() error {
 			s.find(pdf.Ref{Num: n}, ruleDangling, i18n.Sprintf("a new object fills a reference the signed document already made while it did not exist%s", s.usedBy(n)))
 		case reached[n] && !s.justified[n]:
 			s.find(pdf.Ref{Num: n}, ruleNewUnref, "a new object is referred to by a change that no rule accepted")
+		case !reached[n] && !s.justified[n]:
+			// An orphan is nothing, unless an object kyso cannot read
+			// refers to it (a dangling reference filled).
+			if _, err := s.hiddenUse(pdf.Ref{Num: n}, "a new object that nothing readable refers to is added"); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -714,7 +724,7 @@ func (s *chgStep) confined(n uint32, ok func(parent uint32) bool) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	if refs.over[n] {
+	if refs.over[n] || len(refs.damaged) > 0 {
 		return false, nil
 	}
 	for _, p := range refs.parents[n] {
@@ -728,6 +738,9 @@ func (s *chgStep) confined(n uint32, ok func(parent uint32) bool) (bool, error) 
 // confinedChange runs judge if object ref is used only where ok says, and
 // otherwise refuses the change (object.shared).
 func (s *chgStep) confinedChange(ref pdf.Ref, role string, ok func(parent uint32) bool, judge func() error) error {
+	if hidden, err := s.hiddenUse(ref, i18n.Sprintf("%s is rewritten", role)); err != nil || hidden {
+		return err
+	}
 	only, err := s.confined(ref.Num, ok)
 	if err != nil {
 		return err

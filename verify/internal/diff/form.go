@@ -418,6 +418,9 @@ func (s *chgStep) apInPlace(ref pdf.Ref, ap *chgAP, p chgPair) error {
 		ok, _ := s.confined(q, func(p uint32) bool { return onPath(p, depth+1) })
 		return ok
 	}
+	if hidden, err := s.hiddenUse(ref, i18n.Sprintf("the appearance of %s is rewritten in place", owner)); err != nil || hidden {
+		return err
+	}
 	only, err := s.confined(ref.Num, func(q uint32) bool { return onPath(q, 0) })
 	if err != nil {
 		return err

@@ -345,6 +345,12 @@ type chgRefs struct {
 	in      map[uint32][]chgEdge // the first few of them, for messages
 	parents map[uint32][]uint32  // the distinct objects referring to it (0: the trailer)
 	over    map[uint32]bool      // too many parents to list
+	// damaged are the reachable objects that cannot be read (sorted), and
+	// damagedErr why the first cannot: what they refer to is unknown, so
+	// the index is incomplete and no object is provably unused or used
+	// only where the index says.
+	damaged    []uint32
+	damagedErr error
 }
 
 type chgEdge struct {
@@ -448,12 +454,38 @@ func (a *chgAnalysis) refIndex(rev int) (*chgRefs, error) {
 		queue = queue[1:]
 		o, err := v.GetNum(n)
 		if err != nil {
-			continue // a damaged object refers to nothing
+			// What a damaged object refers to is unknown: the index
+			// records it, and the judges that need a complete one
+			// (unused, confined, orphan) refuse instead.
+			if x.damagedErr == nil {
+				x.damagedErr = err
+			}
+			x.damaged = append(x.damaged, n)
+			continue
 		}
 		visit(n, o, 0)
 	}
+	slices.Sort(x.damaged)
 	a.refs[rev] = x
 	return x, nil
+}
+
+// hiddenUse reports whether the previous revision reaches objects kyso
+// cannot read, and if so records a finding of rule
+// object.unreadable-referrer about ref (what says what happens to it):
+// what those objects refer to is unknown, so ref may be used by them and
+// cannot be judged unused, orphaned or used only where the index says.
+func (s *chgStep) hiddenUse(ref pdf.Ref, what string) (bool, error) {
+	refs, err := s.a.refIndex(s.i - 1)
+	if err != nil {
+		return false, err
+	}
+	if len(refs.damaged) == 0 {
+		return false, nil
+	}
+	s.find(ref, ruleHidden, i18n.Sprintf("%s, but the document has objects kyso cannot read, which may use it (%v)%s",
+		what, refs.damagedErr, listNums(refs.damaged)))
+	return true, nil
 }
 
 // structRole says what object n is in revision rev's structure tree (the

@@ -149,8 +149,10 @@ var (
 	ruleUnreadable    = rule("object.unreadable", Other, "A changed object that cannot be read in either revision is refused.", RoleObject)
 	ruleNotDict       = rule("object.becomes-stream", Other, "An object whose role requires a dictionary (page, field, annotation ...) may not be or become a stream, which can be drawn.",
 		RoleCatalog, RoleForm, RoleFieldList, RoleSignature, RolePage, RolePageNode, RoleAnnotList, RoleField, RoleAnnot, RoleDSS, RoleInfo)
-	ruleShared   = rule("object.shared", Other, "An object changed for a harmless role (DSS, metadata, /Info, tags, appearance) that the signed document also uses for something else is refused.", RoleDSS, RoleMetadata, RoleInfo, RoleStruct, RoleExtensions, RoleAnnotList, RoleAppearance)
-	ruleUnused   = rule("object.unused", None, "A changed object that neither revision uses is nothing.", RoleUnused)
+	ruleShared = rule("object.shared", Other, "An object changed for a harmless role (DSS, metadata, /Info, tags, appearance) that the signed document also uses for something else is refused.", RoleDSS, RoleMetadata, RoleInfo, RoleStruct, RoleExtensions, RoleAnnotList, RoleAppearance)
+	ruleUnused = rule("object.unused", None, "A changed object that neither revision uses is nothing.", RoleUnused)
+	ruleHidden = rule("object.unreadable-referrer", Other, "When the revision before a change has objects kyso cannot read, what they refer to is unknown: a changed object no readable object uses, a new object nothing readable reaches, or a change accepted only if nothing else uses the object (DSS, metadata, /Info, tags, appearance) is refused rather than judged unused, orphaned or confined.",
+		RoleUnused, RoleNew, RoleDSS, RoleMetadata, RoleInfo, RoleStruct, RoleExtensions, RoleAnnotList, RoleAppearance)
 	ruleFreed    = rule("object.freed", Other, "Deleting (freeing) an object of the signed document is refused.", RoleFreed)
 	ruleObjStm   = rule("objstm.replaced", Other, "Replacing an object stream of the signed document changes every object in it and is refused.", RoleObjStm)
 	ruleDangling = rule("new.fills-dangling-reference", Other, "A new object that an unchanged signed object already referred to while it did not exist is refused.", RoleNew)
