@@ -111,24 +111,7 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 	if err := a.tail(); err != nil {
 		return nil, err
 	}
-	// The signed revisions must be read from the signed bytes alone.
-	for i := 0; i <= sigRev; i++ {
-		if past := r.EntriesPastEnd(i); len(past) > 0 {
-			a.find(i, pdf.Ref{Num: past[0]}, RoleFile, rulePastEnd, i18n.Sprintf("its cross-reference section places %s at or past the end of the revision (offset %d): bytes written after it%s",
-				plural(len(past), "object"), revs[i].End, listNums(past)))
-		}
-		if d := revs[i].Duplicates; len(d) > 0 {
-			d = slices.Compact(slices.Sorted(slices.Values(d)))
-			a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleXrefDupSigned, i18n.Sprintf("its cross-reference section lists %s twice with different entries, which readers resolve differently: the signer may have seen another document%s",
-				plural(len(d), "object"), listNums(d)))
-		}
-		if i > 0 {
-			if d := hybridFreed(revs[i], r.At(i-1)); len(d) > 0 {
-				a.find(i, pdf.Ref{Num: d[0]}, RoleFile, ruleHybridSigned, i18n.Sprintf("its hybrid cross-reference section marks %s of the revision before free in its table but in use in its /XRefStm stream, which readers resolve differently: the signer may have seen another document%s",
-					plural(len(d), "object"), listNums(d)))
-			}
-		}
-	}
+	a.signedRevisions()
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -140,11 +123,7 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 			a.find(i, pdf.Ref{}, RoleFile, ruleUnanalysable, i18n.Sprintf("the revision cannot be analysed: %v", err))
 		}
 	}
-	// What was read — the signed revisions' structure, every changed
-	// object and what it refers to — must mean one thing to every reader.
-	for _, amb := range r.Ambiguities() {
-		a.find(len(revs)-1, pdf.Ref{Num: amb.Num}, RoleFile, ruleAmbiguous, i18n.Sprintf("%s: PDF readers resolve it differently, so viewers may show another document than the one verified", amb.String()))
-	}
+	a.ambiguities()
 	a.rep.problems(pol, o.DocMDP)
 	return a.rep, nil
 }
