@@ -273,21 +273,21 @@ func runArchiveIngest(cmd *cobra.Command, g *globalOptions, f *ingestFlags, args
 		input := termsafe.String(r.Input)
 		switch r.Status {
 		case archive.StatusRejected:
-			prog.print(g.io.out, p.T("rejected   %s: %s\n", input, p.Translate(r.Reason)))
+			prog.print(g.io.out, p.T("rejected   %s: %s\n", input, oneLine(p.Translate(r.Reason))))
 		case archive.StatusDuplicate:
 			prog.print(g.io.out, p.T("duplicate  %s (record %s)\n", input, id))
 		default:
 			var line string
 			switch {
 			case r.Dossier != "" && r.Version > 1:
-				line = p.T("ingested   %s as record %s, dossier %s version %s", input, id, r.Dossier, strconv.Itoa(r.Version))
+				line = p.T("ingested   %s as record %s, dossier %s version %s", input, id, oneLine(r.Dossier), strconv.Itoa(r.Version))
 			case r.Dossier != "":
-				line = p.T("ingested   %s as record %s, dossier %s", input, id, r.Dossier)
+				line = p.T("ingested   %s as record %s, dossier %s", input, id, oneLine(r.Dossier))
 			default:
 				line = p.T("ingested   %s as record %s", input, id)
 			}
 			for _, w := range r.Warnings {
-				line += "; " + p.Translate(w)
+				line += "; " + oneLine(p.Translate(w))
 			}
 			prog.print(g.io.out, line+"\n")
 		}

@@ -119,7 +119,7 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 	for _, pr := range rep.Problems {
 		if pr.ID == 0 {
 			chainProblems++
-			fmt.Fprint(w, p.T("corrupt  chain: %s\n", p.Translate(pr.Reason)))
+			fmt.Fprint(w, p.T("corrupt  chain: %s\n", oneLine(p.Translate(pr.Reason))))
 		}
 	}
 	failing := 0
@@ -141,7 +141,7 @@ func printChain(w io.Writer, rep *archive.ChainReport, p *i18n.Printer) {
 	for _, cp := range rep.Checkpoints {
 		verdict := p.T("holds")
 		if !cp.OK {
-			verdict = p.T("FAILS: %s", p.Translate(cp.Reason))
+			verdict = p.T("FAILS: %s", oneLine(p.Translate(cp.Reason)))
 		}
 		tsa := cp.TSA
 		if cp.Chain != "" {

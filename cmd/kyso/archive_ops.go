@@ -108,7 +108,7 @@ func runArchiveAudit(cmd *cobra.Command, g *globalOptions, f *auditFlags) error 
 			return jl.write(r)
 		}
 		if r.Status != archive.FixityOK {
-			fmt.Fprint(g.io.out, g.t("%s record %s %s: %s\n", padRunes(g.t(string(r.Status)), 8), strconv.FormatUint(r.ID, 10), orDash(r.Dossier), g.pr().Translate(r.Reason)))
+			fmt.Fprint(g.io.out, g.t("%s record %s %s: %s\n", padRunes(g.t(string(r.Status)), 8), strconv.FormatUint(r.ID, 10), orDash(oneLine(r.Dossier)), oneLine(g.pr().Translate(r.Reason))))
 		}
 		return nil
 	})
@@ -329,12 +329,12 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 		}
 		switch {
 		case r.Status == archive.ImportRejected:
-			fmt.Fprint(g.io.out, g.t("rejected   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
+			fmt.Fprint(g.io.out, g.t("rejected   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), oneLine(g.pr().Translate(r.Reason))))
 		case r.Status == archive.ImportDuplicate && r.Reason != "":
-			fmt.Fprint(g.io.out, g.t("duplicate  record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(r.Reason)))
+			fmt.Fprint(g.io.out, g.t("duplicate  record %s: %s\n", strconv.FormatUint(r.SourceID, 10), oneLine(g.pr().Translate(r.Reason))))
 		}
 		for _, m := range r.Mismatches {
-			fmt.Fprint(g.io.out, g.t("mismatch   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), g.pr().Translate(m)))
+			fmt.Fprint(g.io.out, g.t("mismatch   record %s: %s\n", strconv.FormatUint(r.SourceID, 10), oneLine(g.pr().Translate(m))))
 		}
 		return nil
 	})
@@ -348,7 +348,7 @@ func runArchiveImport(cmd *cobra.Command, g *globalOptions, f *importFlags, dir 
 	if s := sum.Sender; s != nil {
 		line := g.t("signed by %s (issuer %s): chain %s", s.Subject, s.Issuer, g.t(s.Chain))
 		for _, p := range s.Problems {
-			line += "; " + g.pr().Translate(p)
+			line += "; " + oneLine(g.pr().Translate(p))
 		}
 		if g.JSON {
 			fmt.Fprint(g.io.err, g.t("kyso: %s\n", line))

@@ -79,8 +79,10 @@ func runArchiveLs(ctx context.Context, g *globalOptions, c *archive.Catalogue, q
 				padRunes(p.T("UNIT"), 16)+padRunes(p.T("STATUS"), 14)+padRunes("SHA256", 13)+p.T("NAME"))
 		}
 		n++
-		fmt.Fprintf(bw, "%-7d %s %-22s %-10s %-15s %s %-12.12s %s\n", r.ID, pad(issuedDate(g.pr(), r.Issued), 10), clip(orDash(r.Dossier), 22),
-			clip(orDash(r.Procedure), 10), clip(orDash(r.Unit), 15), padRunes(statusLower(g.pr(), r.Status), 13), r.SHA256, r.Name)
+		// Every value is the catalogue's data, from documents and file
+		// names: shown escaped, so that none can print a row of its own.
+		fmt.Fprintf(bw, "%-7d %s %-22s %-10s %-15s %s %-12.12s %s\n", r.ID, pad(issuedDate(g.pr(), r.Issued), 10), clip(orDash(oneLine(r.Dossier)), 22),
+			clip(orDash(oneLine(r.Procedure)), 10), clip(orDash(oneLine(r.Unit)), 15), padRunes(statusLower(g.pr(), r.Status), 13), oneLine(r.SHA256), oneLine(r.Name))
 		if n%256 == 0 {
 			return bw.Flush() // stream: the first rows show at once
 		}
@@ -181,7 +183,7 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 	l := func(en string) string { return p.T(en) }
 	field := func(name, value string) {
 		if value != "" {
-			fmt.Fprint(w, p.T("  %-16s %s\n", l(name)+":", value))
+			fmt.Fprint(w, p.T("  %-16s %s\n", l(name)+":", oneLine(value)))
 		}
 	}
 	id := strconv.FormatUint(r.ID, 10)
@@ -220,25 +222,25 @@ func printEntry(w io.Writer, c *archive.Catalogue, e archive.Entry, p *i18n.Prin
 		fmt.Fprint(w, p.T("  %s:\n", l("Signatures")))
 	}
 	for i, s := range r.Signatures {
-		fmt.Fprint(w, p.T("    %s. %s %s, %s\n", strconv.Itoa(i+1), p.T(orDash(s.Kind)), statusLower(p, s.Status), s.Level))
-		fmt.Fprint(w, p.T("       signer %s\n       issuer %s, serial %s\n", s.Signer, s.Issuer, s.Serial))
+		fmt.Fprint(w, p.T("    %s. %s %s, %s\n", strconv.Itoa(i+1), p.T(orDash(oneLine(s.Kind))), statusLower(p, s.Status), oneLine(s.Level)))
+		fmt.Fprint(w, p.T("       signer %s\n       issuer %s, serial %s\n", oneLine(s.Signer), oneLine(s.Issuer), oneLine(s.Serial)))
 		if s.SigningTime != nil {
 			fmt.Fprint(w, p.T("       signing time %s (claimed)\n", p.Time(*s.SigningTime)))
 		}
 		if s.TimestampTime != nil {
-			fmt.Fprint(w, p.T("       timestamp %s %s\n", p.Time(*s.TimestampTime), s.TSA))
+			fmt.Fprint(w, p.T("       timestamp %s %s\n", p.Time(*s.TimestampTime), oneLine(s.TSA)))
 		}
 	}
 	fmt.Fprint(w, p.T("  %s:\n", l("History")))
 	for _, ev := range e.History {
-		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(eventType(p, ev.Type), 9), ev.Actor))
+		fmt.Fprint(w, p.T("    %s  %s %s", p.Time(ev.Time), padRunes(eventType(p, ev.Type), 9), oneLine(ev.Actor)))
 		if ev.Detail != "" {
-			fmt.Fprint(w, p.T(": %s", eventDetail(p, ev.Detail)))
+			fmt.Fprint(w, p.T(": %s", oneLine(eventDetail(p, ev.Detail))))
 		}
 		fmt.Fprintln(w)
 	}
 	if e.HistoryError != "" {
-		fmt.Fprint(w, p.T("  %s: %s\n", l("WARNING"), e.HistoryError))
+		fmt.Fprint(w, p.T("  %s: %s\n", l("WARNING"), oneLine(e.HistoryError)))
 	}
 }
 

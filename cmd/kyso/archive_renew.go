@@ -99,9 +99,9 @@ func runArchiveRenew(cmd *cobra.Command, g *globalOptions, f *renewFlags) error 
 		if r.Until != nil {
 			until = r.Until.Format(time.DateOnly)
 		}
-		fmt.Fprint(g.io.out, g.t("%s record %s protected until %s%s\n", padRunes(g.t(string(r.Status)), 8), strconv.FormatUint(r.ID, 10), until, reasonSuffix(g.pr().Translate(r.Reason))))
+		fmt.Fprint(g.io.out, g.t("%s record %s protected until %s%s\n", padRunes(g.t(string(r.Status)), 8), strconv.FormatUint(r.ID, 10), until, reasonSuffix(oneLine(g.pr().Translate(r.Reason)))))
 		for _, w := range r.Warnings {
-			fmt.Fprint(g.io.err, g.t("kyso: warning: record %s: %s\n", strconv.FormatUint(r.ID, 10), g.pr().Translate(w)))
+			fmt.Fprint(g.io.err, g.t("kyso: warning: record %s: %s\n", strconv.FormatUint(r.ID, 10), oneLine(g.pr().Translate(w))))
 		}
 		return nil
 	})

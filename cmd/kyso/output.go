@@ -116,3 +116,10 @@ func (p *progress) finish() {
 		p.drawn = false
 	}
 }
+
+// oneLine shows one message (a reason, a warning, an error: text that may
+// carry a document's or a file's words) on its own line: a newline or any
+// other control character in it is shown escaped, so that the words of a
+// file name or a document cannot print lines of their own (a forged
+// "valid" row).
+func oneLine(s string) string { return termsafe.String(s) }

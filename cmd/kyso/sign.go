@@ -238,7 +238,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 			logPanic(g, r.Input, r.Err)
 		case sign.StatusSkipped:
 			if r.Reason != "" {
-				reason := g.pr().Translate(r.Reason)
+				reason := oneLine(g.pr().Translate(r.Reason))
 				if h := remedyHint(g.pr(), r.Remedy); h != "" {
 					reason = g.t("%s (%s)", reason, h)
 				}
@@ -249,7 +249,7 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 		default:
 			bar.print(g.io.out, g.t("%s%s -> %s\n", padRunes(g.t(string(r.Status)), 8), termsafe.String(r.Input), termsafe.String(r.Output)))
 			for _, w := range r.Warnings {
-				bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), g.pr().Translate(w)))
+				bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), oneLine(g.pr().Translate(w))))
 			}
 		}
 	}
@@ -266,14 +266,14 @@ func runSign(ctx context.Context, g *globalOptions, f *signFlags, args []string)
 				fmt.Fprint(g.io.err, g.t("  ... and %d more\n", len(failures)-10))
 				break
 			}
-			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", termsafe.String(r.Input), resultError(g.pr(), r.Err, r.Error)))
+			fmt.Fprint(g.io.err, g.t("  failed %s: %s\n", termsafe.String(r.Input), oneLine(resultError(g.pr(), r.Err, r.Error))))
 		}
 	}
 	printFailureHints(g, failures)
 	if g.JSON {
 		for _, r := range failures {
 			for _, w := range r.Warnings {
-				fmt.Fprint(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), g.pr().Translate(w)))
+				fmt.Fprint(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(r.Input), oneLine(g.pr().Translate(w))))
 			}
 		}
 	}
@@ -323,7 +323,7 @@ func newSignerPolicy(g *globalOptions, store *trust.Store, configured bool, leve
 		Warn: func(msg string, r fail.Remedy) {
 			warnMu.Lock()
 			defer warnMu.Unlock()
-			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", g.pr().Translate(msg)))
+			fmt.Fprint(g.io.err, g.t("kyso: warning: %s\n", oneLine(g.pr().Translate(msg))))
 			if h := remedyHint(g.pr(), r); h != "" {
 				fmt.Fprint(g.io.err, g.t("hint: %s\n", h))
 			}

@@ -60,8 +60,11 @@ func TestTerminalEscapesInNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	unsigned := filepath.Join(in, hostileName)
+	// A name whose newline, printed raw, would add a row of its own to
+	// archive ls: a record claiming to be valid.
+	forged := filepath.Join(in, "x.pdf\n99      -          H26.FAKE-0001          1.000     valid         deadbeef0000 forged.pdf")
 	broken := filepath.Join(in, "b\r\x1b[32m hỏng \x1b]0;title\a.pdf")
-	for p, b := range map[string][]byte{unsigned: good, broken: []byte("%PDF-1.7\nnot a pdf\n")} {
+	for p, b := range map[string][]byte{unsigned: good, forged: good, broken: []byte("%PDF-1.7\nnot a pdf\n")} {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -149,8 +152,21 @@ func TestTerminalEscapesInNames(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("ls: exit %d\n%s", code, errb)
 		}
-		check(t, "ls stdout", out, `\x1b[32mVALID`)
+		check(t, "ls stdout", out, `\x1b[32mVALID`, `x.pdf\n99 `)
 		check(t, "ls stderr", errb)
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "99 ") {
+				t.Errorf("a file name printed a row of its own:\n%s", out)
+			}
+		}
+		for _, id := range []string{"1", "2"} {
+			_, out, _ := kyso(t, "archive", "show", "--db", db, id)
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), "99 ") {
+					t.Errorf("show %s: a file name printed a line of its own:\n%s", id, out)
+				}
+			}
+		}
 		code, out, errb = kyso(t, "archive", "show", "--db", db, "1")
 		if code != exitOK {
 			t.Fatalf("show: exit %d\n%s", code, errb)

@@ -125,12 +125,12 @@ func runTimestamp(ctx context.Context, g *globalOptions, f *timestampFlags, args
 			continue
 		}
 		if res.Status == "failed" {
-			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", termsafe.String(in.Path), g.pr().Err(err)))
+			bar.print(g.io.err, g.t("kyso: error: %s: %s\n", termsafe.String(in.Path), oneLine(g.pr().Err(err))))
 		} else {
 			bar.print(g.io.out, g.t("timestamped %s -> %s\n", termsafe.String(in.Path), termsafe.String(out)))
 		}
 		for _, w := range warnings {
-			bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(in.Path), g.pr().Translate(w)))
+			bar.print(g.io.err, g.t("kyso: warning: %s: %s\n", termsafe.String(in.Path), oneLine(g.pr().Translate(w))))
 		}
 	}
 	bar.finish()
