@@ -80,7 +80,7 @@ func applyConfig(cmd *cobra.Command, g *globalOptions) error {
 		return err
 	}
 	path := cf.Path
-	data, err := fileutil.ReadFileMax(path, 1 << 20)
+	data, err := fileutil.ReadFileMax(path, 1<<20)
 	if err != nil {
 		return fail.Usage(i18n.Errorf("config %s: %v", path, fileutil.UnwrapPath(err)), "")
 	}
