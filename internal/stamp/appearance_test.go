@@ -279,3 +279,28 @@ func BenchmarkAppearance(b *testing.B) {
 		}
 	}
 }
+
+// A batch stamps every file with the same images: each is decoded and
+// compressed once, and read again only when the file changes.
+func TestStampImagesReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	seal := writePNG(t, dir, "seal.png", 40, 40, color.NRGBA{220, 0, 0, 255}, 0)
+	a, err := readPNG(seal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := readPNG(seal)
+	if err != nil || b != a {
+		t.Fatalf("second read: %p %v, want the first image %p", b, err, a)
+	}
+	var o1, o2 objects
+	r1, r2 := imageXObject(&o1, a), imageXObject(&o2, b)
+	if s1, s2 := o1.get(r1).(*pdf.Stream), o2.get(r2).(*pdf.Stream); !bytes.Equal(s1.Data, s2.Data) || s1.Dict["Width"] != pdf.Int(40) {
+		t.Errorf("the two documents' images differ")
+	}
+	writePNG(t, dir, "seal.png", 50, 30, color.NRGBA{0, 0, 200, 255}, 0)
+	c, err := readPNG(seal)
+	if err != nil || c == a || c.w != 50 || c.h != 30 {
+		t.Errorf("after the file changed: %+v %v, want the new 50x30 image", c, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/kyso-project/kyso/internal/fail"
@@ -22,14 +23,58 @@ import (
 // about 1000 x 1000 pixels.
 const maxImagePixels = 16 << 20
 
-// pngImage is a decoded PNG with its physical size when the file says it.
+// pngImage is a PNG made ready for the stamp: its samples and alpha
+// compressed as an image XObject's streams, with its physical size when
+// the file says it. A batch stamps many files with the same images, so
+// each is decoded and compressed once (imageCache) and its streams shared.
 type pngImage struct {
-	img        image.Image
+	w, h       int
+	gray       bool
+	pix, alpha []byte // deflated; alpha nil when the image is opaque
 	widthMM    float64 // 0 when the PNG has no pHYs chunk in metres
 	aspectWtoH float64
 }
 
+// imageCache holds the images read in this run, by path; an entry is
+// read again when the file's size or time changes.
+var imageCache = struct {
+	sync.Mutex
+	m map[string]*cachedImage
+}{m: map[string]*cachedImage{}}
+
+type cachedImage struct {
+	once    sync.Once
+	size    int64
+	modTime int64
+	img     *pngImage
+	err     error
+}
+
+// maxCachedImages bounds the cache: a run uses one signature image and
+// one seal.
+const maxCachedImages = 8
+
 func readPNG(path string) (*pngImage, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fail.Input(i18n.Errorf("stamp image: %v", err), "")
+	}
+	imageCache.Lock()
+	c := imageCache.m[path]
+	if c == nil || c.size != st.Size() || c.modTime != st.ModTime().UnixNano() {
+		if len(imageCache.m) >= maxCachedImages {
+			clear(imageCache.m)
+		}
+		c = &cachedImage{size: st.Size(), modTime: st.ModTime().UnixNano()}
+		imageCache.m[path] = c
+	}
+	imageCache.Unlock()
+	c.once.Do(func() { c.img, c.err = loadPNG(path) })
+	return c.img, c.err
+}
+
+// loadPNG decodes a PNG and compresses its samples.
+func loadPNG(path string) (*pngImage, error) {
 	data, err := fileutil.ReadFile(path)
 	if err != nil {
 		return nil, fail.Input(i18n.Errorf("stamp image: %v", err), "")
@@ -45,7 +90,8 @@ func readPNG(path string) (*pngImage, error) {
 	if err != nil {
 		return nil, fail.Input(i18n.Errorf("stamp image %s: %v", path, err), "")
 	}
-	p := &pngImage{img: img, aspectWtoH: float64(cfg.Width) / float64(cfg.Height)}
+	p := encodeImage(img)
+	p.aspectWtoH = float64(cfg.Width) / float64(cfg.Height)
 	if ppmX, _, ok := pngPHYs(data); ok {
 		p.widthMM = float64(cfg.Width) / float64(ppmX) * 1000
 	}
@@ -74,9 +120,9 @@ func pngPHYs(data []byte) (x, y uint32, ok bool) {
 	return 0, 0, false
 }
 
-// imageXObject adds an image XObject for img, with its alpha channel as a
-// soft mask when it has any transparency.
-func imageXObject(add ObjectAdder, img image.Image) pdf.Ref {
+// encodeImage compresses img's samples (gray or RGB) and its alpha
+// channel, dropped when the image is opaque.
+func encodeImage(img image.Image) *pngImage {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	gray := false
@@ -103,25 +149,36 @@ func imageXObject(add ObjectAdder, img image.Image) pdf.Ref {
 			opaque = opaque && c.A == 0xff
 		}
 	}
+	p := &pngImage{w: w, h: h, gray: gray, pix: deflate(pix)}
+	if !opaque {
+		p.alpha = deflate(alpha)
+	}
+	return p
+}
+
+// imageXObject adds an image XObject for img, with its alpha channel as a
+// soft mask when it has any transparency. The compressed streams are
+// shared between documents, never written to.
+func imageXObject(add ObjectAdder, img *pngImage) pdf.Ref {
 	cs := pdf.Name("DeviceRGB")
-	if gray {
+	if img.gray {
 		cs = "DeviceGray"
 	}
 	d := pdf.Dict{
 		"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-		"Width": pdf.Int(w), "Height": pdf.Int(h),
+		"Width": pdf.Int(img.w), "Height": pdf.Int(img.h),
 		"ColorSpace": cs, "BitsPerComponent": pdf.Int(8),
 		"Filter": pdf.Name("FlateDecode"),
 	}
-	if !opaque {
+	if img.alpha != nil {
 		d["SMask"] = add.Add(&pdf.Stream{Dict: pdf.Dict{
 			"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Image"),
-			"Width": pdf.Int(w), "Height": pdf.Int(h),
+			"Width": pdf.Int(img.w), "Height": pdf.Int(img.h),
 			"ColorSpace": pdf.Name("DeviceGray"), "BitsPerComponent": pdf.Int(8),
 			"Filter": pdf.Name("FlateDecode"),
-		}, Data: deflate(alpha)})
+		}, Data: img.alpha})
 	}
-	return add.Add(&pdf.Stream{Dict: d, Data: deflate(pix)})
+	return add.Add(&pdf.Stream{Dict: d, Data: img.pix})
 }
 
 // zlibWriters are reused: a new compressor allocates about 800 KB, which
@@ -156,7 +213,7 @@ func drawImages(add ObjectAdder, content io.Writer, o Options, maxW, h float64) 
 		if sigW > maxW {
 			sigW, sh = maxW, maxW/sig.aspectWtoH
 		}
-		xobjs["Sig"] = imageXObject(add, sig.img)
+		xobjs["Sig"] = imageXObject(add, sig)
 		fmt.Fprintf(content, "q %s 0 0 %s %s %s cm /Sig Do Q\n", num(sigW), num(sh), num(sigX), num((h-sh)/2))
 		right = sigW
 	}
@@ -183,7 +240,7 @@ func drawImages(add ObjectAdder, content io.Writer, o Options, maxW, h float64) 
 			cx = sw / 2
 		}
 		x := math.Max(0, cx-sw/2)
-		xobjs["Seal"] = imageXObject(add, seal.img)
+		xobjs["Seal"] = imageXObject(add, seal)
 		fmt.Fprintf(content, "q %s 0 0 %s %s %s cm /Seal Do Q\n", num(sw), num(sh), num(x), num((h-sh)/2))
 		right = math.Max(right, x+sw)
 	}
