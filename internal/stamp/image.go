@@ -30,7 +30,7 @@ const maxImagePixels = 16 << 20
 type pngImage struct {
 	w, h       int
 	gray       bool
-	pix, alpha []byte // deflated; alpha nil when the image is opaque
+	pix, alpha []byte  // deflated; alpha nil when the image is opaque
 	widthMM    float64 // 0 when the PNG has no pHYs chunk in metres
 	aspectWtoH float64
 }
