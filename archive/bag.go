@@ -157,6 +157,15 @@ func (c *Catalogue) Export(ctx context.Context, dir string, o ExportOptions) (Ex
 				if err != nil {
 					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, idOfKey(k), err), "")
 				}
+				// A record edited outside kyso is not exported as if it
+				// were sound: the export is refused (exit 5) before the
+				// bag is finished, naming the record.
+				if len(k) != 8 {
+					return damagef("key %x is not a record id", k)
+				}
+				if err := recordSound(tx, idOfKey(k), v, r); err != nil {
+					return err
+				}
 				line := bagLine{Record: r}
 				for _, raw := range rawHistory(tx, r.ID) {
 					if !json.Valid(raw) {
@@ -494,6 +503,13 @@ type ImportSummary struct {
 	// rejected). MissingFiles names the first ten.
 	Missing      int
 	MissingFiles []string
+	// HashedFiles and HashedBytes count the distinct files of the bag
+	// import hashed and their bytes: at most what the bag holds, each file
+	// once, whatever its manifests list. HashReused counts the entries
+	// answered from a file already hashed (a hard link, a repeated entry).
+	HashedFiles int
+	HashedBytes int64
+	HashReused  int
 }
 
 // Import loads a bag written by Export. The bag is checked first: only
@@ -508,8 +524,7 @@ type ImportSummary struct {
 // catalogue has none for that unit and year. What the bag says is read
 // within bounds (baglimits.go); files its manifest lists and it lacks are
 // counted in the summary, and the records that need one are rejected.
-func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, report func(ImportResult) error) (ImportSummary, error) {
-	var sum ImportSummary
+func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, report func(ImportResult) error) (sum ImportSummary, err error) {
 	if c.lock == nil {
 		return sum, fail.Runf("catalogue %s: opened read-only", c.path)
 	}
@@ -529,7 +544,11 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 	if err != nil {
 		return sum, err
 	}
-	tm, err := checkTagManifest(dir)
+	// What is cheap comes first: the tag manifest (at most 1 MiB) and the
+	// signature over it, so that a bag --require-signed refuses is refused
+	// before any file it lists is read. Then each distinct file is hashed
+	// once (bagHasher).
+	tm, tagEntries, err := readTagManifest(dir)
 	if err != nil {
 		return sum, err
 	}
@@ -547,6 +566,11 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 			}
 		}
 		return sum, refuse(dir, "a signature by a trusted sender is required and %s", why)
+	}
+	hasher := newBagHasher(dir)
+	defer func() { sum.HashedFiles, sum.HashedBytes, sum.HashReused = hasher.files, hasher.bytes, hasher.reused }()
+	if err := checkTagFiles(dir, tagEntries, hasher); err != nil {
+		return sum, err
 	}
 	mf, err := openRegular(filepath.Join(dir, "manifest-sha256.txt"))
 	if err != nil {
@@ -568,7 +592,7 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 		if !ok {
 			return sum, bad("%s is not in the manifest", name)
 		}
-		got, err := hashFile(filepath.Join(dir, filepath.FromSlash(name)))
+		got, err := hasher.sum(name)
 		if err != nil {
 			return sum, bad("%s: %v", name, unwrapPath(err))
 		}
@@ -655,9 +679,12 @@ func (c *Catalogue) Import(ctx context.Context, dir string, o ImportOptions, rep
 				cf.flags |= contentClaimed
 				cf.first = l.Record.ID
 			}
+			if it.res.Status == ImportUndecided {
+				useContents(it, contents)
+			}
 			batch = append(batch, it)
 		}
-		if err := c.importFiles(ctx, dir, contents, batch, o); err != nil {
+		if err := c.importFiles(ctx, dir, contents, hasher, batch, o); err != nil {
 			dropItems(c, batch)
 			return sum, err
 		}
@@ -761,6 +788,30 @@ type importItem struct {
 	err     error          // stops the run
 }
 
+// useContents rejects a record that needs a content file another record
+// of the bag needs too, or that lists one content twice: kyso never exports
+// either (a content belongs to one record, once), and each use would copy
+// and verify the file again. Otherwise it marks the record's content files
+// used.
+func useContents(it *importItem, files *bagContents) {
+	contents := it.line.Record.Contents()
+	for _, content := range contents {
+		if f := files.find(content.SHA256); f != nil && f.flags&contentUsed != 0 {
+			it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("%s is used twice by the records of the bag: the bag was altered", bagFile(strings.ToLower(content.SHA256)))
+			return
+		}
+	}
+	for _, content := range contents {
+		if f := files.find(content.SHA256); f != nil {
+			if f.flags&contentUsed != 0 {
+				it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("%s is used twice by the records of the bag: the bag was altered", bagFile(strings.ToLower(content.SHA256)))
+				return
+			}
+			f.flags |= contentUsed
+		}
+	}
+}
+
 // dropItems removes the pending files of items that will not be committed.
 func dropItems(c *Catalogue, batch []*importItem) {
 	for _, it := range batch {
@@ -775,7 +826,7 @@ func dropItems(c *Catalogue, batch []*importItem) {
 // checking them against the manifest, and verifies each as ingest does; a
 // mismatch or an invalid document rejects the item. The first error that
 // stops the run (the store, the verifier) is returned.
-func (c *Catalogue) importFiles(ctx context.Context, dir string, contents *bagContents, batch []*importItem, o ImportOptions) error {
+func (c *Catalogue) importFiles(ctx context.Context, dir string, contents *bagContents, hasher *bagHasher, batch []*importItem, o ImportOptions) error {
 	var todo []*importItem
 	for _, it := range batch {
 		if it.res.Status != ImportUndecided {
@@ -813,7 +864,7 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, contents *bagCo
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			c.importItemFiles(ctx, dir, contents, it, o)
+			c.importItemFiles(ctx, dir, contents, hasher, it, o)
 			if it.res.Status == ImportRejected || it.err != nil {
 				for _, p := range it.pending {
 					removeFile(p.pending)
@@ -831,7 +882,7 @@ func (c *Catalogue) importFiles(ctx context.Context, dir string, contents *bagCo
 	return nil
 }
 
-func (c *Catalogue) importItemFiles(ctx context.Context, dir string, files *bagContents, it *importItem, o ImportOptions) {
+func (c *Catalogue) importItemFiles(ctx context.Context, dir string, files *bagContents, hasher *bagHasher, it *importItem, o ImportOptions) {
 	r := it.line.Record
 	reject := func(format string, a ...any) {
 		it.res.Status, it.res.Reason = ImportRejected, fmt.Sprintf(format, a...)
@@ -858,7 +909,20 @@ func (c *Catalogue) importItemFiles(ctx context.Context, dir string, files *bagC
 			reject("%s: %v", name, unwrapPath(err))
 			return
 		}
-		tmp, got, _, err := c.store.copyIn(ctx, src.Reader())
+		// Each distinct file of the bag is read once: a content file that
+		// is another entry of the bag too (a hard link) cannot match both
+		// names, and is refused unread.
+		if other, err := hasher.claim(src, name); err != nil || other != "" {
+			src.Close()
+			if err != nil {
+				reject("%s: %v", name, unwrapPath(err))
+			} else {
+				it.res.Status, it.res.Reason = ImportRejected, i18n.Sprintf("%s is the same file as %s (a hard link): the bag was altered", name, other)
+			}
+			return
+		}
+		tmp, got, n, err := c.store.copyIn(ctx, src.Reader())
+		hasher.done(n)
 		if err == nil {
 			if err = src.Unchanged(); err != nil {
 				removeFile(tmp)

@@ -161,6 +161,7 @@ const (
 	contentListed   = 1 << iota // the manifest lists it, with its own SHA-256
 	contentMisnamed             // the manifest lists it with another SHA-256
 	contentClaimed              // a record of the bag was read for it
+	contentUsed                 // a record of the bag will copy it (as any of its versions)
 )
 
 // bagContents is what the walk of a bag found.

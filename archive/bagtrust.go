@@ -8,10 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/cms"
@@ -174,36 +174,43 @@ func readRegular(p string, max int64) ([]byte, error) {
 	return buf.Bytes(), f.Unchanged()
 }
 
-// checkTagManifest reads the tag manifest and checks every tag file it
-// lists; it returns the manifest's bytes (what a signature covers).
-func checkTagManifest(dir string) ([]byte, error) {
+// readTagManifest reads and parses the tag manifest, which must list
+// manifest-sha256.txt and bagit.txt; it returns its bytes (what a signature
+// covers) and its entries. Nothing it lists is read yet: the signature over
+// it is checked first (checkTagFiles comes after).
+func readTagManifest(dir string) ([]byte, map[string]string, error) {
 	tm, err := readRegular(filepath.Join(dir, bagTagManifest), 1<<20)
 	if err != nil {
-		return nil, refuse(dir, "%s: %v", bagTagManifest, unwrapPath(err))
+		return nil, nil, refuse(dir, "%s: %v", bagTagManifest, unwrapPath(err))
 	}
 	entries, err := ParseManifest(bytes.NewReader(tm), bagTagManifest)
 	if err != nil {
-		return nil, refuse(dir, "%v", err)
+		return nil, nil, refuse(dir, "%v", err)
 	}
 	for _, need := range []string{"manifest-sha256.txt", "bagit.txt"} {
 		if _, ok := entries[need]; !ok {
-			return nil, refuse(dir, "%s does not list %s", bagTagManifest, need)
+			return nil, nil, refuse(dir, "%s does not list %s", bagTagManifest, need)
 		}
 	}
-	for name, want := range entries {
-		f, err := openRegular(filepath.Join(dir, filepath.FromSlash(name)))
+	return tm, entries, nil
+}
+
+// checkTagFiles checks every tag file the tag manifest lists against it,
+// in a fixed order, each distinct file hashed once (bagHasher).
+func checkTagFiles(dir string, entries map[string]string, h *bagHasher) error {
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		got, err := h.sum(name)
 		if err != nil {
-			return nil, refuse(dir, "%s: %v", name, unwrapPath(err))
+			return refuse(dir, "%s: %v", name, unwrapPath(err))
 		}
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, refuse(dir, "%s: %v", name, unwrapPath(err))
-		}
-		if got := fmt.Sprintf("%x", h.Sum(nil)); got != want {
-			return nil, refuse(dir, "%s does not match %s", name, bagTagManifest)
+		if got != entries[name] {
+			return refuse(dir, "%s does not match %s", name, bagTagManifest)
 		}
 	}
-	return tm, nil
+	return nil
 }

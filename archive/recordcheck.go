@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"github.com/kyso-project/kyso/internal/i18n"
 	"io"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // recordChecker is decodeRecord's check without building the Record: the
@@ -46,4 +48,43 @@ func (rc *recordChecker) inflate(v []byte) error {
 		return err
 	}
 	return i18n.Errorf("unknown record encoding %#x", v[0])
+}
+
+// getSoundRecord reads record id for a command that writes to it (set-meta,
+// renew) or hands it on as sound (export). The record must still match its
+// record hash and its history chain must end at its head: a write on top
+// of an edit made outside kyso would give the edit a fresh hash and a
+// fresh event, and an export would carry it to another catalogue as if it
+// were sound. Either is the damaged-catalogue error (exit 5) naming the
+// record; `kyso archive check` and `audit` report the same edit. It does
+// not walk the catalogue's chain (whether this is the version the chain
+// holds): audit and check do. Nil, nil when there is no such record.
+func getSoundRecord(tx *bolt.Tx, id uint64) (*Record, error) {
+	v := tx.Bucket(bucketRecords).Get(idKey(id))
+	if v == nil {
+		return nil, nil
+	}
+	r, err := decodeRecord(v)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordSound(tx, id, v, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// recordSound is getSoundRecord's check of a record already decoded from
+// its stored bytes v.
+func recordSound(tx *bolt.Tx, id uint64, v []byte, r *Record) error {
+	if r.ID != id {
+		return damagef("record %d says it is record %d: it was moved", id, r.ID)
+	}
+	if err := checkStoredHash(v); err != nil {
+		return damagef("record %d: %v", id, err)
+	}
+	if err := checkChain(rawHistory(tx, id), r.HistoryHead); err != nil {
+		return damagef("record %d: %v", id, err)
+	}
+	return nil
 }

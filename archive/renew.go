@@ -149,6 +149,11 @@ func emitRenew(report func(RenewResult) error, r RenewResult) error {
 }
 
 func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res *RenewResult) error {
+	// A record edited outside kyso is refused before a timestamp is
+	// bought for it (and checked again in the commit).
+	if err := c.view(ctx, func(tx *bolt.Tx) error { _, err := getSoundRecord(tx, r.ID); return err }); err != nil {
+		return err
+	}
 	current, done, err := c.localContent(ctx, r.SHA256)
 	if err != nil {
 		return i18n.Errorf("stored file: %v; run kyso archive audit", err)
@@ -194,7 +199,10 @@ func (c *Catalogue) renewOne(ctx context.Context, r *Record, o RenewOptions, res
 	}
 	now := c.opts.Now()
 	err = c.update(ctx, func(tx *bolt.Tx) error {
-		cur, err := getRecord(tx, r.ID)
+		cur, err := getSoundRecord(tx, r.ID)
+		if errors.Is(err, ErrDamaged) {
+			return err
+		}
 		if err != nil || cur == nil {
 			return i18n.Errorf("record %d vanished: %v", r.ID, err)
 		}

@@ -89,9 +89,10 @@ func (c *Catalogue) SetMeta(ctx context.Context, changes []MetaChange) ([]SetMet
 		now := c.opts.Now()
 		for i, ch := range changes {
 			for _, id := range targets[i] {
-				r, err := getRecord(tx, id)
+				// A record edited outside kyso is refused, not built on.
+				r, err := getSoundRecord(tx, id)
 				if err != nil {
-					return fail.Run(i18n.Errorf("catalogue %s: record %d: %v", c.path, id, err), "")
+					return err
 				}
 				if r == nil {
 					return damagef("record %d, found a moment ago, is not in the catalogue", id)
