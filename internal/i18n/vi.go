@@ -1758,6 +1758,7 @@ var viMessages = map[string]string{
 	"the file is ambiguous: %s%s, and PDF readers resolve it differently: what one viewer shows is not what another does": "tệp không rõ ràng: %s%s, và các trình đọc PDF hiểu điều này khác nhau: điều một trình xem hiển thị không phải là điều trình xem khác hiển thị",
 	", and 1 more object":   ", và 1 đối tượng nữa",
 	", and %d more objects": ", và %d đối tượng nữa",
+	"object %s is written as generation %s where the cross-reference lists generation %s": "đối tượng %s được ghi với thế hệ %s trong khi bảng tham chiếu chéo ghi thế hệ %s",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -19,6 +19,11 @@ const (
 	// null; some viewers take the listed object, others rebuild the
 	// cross-reference by scanning the file for "N G obj".
 	GenerationMismatch
+	// HeaderGeneration: an object's header ("N G obj") gives another
+	// generation than the cross-reference entry that points at it. Readers
+	// that check (poppler) take the entry as wrong and rebuild the
+	// cross-reference by scanning the file; others take the object.
+	HeaderGeneration
 )
 
 // Ambiguity is one construct, found while reading the file, that makes
@@ -32,8 +37,9 @@ type Ambiguity struct {
 	Trailer bool
 	// Key is the key given twice (DuplicateKey).
 	Key Name
-	// Gen is the reference's generation and ListedGen the
-	// cross-reference's (GenerationMismatch).
+	// Gen is the reference's generation (GenerationMismatch) or the
+	// object header's (HeaderGeneration), and ListedGen the
+	// cross-reference's.
 	Gen, ListedGen uint16
 }
 
@@ -48,6 +54,9 @@ func (a Ambiguity) String() string {
 		return i18n.Sprintf("object %s gives /%s twice with different values", n, string(a.Key))
 	case GenerationMismatch:
 		return i18n.Sprintf("a reference names object %s generation %s, which the cross-reference lists as generation %s",
+			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))
+	case HeaderGeneration:
+		return i18n.Sprintf("object %s is written as generation %s where the cross-reference lists generation %s",
 			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))
 	}
 	return ""

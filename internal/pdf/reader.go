@@ -943,9 +943,17 @@ func (r *Reader) getEntry(num uint32, e XrefEntry, chain []uint32) (Object, erro
 	switch e.Type {
 	case 1:
 		var n uint32
-		n, o, _, err = r.parseIndirect(e.Offset, false, append(chain, num))
+		var gen uint16
+		n, o, gen, err = r.parseIndirect(e.Offset, false, append(chain, num))
 		if err == nil && n != num {
 			err = i18n.Errorf("xref says object %d is at offset %d, found object %d", num, e.Offset, n)
+		}
+		if err == nil && gen != e.Gen {
+			// "N 7 obj" where the xref lists generation 0: readers that
+			// check make the entry wrong and rebuild the cross-reference
+			// by scanning the file (poppler), which an update can plant
+			// objects for; others take the object as it is.
+			r.noteAmbiguity(Ambiguity{Kind: HeaderGeneration, Num: num, Gen: gen, ListedGen: e.Gen})
 		}
 	case 2:
 		o, _, err = r.fromObjStm(num, e, append(chain, num))
@@ -985,16 +993,16 @@ func chainString(chain []uint32) string {
 	return string(b)
 }
 
-// parseIndirect parses "N G obj ... endobj" at off. Streams get their data
-// located, not read. cost is the bytes parsed.
-func (r *Reader) parseIndirect(off int64, rawLength bool, chain []uint32) (uint32, Object, int, error) {
+// parseIndirect parses "N G obj ... endobj" at off, returning N, the
+// object and G. Streams get their data located, not read.
+func (r *Reader) parseIndirect(off int64, rawLength bool, chain []uint32) (uint32, Object, uint16, error) {
 	window := 4096
 	for {
 		buf, eof, err := r.readAt(off, window)
 		if err != nil {
 			return 0, nil, 0, err
 		}
-		num, o, n, err := r.parseIndirectBuf(buf, eof, off, rawLength, chain)
+		num, gen, o, n, err := r.parseIndirectBuf(buf, eof, off, rawLength, chain)
 		if serr := r.spendParsed(n); serr != nil {
 			return 0, nil, 0, serr
 		}
@@ -1005,49 +1013,49 @@ func (r *Reader) parseIndirect(off int64, rawLength bool, chain []uint32) (uint3
 			window = min(window*8, r.limits.MaxObjectSize)
 			continue
 		}
-		return num, o, n, err
+		return num, o, gen, err
 	}
 }
 
 // parseIndirectBuf parses an indirect object in buf; n is how far it got.
-func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength bool, chain []uint32) (num uint32, o Object, n int, err error) {
+func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength bool, chain []uint32) (num uint32, gen uint16, o Object, n int, err error) {
 	p := r.parser(buf, eof)
 	defer func() { n = p.pos }()
 	nO, err := p.object(0)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, 0, nil, 0, err
 	}
 	g, err := p.object(0)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, 0, nil, 0, err
 	}
 	numI, ok1 := nO.(Int)
-	_, ok2 := g.(Int)
-	if !ok1 || !ok2 || numI < 0 || numI > 1<<31 {
-		return 0, nil, 0, i18n.Errorf("no object header at offset %d", off)
+	genI, ok2 := g.(Int)
+	if !ok1 || !ok2 || numI < 0 || numI > 1<<31 || genI < 0 || genI > 65535 {
+		return 0, 0, nil, 0, i18n.Errorf("no object header at offset %d", off)
 	}
 	if err := p.expectKeyword("obj"); err != nil {
-		return 0, nil, 0, err
+		return 0, 0, nil, 0, err
 	}
 	o, err = p.object(0)
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, 0, nil, 0, err
 	}
 	if p.dup != "" {
 		r.noteAmbiguity(Ambiguity{Kind: DuplicateKey, Num: uint32(numI), Key: p.dup})
 	}
 	d, isDict := o.(Dict)
 	if !isDict {
-		return uint32(numI), o, 0, nil
+		return uint32(numI), uint16(genI), o, 0, nil
 	}
 	// A dictionary is a stream's when "stream" follows; the window must
 	// hold the whole next token to tell ("str" at its end may be "stream").
 	kw, err := p.peekKeyword()
 	if err != nil {
-		return 0, nil, 0, err
+		return 0, 0, nil, 0, err
 	}
 	if kw != "stream" {
-		return uint32(numI), o, 0, nil
+		return uint32(numI), uint16(genI), o, 0, nil
 	}
 	p.skipSpace()
 	p.pos += len("stream")
@@ -1058,7 +1066,7 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		p.pos++
 	}
 	if p.pos >= len(p.buf) && !eof {
-		return 0, nil, 0, errShort
+		return 0, 0, nil, 0, errShort
 	}
 	st := &Stream{Dict: d, Offset: off + int64(p.pos)}
 	length := int64(-1)
@@ -1069,7 +1077,7 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		if !rawLength {
 			lo, err := r.get(l, chain)
 			if err != nil && (IsLimit(err) || errors.Is(err, ErrCycle)) {
-				return 0, nil, 0, i18n.Errorf("stream /Length %v: %v", l, err)
+				return 0, 0, nil, 0, i18n.Errorf("stream /Length %v: %v", l, err)
 			}
 			if li, ok := lo.(Int); err == nil && ok {
 				length = int64(li)
@@ -1080,12 +1088,12 @@ func (r *Reader) parseIndirectBuf(buf []byte, eof bool, off int64, rawLength boo
 		// Recover the length by looking for "endstream".
 		l, err := r.findEndstream(st.Offset)
 		if err != nil {
-			return 0, nil, 0, err
+			return 0, 0, nil, 0, err
 		}
 		length = l
 	}
 	st.Length = length
-	return uint32(numI), st, 0, nil
+	return uint32(numI), uint16(genI), st, 0, nil
 }
 
 func (r *Reader) hasEndstream(at int64) bool {

@@ -95,7 +95,10 @@ type Rev struct {
 	// StreamOnly (with Hybrid) lists object numbers the table marks free
 	// while the /XRefStm stream lists them in use at the given offset.
 	StreamOnly map[uint32]int64
-	Omit       Omit
+	// HeaderGen writes these objects' headers with the given generation
+	// ("N G obj") while the cross-reference lists generation 0.
+	HeaderGen map[uint32]uint16
+	Omit      Omit
 }
 
 // AppendRev writes rv after doc.
@@ -176,7 +179,7 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 			continue
 		}
 		ents[n] = entry{typ: 1, off: int64(out.Len())}
-		fmt.Fprintf(out, "%d 0 obj\n", n)
+		fmt.Fprintf(out, "%d %d obj\n", n, rv.HeaderGen[n])
 		out.Write(pdf.Bytes(rv.Objects[n]))
 		out.WriteString("\nendobj\n")
 	}

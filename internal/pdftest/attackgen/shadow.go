@@ -96,6 +96,29 @@ func (g *gen) shadow() {
 			return nil
 		}))
 	})
+	g.add(Case{Name: "shadow/replace-header-generation", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update adds to page 1 only /PieceInfo N 0 R, whose object is written as \"N 7 obj\"; after it, an unlisted object carries the page's content number with other text: readers that check generations rebuild the cross-reference from \"N G obj\" and draw the planted content",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "written as generation 7"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		r, pref, pd, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		n, err := r.NextObjectNumber()
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = n
+		pd["PieceInfo"] = pdf.Ref{Num: n}
+		contents := pd["Contents"].(pdf.Ref).Num
+		// the planted object is written as a raw body of an object the
+		// xref does not list: a stream named like the page's content
+		planted := pdf.Raw{Bytes: fmt.Appendf(nil, "<< >>\nendobj\n%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream", contents, len(evilText), evilText)}
+		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pref.Num: pd, n: planted}, HeaderGen: map[uint32]uint16{n: 7}})
+	})
 	// A page whose signed content is covered by an opaque /Square annotation.
 	coveredByAnnot := func(c *Case) ([]byte, pdf.Ref, error) {
 		var annot pdf.Ref
