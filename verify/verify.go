@@ -129,6 +129,9 @@ type verifier struct {
 	// crls keeps the file's parsed CRLs (headers and signature checks,
 	// never their entries) for every revocation check of the file.
 	crls *revocation.CRLCache
+	// chains builds the file's certificate paths: its pools indexed once,
+	// its signature checks remembered, its work bounded (MaxChainWork).
+	chains *trust.Session
 }
 
 func (v *verifier) fileError(format string, a ...any) {
