@@ -139,7 +139,7 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 			issuer, err = v.session().IssuerOf(cert, append(append([]*x509.Certificate{}, v.o.Trust.Roots...), v.o.Trust.Extra...))
 		}
 		if err != nil {
-			v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: %v", who, err))
+			v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: %s", who, err))
 			return rv
 		}
 	}
@@ -147,7 +147,7 @@ func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain ch
 		v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
 		return rv
 	}
-	evidence := revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls}
+	evidence := revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls, OCSPCache: v.ocsps}
 	var res revocation.Result
 	if f := v.o.Fetcher; chain.status != "trusted" && f != nil && !f.Offline {
 		// The verdict is indeterminate whatever the status, and the
