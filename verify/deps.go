@@ -25,6 +25,19 @@ func (v *verifier) store() (*trust.Store, error) {
 	return systemStore, systemErr
 }
 
+// session is the file's chain-building session (see trust.Session): over
+// the run's trust store, or over none when it could not be loaded.
+func (v *verifier) session() *trust.Session {
+	if v.chains == nil {
+		st, err := v.store()
+		if err != nil || st == nil {
+			st = &trust.Store{}
+		}
+		v.chains = st.NewSession()
+	}
+	return v.chains
+}
+
 type chainVerdict struct {
 	status string
 	certs  []*x509.Certificate
@@ -35,13 +48,13 @@ type chainVerdict struct {
 // short of a trusted chain makes the verdict indeterminate.
 func (v *verifier) judgeChain(s *sigState, cert *x509.Certificate, pool []*x509.Certificate, at time.Time, tsa bool) chainVerdict {
 	cv := chainVerdict{status: "incomplete", pool: pool}
-	st, err := v.store()
+	_, err := v.store()
 	if err != nil {
 		s.indeterminatef("no trust anchors: %v", err)
 		s.out.Chain = cv.status
 		return cv
 	}
-	res, err := st.Chain(cert, pool, at)
+	res, err := v.session().Chain(cert, pool, at)
 	if err != nil {
 		s.indeterminatef("building the chain: %v", err)
 		s.out.Chain = cv.status
@@ -60,7 +73,7 @@ func (v *verifier) judgeChain(s *sigState, cert *x509.Certificate, pool []*x509.
 		}
 		pool = append(pool, issuer)
 		cv.pool = pool
-		if res, err = st.Chain(cert, pool, at); err != nil {
+		if res, err = v.chains.Chain(cert, pool, at); err != nil {
 			s.indeterminatef("building the chain: %v", err)
 			s.out.Chain = cv.status
 			return cv
@@ -112,24 +125,29 @@ type revVerdict struct {
 func (v *verifier) judgeRevocation(s *sigState, cert *x509.Certificate, chain chainVerdict, at time.Time, ev evidenceSet, soft bool) revVerdict {
 	rv := revVerdict{status: "unknown", fromDSS: -1}
 	defer func() { s.out.Revocation = rv.status }()
+	who := "the signer's certificate"
+	if soft {
+		who = "the TSA certificate"
+	}
 	var issuer *x509.Certificate
 	if len(chain.certs) > 1 {
 		issuer = chain.certs[1]
 	} else {
-		issuer = issuerOf(cert, chain.pool)
-		if issuer == nil && v.o.Trust != nil {
-			issuer = issuerOf(cert, append(append([]*x509.Certificate{}, v.o.Trust.Roots...), v.o.Trust.Extra...))
+		var err error
+		issuer, err = v.session().IssuerOf(cert, chain.pool)
+		if issuer == nil && err == nil && v.o.Trust != nil {
+			issuer, err = v.session().IssuerOf(cert, append(append([]*x509.Certificate{}, v.o.Trust.Roots...), v.o.Trust.Extra...))
 		}
-	}
-	who := "the signer's certificate"
-	if soft {
-		who = "the TSA certificate"
+		if err != nil {
+			v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: %s", who, err))
+			return rv
+		}
 	}
 	if issuer == nil {
 		v.unknownRevocation(s, soft, i18n.Sprintf("the revocation status of %s is unknown: its issuer is not known", who))
 		return rv
 	}
-	evidence := revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls}
+	evidence := revocation.Evidence{OCSPs: ev.ocsps, CRLs: ev.crls, Certs: chain.pool, CRLCache: v.crls, OCSPCache: v.ocsps}
 	var res revocation.Result
 	if f := v.o.Fetcher; chain.status != "trusted" && f != nil && !f.Offline {
 		// The verdict is indeterminate whatever the status, and the

@@ -1,14 +1,12 @@
 package verify
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/cms"
 	"github.com/kyso-project/kyso/internal/i18n"
-	"github.com/kyso-project/kyso/internal/keycheck"
 	"github.com/kyso-project/kyso/internal/tsp"
 )
 
@@ -271,12 +269,3 @@ func (v *verifier) evidence(sd *cms.SignedData, si *cms.SignerInfo) evidenceSet 
 
 type evidenceSet struct{ ocsps, crls [][]byte }
 
-// issuerOf finds the certificate in pool that issued c.
-func issuerOf(c *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
-	for _, p := range pool {
-		if p != c && bytes.Equal(p.RawSubject, c.RawIssuer) && keycheck.CheckSignatureFrom(c, p) == nil {
-			return p
-		}
-	}
-	return nil
-}

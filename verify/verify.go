@@ -105,7 +105,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, o Options) (rep *Rep
 		}
 	}()
 	// one network budget for every fetch made while judging this file
-	v := &verifier{ctx: revocation.PerFile(ctx), ra: r, size: size, o: o, now: now, rep: rep, crls: &revocation.CRLCache{}}
+	v := &verifier{ctx: revocation.PerFile(ctx), ra: r, size: size, o: o, now: now, rep: rep, crls: &revocation.CRLCache{}, ocsps: &revocation.OCSPCache{}}
 	if err := v.run(); err != nil {
 		return nil, err
 	}
@@ -129,6 +129,12 @@ type verifier struct {
 	// crls keeps the file's parsed CRLs (headers and signature checks,
 	// never their entries) for every revocation check of the file.
 	crls *revocation.CRLCache
+	// ocsps keeps the file's OCSP responses read (each decoded and
+	// indexed once, MaxOCSPStatusesPerFile statuses at most).
+	ocsps *revocation.OCSPCache
+	// chains builds the file's certificate paths: its pools indexed once,
+	// its signature checks remembered, its work bounded (MaxChainWork).
+	chains *trust.Session
 }
 
 func (v *verifier) fileError(format string, a ...any) {

@@ -239,6 +239,9 @@ var viHelp = map[string]string{
 // viMessages are what kyso says as it runs: labels, per-file lines,
 // summaries, prompts, errors and hints, verify's reasons.
 var viMessages = map[string]string{
+	"building the certificate paths of the file takes more than %d steps":   "việc dựng chuỗi chứng thư của tệp cần hơn %d bước",
+	"the OCSP response holds %d certificate statuses, more than %d":         "phản hồi OCSP chứa %d trạng thái chứng thư, quá %d",
+	"the OCSP responses of the file hold more than %d certificate statuses": "các phản hồi OCSP của tệp chứa hơn %d trạng thái chứng thư",
 	// Bag import limits and an incomplete bag (docs/catalogue.md, "Import:
 	// limits, and an incomplete bag").
 	"bag %s: %s: record %d (from byte %d): more than %d MiB, the most a record may be":                 "gói %s: %s: bản ghi %d (từ byte %d): hơn %d MiB, mức tối đa của một bản ghi",

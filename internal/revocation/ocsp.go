@@ -4,16 +4,23 @@ import (
 	"bytes"
 	"crypto"
 	_ "crypto/sha1" // OCSP CertIDs and responder key hashes use SHA-1
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kyso-project/kyso/internal/i18n"
 	"github.com/kyso-project/kyso/internal/keycheck"
+	"github.com/kyso-project/kyso/internal/pdf"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -107,31 +114,153 @@ var errOtherCert = errors.New("not about this certificate")
 // It returns the response with Certificate set to the delegated responder
 // (nil when the issuer signed), and the response as a full OCSPResponse.
 func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certificate) (*ocsp.Response, []byte, error) {
+	return readOCSP(raw, MaxOCSPStatuses).about(cert, issuer, extra)
+}
+
+// MaxOCSPStatuses bounds the certificate statuses (SingleResponses) of one
+// OCSP response kyso reads; MaxOCSPStatusesPerFile those of all the
+// responses of one file (an OCSPCache). A response over either is not
+// used, and says which limit it went over. Responders answer for the one
+// certificate asked about, or a handful; a response of ten thousand
+// statuses is there to cost time.
+const (
+	MaxOCSPStatuses        = 1024
+	MaxOCSPStatusesPerFile = 16384
+)
+
+// ocspWork counts the OCSP responses read, for tests.
+var ocspWork struct{ reads, statuses, sigChecks atomic.Int64 }
+
+// OCSPWork reports how many OCSP responses were read (each decoded once),
+// how many certificate statuses they held, and how many OCSP signatures
+// were checked since the program started. It is for tests that check the
+// work is linear.
+func OCSPWork() (reads, statuses, sigChecks int64) {
+	return ocspWork.reads.Load(), ocspWork.statuses.Load(), ocspWork.sigChecks.Load()
+}
+
+// ocspInfo is an OCSP response read once: decoded, its embedded
+// certificates parsed and its statuses indexed by CertID, so that looking
+// a certificate up costs a map look-up, not a decoding of every status.
+type ocspInfo struct {
+	err      error // why it cannot be used: malformed, over a limit
+	full     []byte
+	basic    basicOCSPResponse
+	data     ocspResponseData
+	embedded []*x509.Certificate
+	// index finds the statuses by CertID (hash algorithm, issuer name
+	// and key hashes, serial), in the order of the response.
+	index    map[string][]int
+	algs     []string // the hash algorithms the CertIDs use
+	statuses int
+
+	mu       sync.Mutex
+	verdicts map[[32]byte]error // signature check by signer certificate
+}
+
+// readOCSP reads raw; a response of more than max statuses is refused
+// before it is decoded.
+func readOCSP(raw []byte, max int) *ocspInfo {
+	ocspWork.reads.Add(1)
 	basicDER, full, err := unwrapOCSP(raw)
 	if err != nil {
-		return nil, nil, err
+		return &ocspInfo{err: err}
 	}
-	var basic basicOCSPResponse
-	if rest, err := asn1.Unmarshal(basicDER, &basic); err != nil || len(rest) > 0 {
-		return nil, nil, i18n.Errorf("malformed OCSP response: %v", errOr(err, "trailing data"))
+	info := &ocspInfo{full: full}
+	if rest, err := asn1.Unmarshal(basicDER, &info.basic); err != nil || len(rest) > 0 {
+		return &ocspInfo{err: i18n.Errorf("malformed OCSP response: %v", errOr(err, "trailing data"))}
 	}
-	var data ocspResponseData
-	if rest, err := asn1.Unmarshal(basic.TBSResponseData.FullBytes, &data); err != nil || len(rest) > 0 {
-		return nil, nil, i18n.Errorf("malformed OCSP response data: %v", errOr(err, "trailing data"))
+	n, counted := countStatuses(info.basic.TBSResponseData.FullBytes)
+	if counted && n > max {
+		return &ocspInfo{err: ocspLimit(n, max)}
 	}
-	single, err := findSingle(data.Responses, cert, issuer)
+	if rest, err := asn1.Unmarshal(info.basic.TBSResponseData.FullBytes, &info.data); err != nil || len(rest) > 0 {
+		return &ocspInfo{err: i18n.Errorf("malformed OCSP response data: %v", errOr(err, "trailing data"))}
+	}
+	info.statuses = len(info.data.Responses)
+	ocspWork.statuses.Add(int64(info.statuses))
+	if info.statuses > max {
+		return &ocspInfo{err: ocspLimit(info.statuses, max)}
+	}
+	for _, rc := range info.basic.Certificates {
+		if c, err := x509.ParseCertificate(rc.FullBytes); err == nil {
+			info.embedded = append(info.embedded, c)
+		}
+	}
+	info.index = map[string][]int{}
+	for i := range info.data.Responses {
+		id := &info.data.Responses[i].CertID
+		alg := id.HashAlgorithm.Algorithm.String()
+		k := certIDKey(alg, id.IssuerNameHash, id.IssuerKeyHash, id.SerialNumber)
+		if !slices.Contains(info.algs, alg) {
+			info.algs = append(info.algs, alg)
+		}
+		info.index[k] = append(info.index[k], i)
+	}
+	return info
+}
+
+func ocspLimit(n, max int) error {
+	if max == MaxOCSPStatuses {
+		return pdf.LimitErrorf("MaxOCSPStatuses", int64(max), "the OCSP response holds %d certificate statuses, more than %d", n, max)
+	}
+	return pdf.LimitErrorf("MaxOCSPStatusesPerFile", MaxOCSPStatusesPerFile, "the OCSP responses of the file hold more than %d certificate statuses", MaxOCSPStatusesPerFile)
+}
+
+// certIDKey is the index key of a CertID. Keys may collide (the parts are
+// not length-prefixed); findSingle compares the parts themselves.
+func certIDKey(alg string, nameHash, keyHash []byte, serial *big.Int) string {
+	s := ""
+	if serial != nil {
+		s = serial.Text(16)
+	}
+	return alg + "|" + string(nameHash) + "|" + string(keyHash) + "|" + s
+}
+
+// countStatuses counts the SingleResponses of a ResponseData without
+// decoding them; ok is false when it cannot be walked (decoding then says
+// why).
+func countStatuses(tbs []byte) (n int, ok bool) {
+	in := cryptobyte.String(tbs)
+	var data cryptobyte.String
+	if !in.ReadASN1(&data, cbasn1.SEQUENCE) {
+		return 0, false
+	}
+	var skip cryptobyte.String
+	var tag cbasn1.Tag
+	if data.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific().Constructed()) && !data.ReadAnyASN1Element(&skip, &tag) {
+		return 0, false
+	}
+	// responderID, producedAt
+	if !data.ReadAnyASN1Element(&skip, &tag) || !data.ReadAnyASN1Element(&skip, &tag) {
+		return 0, false
+	}
+	var list cryptobyte.String
+	if !data.ReadASN1(&list, cbasn1.SEQUENCE) {
+		return 0, false
+	}
+	for !list.Empty() {
+		if !list.ReadAnyASN1Element(&skip, &tag) {
+			return n, false
+		}
+		n++
+	}
+	return n, true
+}
+
+// about is the response's answer on cert (see parseOCSP).
+func (info *ocspInfo) about(cert, issuer *x509.Certificate, extra []*x509.Certificate) (*ocsp.Response, []byte, error) {
+	if info.err != nil {
+		return nil, nil, info.err
+	}
+	basic, data, full := &info.basic, &info.data, info.full
+	single, err := info.findSingle(cert, issuer)
 	if err != nil {
 		return nil, nil, err
 	}
 	sigAlg, err := signatureAlgorithm(basic.SignatureAlgorithm)
 	if err != nil {
 		return nil, nil, err
-	}
-	var embedded []*x509.Certificate
-	for _, rc := range basic.Certificates {
-		if c, err := x509.ParseCertificate(rc.FullBytes); err == nil {
-			embedded = append(embedded, c)
-		}
 	}
 	resp := &ocsp.Response{
 		Raw:                full,
@@ -175,12 +304,12 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 
 	// Who signed: the issuer itself, or a delegated responder.
 	var tried []string
-	for _, c := range append(append([]*x509.Certificate{issuer}, embedded...), extra...) {
+	for _, c := range append(append([]*x509.Certificate{issuer}, info.embedded...), extra...) {
 		if !responderMatches(resp, c) {
 			continue
 		}
 		if sameKey(c, issuer) {
-			if err := keycheck.CheckSignature(issuer, sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+			if err := info.checkSignature(issuer, sigAlg, resp); err != nil {
 				return nil, nil, i18n.Errorf("bad OCSP signature by the issuer: %v", err)
 			}
 			return resp, full, nil
@@ -189,7 +318,7 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 			tried = append(tried, err.Error())
 			continue
 		}
-		if err := keycheck.CheckSignature(c, sigAlg, resp.TBSResponseData, resp.Signature); err != nil {
+		if err := info.checkSignature(c, sigAlg, resp); err != nil {
 			tried = append(tried, fmt.Sprintf("bad OCSP signature by %q: %v", c.Subject.CommonName, err))
 			continue
 		}
@@ -200,6 +329,62 @@ func parseOCSP(raw []byte, cert, issuer *x509.Certificate, extra []*x509.Certifi
 		return nil, nil, errors.New(tried[0])
 	}
 	return nil, nil, i18n.Errorf("OCSP response signed by an unknown responder")
+}
+
+// checkSignature is keycheck.CheckSignature of the response by c, once
+// per signer certificate.
+func (info *ocspInfo) checkSignature(c *x509.Certificate, alg x509.SignatureAlgorithm, resp *ocsp.Response) error {
+	k := sha256.Sum256(c.Raw)
+	info.mu.Lock()
+	defer info.mu.Unlock()
+	if err, ok := info.verdicts[k]; ok {
+		return err
+	}
+	ocspWork.sigChecks.Add(1)
+	err := keycheck.CheckSignature(c, alg, resp.TBSResponseData, resp.Signature)
+	if info.verdicts == nil {
+		info.verdicts = map[[32]byte]error{}
+	}
+	if len(info.verdicts) < 64 {
+		info.verdicts[k] = err
+	}
+	return err
+}
+
+// OCSPCache keeps the OCSP responses of one file read (decoded, indexed,
+// their signature checks made), keyed by the SHA-256 of their bytes, so
+// that each is decoded once whatever the number of certificates checked
+// against it. It reads at most MaxOCSPStatusesPerFile statuses in all;
+// past that, further responses are not used (their error names the limit).
+// A nil *OCSPCache caches nothing. It is safe for concurrent use.
+type OCSPCache struct {
+	mu       sync.Mutex
+	m        map[[32]byte]*ocspInfo
+	statuses int
+}
+
+// get returns raw read, from the cache when it is there.
+func (c *OCSPCache) get(raw []byte) *ocspInfo {
+	if c == nil {
+		return readOCSP(raw, MaxOCSPStatuses)
+	}
+	k := sha256.Sum256(raw)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if info, ok := c.m[k]; ok {
+		return info
+	}
+	max := min(MaxOCSPStatuses, MaxOCSPStatusesPerFile-c.statuses)
+	info := readOCSP(raw, max)
+	if max < MaxOCSPStatuses && pdf.IsLimit(info.err) {
+		info = &ocspInfo{err: ocspLimit(0, MaxOCSPStatusesPerFile)}
+	}
+	c.statuses += info.statuses
+	if c.m == nil {
+		c.m = map[[32]byte]*ocspInfo{}
+	}
+	c.m[k] = info
+	return info
 }
 
 // unwrapOCSP returns the BasicOCSPResponse inside raw and raw as a full
@@ -228,24 +413,30 @@ func unwrapOCSP(raw []byte) (basic, full []byte, err error) {
 	return outer.Response.Response, raw, nil
 }
 
-// findSingle returns the SingleResponse whose CertID names cert and issuer:
-// serial, issuer name hash and issuer key hash all equal.
-func findSingle(rs []ocspSingleResponse, cert, issuer *x509.Certificate) (*ocspSingleResponse, error) {
+// findSingle returns the first SingleResponse whose CertID names cert and
+// issuer: serial, issuer name hash and issuer key hash all equal.
+func (info *ocspInfo) findSingle(cert, issuer *x509.Certificate) (*ocspSingleResponse, error) {
 	keyBits := subjectKeyBits(issuer)
-	for i := range rs {
-		id := &rs[i].CertID
-		if id.SerialNumber == nil || id.SerialNumber.Cmp(cert.SerialNumber) != 0 {
-			continue
-		}
-		h, ok := hashByOID[id.HashAlgorithm.Algorithm.String()]
+	best := -1
+	for _, alg := range info.algs {
+		h, ok := hashByOID[alg]
 		if !ok || !h.Available() {
 			continue
 		}
-		if bytes.Equal(id.IssuerNameHash, digest(h, issuer.RawSubject)) && bytes.Equal(id.IssuerKeyHash, digest(h, keyBits)) {
-			return &rs[i], nil
+		nameHash, keyHash := digest(h, issuer.RawSubject), digest(h, keyBits)
+		for _, i := range info.index[certIDKey(alg, nameHash, keyHash, cert.SerialNumber)] {
+			id := &info.data.Responses[i].CertID
+			if (best < 0 || i < best) && id.SerialNumber != nil && id.SerialNumber.Cmp(cert.SerialNumber) == 0 &&
+				bytes.Equal(id.IssuerNameHash, nameHash) && bytes.Equal(id.IssuerKeyHash, keyHash) {
+				best = i
+				break
+			}
 		}
 	}
-	return nil, errOtherCert
+	if best < 0 {
+		return nil, errOtherCert
+	}
+	return &info.data.Responses[best], nil
 }
 
 // delegated checks that c may answer for issuer's certificates at t

@@ -50,6 +50,9 @@ type Evidence struct {
 	// CRLCache, when set, keeps the parsed CRLs for the next checks (one
 	// per file in verify).
 	CRLCache *CRLCache
+	// OCSPCache, when set, keeps the OCSP responses read for the next
+	// checks (one per file in verify).
+	OCSPCache *OCSPCache
 }
 
 // Result is the decision on one certificate.
@@ -124,11 +127,14 @@ func check(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, ev
 		return nil
 	}
 
+	seen := map[string]bool{}
 	for _, raw := range ev.OCSPs {
-		resp, full, err := parseOCSP(raw, cert, issuer, ev.Certs)
+		resp, full, err := ev.OCSPCache.get(raw).about(cert, issuer, ev.Certs)
 		if err != nil {
-			if !errors.Is(err, errOtherCert) {
-				problems = append(problems, i18n.Sprintf("embedded OCSP: %v", err))
+			// The same problem of many responses is said once.
+			if msg := i18n.Sprintf("embedded OCSP: %v", err); !errors.Is(err, errOtherCert) && !seen[msg] {
+				seen[msg] = true
+				problems = append(problems, msg)
 			}
 			continue
 		}
