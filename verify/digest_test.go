@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/pdf"
@@ -225,5 +226,26 @@ func BenchmarkDigestManySignatures(b *testing.B) {
 		if _, err := digestRanges(context.Background(), zeros(size), size, jobs, hashBudget(pdf.DefaultLimits, size)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A signature past the hashing budget is not checked: indeterminate, with
+// a reason that names the limit.
+func TestSignaturePastHashBudget(t *testing.T) {
+	jobs := manySigJobs(3, 1<<20)
+	if _, err := digestRanges(context.Background(), zeros(1<<20), 1<<20, jobs, 2<<20); err != nil {
+		t.Fatal(err)
+	}
+	s := &sigState{job: jobs[2], hash: crypto.SHA256, evidenceRev: -1}
+	if s.job.over == nil {
+		t.Fatal("the third signature is within the budget")
+	}
+	(&verifier{}).checkIntegrity(s)
+	s.conclude()
+	if s.out.Status != Indeterminate || len(s.out.Reasons) != 1 || !strings.Contains(s.out.Reasons[0], "(kyso's limit MaxHashed)") {
+		t.Fatalf("status %s, reasons %q", s.out.Status, s.out.Reasons)
+	}
+	if len(s.findings) != 1 || s.findings[0].ID != "signed-bytes-were-not-hashed" {
+		t.Fatalf("findings %+v", s.findings)
 	}
 }
