@@ -45,9 +45,34 @@ type shake512 struct{ s *sha3.SHAKE }
 
 func (h *shake512) Write(p []byte) (int, error) { return h.s.Write(p) }
 func (h *shake512) Sum(b []byte) []byte {
+	s := h.s
+	if c, err := h.clone(); err == nil {
+		s = c // reading does not end h
+	}
 	out := make([]byte, 64)
-	h.s.Read(out)
+	s.Read(out)
 	return append(b, out...)
+}
+
+func (h *shake512) clone() (*sha3.SHAKE, error) {
+	st, err := h.s.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	c := sha3.NewSHAKE256()
+	if err := c.UnmarshalBinary(st); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Clone lets signatures share the hashing of the bytes they sign alike.
+func (h *shake512) Clone() (hash.Cloner, error) {
+	c, err := h.clone()
+	if err != nil {
+		return nil, err
+	}
+	return &shake512{c}, nil
 }
 func (h *shake512) Reset()         { h.s.Reset() }
 func (h *shake512) Size() int      { return 64 }

@@ -224,6 +224,10 @@ func (v *verifier) checkIntegrity(s *sigState) {
 	if s.cert != nil {
 		v.describeSigner(s)
 	}
+	if s.job != nil && s.job.over != nil {
+		s.indeterminatef("the signed bytes were not hashed: %v", s.job.over)
+		return
+	}
 	if s.job == nil || s.job.sums[s.hash] == nil {
 		return
 	}

@@ -222,21 +222,22 @@ func (v *verifier) run() error {
 // digest hashes every signature's ranges in one pass over the file.
 func (v *verifier) digest() error {
 	var jobs []*digestJob
-	for _, s := range v.sigs {
-		if s.job != nil {
-			jobs = append(jobs, s.job)
-		}
-	}
 	var whole *digestJob
 	if v.o.FileSHA256 {
+		// first, so that it is always within the budget
 		whole = &digestJob{ranges: [][2]int64{{0, v.size}}}
 		whole.want(crypto.SHA256)
 		jobs = append(jobs, whole)
 	}
+	for _, s := range v.sigs { // in signing order
+		if s.job != nil {
+			jobs = append(jobs, s.job)
+		}
+	}
 	if len(jobs) == 0 {
 		return nil
 	}
-	if err := digestRanges(v.ctx, v.ra, v.size, jobs); err != nil {
+	if _, err := digestRanges(v.ctx, v.ra, v.size, jobs, hashBudget(v.r.Limits(), v.size)); err != nil {
 		return i18n.Errorf("reading %s: %v", v.o.FileName, err)
 	}
 	if whole != nil {

@@ -1744,6 +1744,8 @@ var viMessages = map[string]string{
 	"the update would number its objects up to %d, past %d":                                                           "bản cập nhật sẽ đánh số đối tượng tới %d, vượt quá %d",
 	"page content: the page's content streams decode to more than %d bytes together":                                  "nội dung trang: các luồng nội dung của trang giải mã ra tổng cộng hơn %d byte",
 	"the document has more than %d signatures":                                                                        "tài liệu có hơn %d chữ ký",
+	"the signatures of the file ask for more than %d bytes of hashing":                                                "các chữ ký của tệp cần băm hơn %d byte",
+	"the signed bytes were not hashed: %v":                                                                            "các byte đã ký không được băm: %v",
 
 	// The stamp's place: what the signer could not check.
 	"%s bit":                            "%s bit",

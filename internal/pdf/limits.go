@@ -90,6 +90,17 @@ type Limits struct {
 	// its own parsing, hashing and chain building, so thousands of small
 	// bogus ones would cost time and memory out of proportion to the file.
 	MaxSignatures int
+	// MaxHashed and HashedPerByte bound the bytes verify hashes for the
+	// signatures of one file: at most MaxHashed + HashedPerByte × file
+	// size. Signatures share their hashing where they sign the same bytes
+	// (the same ranges, a common start), but a signature's bytes up to the
+	// end of the file cannot be shared with another's that starts
+	// elsewhere, so N signatures can cost N times the file. Against a
+	// thousand signatures that each sign almost the whole file. The
+	// signatures past the budget (the latest ones in signing order) are
+	// not checked: they are indeterminate.
+	MaxHashed     int64
+	HashedPerByte int64
 }
 
 // DefaultLimits are generous for real documents and small enough to keep
@@ -111,6 +122,8 @@ var DefaultLimits = Limits{
 	MaxNesting:          64,
 	MaxPages:            1 << 20,
 	MaxSignatures:       1000,
+	MaxHashed:           64 << 20,
+	HashedPerByte:       16,
 }
 
 // withDefaults fills zero (or negative) fields from DefaultLimits: every

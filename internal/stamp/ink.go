@@ -636,6 +636,11 @@ func (m *inkMap) paintJPEG(ctx context.Context, r PageReader, s *pdf.Stream, f i
 	if jpegDecodeCost(f.width, rows, comps, progressive) > maxJPEGDecode {
 		return errUnsupportedImage
 	}
+	// image/jpeg's time goes with the blocks its scans cover, not with
+	// the bytes: thousands of tiny scans are not examined (jpegscans.go).
+	if work, _, _ := jpegScanWork(r.RawStream(s), rows, maxJPEGScanWork); work > maxJPEGScanWork {
+		return errUnsupportedImage
+	}
 	img, err := jpeg.Decode(src)
 	if err != nil {
 		return i18n.Errorf("scan image: %v", err)

@@ -1,6 +1,7 @@
 package hostile
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -126,3 +127,60 @@ func jpegImage(w, h, comps int, cs string, adobe int, separate, acFirst bool) st
 
 // fullPage draws the image over an A4 page.
 const fullPage = "q 595 0 0 842 0 0 cm /Im Do Q"
+
+// manyScansJPEG is a size x size progressive YCbCr JPEG whose first scan
+// is the DC of its second component (the stamp's DC reader does not read
+// it, so image/jpeg would) and then scans AC scans of about 16 bytes,
+// each covering every block of the first component with end-of-band runs.
+func manyScansJPEG(size, scans int) string {
+	seg := func(m byte, p ...byte) []byte {
+		return append([]byte{0xFF, m, byte((len(p) + 2) >> 8), byte(len(p) + 2)}, p...)
+	}
+	var bits []byte
+	put := func(v, n int) {
+		for i := n - 1; i >= 0; i-- {
+			bits = append(bits, byte(v>>i&1))
+		}
+	}
+	flush := func() []byte {
+		for len(bits)%8 != 0 {
+			bits = append(bits, 1)
+		}
+		var out []byte
+		for i := 0; i < len(bits); i += 8 {
+			var c byte
+			for _, b := range bits[i : i+8] {
+				c = c<<1 | b
+			}
+			if out = append(out, c); c == 0xFF {
+				out = append(out, 0)
+			}
+		}
+		bits = nil
+		return out
+	}
+	b := []byte{0xFF, 0xD8}
+	b = append(b, seg(0xDB, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...)...)...)
+	b = append(b, seg(0xC2, 8, byte(size>>8), byte(size), byte(size>>8), byte(size), 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0)...)
+	for _, t := range [][3]byte{{0x00, 0x00, 0x01}, {0x10, 0xE0, 0x00}} { // "0": DC category 0; AC an EOB run of 2^14 + 14 bits
+		b = append(b, seg(0xC4, append(append([]byte{t[0], 2}, make([]byte, 15)...), t[1], t[2])...)...)
+	}
+	blocks := (size / 8) * (size / 8)
+	b = append(b, seg(0xDA, 1, 2, 0, 0, 0, 0)...)
+	for range blocks {
+		put(0, 1)
+	}
+	b = append(b, flush()...)
+	for left := blocks; left > 0; {
+		r := max(min(left, 32767), 16384)
+		put(0, 1)
+		put(r-16384, 14)
+		left -= r
+	}
+	ac := append(seg(0xDA, 1, 1, 0, 1, 63, 0), flush()...)
+	for range scans {
+		b = append(b, ac...)
+	}
+	b = append(b, 0xFF, 0xD9)
+	return stream(fmt.Sprintf("<</Subtype/Image/Width %d/Height %d/ColorSpace/DeviceRGB/BitsPerComponent 8/Filter/DCTDecode>>", size, size), b)
+}

@@ -471,6 +471,9 @@ func Cases() []Case {
 	add("jpeg/rgb-separate-scans", "a 7900 x 7900 Adobe RGB JPEG scan with one scan per component", "",
 		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 3, "DeviceRGB", 0, true, false), "[10 10 100 100]"))
 	cs[len(cs)-1].Harmless = true
+	add("jpeg/progressive-many-scans", "a 2048 x 2048 progressive JPEG scan, drawn rotated, with 10 000 AC scans of 16 bytes that each cover all 65 536 blocks of a component: image/jpeg would take about 25 s (kyso counts the scans and does not examine it)", "",
+		imagePage("[0 0 595 842]", "", "q 0 842 -595 0 595 0 cm /Im Do Q", manyScansJPEG(2048, 10000), "[10 10 100 100]"))
+	cs[len(cs)-1].Harmless = true
 	add("jpeg/progressive-ac-first", "a 7900 x 7900 progressive gray JPEG whose first scan, AC end-of-band runs of a few dozen bytes, covers every block: image/jpeg writes 300 MB of coefficients and pixels", "",
 		imagePage("[0 0 595 842]", "", fullPage, jpegImage(7900, 7900, 1, "DeviceGray", -1, false, true), "[10 10 100 100]"))
 	cs[len(cs)-1].Harmless = true
