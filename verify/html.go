@@ -104,12 +104,7 @@ func WriteAuditHTML(w io.Writer, entries []AuditEntry, o HTMLOptions) error {
 		"tval":  p.Time,
 		"short": ShortName,
 		"int":   func(n int64) string { return p.Int(n) },
-		"integrity": func(ok bool) string {
-			if ok {
-				return p.T("intact")
-			}
-			return p.T("altered")
-		},
+		"integrity": func(s Signature) string { return p.T(s.IntegrityKey()) },
 		"word":     func(k string) string { return p.T(wordKey(k)) },
 		"inc":      func(i int) string { return fmt.Sprint(i + 1) },
 		"sigf":     func(r *Report, i int, warn bool) []shownFinding { return findingTexts(p, r, &i, warn) },
@@ -291,7 +286,7 @@ ul { margin: .1em 0 .4em 1.2em; padding: 0; }
 <tr><td class="k">{{T "Issuer"}}</td><td>{{short .Issuer}}{{if .Serial}}<br><span class="mono">{{T "serial %s" .Serial}}</span>{{end}}</td></tr>
 {{if proven .}}<tr><td class="k">{{T "Time (proven)"}}</td><td class="proven">{{time .TimestampTime}}{{if .TSA}} — {{T "timestamp by %s" (short .TSA)}}{{end}}</td></tr>{{end}}
 {{if and .SigningTime (not (docts .))}}<tr><td class="k">{{if proven .}}{{T "Time claimed by the signer"}}{{else}}{{T "Time (claimed, not proven)"}}{{end}}</td><td class="claimed">{{time .SigningTime}}</td></tr>{{end}}
-{{if .Chain}}<tr><td class="k">{{T "Integrity"}}</td><td>{{integrity .Integrity}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}{{if .Covers}} — {{T "covers %s" (word .Covers)}}{{end}}</td></tr>
+{{if .Chain}}<tr><td class="k">{{T "Integrity"}}</td><td>{{integrity .}}{{if .DigestAlg}} ({{.DigestAlg}}){{end}}{{if .Covers}} — {{T "covers %s" (word .Covers)}}{{end}}</td></tr>
 <tr><td class="k">{{T "Certificate chain"}}</td><td>{{word .Chain}}{{if .ChainSubjects}}<ol>{{range .ChainSubjects}}<li class="mono">{{.}}</li>{{end}}</ol>{{end}}</td></tr>
 <tr><td class="k">{{T "Revocation"}}</td><td>{{word .Revocation}}</td></tr>{{end}}
 {{if .Modification}}<tr><td class="k">{{T "Changed after signing"}}</td><td>{{word .Modification}}</td></tr>{{end}}

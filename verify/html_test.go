@@ -52,3 +52,30 @@ func TestFormatTime(t *testing.T) {
 		t.Errorf("ShortName: %q", got)
 	}
 }
+
+// A signature whose bytes were never hashed (a limit) is not said to be
+// altered: the report says its integrity was not checked.
+func TestIntegrityNotChecked(t *testing.T) {
+	for _, tc := range []struct {
+		s    Signature
+		want string
+	}{
+		{Signature{Integrity: true, DigestAlg: "SHA-256"}, "intact"},
+		{Signature{DigestAlg: "SHA-256"}, "altered"},
+		{Signature{}, "not checked"},
+	} {
+		if got := tc.s.IntegrityKey(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+	rep := []*Report{{File: "a.pdf", Status: Indeterminate, Signatures: []Signature{{Field: "Sig1", Status: Indeterminate, Chain: "trusted", Covers: "whole"}}}}
+	for lang, want := range map[string]string{"en": "not checked", "vi": "chưa kiểm tra"} {
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, rep, HTMLOptions{Lang: lang}); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.Contains(out, want) || strings.Contains(out, "altered") || strings.Contains(out, "đã bị thay đổi") {
+			t.Errorf("%s: want integrity %q, not altered", lang, want)
+		}
+	}
+}

@@ -111,3 +111,17 @@ type Timestamp struct {
 	Signature int      `json:"signature,omitempty"`
 	Problems  []string `json:"problems,omitempty"`
 }
+
+// IntegrityKey is the catalogue key of what the integrity check found:
+// "intact", "altered", or "not checked" when the signed bytes were never
+// hashed (a limit, a digest algorithm kyso does not know): Integrity is
+// false then too, but nothing was found altered.
+func (s Signature) IntegrityKey() string {
+	switch {
+	case s.Integrity:
+		return "intact"
+	case s.DigestAlg == "":
+		return "not checked"
+	}
+	return "altered"
+}

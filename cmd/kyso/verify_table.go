@@ -76,10 +76,7 @@ func writeDetail(b *strings.Builder, p *i18n.Printer, rep *verify.Report) {
 		line(in, head+p.T("%s — signer: %s — issuer: %s", statusLower(p, s.Status), verify.ShortName(s.Signer), verify.ShortName(s.Issuer)))
 		sub := in + strings.Repeat(" ", len(head))
 		line(sub, timeLine(p, s))
-		integrity := p.T("altered")
-		if s.Integrity {
-			integrity = p.T("intact")
-		}
+		integrity := p.T(s.IntegrityKey())
 		line(sub, p.T("integrity: %s — chain: %s — revocation: %s", integrity, p.T(chainWord(s.Chain)), p.T(revocationWord(s.Revocation))))
 		for _, f := range reasons[s.Index] {
 			line(sub, p.T("reason: %s", f))

@@ -369,6 +369,7 @@ var viMessages = map[string]string{
 	"the TSA certificate":                                             "chứng thư của đơn vị cấp dấu thời gian",
 	"intact":                                                          "nguyên vẹn",
 	"altered":                                                         "đã bị thay đổi",
+	"not checked":                                                     "chưa kiểm tra",
 	"page":                                                            "Trang",
 	"of":                                                              "/",
 	"VALID":                                                           "HỢP LỆ",
