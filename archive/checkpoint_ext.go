@@ -80,7 +80,7 @@ func WriteExternalCheckpoint(path string, e ExternalCheckpoint) error {
 // ReadExternalCheckpoint reads a file written by WriteExternalCheckpoint.
 func ReadExternalCheckpoint(path string) (ExternalCheckpoint, error) {
 	var e ExternalCheckpoint
-	b, err := fileutil.ReadFileMax(path, 1 << 20)
+	b, err := fileutil.ReadFileMax(path, 1<<20)
 	if err != nil {
 		return e, fail.Input(i18n.Errorf("checkpoint file %s: %v", path, unwrapPath(err)), "")
 	}

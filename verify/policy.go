@@ -104,7 +104,7 @@ func DefaultPolicy() *Policy {
 // (a digests or accepted-ekus list replaces the whole list); keys it does
 // not set keep the default's. Unknown keys and bad values are usage errors.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := fileutil.ReadFileMax(path, 1 << 20)
+	data, err := fileutil.ReadFileMax(path, 1<<20)
 	if err != nil {
 		return nil, fail.UsageWith(i18n.Errorf("policy file %s: %v", path, fileutil.UnwrapPath(err)), fail.RemedyPolicyFile)
 	}

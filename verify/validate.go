@@ -268,4 +268,3 @@ func (v *verifier) evidence(sd *cms.SignedData, si *cms.SignerInfo) evidenceSet 
 }
 
 type evidenceSet struct{ ocsps, crls [][]byte }
-

@@ -21,7 +21,7 @@ import (
 // wherever it sits in the file; the other certificates become Chain.
 func LoadP12(path string, password []byte) (*Key, error) {
 	Protect()
-	data, err := fileutil.ReadFileMax(path, 1 << 20)
+	data, err := fileutil.ReadFileMax(path, 1<<20)
 	if err != nil {
 		return nil, fail.Usage(i18n.Errorf("read key file: %v", err), "")
 	}

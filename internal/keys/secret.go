@@ -45,7 +45,7 @@ func (s SecretSource) Read() ([]byte, error) {
 		}
 		return []byte(v), nil
 	case s.File != "":
-		data, err := fileutil.ReadFileMax(s.File, 1 << 16)
+		data, err := fileutil.ReadFileMax(s.File, 1<<16)
 		if err != nil {
 			return nil, fail.Usage(i18n.Errorf("reading the %s file: %v", what, err), "")
 		}

@@ -105,7 +105,7 @@ type Session struct {
 	// holds too (IssuerOf looks at the pool only).
 	inPool map[*node]uint32
 	work   int64
-	over  error
+	over   error
 }
 
 // NewSession starts a Session over the store's anchors.

@@ -118,7 +118,7 @@ func Load(paths []string) (*Store, error) {
 	s := &Store{System: system}
 	seen := map[[32]byte]bool{}
 	for _, f := range files {
-		data, err := fileutil.ReadFileMax(f, 16 << 20)
+		data, err := fileutil.ReadFileMax(f, 16<<20)
 		if err != nil {
 			return nil, fail.Usage(i18n.Errorf("trust anchors: %v", err), "")
 		}

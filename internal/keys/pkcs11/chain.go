@@ -94,7 +94,7 @@ func selfSigned(c *x509.Certificate) bool {
 // readCertFile reads the certificates of a PEM file (any number of
 // CERTIFICATE blocks) or a DER file (one or more concatenated).
 func readCertFile(path string) ([]*x509.Certificate, error) {
-	data, err := fileutil.ReadFileMax(path, 4 << 20)
+	data, err := fileutil.ReadFileMax(path, 4<<20)
 	if err != nil {
 		return nil, fail.Usage(i18n.Errorf("chain file %s: %v", path, err), "")
 	}
