@@ -100,6 +100,7 @@ func Cases(b Bases) ([]Case, error) {
 	g.xrefTricks()
 	g.coveringField()
 	g.shadow()
+	g.annotCover()
 	g.confusion()
 	g.certified()
 	g.legitimate()

@@ -46,7 +46,9 @@ type SigOptions struct {
 	DocTimeStamp bool
 	// Rect places a visible widget on page Page; zero means invisible.
 	Rect [4]float64
-	Page int
+	// Flags are the widget's annotation flags /F (0: 132, Print|Locked).
+	Flags int
+	Page  int
 	// Sign makes /Contents; nil uses TestSigner.
 	Sign SignFunc
 	// Placeholder is the number of bytes reserved for /Contents (8192).
@@ -158,6 +160,9 @@ func Sign(doc []byte, o SigOptions) ([]byte, *Signature, error) {
 			"Rect": pdf.Array{pdf.Real(o.Rect[0]), pdf.Real(o.Rect[1]), pdf.Real(o.Rect[2]), pdf.Real(o.Rect[3])}}
 		if lockRef.Num != 0 {
 			widget["Lock"] = lockRef
+		}
+		if o.Flags != 0 {
+			widget["F"] = pdf.Int(o.Flags)
 		}
 		if w, h := o.Rect[2]-o.Rect[0], o.Rect[3]-o.Rect[1]; w != 0 && h != 0 {
 			text := fmt.Sprintf("q 0 0 1 rg BT /F1 10 Tf 4 %g Td (Signed: %s) Tj ET Q", h/2, o.Field)

@@ -174,26 +174,128 @@ func keys(a, b pdf.Dict) []pdf.Name {
 	return ks
 }
 
-// visibleAnnot says whether an annotation can show anything: a non-empty
-// rectangle, neither the Hidden nor the NoView flag, and something to draw
-// (an appearance, or the border and background colours of /MK).
-func visibleAnnot(r *pdf.Reader, d pdf.Dict) bool {
-	if d["AP"] == nil && d["MK"] == nil {
-		return false
+// Annotation flags (ISO 32000-2 12.5.3, Table 167).
+const (
+	annotInvisible    = 1
+	annotHidden       = 2
+	annotPrint        = 4
+	annotNoZoom       = 8
+	annotNoView       = 32
+	annotToggleNoView = 256
+)
+
+// standardAnnots are the annotation types of ISO 32000-2 12.5.6 (Table
+// 171): the Invisible flag hides only annotations of other types.
+var standardAnnots = map[pdf.Name]bool{"Text": true, "Link": true, "FreeText": true, "Line": true, "Square": true,
+	"Circle": true, "Polygon": true, "PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true,
+	"StrikeOut": true, "Caret": true, "Stamp": true, "Ink": true, "Popup": true, "FileAttachment": true,
+	"Sound": true, "Movie": true, "Screen": true, "Widget": true, "PrinterMark": true, "TrapNet": true,
+	"Watermark": true, "3D": true, "Redact": true, "Projection": true, "RichMedia": true}
+
+// generatedAnnots are the types viewers draw from the annotation's own
+// keys (colours, border, icon name, text) when it has no usable normal
+// appearance stream.
+var generatedAnnots = map[pdf.Name]bool{"Text": true, "FreeText": true, "Line": true, "Square": true, "Circle": true,
+	"Polygon": true, "PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true, "StrikeOut": true,
+	"Caret": true, "Stamp": true, "Ink": true, "FileAttachment": true, "Sound": true, "Redact": true}
+
+func annotFlags(r *pdf.Reader, d pdf.Dict) int64 {
+	f, err := r.Resolve(d["F"])
+	if err != nil {
+		return 0
 	}
-	if f, err := r.Resolve(d["F"]); err == nil {
-		if n, ok := f.(pdf.Int); ok && n&(2|32) != 0 {
-			return false
-		}
-	}
-	rect, ok := r.Rect(d["Rect"])
-	return ok && rect[0] != rect[2] && rect[1] != rect[3]
+	n, _ := f.(pdf.Int)
+	return int64(n)
 }
 
+// flagOutputs says where an annotation's flags let viewers draw it: on
+// screen unless Hidden, or NoView without ToggleNoView (which shows it
+// when the pointer comes over it); in print when Print is set and Hidden
+// is not. NoView never keeps an annotation off paper.
+func flagOutputs(f int64) (screen, print bool) {
+	if f&annotHidden != 0 {
+		return false, false
+	}
+	return f&annotNoView == 0 || f&annotToggleNoView != 0, f&annotPrint != 0
+}
+
+// annotOutputs says where an annotation may show anything, on screen
+// and in print: its flags allow it there (flagOutputs, and the Invisible
+// flag for a type no viewer knows), its rectangle has an area (or NoZoom
+// draws the appearance at its own size), and it draws something
+// (annotDraws). In doubt it says shown.
+func annotOutputs(r *pdf.Reader, d pdf.Dict) (screen, print bool) {
+	f := annotFlags(r, d)
+	st, _ := d.Name("Subtype")
+	if f&annotInvisible != 0 && !standardAnnots[st] {
+		return false, false
+	}
+	screen, print = flagOutputs(f)
+	if !screen && !print {
+		return false, false
+	}
+	if rect, ok := r.Rect(d["Rect"]); f&annotNoZoom == 0 && (!ok || rect[0] == rect[2] || rect[1] == rect[3]) {
+		return false, false
+	}
+	if !annotDraws(r, d) {
+		return false, false
+	}
+	return screen, print
+}
+
+// visibleAnnot says whether an annotation can show anything, on screen or
+// on paper.
+func visibleAnnot(r *pdf.Reader, d pdf.Dict) bool {
+	screen, print := annotOutputs(r, d)
+	return screen || print
+}
+
+// annotDraws says whether an annotation has something to draw: a normal
+// appearance (or one of its states) with content; with no usable normal
+// appearance, the background or border of a widget's /MK, or what a
+// viewer generates for the types it draws from their keys.
+func annotDraws(r *pdf.Reader, d pdf.Dict) bool {
+	st, _ := d.Name("Subtype")
+	ap, _ := r.Dict(d["AP"])
+	n, _ := r.Resolve(ap["N"])
+	switch t := n.(type) {
+	case *pdf.Stream:
+		return nonEmptyStream(t)
+	case pdf.Dict:
+		for _, v := range t {
+			if o, _ := r.Resolve(v); nonEmptyStream(o) {
+				return true
+			}
+		}
+	}
+	if st == "Widget" {
+		return d["MK"] != nil
+	}
+	return generatedAnnots[st]
+}
+
+func nonEmptyStream(o pdf.Object) bool {
+	st, ok := o.(*pdf.Stream)
+	return ok && (st.Length > 0 || len(st.Data) > 0)
+}
+
+// hiddenCleared says whether a widget's new flags show it where the old
+// ones did not and the signer could not have seen it: on screen, or on
+// paper when it was not on screen either.
 func hiddenCleared(od, nd pdf.Dict) bool {
 	of, _ := od["F"].(pdf.Int)
 	nf, _ := nd["F"].(pdf.Int)
-	return of&(2|32) != 0 && nf&(2|32) == 0
+	os, op := flagOutputs(int64(of))
+	ns, np := flagOutputs(int64(nf))
+	return (!os && ns) || (!os && !op && np)
+}
+
+// hides says whether new flags stop showing an annotation on screen or on
+// paper where the old flags showed it.
+func hides(of, nf int64) bool {
+	os, op := flagOutputs(of)
+	ns, np := flagOutputs(nf)
+	return (os && !ns) || (op && !np)
 }
 
 func isDocTS(sd pdf.Dict) bool {

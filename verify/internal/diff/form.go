@@ -407,6 +407,13 @@ func (s *chgStep) apInPlace(ref pdf.Ref, ap *chgAP, p chgPair) error {
 			return nil
 		}
 	}
+	if a := s.idx.annots[ap.owner]; a != nil && !a.widget {
+		// What a covering annotation draws changes: rewriting its
+		// appearance in place uncovers as much as pointing /AP elsewhere.
+		if err := s.uncoversAt(pdf.Ref{Num: ap.owner}, ref, i18n.Sprintf("the appearance of %s is rewritten in place", owner)); err != nil {
+			return err
+		}
+	}
 	var onPath func(q uint32, depth int) bool
 	onPath = func(q uint32, depth int) bool {
 		if q == ap.owner {

@@ -19,14 +19,18 @@ type chgIndex struct {
 	pageNodes  map[uint32]bool
 	annotsArr  map[uint32]int
 	annots     map[uint32]*chgAnnot
-	fields     map[uint32]*chgField // field dictionaries and their widgets
-	acroForm   uint32
-	fieldsArr  uint32
-	dss        map[uint32]string // DSS, array, VRI or stream
-	metadata   uint32
-	sigDicts   map[uint32]string // signature dictionary -> field name
-	ap         map[uint32]*chgAP
-	structs    map[uint32]string // built on demand by structRole
+	// direct are the annotation dictionaries written directly in a
+	// page's /Annots, by page and by what decides how they draw (drawSig):
+	// they have no number to follow from one revision to the next.
+	direct    map[int]map[string]pdf.Dict
+	fields    map[uint32]*chgField // field dictionaries and their widgets
+	acroForm  uint32
+	fieldsArr uint32
+	dss       map[uint32]string // DSS, array, VRI or stream
+	metadata  uint32
+	sigDicts  map[uint32]string // signature dictionary -> field name
+	ap        map[uint32]*chgAP
+	structs   map[uint32]string // built on demand by structRole
 	// extensions are the catalog's indirect /Extensions and /MarkInfo
 	// and the extension dictionaries in /Extensions; extName names them.
 	extensions map[uint32]bool
@@ -59,7 +63,7 @@ func (a *chgAnalysis) index(rev int) (*chgIndex, error) {
 	}
 	v := a.r.At(rev)
 	x := &chgIndex{root: v.RootRef().Num, infoParts: map[uint32]bool{}, pages: map[uint32]int{}, pageNodes: map[uint32]bool{},
-		annotsArr: map[uint32]int{}, annots: map[uint32]*chgAnnot{}, fields: map[uint32]*chgField{}, dss: map[uint32]string{},
+		annotsArr: map[uint32]int{}, annots: map[uint32]*chgAnnot{}, direct: map[int]map[string]pdf.Dict{}, fields: map[uint32]*chgField{}, dss: map[uint32]string{},
 		sigDicts: map[uint32]string{}, ap: map[uint32]*chgAP{}, budget: maxFieldTop,
 		extensions: map[uint32]bool{}, extName: map[uint32]string{}}
 	if ir, ok := v.Trailer()["Info"].(pdf.Ref); ok {
@@ -132,12 +136,18 @@ func (x *chgIndex) pageTree(v *pdf.Reader, root pdf.Object) error {
 		}
 		arr, _ := v.Array(d["Annots"])
 		for _, o := range arr {
-			ar, ok := o.(pdf.Ref)
-			if !ok {
-				continue
-			}
 			if err := x.spend(); err != nil {
 				return err
+			}
+			ar, ok := o.(pdf.Ref)
+			if !ok {
+				if ad, isDict := o.(pdf.Dict); isDict {
+					if x.direct[page] == nil {
+						x.direct[page] = map[string]pdf.Dict{}
+					}
+					x.direct[page][drawSig(v, ad)] = ad
+				}
+				continue
 			}
 			ad, _ := v.Dict(ar)
 			if ad == nil {

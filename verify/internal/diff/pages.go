@@ -116,10 +116,12 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 		inNew[key(o)] = true
 	}
 	inOld := map[string]bool{}
-	var kept []string
 	for _, o := range oa {
+		inOld[key(o)] = true
+	}
+	var kept []string
+	for i, o := range oa {
 		k := key(o)
-		inOld[k] = true
 		if inNew[k] {
 			kept = append(kept, k)
 			continue
@@ -141,6 +143,23 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 			aref = r
 			if err := s.uncovers(r, what); err != nil {
 				return err
+			}
+		} else if d != nil {
+			// A direct dictionary has no number: one rewritten in place
+			// shows here as deleted, and the entry at its position as
+			// added. It keeps covering only if that entry draws the same.
+			var nd pdf.Dict
+			if i < len(na) && !inOld[key(na[i])] {
+				nd, _ = na[i].(pdf.Dict)
+			}
+			same, err := s.drawsSame(d, nd)
+			if err != nil {
+				return err
+			}
+			if !same {
+				if err := s.uncoversDirect(ref, page, d, what); err != nil {
+					return err
+				}
 			}
 		}
 		s.find(aref, ruleAnnotDeleted, what)
@@ -196,7 +215,7 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 				what = i18n.Sprintf("existing object %d added to page %d as an annotation /%s", r.Num, page, st)
 			}
 		}
-		if visibleAnnot(s.cur, d) && covering[st] {
+		if visibleAnnot(s.cur, d) {
 			s.a.warn("revision %d adds a /%s annotation on page %d that can cover the signed content", s.i, st, page)
 		}
 		s.find(aref, ruleAnnotAdded, what)
@@ -211,15 +230,65 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 	return nil
 }
 
-// covering lists annotation types that draw an opaque or arbitrary
-// appearance over the page.
-var covering = map[pdf.Name]bool{"FreeText": true, "Stamp": true, "Square": true, "Circle": true, "Polygon": true,
-	"Ink": true, "Redact": true, "Watermark": true, "Screen": true, "RichMedia": true, "3D": true, "Caret": false}
-
 // drawKeys are the annotation keys that decide where and how it is drawn.
 var drawKeys = map[pdf.Name]bool{"Rect": true, "AP": true, "AS": true, "F": true, "CA": true, "ca": true, "C": true, "IC": true,
 	"BM": true, "OC": true, "Border": true, "BS": true, "BE": true, "RD": true, "QuadPoints": true, "Vertices": true, "InkList": true,
-	"L": true, "Path": true, "MK": true}
+	"L": true, "Path": true, "MK": true, "Subtype": true}
+
+// generatedKeys are the keys viewers also draw from when an annotation has
+// no appearance stream of its own (generatedAnnots): its text, text
+// style, icon and line endings.
+var generatedKeys = map[pdf.Name]bool{"Contents": true, "DA": true, "DS": true, "RC": true, "Q": true, "Name": true,
+	"LE": true, "IT": true, "CL": true, "LL": true, "LLE": true, "LLO": true, "Cap": true, "CO": true, "Sy": true,
+	"OverlayText": true, "Repeat": true}
+
+// drawKey says whether a changed key k of an annotation (d as it was)
+// changes what it draws.
+func drawKey(r *pdf.Reader, d pdf.Dict, k pdf.Name) bool {
+	if drawKeys[k] {
+		return true
+	}
+	if !generatedKeys[k] {
+		return false
+	}
+	ap, _ := r.Dict(d["AP"])
+	n, _ := r.Resolve(ap["N"])
+	_, isStream := n.(*pdf.Stream)
+	return !isStream
+}
+
+// drawSig is what decides how an annotation dictionary draws, as bytes:
+// its values for the keys that do (drawKey). Two dictionaries written
+// directly in /Annots with the same signature are the same annotation as
+// far as the page shows.
+func drawSig(r *pdf.Reader, d pdf.Dict) string {
+	sub := pdf.Dict{}
+	for k, v := range d {
+		if drawKey(r, d, k) {
+			sub[k] = v
+		}
+	}
+	return string(pdf.Bytes(sub))
+}
+
+// drawsSame says whether two annotation dictionaries written directly in
+// /Annots draw the same: the same values for every key that decides what
+// and where they draw. nd nil draws nothing.
+func (s *chgStep) drawsSame(od, nd pdf.Dict) (bool, error) {
+	if nd == nil {
+		return false, nil
+	}
+	for _, k := range keys(od, nd) {
+		if !drawKey(s.prev, od, k) && !drawKey(s.cur, nd, k) {
+			continue
+		}
+		same, err := s.equal(od[k], nd[k])
+		if err != nil || !same {
+			return false, err
+		}
+	}
+	return true, nil
+}
 
 // annotChange judges an existing annotation (not a widget of a field)
 // rewritten in place.
@@ -251,8 +320,11 @@ func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) err
 		}
 	}
 	for _, k := range ks {
-		if !drawKeys[k] || (k == "F" && visibleAnnot(s.cur, nd)) {
-			continue // flags changed, still shown
+		if !drawKey(s.prev, od, k) {
+			continue
+		}
+		if k == "F" && !hides(annotFlags(s.prev, od), annotFlags(s.cur, nd)) {
+			continue // flags changed, still shown wherever it was
 		}
 		if err := s.uncovers(ref, i18n.Sprintf("%s: /%s changed", where, k)); err != nil {
 			return err
@@ -267,20 +339,52 @@ func (s *chgStep) annotChange(ref pdf.Ref, an *chgAnnot, old, nw pdf.Object) err
 // showed over the page, of a kind that covers what lies under it, is
 // removed or drawn differently, so signed content the signer could not see
 // may now show. That is refused whatever the permissions.
+//
+// Whatever the type, an annotation that draws something (an appearance
+// with content, or what viewers generate for its type) with flags and a
+// rectangle that let it show, on screen or on paper, covers what lies
+// under it: a /Highlight or /Link can carry an opaque appearance as well
+// as a /Square.
 func (s *chgStep) uncovers(ref pdf.Ref, what string) error {
+	return s.uncoversAt(ref, ref, what)
+}
+
+// uncoversAt is uncovers for annotation owner, the finding naming object
+// ref (an appearance stream of it, say).
+func (s *chgStep) uncoversAt(owner, ref pdf.Ref, what string) error {
 	signed, err := s.a.index(s.a.sigRev)
 	if err != nil {
 		return err
 	}
-	an := signed.annots[ref.Num]
-	if an == nil || an.widget || !covering[an.subtype] {
+	an := signed.annots[owner.Num]
+	if an == nil || an.widget {
 		return nil
 	}
-	d, err := s.a.r.At(s.a.sigRev).Dict(ref)
+	d, err := s.a.r.At(s.a.sigRev).Dict(owner)
 	if err != nil || d == nil || !visibleAnnot(s.a.r.At(s.a.sigRev), d) {
 		return err
 	}
 	s.find(ref, ruleUncovers, what+i18n.Sprintf(": the /%s annotation covered part of the signed page, so signed content hidden under it may now show (shadow attack)", an.subtype))
+	return nil
+}
+
+// uncoversDirect is uncovers for an annotation dictionary written
+// directly in page's /Annots (od, as the previous revision had it): the
+// signed revision's page had the same dictionary, and it showed.
+func (s *chgStep) uncoversDirect(ref pdf.Ref, page int, od pdf.Dict, what string) error {
+	signed, err := s.a.index(s.a.sigRev)
+	if err != nil {
+		return err
+	}
+	d := signed.direct[page][drawSig(s.prev, od)]
+	if d == nil {
+		return nil
+	}
+	st, _ := d.Name("Subtype")
+	if st == "Widget" || !visibleAnnot(s.a.r.At(s.a.sigRev), d) {
+		return nil
+	}
+	s.find(ref, ruleUncovers, what+i18n.Sprintf(": the /%s annotation covered part of the signed page, so signed content hidden under it may now show (shadow attack)", st))
 	return nil
 }
 

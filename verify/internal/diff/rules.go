@@ -241,7 +241,7 @@ var (
 	ruleAnnotRes     = rule("annotation.resources", Other, "An annotation may not gain resource keys (/Font, /XObject ...), which annotations never hold.", RoleAnnot)
 	ruleAnnotRefs    = rule("annotation.refers-existing-object", Other, "A modified annotation may not start to refer to existing objects other than pages and annotations.", RoleAnnot)
 	ruleAnnotChanged = rule("annotation.modified", Annotation, "Modifying a comment is an annotation change.", RoleAnnot)
-	ruleUncovers     = rejecting(rule("annotation.uncovers", Annotation, "Removing or redrawing a visible covering annotation (/Square, /Stamp, /FreeText ...) of the signed revision may reveal content hidden under it (shadow hide): refused whatever the permission.", RoleAnnot, RolePage, RoleAnnotList))
+	ruleUncovers     = rejecting(rule("annotation.uncovers", Annotation, "Removing an annotation of the signed revision that draws something over the page (any type: an appearance with content, or what viewers draw for it, with a rectangle and flags that show it on screen or on paper), or changing what it draws (/AP re-pointed or rewritten in place, /AS, /Rect, /F hiding it, colours ...), may reveal content hidden under it (shadow hide), also for annotations written directly in /Annots: refused whatever the permission.", RoleAnnot, RolePage, RoleAnnotList, RoleAppearance))
 
 	ruleStructKind    = rule("struct.kind-changed", Other, "A part of the structure tree may not change kind (dictionary, array).", RoleStruct)
 	ruleStructEntry   = rule("struct.entry-changed", Other, "What a structure element says (/S, /Alt, /ActualText ...) may not change.", RoleStruct)
