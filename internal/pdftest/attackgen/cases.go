@@ -102,6 +102,7 @@ func Cases(b Bases) ([]Case, error) {
 	g.shadow()
 	g.confusion()
 	g.certified()
+	g.formDefaults()
 	g.legitimate()
 	g.tagged()
 	return g.cases, g.err
