@@ -103,6 +103,7 @@ func Cases(b Bases) ([]Case, error) {
 	g.annotCover()
 	g.confusion()
 	g.certified()
+	g.formDefaults()
 	g.legitimate()
 	g.tagged()
 	return g.cases, g.err

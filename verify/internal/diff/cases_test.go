@@ -113,6 +113,19 @@ func TestRulesOnGeneratedCases(t *testing.T) {
 		{"legit/dss-hybrid", Archival, true, []want{{"dss.added", Archival, 1}}},
 		{"shadow/hide-empty-signature-field", Annotation, true, []want{{"field.new-empty-covering", Annotation, 10}}},
 		{"shadow/replace-under-unreadable", Other, false, []want{{"object.unreadable-referrer", Other, 7}}},
+		{"shadow/form-da-added-p1", FormFill, false, []want{{"form.defaults-changed", FormFill, 9}}},
+		{"legit/form-da-added-p2", FormFill, true, []want{{"form.defaults-changed", FormFill, 9}}},
+		{"legit/form-defaults-added-p1", Archival, true, []want{{"form.defaults-added", Archival, 10}}},
+		{"shadow/need-appearances-locked", Other, false, []want{{"form.defaults-redraw-frozen", Other, 10}}},
+		{"shadow/need-appearances-p1", FormFill, false, []want{{"form.defaults-changed", FormFill, 10}}},
+		{"legit/need-appearances-approval", FormFill, true, []want{{"form.defaults-changed", FormFill, 10}}},
+		{"shadow/lock-inherited-value", Other, false, []want{{"field.locked-changed", Other, 7}}},
+		{"legit/parent-value-overridden", FormFill, true, []want{{"field.fill", FormFill, 7}}},
+		{"ssa/widget-placed-p2", Other, false, []want{{"widget.shown-after-certification", Other, 9}}},
+		{"ssa/widget-unhidden-p2", Other, false, []want{{"widget.shown-after-certification", Other, 9}}},
+		{"shadow/widget-unhidden-approval", Annotation, true, []want{{"widget.shown-unfilled", Annotation, 9}}},
+		{"legit/widget-placed-filled-p2", FormFill, true, []want{{"annots.widget-placed", FormFill, 9}, {"field.fill", FormFill, 9}}},
+		{"legit/widget-unhidden-filled-p2", FormFill, true, []want{{"field.fill", FormFill, 9}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := cs[tc.name]

@@ -69,6 +69,7 @@ func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
 	if !ok {
 		return err
 	}
+	var defaults []pdf.Name
 	for _, k := range ks {
 		switch k {
 		case "Fields":
@@ -82,22 +83,14 @@ func (s *chgStep) acroForm(ref pdf.Ref, old, nw pdf.Object) error {
 		case "SigFlags":
 			s.find(ref, ruleSigFlags, "form /SigFlags set")
 		case "DR", "DA", "Q", "NeedAppearances":
-			// Defaults only added (signing tools add /DA and /DR with
-			// Helvetica when they add a signature field) leave every
-			// existing field as it was.
-			id, what := ruleDefaultsChg, i18n.Sprintf("form defaults (/AcroForm /%s) changed", k)
-			if ext, err := s.extends(od[k], nd[k]); err != nil {
-				return err
-			} else if ext && k != "NeedAppearances" {
-				id, what = ruleDefaultsAdd, i18n.Sprintf("form defaults (/AcroForm /%s) added", k)
-			}
-			s.find(ref, id, what)
-			if err := s.justifyFrom(nd[k]); err != nil {
-				return err
-			}
+			// Judged by the fields they redraw (formDefaults).
+			defaults = append(defaults, k)
 		default:
 			s.find(ref, ruleFormKey, i18n.Sprintf("/AcroForm /%s changed", k))
 		}
+	}
+	if len(defaults) > 0 {
+		return s.formDefaults(ref, od, nd, defaults)
 	}
 	return nil
 }
@@ -308,6 +301,16 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 		s.find(ref, ruleFieldLocked, i18n.Sprintf("field %s is locked by a FieldMDP signature, but %s changed", name, strings.Join(keys, ", ")))
 		return nil
 	}
+	if frozen, err := s.frozenHeir(ref, f, od, ks); err != nil || frozen {
+		return err
+	}
+	if f.widget && (hiddenCleared(od, nd) || (!widgetDrawn(s.prev, od) && widgetDrawn(s.cur, nd))) {
+		// Unhiding a widget is filling in the form only with its field.
+		if shown, err := s.widgetShown(ref, f.name, i18n.Sprintf("the widget of field %s is made visible", name)); err != nil || shown {
+			return err
+		}
+		s.a.warn("revision %d makes the hidden widget of field %s visible", s.i, name)
+	}
 	if f.ft == "Sig" && !signed && od["V"] == nil && nd["V"] != nil {
 		// An empty signature field being signed.
 		if vr, isRef := nd["V"].(pdf.Ref); isRef && !s.newObjs[vr.Num] {
@@ -327,9 +330,6 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 		}
 		s.find(ref, id, what)
 		return s.justifyFrom(nd["V"])
-	}
-	if f.widget && hiddenCleared(od, nd) {
-		s.a.warn("revision %d makes the hidden widget of field %s visible", s.i, name)
 	}
 	if err := s.apValue(ref, name, od["AP"], nd["AP"]); err != nil {
 		return err

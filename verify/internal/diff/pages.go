@@ -196,12 +196,22 @@ func (s *chgStep) annots(ref pdf.Ref, page int, oa, na pdf.Array) error {
 		if st == "Widget" {
 			if f := s.idx.fields[r.Num]; isRef && f != nil && f.widget {
 				id := ruleWidgetPlaced
+				what := i18n.Sprintf("the widget of field %s is placed on page %d", quote(f.name), page)
 				if s.a.locked(f.name) || f.signed || (s.a.opt.SignedField != "" && f.name == s.a.opt.SignedField) {
 					if _, changed := s.changed[r.Num]; !changed {
 						id = ruleWidgetFrozen
 					}
 				}
-				s.find(r, id, i18n.Sprintf("the widget of field %s is placed on page %d", quote(f.name), page))
+				if id == ruleWidgetPlaced {
+					// Placing a widget is filling in the form only with
+					// its field (widgetShown).
+					if shown, err := s.widgetShown(r, f.name, what); err != nil {
+						return err
+					} else if shown {
+						continue
+					}
+				}
+				s.find(r, id, what)
 				continue
 			}
 			s.find(ref, ruleWidgetOrphan, i18n.Sprintf("a widget annotation that belongs to no new signature field is added to page %d", page))
