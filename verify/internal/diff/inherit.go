@@ -167,12 +167,11 @@ func inherited(r *pdf.Reader, d pdf.Dict, k pdf.Name) (v pdf.Object, found bool)
 }
 
 // widgetDrawn says whether a widget annotation can show anything: a
-// non-empty rectangle, not Hidden, and not NoView unless printed.
+// non-empty rectangle and flags that show it on screen or on paper
+// (flagOutputs).
 func widgetDrawn(r *pdf.Reader, d pdf.Dict) bool {
-	if f, err := r.Resolve(d["F"]); err == nil {
-		if n, ok := f.(pdf.Int); ok && (n&2 != 0 || (n&32 != 0 && n&4 == 0)) {
-			return false
-		}
+	if screen, print := flagOutputs(annotFlags(r, d)); !screen && !print {
+		return false
 	}
 	rect, ok := r.Rect(d["Rect"])
 	return ok && rect[0] != rect[2] && rect[1] != rect[3]
