@@ -112,11 +112,16 @@ func Analyze(ctx context.Context, r *pdf.Reader, sigRev int, o Options) (*Result
 		return nil, err
 	}
 	a.signedRevisions()
+	scan := int64(maxUpdateScan)
 	for i := sigRev + 1; i < len(revs); i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := a.revision(i); err != nil {
+		err := a.revision(i)
+		if err == nil {
+			err = a.rebuildRisks(i, &scan)
+		}
+		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return nil, err
 			}
