@@ -1774,7 +1774,12 @@ var viMessages = map[string]string{
 	"the file is ambiguous: %s%s, and PDF readers resolve it differently: what one viewer shows is not what another does": "tệp không rõ ràng: %s%s, và các trình đọc PDF hiểu điều này khác nhau: điều một trình xem hiển thị không phải là điều trình xem khác hiển thị",
 	", and 1 more object":   ", và 1 đối tượng nữa",
 	", and %d more objects": ", và %d đối tượng nữa",
-	"object %s is written as generation %s where the cross-reference lists generation %s": "đối tượng %s được ghi với thế hệ %s trong khi bảng tham chiếu chéo ghi thế hệ %s",
+	"object %s is written as generation %s where the cross-reference lists generation %s":                                                                 "đối tượng %s được ghi với thế hệ %s trong khi bảng tham chiếu chéo ghi thế hệ %s",
+	"the updates after signing are larger than %d bytes: whether their bytes define objects their cross-reference sections do not list cannot be checked": "các bản cập nhật sau khi ký lớn hơn %d byte: không thể kiểm tra byte của chúng có định nghĩa đối tượng mà phần tham chiếu chéo không liệt kê hay không",
+	"reading revision %d: %v": "đọc phiên bản %d: %v",
+	"its bytes define object %d (\"%d %d obj\" at offset %d), which its cross-reference section does not list there: readers that rebuild the cross-reference (poppler, on any missing or wrong entry) show objects this analysis never saw%s": "byte của nó định nghĩa đối tượng %d (\"%d %d obj\" tại vị trí %d) mà phần tham chiếu chéo của nó không liệt kê ở đó: các trình đọc dựng lại bảng tham chiếu chéo (poppler, khi gặp mục thiếu hoặc sai) hiển thị những đối tượng mà phân tích này chưa từng thấy%s",
+	"the trailer": "phần trailer",
+	"%s refers to object %d, which this revision does not have (no section lists it, or one lists it free): resolving it, readers such as poppler rebuild the cross-reference by scanning the file and can show objects no section lists%s": "%s tham chiếu đến đối tượng %d mà phiên bản này không có (không phần nào liệt kê, hoặc được liệt kê là trống): khi phân giải nó, các trình đọc như poppler dựng lại bảng tham chiếu chéo bằng cách quét tệp và có thể hiển thị những đối tượng không phần nào liệt kê%s",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -98,7 +98,11 @@ type Rev struct {
 	// HeaderGen writes these objects' headers with the given generation
 	// ("N G obj") while the cross-reference lists generation 0.
 	HeaderGen map[uint32]uint16
-	Omit      Omit
+	// Unlisted is written verbatim after the objects, before the
+	// cross-reference section, which does not list what it holds (object
+	// definitions only a reader rebuilding the cross-reference finds).
+	Unlisted []byte
+	Omit     Omit
 }
 
 // AppendRev writes rv after doc.
@@ -182,6 +186,10 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		fmt.Fprintf(out, "%d %d obj\n", n, rv.HeaderGen[n])
 		out.Write(pdf.Bytes(rv.Objects[n]))
 		out.WriteString("\nendobj\n")
+	}
+	if len(rv.Unlisted) > 0 {
+		out.Write(rv.Unlisted)
+		out.WriteByte('\n')
 	}
 	for n, off := range rv.At {
 		ents[n] = entry{typ: 1, off: off}

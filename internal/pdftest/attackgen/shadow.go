@@ -119,6 +119,64 @@ func (g *gen) shadow() {
 		planted := pdf.Raw{Bytes: fmt.Appendf(nil, "<< >>\nendobj\n%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream", contents, len(evilText), evilText)}
 		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pref.Num: pd, n: planted}, HeaderGen: map[uint32]uint16{n: 7}})
 	})
+	// Any reference to an object no section lists (or one listed free)
+	// makes poppler rebuild the cross-reference by scanning the file, and
+	// then an unlisted object the update planted wins.
+	planted := func(num uint32) []byte {
+		return fmt.Appendf(nil, "%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj", num, len(evilText), evilText)
+	}
+	g.add(Case{Name: "shadow/replace-dangling-pieceinfo", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update adds to page 1 only /PieceInfo N 0 R, an object no section lists, and writes, unlisted, an object with the number of the page's content and other text: poppler, resolving the dangling reference, rebuilds the cross-reference from \"N G obj\" and draws the planted content",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "which its cross-reference section does not list there"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		r, pref, pd, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		n, err := r.NextObjectNumber()
+		if err != nil {
+			return nil, err
+		}
+		contents := pd["Contents"].(pdf.Ref).Num
+		c.Expect.Object = contents
+		pd["PieceInfo"] = pdf.Ref{Num: n + 50}
+		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pref.Num: pd}, Unlisted: planted(contents)})
+	})
+	g.add(Case{Name: "shadow/replace-dangling-info", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update only points the trailer's /Info at an object no section lists: poppler, resolving it, rebuilds the cross-reference by scanning the file (where an unlisted object could wait)",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "the trailer refers to object"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		r, err := Open(doc)
+		if err != nil {
+			return nil, err
+		}
+		n, err := r.NextObjectNumber()
+		if err != nil {
+			return nil, err
+		}
+		return AppendRev(doc, Rev{Trailer: pdf.Dict{"Info": pdf.Ref{Num: n + 50}}})
+	})
+	g.add(Case{Name: "shadow/replace-unlisted-object", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update that changes nothing a section lists writes, unlisted, an object with the number of page 1's content and other text: only readers that rebuild the cross-reference see it",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "which its cross-reference section does not list there"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		_, _, pd, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		contents := pd["Contents"].(pdf.Ref).Num
+		c.Expect.Object = contents
+		return AppendRev(doc, Rev{Unlisted: planted(contents)})
+	})
 	// A page whose signed content is covered by an opaque /Square annotation.
 	coveredByAnnot := func(c *Case) ([]byte, pdf.Ref, error) {
 		var annot pdf.Ref
