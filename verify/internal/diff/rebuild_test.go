@@ -1,0 +1,95 @@
+package diff
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/kyso-project/kyso/internal/pdf"
+)
+
+func TestObjDefs(t *testing.T) {
+	buf := []byte("4 0 obj\n<<>>\nendobj\n  12 3 obj<<>>endobj\n>>5 0 obj x17 0 obj /6 0 obj 7 0 objx 8\n\n0\r\nobj\n9 0 R 10 0 obj")
+	var got []string
+	for _, d := range objDefs(buf, 100) {
+		got = append(got, fmt.Sprintf("%d/%d@%d", d.Num, d.Gen, d.Off))
+	}
+	want := []string{"4/0@100", "12/3@122", "5/0@143", "8/0@179", "10/0@195"}
+	if !slices.Equal(got, want) {
+		t.Errorf("defs %v, want %v", got, want)
+	}
+}
+
+func TestUnlistedDefs(t *testing.T) {
+	// Object 1 listed at 0, a stream (object 2) whose data holds
+	// "3 0 obj" text, a planted "3 0 obj" after it, and a cross-reference
+	// stream 9.
+	buf := []byte("1 0 obj\n<<>>\nendobj\n2 0 obj\n<</Length 20>>stream\n3 0 obj\n(x)\nendobj\nendstream\nendobj\n3 0 obj\n<<>>\nendobj\n9 0 obj <<>>\n")
+	defs := objDefs(buf, 1000)
+	if len(defs) != 5 {
+		t.Fatalf("defs %v", defs)
+	}
+	data := []extent{{defs[2].Off, defs[2].Off + 20}}
+	listed := func(n uint32) (int64, bool) {
+		switch n {
+		case 1:
+			return 1000, true
+		case 2:
+			return defs[1].Off - 1, true // white space before the header
+		}
+		return 0, false
+	}
+	bad := unlistedDefs(buf, 1000, defs, listed, map[uint32]bool{9: true}, data)
+	if len(bad) != 1 || bad[0].Num != 3 || bad[0].Off != defs[3].Off {
+		t.Errorf("unlisted %v, want only the planted object 3 at %d", bad, defs[3].Off)
+	}
+	// Listed elsewhere is not listed here.
+	bad = unlistedDefs(buf, 1000, defs, func(n uint32) (int64, bool) { return 1000, n == 2 }, nil, nil)
+	if len(bad) != 5 {
+		t.Errorf("unlisted %v, want all 5", bad)
+	}
+}
+
+// A stream an update lists may hold "N G obj" text (an embedded PDF, a
+// content stream quoting one): it is data, not a definition.
+func TestUnlistedObjectInStreamData(t *testing.T) {
+	_, b := attackCases(t)
+	doc := signed(t, b.Simple, 0)
+	upd := appendRev(t, doc, func(r *pdf.Reader, u *pdf.Update) error {
+		u.Add(&pdf.Stream{Dict: pdf.Dict{}, Data: []byte("1 0 obj\n<< /Type /Catalog >>\nendobj\n4 0 obj\n<<>>\nendobj\n")})
+		return nil
+	})
+	res := analyse(t, upd, "Signature1", Options{})
+	check(t, res, None, true)
+	for _, f := range res.Findings {
+		if f.Rule == ruleUnlisted || f.Rule == ruleDanglingNew {
+			t.Errorf("finding %s", f)
+		}
+	}
+}
+
+// A dangling reference the signed revision already made may stay; a new
+// one is other.
+func TestDanglingReference(t *testing.T) {
+	_, b := attackCases(t)
+	var pref pdf.Ref
+	prepared := appendRev(t, b.Simple, func(r *pdf.Reader, u *pdf.Update) error {
+		var pg pdf.Dict
+		pref, pg = page1(t, r)
+		pg["PieceInfo"] = pdf.Ref{Num: 90}
+		u.Set(pref, pg)
+		return nil
+	})
+	doc := signed(t, prepared, 0)
+	bookkeeping := func(piece uint32) []byte {
+		return appendRev(t, doc, func(r *pdf.Reader, u *pdf.Update) error {
+			_, pg := page1(t, r)
+			pg["LastModified"] = pdf.Str("D:20260101000000Z")
+			pg["PieceInfo"] = pdf.Ref{Num: piece}
+			u.Set(pref, pg)
+			return nil
+		})
+	}
+	check(t, analyse(t, bookkeeping(90), "Signature1", Options{}), Archival, true, want{"page.bookkeeping", Archival, pref.Num})
+	check(t, analyse(t, bookkeeping(91), "Signature1", Options{}), Other, false, want{"change.dangling-reference", Other, pref.Num})
+}
