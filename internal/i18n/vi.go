@@ -1775,6 +1775,7 @@ var viMessages = map[string]string{
 	", and 1 more object":   ", và 1 đối tượng nữa",
 	", and %d more objects": ", và %d đối tượng nữa",
 	"object %s is written as generation %s where the cross-reference lists generation %s": "đối tượng %s được ghi với thế hệ %s trong khi bảng tham chiếu chéo ghi thế hệ %s",
+	"object stream %s holds object %s twice, written differently":                         "luồng đối tượng %s chứa đối tượng %s hai lần, với nội dung khác nhau",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the
