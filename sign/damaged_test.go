@@ -198,3 +198,58 @@ func TestCheckPageReadable(t *testing.T) {
 		}
 	}
 }
+
+// An input whose object stream lists page 1 twice, first as a page drawing
+// other content and then as the page itself (which the cross-reference
+// names), is refused once the page is read: MuPDF keeps the first
+// definition. The same bytes twice are harmless.
+func TestCheckUnambiguousObjStmDuplicate(t *testing.T) {
+	doc, r, _ := simpleContent(t)
+	pages, err := r.Pages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := pages[0]
+	next, err := r.NextObjectNumber()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := pg.Dict.Clone()
+	forged["Contents"] = pdf.Ref{Num: next}
+	evil := attackgen.Stream(pdf.Dict{}, []byte("BT /F1 24 Tf 72 700 Td (PAY 1000000) Tj ET"))
+	for _, tt := range []struct {
+		name    string
+		shadow  pdf.Object
+		refused bool
+	}{
+		{"a forged page first", forged, true},
+		{"the same page twice", pg.Dict, false},
+	} {
+		prep, err := attackgen.AppendRev(doc, attackgen.Rev{Objects: map[uint32]pdf.Object{pg.Ref.Num: pg.Dict, next: evil},
+			Packed: []uint32{pg.Ref.Num}, PackedShadow: map[uint32]pdf.Object{pg.Ref.Num: tt.shadow}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := attackgen.Open(prep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Pages(); err != nil {
+			t.Fatal(err)
+		}
+		err = checkUnambiguous(r)
+		if !tt.refused {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tt.name, err)
+			}
+			continue
+		}
+		var fe *fail.Error
+		if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
+			t.Fatalf("%s: want an input error, got %v", tt.name, err)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("holds object %d twice", pg.Ref.Num)) {
+			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
+		}
+	}
+}

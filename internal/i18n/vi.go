@@ -1780,6 +1780,7 @@ var viMessages = map[string]string{
 	"its bytes define object %d (\"%d %d obj\" at offset %d), which its cross-reference section does not list there: readers that rebuild the cross-reference (poppler, on any missing or wrong entry) show objects this analysis never saw%s": "byte của nó định nghĩa đối tượng %d (\"%d %d obj\" tại vị trí %d) mà phần tham chiếu chéo của nó không liệt kê ở đó: các trình đọc dựng lại bảng tham chiếu chéo (poppler, khi gặp mục thiếu hoặc sai) hiển thị những đối tượng mà phân tích này chưa từng thấy%s",
 	"the trailer": "phần trailer",
 	"%s refers to object %d, which this revision does not have (no section lists it, or one lists it free): resolving it, readers such as poppler rebuild the cross-reference by scanning the file and can show objects no section lists%s": "%s tham chiếu đến đối tượng %d mà phiên bản này không có (không phần nào liệt kê, hoặc được liệt kê là trống): khi phân giải nó, các trình đọc như poppler dựng lại bảng tham chiếu chéo bằng cách quét tệp và có thể hiển thị những đối tượng không phần nào liệt kê%s",
+	"object stream %s holds object %s twice, written differently": "luồng đối tượng %s chứa đối tượng %s hai lần, với nội dung khác nhau",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -24,15 +24,22 @@ const (
 	// that check (poppler) take the entry as wrong and rebuild the
 	// cross-reference by scanning the file; others take the object.
 	HeaderGeneration
+	// DuplicateInObjStm: an object stream's header lists one object number
+	// twice, at objects written differently. The cross-reference names
+	// one index; MuPDF keeps the first definition, qpdf the last.
+	DuplicateInObjStm
 )
 
 // Ambiguity is one construct, found while reading the file, that makes
 // readers show different documents from the same bytes.
 type Ambiguity struct {
 	Kind AmbiguityKind
-	// Num is the object: the one holding the dictionary (DuplicateKey)
-	// or the one referred to (GenerationMismatch).
+	// Num is the object: the one holding the dictionary (DuplicateKey),
+	// the one referred to (GenerationMismatch) or the one listed twice
+	// (DuplicateInObjStm).
 	Num uint32
+	// Stream is the object stream that lists Num twice (DuplicateInObjStm).
+	Stream uint32
 	// Trailer says the dictionary is a trailer (DuplicateKey; Num is 0).
 	Trailer bool
 	// Key is the key given twice (DuplicateKey).
@@ -58,6 +65,9 @@ func (a Ambiguity) String() string {
 	case HeaderGeneration:
 		return i18n.Sprintf("object %s is written as generation %s where the cross-reference lists generation %s",
 			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))
+	case DuplicateInObjStm:
+		return i18n.Sprintf("object stream %s holds object %s twice, written differently",
+			strconv.FormatUint(uint64(a.Stream), 10), n)
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"github.com/kyso-project/kyso/internal/i18n"
@@ -1154,7 +1155,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 		if !ok {
 			return nil, 0, i18n.Errorf("object stream %d is not a stream", e.Stream)
 		}
-		if os, err = r.loadObjStm(st); err != nil {
+		if os, err = r.loadObjStm(e.Stream, st); err != nil {
 			if IsLimit(err) {
 				return nil, 0, err
 			}
@@ -1193,7 +1194,7 @@ func (r *Reader) fromObjStm(num uint32, e XrefEntry, chain []uint32) (Object, in
 	return o, p.pos, err
 }
 
-func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
+func (r *Reader) loadObjStm(stm uint32, st *Stream) (*objStm, error) {
 	if t, _ := st.Dict.Name("Type"); t != "ObjStm" {
 		return nil, i18n.Errorf("not of /Type /ObjStm")
 	}
@@ -1230,7 +1231,74 @@ func (r *Reader) loadObjStm(st *Stream) (*objStm, error) {
 	if err := r.spendParsed(p.pos); err != nil {
 		return nil, err
 	}
+	if err := r.objStmDuplicates(stm, os); err != nil {
+		return nil, err
+	}
 	return os, nil
+}
+
+// objStmDuplicates notes an ambiguity for each number the header of object
+// stream stm lists twice with different objects: the cross-reference picks
+// one index, but readers that go by the header take the first definition
+// (MuPDF) or the last (qpdf). The same bytes twice are no ambiguity.
+func (r *Reader) objStmDuplicates(stm uint32, os *objStm) error {
+	if len(os.nums) < 2 {
+		return nil
+	}
+	idx := make([]int32, len(os.nums))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(os.nums[a], os.nums[b]) })
+	found := 0
+	for i := 1; i < len(idx) && found < maxAmbiguities; i++ {
+		a, b := idx[i-1], idx[i]
+		if os.nums[a] != os.nums[b] {
+			continue
+		}
+		same, err := r.sameObjStmObject(os, int(a), int(b))
+		if err != nil {
+			return err
+		}
+		if !same {
+			r.noteAmbiguity(Ambiguity{Kind: DuplicateInObjStm, Num: os.nums[a], Stream: stm})
+			found++
+			// One note per number: skip its other copies.
+			for i+1 < len(idx) && os.nums[idx[i+1]] == os.nums[a] {
+				i++
+			}
+		}
+	}
+	return nil
+}
+
+// sameObjStmObject says the objects at indexes i and j of an object stream
+// are written with the same bytes. An object that does not parse is the
+// same as another only at the same offset.
+func (r *Reader) sameObjStmObject(os *objStm, i, j int) (bool, error) {
+	if os.offsets[i] == os.offsets[j] {
+		return true, nil
+	}
+	var text [2][]byte
+	for k, x := range []int{i, j} {
+		start := os.first + int(os.offsets[x])
+		if start < 0 || start > len(os.data) {
+			return false, nil
+		}
+		p := r.parser(os.data[start:], true)
+		_, err := p.object(0)
+		if serr := r.spendParsed(p.pos); serr != nil {
+			return false, serr
+		}
+		if err != nil {
+			if IsLimit(err) {
+				return false, err
+			}
+			return false, nil
+		}
+		text[k] = bytes.TrimSpace(os.data[start : start+p.pos])
+	}
+	return bytes.Equal(text[0], text[1]), nil
 }
 
 // Resolve follows references until it reaches a direct object.

@@ -178,6 +178,39 @@ func (g *gen) annotCover() {
 		c.Expect.Object = sig.Field.Num
 		return out, nil
 	})
+	// /F beyond 32 bits: poppler honours only a value that fits an int and
+	// draws the widget; MuPDF truncates it to Hidden|Print.
+	g.add(Case{Name: "ssa/timestamp-flags-beyond-32-bits-p1", Attack: ssa, Source: srcSP21, Field: "Certification", DocMDP: 1,
+		What:   "a document timestamp whose widget is flagged /F 4294967302 (2^32 + Hidden|Print: hidden to MuPDF, no flags and so shown to poppler) is added after a certification with P=1",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "can draw over the certified content"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := certify(g.b.Simple, 1)
+		if err != nil {
+			return nil, err
+		}
+		out, sig, err := Sign(doc, SigOptions{Field: "Timestamp", DocTimeStamp: true, Rect: visible, Flags: 1<<32 | 2 | 4, Placeholder: 4096})
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = sig.Field.Num
+		return out, nil
+	})
+	// A /Rect entry that is not a number: poppler reads it as 0 and draws
+	// the appearance stretched over the page.
+	g.add(Case{Name: "ssa/timestamp-rect-string-p1", Attack: ssa, Source: srcSP21, Field: "Certification", DocMDP: 1,
+		What:   "a document timestamp whose printed widget has /Rect [60 620 540 (x)] (poppler reads the string as 0 and draws the appearance from the page's foot to y=620) is added after a certification with P=1",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "can draw over the certified content"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := certify(g.b.Simple, 1)
+		if err != nil {
+			return nil, err
+		}
+		rect := pdf.Array{pdf.Int(60), pdf.Int(620), pdf.Int(540), pdf.Str("x")}
+		out, sig, err := Sign(doc, SigOptions{Field: "Timestamp", DocTimeStamp: true, Rect: visible, RectObj: rect, Flags: 4, Placeholder: 4096})
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = sig.Field.Num
+		return out, nil
+	})
 	for _, f := range []int{2 | 4, 32} {
 		g.add(Case{Name: "legit/timestamp-hidden-widget-p1-" + itoa(f), Attack: "Legitimate", Source: srcSpec, Field: "Certification", DocMDP: 1,
 			What:   "a document timestamp whose widget has an appearance and a rectangle but flags that show it nowhere (Hidden, or NoView without Print) is added after a certification with P=1",

@@ -72,6 +72,10 @@ type Rev struct {
 	Packed []uint32
 	// ObjStmNum is the number of that object stream (default: next free).
 	ObjStmNum uint32
+	// PackedShadow holds, for packed objects, another body the object
+	// stream lists under the same number just before theirs; the
+	// cross-reference names the packed body.
+	PackedShadow map[uint32]pdf.Object
 	// XrefStream writes a cross-reference stream instead of a table.
 	XrefStream bool
 	// Trailer entries override the defaults (Size, Root, Info, ID, Prev).
@@ -160,6 +164,12 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 		for _, n := range nums {
 			if !packed[n] {
 				continue
+			}
+			if sh, ok := rv.PackedShadow[n]; ok {
+				fmt.Fprintf(&head, "%d %d ", n, body.Len())
+				body.Write(pdf.Bytes(sh))
+				body.WriteByte('\n')
+				i++
 			}
 			fmt.Fprintf(&head, "%d %d ", n, body.Len())
 			body.Write(pdf.Bytes(rv.Objects[n]))

@@ -46,6 +46,9 @@ type SigOptions struct {
 	DocTimeStamp bool
 	// Rect places a visible widget on page Page; zero means invisible.
 	Rect [4]float64
+	// RectObj, when set, is written as the widget's /Rect instead of Rect
+	// (which still sizes the appearance).
+	RectObj pdf.Object
 	// Flags are the widget's annotation flags /F (0: 132, Print|Locked).
 	Flags int
 	Page  int
@@ -163,6 +166,9 @@ func Sign(doc []byte, o SigOptions) ([]byte, *Signature, error) {
 		}
 		if o.Flags != 0 {
 			widget["F"] = pdf.Int(o.Flags)
+		}
+		if o.RectObj != nil {
+			widget["Rect"] = o.RectObj
 		}
 		if w, h := o.Rect[2]-o.Rect[0], o.Rect[3]-o.Rect[1]; w != 0 && h != 0 {
 			text := fmt.Sprintf("q 0 0 1 rg BT /F1 10 Tf 4 %g Td (Signed: %s) Tj ET Q", h/2, o.Field)

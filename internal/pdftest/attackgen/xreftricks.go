@@ -85,6 +85,31 @@ func (g *gen) xrefTricks() {
 		return doc, err
 	})
 
+	// An object stream whose header lists page 1 twice: first a page
+	// showing the attacker's content, then the signed page unchanged, which
+	// the cross-reference names. MuPDF keeps the first definition.
+	g.add(Case{Name: "isa/objstm-duplicate-number", Attack: fam, Source: srcCCS19, Field: "Signature1",
+		What:   "after signing, an update moves page 1 into a new object stream whose header lists it twice: first a page drawing new content, then the signed page byte for byte, which the xref names",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice, written differently"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		r, pref, pd, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		next, err := r.NextObjectNumber()
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = pref.Num
+		forged := pd.Clone()
+		forged["Contents"] = pdf.Ref{Num: next}
+		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{pref.Num: pd, next: Stream(pdf.Dict{}, evilText)},
+			Packed: []uint32{pref.Num}, PackedShadow: map[uint32]pdf.Object{pref.Num: forged}})
+	})
+
 	g.add(Case{Name: "usf/entry-past-signed-end", Attack: "USF", Source: srcCCS19, Field: "Signature1",
 		What:   "before signing, an update places page 1's content stream at an offset past the end of the file; after signing the attacker pads the file to that offset, writes a new content stream there and appends an empty update",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "past the end of the revision"}}, func(c *Case) ([]byte, error) {

@@ -199,13 +199,48 @@ var generatedAnnots = map[pdf.Name]bool{"Text": true, "FreeText": true, "Line": 
 	"Polygon": true, "PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true, "StrikeOut": true,
 	"Caret": true, "Stamp": true, "Ink": true, "FileAttachment": true, "Sound": true, "Redact": true}
 
-func annotFlags(r *pdf.Reader, d pdf.Dict) int64 {
+// flagReads is an annotation's /F as two kinds of viewer read it. [0]
+// takes only an integer in [0, 2^31) and reads anything else as no flags:
+// poppler honours /F only if it fits an int, pdf.js only a positive
+// integer. [1] takes the low 32 bits of the number's integer part: MuPDF
+// truncates to an int. A well-formed /F reads the same both ways. Each
+// viewer reads the old and the new flags its own way, so a change is
+// judged reading by reading.
+type flagReads [2]int64
+
+// readFlags reads an /F value (resolved) both ways.
+func readFlags(o pdf.Object) flagReads {
+	switch v := o.(type) {
+	case pdf.Int:
+		if v >= 0 && v < 1<<31 {
+			return flagReads{int64(v), int64(v)}
+		}
+		return flagReads{0, int64(uint32(v))}
+	case pdf.Real:
+		if f := float64(v); f > -(1<<63) && f < 1<<63 {
+			return flagReads{0, int64(uint32(int64(f)))}
+		}
+	}
+	return flagReads{}
+}
+
+// annotFlags reads an annotation's /F both ways (flagReads).
+func annotFlags(r *pdf.Reader, d pdf.Dict) flagReads {
 	f, err := r.Resolve(d["F"])
 	if err != nil {
-		return 0
+		return flagReads{}
 	}
-	n, _ := f.(pdf.Int)
-	return int64(n)
+	return readFlags(f)
+}
+
+// outputs says where any reading of the flags lets viewers draw the
+// annotation (flagOutputs): in doubt, shown.
+func (fr flagReads) outputs() (screen, print bool) {
+	for _, f := range fr {
+		s, p := flagOutputs(f)
+		screen, print = screen || s, print || p
+	}
+	return screen, print
 }
 
 // flagOutputs says where an annotation's flags let viewers draw it: on
@@ -219,25 +254,44 @@ func flagOutputs(f int64) (screen, print bool) {
 	return f&annotNoView == 0 || f&annotToggleNoView != 0, f&annotPrint != 0
 }
 
+// rectDrawn says whether an annotation's /Rect lets viewers draw it: a
+// rectangle with an area. A missing /Rect (which the spec requires) gives
+// viewers no place to draw it. One that is present but not four finite
+// numbers is read differently (poppler takes a bad entry as 0, MuPDF reads
+// any array's first four entries so, pdf.js drops the annotation): in
+// doubt, drawn.
+func rectDrawn(r *pdf.Reader, d pdf.Dict) bool {
+	o, err := r.Resolve(d["Rect"])
+	if err != nil {
+		return true
+	}
+	if o == nil {
+		return false
+	}
+	rect, ok := r.Rect(o)
+	return !ok || (rect[0] != rect[2] && rect[1] != rect[3])
+}
+
 // annotOutputs says where an annotation may show anything, on screen
-// and in print: its flags allow it there (flagOutputs, and the Invisible
-// flag for a type no viewer knows), its rectangle has an area (or NoZoom
-// draws the appearance at its own size), and it draws something
-// (annotDraws). In doubt it says shown.
+// and in print: under some reading of its flags (flagReads), they allow
+// it there (flagOutputs, and the Invisible flag for a type no viewer
+// knows), its rectangle has an area (rectDrawn, or NoZoom draws the
+// appearance at its own size), and it draws something (annotDraws). In
+// doubt it says shown.
 func annotOutputs(r *pdf.Reader, d pdf.Dict) (screen, print bool) {
-	f := annotFlags(r, d)
 	st, _ := d.Name("Subtype")
-	if f&annotInvisible != 0 && !standardAnnots[st] {
-		return false, false
+	drawn := rectDrawn(r, d)
+	for _, f := range annotFlags(r, d) {
+		if f&annotInvisible != 0 && !standardAnnots[st] {
+			continue
+		}
+		if !drawn && f&annotNoZoom == 0 {
+			continue
+		}
+		s, p := flagOutputs(f)
+		screen, print = screen || s, print || p
 	}
-	screen, print = flagOutputs(f)
-	if !screen && !print {
-		return false, false
-	}
-	if rect, ok := r.Rect(d["Rect"]); f&annotNoZoom == 0 && (!ok || rect[0] == rect[2] || rect[1] == rect[3]) {
-		return false, false
-	}
-	if !annotDraws(r, d) {
+	if (!screen && !print) || !annotDraws(r, d) {
 		return false, false
 	}
 	return screen, print
@@ -281,21 +335,31 @@ func nonEmptyStream(o pdf.Object) bool {
 
 // hiddenCleared says whether a widget's new flags show it where the old
 // ones did not and the signer could not have seen it: on screen, or on
-// paper when it was not on screen either.
-func hiddenCleared(od, nd pdf.Dict) bool {
-	of, _ := od["F"].(pdf.Int)
-	nf, _ := nd["F"].(pdf.Int)
-	os, op := flagOutputs(int64(of))
-	ns, np := flagOutputs(int64(nf))
-	return (!os && ns) || (!os && !op && np)
+// paper when it was not on screen either, under either reading of the
+// flags (flagReads).
+func hiddenCleared(of, nf flagReads) bool {
+	for i := range of {
+		os, op := flagOutputs(of[i])
+		ns, np := flagOutputs(nf[i])
+		if (!os && ns) || (!os && !op && np) {
+			return true
+		}
+	}
+	return false
 }
 
 // hides says whether new flags stop showing an annotation on screen or on
-// paper where the old flags showed it.
-func hides(of, nf int64) bool {
-	os, op := flagOutputs(of)
-	ns, np := flagOutputs(nf)
-	return (os && !ns) || (op && !np)
+// paper where the old flags showed it, under either reading of the flags
+// (flagReads).
+func hides(of, nf flagReads) bool {
+	for i := range of {
+		os, op := flagOutputs(of[i])
+		ns, np := flagOutputs(nf[i])
+		if (os && !ns) || (op && !np) {
+			return true
+		}
+	}
+	return false
 }
 
 func isDocTS(sd pdf.Dict) bool {

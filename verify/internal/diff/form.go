@@ -304,7 +304,7 @@ func (s *chgStep) fieldChange(ref pdf.Ref, f *chgField, old, nw pdf.Object) erro
 	if frozen, err := s.frozenHeir(ref, f, od, ks); err != nil || frozen {
 		return err
 	}
-	if f.widget && (hiddenCleared(od, nd) || (!widgetDrawn(s.prev, od) && widgetDrawn(s.cur, nd))) {
+	if f.widget && (hiddenCleared(annotFlags(s.prev, od), annotFlags(s.cur, nd)) || (!widgetDrawn(s.prev, od) && widgetDrawn(s.cur, nd))) {
 		// Unhiding a widget is filling in the form only with its field.
 		if shown, err := s.widgetShown(ref, f.name, i18n.Sprintf("the widget of field %s is made visible", name)); err != nil || shown {
 			return err

@@ -167,14 +167,13 @@ func inherited(r *pdf.Reader, d pdf.Dict, k pdf.Name) (v pdf.Object, found bool)
 }
 
 // widgetDrawn says whether a widget annotation can show anything: a
-// non-empty rectangle and flags that show it on screen or on paper
-// (flagOutputs).
+// rectangle viewers may draw in (rectDrawn) and flags that show it on
+// screen or on paper under some reading (flagReads).
 func widgetDrawn(r *pdf.Reader, d pdf.Dict) bool {
-	if screen, print := flagOutputs(annotFlags(r, d)); !screen && !print {
+	if screen, print := annotFlags(r, d).outputs(); !screen && !print {
 		return false
 	}
-	rect, ok := r.Rect(d["Rect"])
-	return ok && rect[0] != rect[2] && rect[1] != rect[3]
+	return rectDrawn(r, d)
 }
 
 // frozenHeir refuses a change of inheritable attributes of a field that a
