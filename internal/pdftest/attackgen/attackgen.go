@@ -102,6 +102,9 @@ type Rev struct {
 	// HeaderGen writes these objects' headers with the given generation
 	// ("N G obj") while the cross-reference lists generation 0.
 	HeaderGen map[uint32]uint16
+	// EntryGen lists these objects' entries under the given generation
+	// (with HeaderGen, an object re-listed under a new generation).
+	EntryGen map[uint32]uint16
 	// Unlisted is written verbatim after the objects, before the
 	// cross-reference section, which does not list what it holds (object
 	// definitions only a reader rebuilding the cross-reference finds).
@@ -319,7 +322,7 @@ func AppendRev(doc []byte, rv Rev) ([]byte, error) {
 				if e := ents[n]; e.typ == 0 {
 					out.WriteString("0000000000 00001 f\r\n")
 				} else {
-					fmt.Fprintf(out, "%010d 00000 n\r\n", e.off)
+					fmt.Fprintf(out, "%010d %05d n\r\n", e.off, rv.EntryGen[n])
 				}
 			}
 		}

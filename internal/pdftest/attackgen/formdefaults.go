@@ -91,20 +91,28 @@ func (g *gen) formDefaults() {
 	// C1: a text field over the amount with no appearance and no /DA of
 	// its own: viewers draw nothing for it until the form gets a /DA,
 	// whose operators they copy into the appearance they build.
-	noAP := func() ([]byte, error) {
+	// states, when set, gives the widget an /AP /N of appearance states
+	// none of which /AS selects: viewers build the appearance all the same.
+	noAP := func(states bool) ([]byte, error) {
 		return withForm(g.b.Simple, func(r *pdf.Reader, u *pdf.Update, p pdf.Page) ([]pdf.Ref, []pdf.Ref) {
-			w := u.Add(pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Tx"), "T": pdf.Str("note"),
-				"V": pdf.Str("Amount payable: 999999 EUR"), "Rect": overAmount, "F": pdf.Int(4), "P": p.Ref})
+			d := pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Tx"), "T": pdf.Str("note"),
+				"V": pdf.Str("Amount payable: 999999 EUR"), "Rect": overAmount, "F": pdf.Int(4), "P": p.Ref}
+			if states {
+				empty := u.Add(formXObject(500, 30, nil))
+				d["AP"] = pdf.Dict{"N": pdf.Dict{"A": empty, "B": empty}}
+				d["AS"] = pdf.Name("Off")
+			}
+			w := u.Add(d)
 			return []pdf.Ref{w}, []pdf.Ref{w}
 		})
 	}
-	daAdded := func(name, what string, docMDP int, exp Expect) {
+	daAdded := func(name, what string, docMDP int, exp Expect, states bool) {
 		attack := replace
 		if exp.Valid {
 			attack = legit
 		}
 		g.add(Case{Name: name, Attack: attack, Source: srcForm, What: what, Field: field(docMDP), DocMDP: docMDP, Expect: exp}, func(c *Case) ([]byte, error) {
-			prepared, err := noAP()
+			prepared, err := noAP(states)
 			if err != nil {
 				return nil, err
 			}
@@ -116,9 +124,11 @@ func (g *gen) formDefaults() {
 		})
 	}
 	daAdded("shadow/form-da-added-p1", "a text field over the amount has no appearance and no /DA; after a P=1 certification an update adds /AcroForm /DA, which viewers copy into the appearance they build (a white box and the field's value)",
-		1, Expect{By: ByChanges, Class: "form-fill", Reason: "does not permit"})
+		1, Expect{By: ByChanges, Class: "form-fill", Reason: "does not permit"}, false)
+	daAdded("shadow/form-da-added-unselected-state-p1", "the same, but the widget has appearance states /A and /B while /AS names /Off: no appearance is selected, so viewers build one from /DA and the value",
+		1, Expect{By: ByChanges, Class: "form-fill", Reason: "does not permit"}, true)
 	daAdded("legit/form-da-added-p2", "the same /AcroForm /DA added after a P=2 certification: it draws a field, which form filling may (a warning)",
-		2, Expect{Valid: true, Class: "form-fill", Reason: `changes how viewers draw field "note"`})
+		2, Expect{Valid: true, Class: "form-fill", Reason: `changes how viewers draw field "note"`}, false)
 
 	// Defaults added that no field is drawn from: every field has its own
 	// appearance (what signing tools do with a document timestamp).

@@ -177,6 +177,57 @@ func (g *gen) shadow() {
 		c.Expect.Object = contents
 		return AppendRev(doc, Rev{Unlisted: planted(contents)})
 	})
+	g.add(Case{Name: "shadow/replace-info-generation", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update points the trailer's /Info at an existing object under generation 1 (the xref lists 0) and plants an unlisted object glued to a comment: poppler, resolving it, rebuilds the cross-reference",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "generation 1"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		_, pref, pd, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		contents := pd["Contents"].(pdf.Ref).Num
+		c.Expect.Object = 0
+		// "%AAA...4 0 obj": a header that starts no token, glued to a
+		// comment, where poppler's 255-byte pieces see it.
+		glued := append(append([]byte("%"), bytes.Repeat([]byte("A"), 254)...), planted(contents)...)
+		return AppendRev(doc, Rev{Trailer: pdf.Dict{"Info": pdf.Ref{Num: pref.Num, Gen: 1}}, Unlisted: glued})
+	})
+	g.add(Case{Name: "shadow/replace-relisted-generation", Attack: replace, Source: srcNDSS, Field: "Signature1",
+		What:   "an update lists page 1's font anew, the same bytes, under generation 1: every signed reference to it (N 0 R) now names no object, and poppler rebuilds the cross-reference",
+		Expect: Expect{By: ByChanges, Class: "other", Reason: "listed anew under generation 1"}}, func(c *Case) ([]byte, error) {
+		doc, _, err := approval(g.b.Simple, "Signature1")
+		if err != nil {
+			return nil, err
+		}
+		r, _, _, err := page1(doc)
+		if err != nil {
+			return nil, err
+		}
+		p, err := firstPage(r, 0)
+		if err != nil {
+			return nil, err
+		}
+		fonts, _ := r.Dict(p.Resources["Font"])
+		var font pdf.Ref
+		for _, v := range fonts {
+			if ref, ok := v.(pdf.Ref); ok {
+				font = ref
+				break
+			}
+		}
+		if font.Num == 0 {
+			return nil, fmt.Errorf("page 1 has no indirect font")
+		}
+		fd, err := r.Get(font)
+		if err != nil {
+			return nil, err
+		}
+		c.Expect.Object = font.Num
+		return AppendRev(doc, Rev{Objects: map[uint32]pdf.Object{font.Num: fd}, HeaderGen: map[uint32]uint16{font.Num: 1}, EntryGen: map[uint32]uint16{font.Num: 1}})
+	})
 	// A page whose signed content is covered by an opaque /Square annotation.
 	coveredByAnnot := func(c *Case) ([]byte, pdf.Ref, error) {
 		var annot pdf.Ref

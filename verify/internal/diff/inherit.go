@@ -124,8 +124,7 @@ func (s *chgStep) redrawnBy(od, nd pdf.Dict) (map[pdf.Name]*redraw, error) {
 		if !f.Widget() || !widgetDrawn(s.cur, f.Dict) {
 			return true, nil
 		}
-		ap, _ := s.cur.Dict(f.Dict["AP"])
-		hasAP := ap != nil && ap["N"] != nil
+		hasAP := selectedAppearance(s.cur, f.Dict)
 		sig := f.FT == "Sig"
 		built := !hasAP || ((oldNA || newNA) && !sig)
 		signed := s.a.opt.SignedField != "" && f.Name == s.a.opt.SignedField
@@ -164,6 +163,30 @@ func inherited(r *pdf.Reader, d pdf.Dict, k pdf.Name) (v pdf.Object, found bool)
 		d = p
 	}
 	return nil, false
+}
+
+// selectedAppearance says whether a widget has the normal appearance a
+// viewer draws: /AP /N a stream, or, when /N is a dictionary of states,
+// the stream of the state /AS names. Without one (no /AS, or a state /N
+// does not have), viewers build the appearance from the field's /DA and
+// value, as for a widget with no /AP at all.
+func selectedAppearance(r *pdf.Reader, d pdf.Dict) bool {
+	ap, _ := r.Dict(d["AP"])
+	n, _ := r.Resolve(ap["N"])
+	switch t := n.(type) {
+	case *pdf.Stream:
+		return true
+	case pdf.Dict:
+		as, _ := r.Resolve(d["AS"])
+		name, ok := as.(pdf.Name)
+		if !ok {
+			return false
+		}
+		st, _ := r.Resolve(t[name])
+		_, ok = st.(*pdf.Stream)
+		return ok
+	}
+	return false
 }
 
 // widgetDrawn says whether a widget annotation can show anything: a

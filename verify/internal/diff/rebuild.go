@@ -35,22 +35,13 @@ func isPDFSpace(c byte) bool {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// tokenStart says whether a token can start after byte c: after white
-// space or a delimiter that ends a token (not '/', which starts a name,
-// nor '%', a comment).
-func tokenStart(c byte) bool {
-	switch c {
-	case ')', '>', ']', '}', '(', '<', '[', '{':
-		return true
-	}
-	return isPDFSpace(c)
-}
-
-// objDefs finds every "N G obj" in buf that starts a token (buf starts
-// one), as a scanning reader would find it; base is the offset of buf in
-// the file. It looks at each byte a bounded number of times.
-func objDefs(buf []byte, base int64) []objDef {
-	var out []objDef
+// objDefs calls yield with every "N G obj" in buf, in order, until yield
+// returns false; base is the offset of buf in the file. A number counts
+// wherever its digits start (not only at the start of a token): poppler's
+// rebuild reads the file in lines of at most 255 bytes and takes "N G obj"
+// at the start of each piece, so a header glued to what precedes it, at a
+// piece's edge, is one. It looks at each byte a bounded number of times.
+func objDefs(buf []byte, base int64, yield func(objDef) bool) {
 	// number reads digits at i: the value (capped), where they end.
 	number := func(i int) (uint64, int) {
 		v := uint64(0)
@@ -69,7 +60,7 @@ func objDefs(buf []byte, base int64) []objDef {
 		return i
 	}
 	for i := 0; i < len(buf); i++ {
-		if !isDigit(buf[i]) || (i > 0 && !tokenStart(buf[i-1])) {
+		if !isDigit(buf[i]) || (i > 0 && isDigit(buf[i-1])) {
 			continue
 		}
 		num, j := number(i)
@@ -84,49 +75,52 @@ func objDefs(buf []byte, base int64) []objDef {
 		if m == l || m+3 > len(buf) || string(buf[m:m+3]) != "obj" {
 			continue
 		}
-		if m+3 < len(buf) && !tokenStart(buf[m+3]) && buf[m+3] != '/' && buf[m+3] != '%' {
-			continue
-		}
 		if num > 1<<32-1 || gen > 1<<32-1 {
 			continue
 		}
-		out = append(out, objDef{Num: uint32(num), Gen: uint32(gen), Off: base + int64(start)})
+		if !yield(objDef{Num: uint32(num), Gen: uint32(gen), Off: base + int64(start)}) {
+			return
+		}
 	}
-	return out
 }
 
 // extent is the data of a stream, [from, to) in the file.
 type extent struct{ from, to int64 }
 
-// unlistedDefs keeps the definitions that are neither listed (at, for an
-// object number, the offset its type 1 entry gives, possibly followed by
-// white space; xref stream numbers whatever the offset) nor inside the
-// data of a stream.
-func unlistedDefs(buf []byte, base int64, defs []objDef, listed func(num uint32) (int64, bool), xref map[uint32]bool, data []extent) []objDef {
+// maxUnlisted is how many unlisted definitions a finding names; the rest
+// are counted.
+const maxUnlisted = 16
+
+// unlistedDefs returns the definitions in buf that are neither listed (at,
+// for an object number, the offset its type 1 entry gives, possibly
+// followed by white space; xref stream numbers whatever the offset) nor
+// inside the data of a stream: the first maxUnlisted, and how many in all.
+func unlistedDefs(buf []byte, base int64, listed func(num uint32) (int64, bool), xref map[uint32]bool, data []extent) ([]objDef, int) {
 	slices.SortFunc(data, func(a, b extent) int { return cmp.Compare(a.from, b.from) })
 	var out []objDef
+	n := 0
 	reach := int64(-1) // the furthest end of the extents started so far
 	k := 0
-	for _, d := range defs {
+	objDefs(buf, base, func(d objDef) bool {
 		for k < len(data) && data[k].from <= d.Off {
 			reach = max(reach, data[k].to)
 			k++
 		}
-		if d.Off < reach {
-			continue
-		}
-		if xref[d.Num] {
-			continue
+		if d.Off < reach || xref[d.Num] {
+			return true
 		}
 		if off, ok := listed(d.Num); ok && off <= d.Off && off >= base {
 			gap := buf[off-base : d.Off-base]
 			if len(gap) < 256 && len(slices.DeleteFunc(slices.Clone(gap), isPDFSpace)) == 0 {
-				continue
+				return true
 			}
 		}
-		out = append(out, d)
-	}
-	return out
+		if n++; len(out) < maxUnlisted {
+			out = append(out, d)
+		}
+		return true
+	})
+	return out, n
 }
 
 // unlistedObjects checks that the bytes of revision i (from the end of the
@@ -151,10 +145,6 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 	if _, err := a.r.ReaderAt().ReadAt(buf, from); err != nil && err != io.EOF {
 		return i18n.Errorf("reading revision %d: %v", i, err)
 	}
-	defs := objDefs(buf, from)
-	if len(defs) == 0 {
-		return nil
-	}
 	cur := a.r.At(i)
 	var data []extent
 	addStream := func(o pdf.Object) {
@@ -177,20 +167,21 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 			addStream(o)
 		}
 	}
-	for _, d := range defs {
-		// A cross-reference stream is not an entry of itself necessarily:
-		// read its data where its header is.
+	// A cross-reference stream is not an entry of itself necessarily:
+	// read its data where its header is.
+	objDefs(buf, from, func(d objDef) bool {
 		if xref[d.Num] {
 			if _, _, o, err := a.r.IndirectAt(d.Off); err == nil {
 				addStream(o)
 			}
 		}
-	}
+		return true
+	})
 	listed := func(n uint32) (int64, bool) {
 		e, ok := rv.Entries[n]
 		return e.Offset, ok && e.Type == 1
 	}
-	bad := unlistedDefs(buf, from, defs, listed, xref, data)
+	bad, _ := unlistedDefs(buf, from, listed, xref, data)
 	if len(bad) == 0 {
 		return nil
 	}
@@ -212,15 +203,32 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 func (a *chgAnalysis) danglingRefs(i int) error {
 	rv := a.r.Revisions()[i]
 	prev, cur := a.r.At(i-1), a.r.At(i)
+	// missing says r names no object of the revision: its number is not
+	// listed, is listed free, or is listed with another generation (a
+	// compressed object has generation 0). poppler rebuilds the
+	// cross-reference on each of these.
 	missing := func(r pdf.Ref) bool {
-		_, ok := cur.Lookup(r.Num)
-		return !ok
+		e, ok := cur.Lookup(r.Num)
+		if !ok {
+			return true
+		}
+		if e.Type == 2 {
+			return r.Gen != 0
+		}
+		return r.Gen != e.Gen
 	}
-	type hit struct{ from, to uint32 }
+	type hit struct {
+		from uint32
+		to   pdf.Ref
+		// relisted: the revision lists to.Num anew under generation gen,
+		// where to.Gen was the revision before's.
+		relisted bool
+		gen      uint16
+	}
 	var hits []hit
-	collect := func(o pdf.Object) map[uint32]bool {
-		m := map[uint32]bool{}
-		eachRef(o, 0, func(r pdf.Ref) { m[r.Num] = true })
+	collect := func(o pdf.Object) map[pdf.Ref]bool {
+		m := map[pdf.Ref]bool{}
+		eachRef(o, 0, func(r pdf.Ref) { m[r] = true })
 		return m
 	}
 	oldTrailer := collect(prev.Trailer())
@@ -231,8 +239,8 @@ func (a *chgAnalysis) danglingRefs(i int) error {
 		}
 	}
 	eachRef(newTrailer, 0, func(r pdf.Ref) {
-		if !oldTrailer[r.Num] && missing(r) {
-			hits = append(hits, hit{0, r.Num})
+		if !oldTrailer[r] && missing(r) {
+			hits = append(hits, hit{from: 0, to: r})
 		}
 	})
 	nums := slices.Sorted(func(yield func(uint32) bool) {
@@ -250,7 +258,7 @@ func (a *chgAnalysis) danglingRefs(i int) error {
 		if err != nil {
 			continue // judged unreadable by the comparison
 		}
-		var old map[uint32]bool
+		var old map[pdf.Ref]bool
 		eachRef(nw, 0, func(r pdf.Ref) {
 			if !missing(r) {
 				return
@@ -259,10 +267,29 @@ func (a *chgAnalysis) danglingRefs(i int) error {
 				o, _ := prev.GetNum(n)
 				old = collect(o)
 			}
-			if !old[r.Num] {
-				hits = append(hits, hit{n, r.Num})
+			if !old[r] {
+				hits = append(hits, hit{from: n, to: r})
 			}
 		})
+	}
+	// An object listed anew under another generation: every reference the
+	// unchanged objects make to it now names a generation it does not
+	// have.
+	for _, n := range nums {
+		e := rv.Entries[n]
+		pe, ok := prev.Lookup(n)
+		if !ok || e.Type == 0 {
+			continue
+		}
+		gen := func(x pdf.XrefEntry) uint16 {
+			if x.Type == 2 {
+				return 0
+			}
+			return x.Gen
+		}
+		if gen(pe) != gen(e) {
+			hits = append(hits, hit{from: n, to: pdf.Ref{Num: n, Gen: gen(pe)}, relisted: true, gen: gen(e)})
+		}
 	}
 	if len(hits) == 0 {
 		return nil
@@ -274,23 +301,31 @@ func (a *chgAnalysis) danglingRefs(i int) error {
 	var to []uint32
 	first := hit{}
 	for _, h := range hits {
-		if refs.count[h.to] > 0 || oldTrailer[h.to] || slices.Contains(to, h.to) {
+		// A number the revision before referred to while it did not have
+		// it at all was dangling already (a producer's leftover); a
+		// generation that does not match is new whatever the number.
+		if _, had := prev.Lookup(h.to.Num); (!had && refs.count[h.to.Num] > 0) || oldTrailer[h.to] || slices.Contains(to, h.to.Num) {
 			continue
 		}
 		if len(to) == 0 {
 			first = h
 		}
-		to = append(to, h.to)
+		to = append(to, h.to.Num)
 	}
 	if len(to) == 0 {
+		return nil
+	}
+	if first.relisted {
+		a.find(i, pdf.Ref{Num: first.from}, RoleFile, ruleDanglingNew, i18n.Sprintf("object %d is listed anew under generation %d where the revision before had generation %d: every reference to it now names an object this revision does not have, and readers such as poppler rebuild the cross-reference by scanning the file and can show objects no section lists%s",
+			first.from, int(first.gen), int(first.to.Gen), listNums(to)))
 		return nil
 	}
 	where := i18n.Sprintf("the trailer")
 	if first.from != 0 {
 		where = i18n.Sprintf("object %d", first.from)
 	}
-	a.find(i, pdf.Ref{Num: first.from}, RoleFile, ruleDanglingNew, i18n.Sprintf("%s refers to object %d, which this revision does not have (no section lists it, or one lists it free): resolving it, readers such as poppler rebuild the cross-reference by scanning the file and can show objects no section lists%s",
-		where, first.to, listNums(to)))
+	a.find(i, pdf.Ref{Num: first.from}, RoleFile, ruleDanglingNew, i18n.Sprintf("%s refers to object %d generation %d, which this revision does not have (no section lists it, one lists it free or under another generation): resolving it, readers such as poppler rebuild the cross-reference by scanning the file and can show objects no section lists%s",
+		where, first.to.Num, int(first.to.Gen), listNums(to)))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -9,14 +10,22 @@ import (
 )
 
 func TestObjDefs(t *testing.T) {
+	// Every maximal run of digits counts as a start, as poppler's rebuild
+	// (255-byte pieces) may see one glued to what precedes it.
 	buf := []byte("4 0 obj\n<<>>\nendobj\n  12 3 obj<<>>endobj\n>>5 0 obj x17 0 obj /6 0 obj 7 0 objx 8\n\n0\r\nobj\n9 0 R 10 0 obj")
 	var got []string
-	for _, d := range objDefs(buf, 100) {
+	objDefs(buf, 100, func(d objDef) bool {
 		got = append(got, fmt.Sprintf("%d/%d@%d", d.Num, d.Gen, d.Off))
-	}
-	want := []string{"4/0@100", "12/3@122", "5/0@143", "8/0@179", "10/0@195"}
+		return true
+	})
+	want := []string{"4/0@100", "12/3@122", "5/0@143", "17/0@152", "6/0@162", "7/0@170", "8/0@179", "10/0@195"}
 	if !slices.Equal(got, want) {
 		t.Errorf("defs %v, want %v", got, want)
+	}
+	n := 0
+	objDefs(buf, 0, func(objDef) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Errorf("yield false did not stop the scan: %d calls", n)
 	}
 }
 
@@ -25,7 +34,8 @@ func TestUnlistedDefs(t *testing.T) {
 	// "3 0 obj" text, a planted "3 0 obj" after it, and a cross-reference
 	// stream 9.
 	buf := []byte("1 0 obj\n<<>>\nendobj\n2 0 obj\n<</Length 20>>stream\n3 0 obj\n(x)\nendobj\nendstream\nendobj\n3 0 obj\n<<>>\nendobj\n9 0 obj <<>>\n")
-	defs := objDefs(buf, 1000)
+	var defs []objDef
+	objDefs(buf, 1000, func(d objDef) bool { defs = append(defs, d); return true })
 	if len(defs) != 5 {
 		t.Fatalf("defs %v", defs)
 	}
@@ -39,14 +49,20 @@ func TestUnlistedDefs(t *testing.T) {
 		}
 		return 0, false
 	}
-	bad := unlistedDefs(buf, 1000, defs, listed, map[uint32]bool{9: true}, data)
-	if len(bad) != 1 || bad[0].Num != 3 || bad[0].Off != defs[3].Off {
-		t.Errorf("unlisted %v, want only the planted object 3 at %d", bad, defs[3].Off)
+	bad, n := unlistedDefs(buf, 1000, listed, map[uint32]bool{9: true}, data)
+	if len(bad) != 1 || n != 1 || bad[0].Num != 3 || bad[0].Off != defs[3].Off {
+		t.Errorf("unlisted %v (%d), want only the planted object 3 at %d", bad, n, defs[3].Off)
 	}
 	// Listed elsewhere is not listed here.
-	bad = unlistedDefs(buf, 1000, defs, func(n uint32) (int64, bool) { return 1000, n == 2 }, nil, nil)
-	if len(bad) != 5 {
-		t.Errorf("unlisted %v, want all 5", bad)
+	bad, n = unlistedDefs(buf, 1000, func(n uint32) (int64, bool) { return 1000, n == 2 }, nil, nil)
+	if len(bad) != 5 || n != 5 {
+		t.Errorf("unlisted %v (%d), want all 5", bad, n)
+	}
+	// Many definitions: the first maxUnlisted are kept, all are counted.
+	many := bytes.Repeat([]byte("1 0 obj\n"), 10000)
+	bad, n = unlistedDefs(many, 0, func(uint32) (int64, bool) { return 0, false }, nil, nil)
+	if len(bad) != maxUnlisted || n != 10000 {
+		t.Errorf("%d kept, %d counted; want %d and 10000", len(bad), n, maxUnlisted)
 	}
 }
 
