@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ import (
 
 // signScriptCmds are the script commands of the signing-safety sessions
 // (issue 13), added to TestScripts' own.
+// umaskMu is held by the script that set the process's umask.
+var umaskMu sync.Mutex
+
 func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	// code N PROG ARGS...: run PROG and require exit status N.
 	cmds["code"] = func(ts *testscript.TestScript, neg bool, args []string) {
@@ -113,10 +117,18 @@ func signScriptCmds(t *testing.T, cmds map[string]func(ts *testscript.TestScript
 			ts.Fatalf("no files under %s", args[0])
 		}
 	}
-	// umask OCTAL: the umask of the commands run after it.
+	// umask OCTAL: the umask of the commands run after it. The umask is
+	// the test process's, which every command it starts inherits, and
+	// scripts run side by side: a script that sets it holds umaskMu until
+	// it ends, so that no other script changes it under its commands.
 	cmds["umask"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		m, err := strconv.ParseUint(args[0], 8, 32)
 		ts.Check(err)
+		if ts.Getenv("KYSO_TEST_UMASK_HELD") == "" {
+			umaskMu.Lock()
+			ts.Setenv("KYSO_TEST_UMASK_HELD", "1")
+			ts.Defer(umaskMu.Unlock)
+		}
 		old, ok := setUmask(int(m))
 		if !ok {
 			ts.Fatalf("umask: not on this platform (guard the line with [unix])")
