@@ -126,7 +126,8 @@ func unlistedDefs(buf []byte, base int64, listed func(num uint32) (int64, bool),
 // unlistedObjects checks that the bytes of revision i (from the end of the
 // revision before to its own end) define only the objects its sections
 // list, at the offsets they list, besides what lies inside the data of
-// the streams it lists and its cross-reference streams. budget is what is
+// its cross-reference streams: stream data included, since a rebuilding
+// reader scans it too. budget is what is
 // left of maxUpdateScan.
 func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 	revs := a.r.Revisions()
@@ -145,7 +146,6 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 	if _, err := a.r.ReaderAt().ReadAt(buf, from); err != nil && err != io.EOF {
 		return i18n.Errorf("reading revision %d: %v", i, err)
 	}
-	cur := a.r.At(i)
 	var data []extent
 	addStream := func(o pdf.Object) {
 		if st, ok := o.(*pdf.Stream); ok && st.Length > 0 {
@@ -156,17 +156,10 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 	for _, x := range rv.XrefObjects {
 		xref[x] = true
 	}
-	for n, e := range rv.Entries {
-		if e.Type != 1 || e.Offset < from || e.Offset >= to || xref[n] {
-			continue
-		}
-		if err := a.ctx.Err(); err != nil {
-			return err
-		}
-		if o, err := cur.GetNum(n); err == nil {
-			addStream(o)
-		}
-	}
+	// The data of the streams the update lists is not skipped: a reader
+	// rebuilding the cross-reference scans it too, and an object planted
+	// in it wins as any other (only the cross-reference streams' rows,
+	// binary numbers, are left out).
 	// A cross-reference stream is not an entry of itself necessarily:
 	// read its data where its header is.
 	objDefs(buf, from, func(d objDef) bool {

@@ -66,8 +66,8 @@ func TestUnlistedDefs(t *testing.T) {
 	}
 }
 
-// A stream an update lists may hold "N G obj" text (an embedded PDF, a
-// content stream quoting one): it is data, not a definition.
+// A stream an update lists that holds "N G obj" text is no hiding place:
+// a reader rebuilding the cross-reference scans stream data too.
 func TestUnlistedObjectInStreamData(t *testing.T) {
 	_, b := attackCases(t)
 	doc := signed(t, b.Simple, 0)
@@ -76,11 +76,12 @@ func TestUnlistedObjectInStreamData(t *testing.T) {
 		return nil
 	})
 	res := analyse(t, upd, "Signature1", Options{})
-	check(t, res, None, true)
+	found := false
 	for _, f := range res.Findings {
-		if f.Rule == ruleUnlisted || f.Rule == ruleDanglingNew {
-			t.Errorf("finding %s", f)
-		}
+		found = found || f.Rule == ruleUnlisted
+	}
+	if !found || res.Level != Other {
+		t.Errorf("level %v, findings %v: want the objects in the stream's data found unlisted", res.Level, res.Findings)
 	}
 }
 
