@@ -24,6 +24,11 @@ const (
 	// that check (poppler) take the entry as wrong and rebuild the
 	// cross-reference by scanning the file; others take the object.
 	HeaderGeneration
+	// XrefEntryType: a cross-reference stream gives an object an entry
+	// type past 2, which the spec reads as null and poppler and qpdf as a
+	// broken stream (they rebuild the cross-reference from the file). Gen
+	// holds the type.
+	XrefEntryType
 	// DuplicateInObjStm: an object stream's header lists one object number
 	// twice, at objects written differently. The cross-reference names
 	// one index; MuPDF keeps the first definition, qpdf the last.
@@ -62,6 +67,8 @@ func (a Ambiguity) String() string {
 	case GenerationMismatch:
 		return i18n.Sprintf("a reference names object %s generation %s, which the cross-reference lists as generation %s",
 			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))
+	case XrefEntryType:
+		return i18n.Sprintf("a cross-reference stream gives object %s the entry type %s, which readers resolve differently", n, strconv.Itoa(int(a.Gen)))
 	case HeaderGeneration:
 		return i18n.Sprintf("object %s is written as generation %s where the cross-reference lists generation %s",
 			n, strconv.Itoa(int(a.Gen)), strconv.Itoa(int(a.ListedGen)))

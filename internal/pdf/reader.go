@@ -236,15 +236,14 @@ func (r *Reader) findStartxref() (int64, error) {
 			}
 			continue
 		}
-		p := &parser{buf: buf[i+9:], eof: true}
-		o, err := p.object(0)
-		if n, ok := o.(Int); err == nil && ok && n >= 0 && int64(n) < r.size {
-			return int64(n), nil
+		n, ok := startxrefValue(buf[i+9:])
+		if !ok {
+			return 0, i18n.Errorf("startxref is not followed by a plain offset (digits after white space)")
 		}
-		if f, ok := o.(Real); err == nil && ok {
-			return 0, i18n.Errorf("startxref is %s, not an integer offset", formatReal(float64(f)))
+		if n >= r.size {
+			return 0, i18n.Errorf("startxref does not point inside the file")
 		}
-		return 0, i18n.Errorf("startxref does not point inside the file")
+		return n, nil
 	}
 	return 0, i18n.Errorf("%v: no startxref (truncated or damaged file)", ErrNotPDF)
 }
@@ -427,13 +426,36 @@ func (r *Reader) startxrefBefore(end int64) int64 {
 	if i < 0 {
 		return -1
 	}
-	p := &parser{buf: buf[i+9:], eof: true}
-	if o, err := p.object(0); err == nil {
-		if v, ok := o.(Int); ok {
-			return int64(v)
-		}
+	if v, ok := startxrefValue(buf[i+9:]); ok {
+		return v
 	}
 	return -1
+}
+
+// startxrefValue reads the offset after "startxref": white space, then
+// digits, then white space or the end (or the "%%EOF" that follows). A
+// sign, a comment or anything else in between is refused: readers that
+// take only digits (poppler) read no offset there and rebuild the
+// cross-reference from the file, so a lenient reading would show another
+// document than theirs.
+func startxrefValue(b []byte) (int64, bool) {
+	i := 0
+	for i < len(b) && isWhite(b[i]) {
+		i++
+	}
+	j := i
+	var v int64
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		if v > (1<<62)/10 {
+			return 0, false
+		}
+		v = v*10 + int64(b[j]-'0')
+		j++
+	}
+	if j == i || j < len(b) && !isWhite(b[j]) && b[j] != '%' {
+		return 0, false
+	}
+	return v, true
 }
 
 // sectionEnd finds the %%EOF that closes a section: after the table's
@@ -561,10 +583,24 @@ func (r *Reader) readTable(off int64) (*section, error) {
 				if line[10] != ' ' || line[16] != ' ' {
 					return nil, i18n.Errorf("bad xref entry %q", line)
 				}
+				// The entry ends with its type letter and white space
+				// (ISO 32000-1 7.5.4: 20 bytes with a two-byte end of
+				// line; one byte is tolerated). A letter glued to the
+				// next token ("ntrailer") is a syntax error to readers
+				// that split the line into tokens, which then rebuild the
+				// cross-reference from the file.
+				if p.pos+18 < len(p.buf) && !isWhite(p.buf[p.pos+18]) {
+					return nil, i18n.Errorf("bad xref entry %q: no white space after it", p.buf[p.pos:p.pos+19])
+				}
 				o, err := strconv.ParseInt(string(line[:10]), 10, 64)
 				g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
 				if err != nil || err2 != nil {
 					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
+				if g > 65535 {
+					// A generation is at most 65535; a reader that keeps
+					// 16 bits and one that rebuilds disagree past it.
+					return nil, i18n.Errorf("bad xref entry %q: generation past 65535", line)
 				}
 				n := uint32(num)
 				switch line[17] {
@@ -788,9 +824,17 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 			case 0:
 				s.put(uint32(n), XrefEntry{Type: 0, Gen: uint16(b)})
 			case 1:
+				if b > 65535 {
+					return nil, i18n.Errorf("xref stream entry of object %d: generation %d past 65535", n, b)
+				}
 				s.put(uint32(n), XrefEntry{Type: 1, Offset: a, Gen: uint16(b)})
 			case 2:
 				s.put(uint32(n), XrefEntry{Type: 2, Stream: uint32(a), Index: int(b)})
+			default:
+				// ISO 32000-1 7.5.8.3 makes other types references to
+				// null, for types to come; poppler and qpdf take the
+				// stream as broken and rebuild the cross-reference.
+				r.noteAmbiguity(Ambiguity{Kind: XrefEntryType, Num: uint32(n), Gen: uint16(min(t, 65535))})
 			}
 		}
 	}

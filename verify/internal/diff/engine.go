@@ -69,12 +69,15 @@ type Options struct {
 
 // Bounds on the work one analysis may do; beyond them it fails closed.
 const (
-	maxWalk     = 1 << 20 // objects visited by one reference walk
-	maxRefs     = 1 << 23 // references followed by one walk
-	maxCompare  = 1 << 16 // values compared in one object
-	maxTail     = 1 << 24 // bytes after the last %%EOF that are scanned
-	maxFieldTop = 1 << 16 // fields and annotations indexed per revision
-	maxWork     = 1 << 22 // objects visited by all walks of one analysis
+	maxWalk    = 1 << 20 // objects visited by one reference walk
+	maxRefs    = 1 << 23 // references followed by one walk
+	maxCompare = 1 << 16 // values compared in one object
+	maxTail    = 1 << 24 // bytes after the last %%EOF that are scanned
+	// maxTailSpace is the white space after the last %%EOF that is
+	// nothing; more keeps startxref out of the last 1024 bytes.
+	maxTailSpace = 512
+	maxFieldTop  = 1 << 16 // fields and annotations indexed per revision
+	maxWork      = 1 << 22 // objects visited by all walks of one analysis
 )
 
 // ErrTooComplex is the reason a document is judged other when its
@@ -206,6 +209,11 @@ func (a *chgAnalysis) tail() error {
 		return i18n.Errorf("reading the end of the file: %v", err)
 	}
 	if len(bytes.Trim(buf, " \t\r\n\f\x00")) == 0 {
+		// qpdf looks for startxref in the last 1024 bytes: past that it
+		// rebuilds the cross-reference from the file.
+		if size-last.End > maxTailSpace {
+			a.find(-1, pdf.Ref{}, RoleFile, ruleTailUpdate, i18n.Sprintf("the %d bytes of white space after the last %%%%EOF (offset %d) push startxref out of the last 1024 bytes, where some readers look for it: they rebuild the cross-reference from the file instead", size-last.End, last.End))
+		}
 		return nil
 	}
 	if m := chgUpdateSyntax.Find(buf); m != nil {

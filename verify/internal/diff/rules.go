@@ -134,7 +134,7 @@ var (
 		RoleObject, RoleFile, RoleNew, RoleFreed, RoleObjStm, RoleCatalog, RoleForm, RoleFieldList, RoleSignature, RolePage,
 		RolePageNode, RoleAnnotList, RoleField, RoleAnnot, RoleDSS, RoleMetadata, RoleAppearance, RoleInfo, RoleExtensions, RoleStruct)
 
-	ruleTailUpdate    = rule("file.update-after-eof", Other, "Objects, xref, trailer or startxref after the last %%EOF are an update that only viewers repairing the file would show.", RoleFile)
+	ruleTailUpdate    = rule("file.update-after-eof", Other, "Objects, xref, trailer or startxref after the last %%EOF are an update that only viewers repairing the file would show, and so is more than 512 bytes of white space there (it keeps startxref out of the last 1024 bytes, where readers look).", RoleFile)
 	ruleUnlisted      = rule("file.update-unlisted-object", Other, "The bytes of an update after signing may define only the objects its cross-reference section lists, at the offsets it lists, stream data included: readers that rebuild the cross-reference by scanning the file (poppler, on any missing or wrong entry) show objects the analysis never saw.", RoleFile)
 	ruleDanglingNew   = rule("change.dangling-reference", Other, "A change after signing may not add a reference (in an object or the trailer) to an object number its revision does not list or lists free: resolving it, readers such as poppler rebuild the cross-reference by scanning the file.", RoleFile)
 	ruleXrefInSigned  = rule("file.xref-in-signed-bytes", Other, "A later cross-reference section must lie after the signed bytes.", RoleFile)

@@ -40,4 +40,30 @@ func (a *chgAnalysis) ambiguities() {
 	for _, amb := range a.r.Ambiguities() {
 		a.find(last, pdf.Ref{Num: amb.Num}, RoleFile, ruleAmbiguous, i18n.Sprintf("%s: PDF readers resolve it differently, so viewers may show another document than the one verified", amb.String()))
 	}
+	if num, ok := a.linearizedLength(); ok && last > 0 {
+		a.find(last, pdf.Ref{Num: num}, RoleFile, ruleAmbiguous, i18n.Sprintf("the file is exactly as long as its linearization dictionary (object %d) says, although updates follow the linearized document: readers that trust the linearization (poppler) read the first page's cross-reference and what it chains to, not the updates, so viewers may show another document than the one verified", num))
+	}
+}
+
+// linearizedLength says whether the file's first object is a linearization
+// dictionary whose /L is the file's length, and gives its number. A file
+// updated after it was linearized is longer than /L; one padded to /L
+// again makes poppler take the first-page cross-reference section.
+func (a *chgAnalysis) linearizedLength() (uint32, bool) {
+	head := make([]byte, min(1024, a.r.Size()))
+	if n, _ := a.r.ReaderAt().ReadAt(head, 0); n < len(head) {
+		return 0, false
+	}
+	off := int64(-1)
+	objDefs(head, 0, func(d objDef) bool { off = d.Off; return false })
+	if off < 0 {
+		return 0, false
+	}
+	num, _, o, err := a.r.IndirectAt(off)
+	d, _ := o.(pdf.Dict)
+	if err != nil || d == nil || d["Linearized"] == nil {
+		return 0, false
+	}
+	l, ok := d["L"].(pdf.Int)
+	return num, ok && int64(l) == a.r.Size()
 }
