@@ -592,16 +592,39 @@ func (r *Reader) readTable(off int64) (*section, error) {
 				if p.pos+18 < len(p.buf) && !isWhite(p.buf[p.pos+18]) {
 					return nil, i18n.Errorf("bad xref entry %q: no white space after it", p.buf[p.pos:p.pos+19])
 				}
+				// Within a subsection the entries are fixed records
+				// (MuPDF reads them so, and rebuilds the cross-reference
+				// from the file when one is not): after the type letter,
+				// one or two bytes of end of line, then the next entry.
+				if left > 1 {
+					end := p.pos + 18
+					if end+3 > len(p.buf) && !eof {
+						break
+					}
+					k := end
+					for k < len(p.buf) && k < end+3 && isWhite(p.buf[k]) {
+						k++
+					}
+					if k-end > 2 || k >= len(p.buf) || p.buf[k] < '0' || p.buf[k] > '9' {
+						return nil, i18n.Errorf("bad xref entry %q: entries are 20 bytes long (19 tolerated)", line)
+					}
+				}
+				if !allDigits(line[:10]) || !allDigits(line[11:16]) {
+					return nil, i18n.Errorf("bad xref entry %q", line)
+				}
 				o, err := strconv.ParseInt(string(line[:10]), 10, 64)
 				g, err2 := strconv.ParseUint(string(line[11:16]), 10, 32)
 				if err != nil || err2 != nil {
 					return nil, i18n.Errorf("bad xref entry %q", line)
 				}
-				if g > 65535 {
+				if g > 65535 && line[17] == 'n' {
 					// A generation is at most 65535; a reader that keeps
-					// 16 bits and one that rebuilds disagree past it.
+					// 16 bits and one that rebuilds disagree past it. (A
+					// free entry's 65536, as MuPDF writes for object 0,
+					// names nothing.)
 					return nil, i18n.Errorf("bad xref entry %q: generation past 65535", line)
 				}
+				g = min(g, 65535)
 				n := uint32(num)
 				switch line[17] {
 				case 'n':
@@ -674,6 +697,16 @@ func (r *Reader) readTable(off int64) (*section, error) {
 
 // skipTableSpace skips white space and comments, and reports whether the
 // window ends inside a comment (the next one goes on skipping it).
+// allDigits says whether b is ASCII digits only (no sign, no space).
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func skipTableSpace(p *parser) bool {
 	for p.pos < len(p.buf) {
 		c := p.buf[p.pos]

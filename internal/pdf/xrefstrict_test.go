@@ -71,3 +71,33 @@ func TestXrefTableStrict(t *testing.T) {
 		}
 	}
 }
+
+// Inside a subsection the entries are 20-byte records (19 tolerated): an
+// entry followed by more white space, a comment or a sign is refused, as
+// MuPDF (fixed records) and qpdf (digits only) would rebuild the file.
+func TestXrefEntriesFixed(t *testing.T) {
+	ok := docWith([]string{"<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[]/Count 0>>"}, noGap)
+	if _, err := NewReader(bytes.NewReader(ok), int64(len(ok))); err != nil {
+		t.Fatal(err)
+	}
+	x := bytes.Index(ok, []byte("xref"))
+	for name, edit := range map[string]func([]byte) []byte{
+		"21 bytes": func(t []byte) []byte { return bytes.Replace(t, []byte(" n\r\n0"), []byte(" n\r\n 0"), 1) },
+		"comment":  func(t []byte) []byte { return bytes.Replace(t, []byte(" n\r\n0"), []byte(" n\r\n%x\n0"), 1) },
+		"signed":   func(t []byte) []byte { return bytes.Replace(t, []byte("\n0000000009"), []byte("\n+000000009"), 1) },
+	} {
+		tab := edit(append([]byte{}, ok[x:]...))
+		if bytes.Equal(tab, ok[x:]) {
+			t.Fatalf("%s: nothing edited", name)
+		}
+		d := append(append([]byte{}, ok[:x]...), tab...)
+		if _, err := NewReader(bytes.NewReader(d), int64(len(d))); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+	}
+	// A free entry's generation 65536, as MuPDF writes for object 0, is read.
+	mu := bytes.Replace(ok, []byte("0000000000 65535 f"), []byte("0000000000 65536 f"), 1)
+	if _, err := NewReader(bytes.NewReader(mu), int64(len(mu))); err != nil {
+		t.Errorf("free entry 65536: %v", err)
+	}
+}
