@@ -81,6 +81,18 @@ const maxPageWalk = 1 << 16
 func checkPageReadable(r *pdf.Reader, page pdf.Page) error {
 	seen := map[uint32]bool{page.Ref.Num: true}
 	queue := []pdf.Object{page.Dict}
+	// Resources the page inherits from the page tree, as written there (a
+	// reference kyso cannot read included).
+	d := page.Dict
+	for hops := 0; hops < 64 && d != nil; hops++ {
+		if res, ok := d["Resources"]; ok {
+			if hops > 0 {
+				queue = append(queue, res)
+			}
+			break
+		}
+		d, _ = r.Dict(d["Parent"])
+	}
 	for len(queue) > 0 && len(seen) < maxPageWalk {
 		o := queue[0]
 		queue = queue[1:]
@@ -124,6 +136,10 @@ func checkPageReadable(r *pdf.Reader, page pdf.Page) error {
 			o = got
 		}
 		walk(o, 0)
+	}
+	if len(queue) > 0 {
+		return fail.Input(i18n.Errorf("the page the signature goes on reaches more than %d objects: kyso cannot check that it can read them all", maxPageWalk),
+			"save a repaired copy with the tool that made it (or qpdf), then sign that; kyso does not sign damaged files")
 	}
 	return nil
 }

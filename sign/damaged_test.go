@@ -165,36 +165,52 @@ func TestCheckPageReadable(t *testing.T) {
 		producer string
 		refused  bool
 	}{{"(x)", false}, {"123456789012345678901234", false}, {"1.2.3", true}} {
-		prep, err := attackgen.Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+		for _, inherit := range []bool{false, true} { // the resources on the page, or on its parent
+			prep, err := attackgen.Append(doc, func(r *pdf.Reader, u *pdf.Update) error {
+				pages, err := r.Pages()
+				if err != nil {
+					return err
+				}
+				d := pages[0].Dict.Clone()
+				fonts := pages[0].Resources["Font"]
+				x := u.Add(attackgen.Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(1), pdf.Int(1)}}, nil))
+				res := u.Add(pdf.Raw{Bytes: []byte(fmt.Sprintf("<</Font %s/XObject<</Fx %v>>/Producer %s>>", pdf.Bytes(fonts), x, tt.producer))})
+				if !inherit {
+					d["Resources"] = res
+					u.Set(pages[0].Ref, d)
+					return nil
+				}
+				delete(d, "Resources")
+				u.Set(pages[0].Ref, d)
+				parent, _ := d["Parent"].(pdf.Ref)
+				pd, err := r.Dict(parent)
+				if err != nil || pd == nil {
+					return fmt.Errorf("page 1 has no parent: %v", err)
+				}
+				pd = pd.Clone()
+				pd["Resources"] = res
+				u.Set(parent, pd)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := attackgen.Open(prep)
+			if err != nil {
+				t.Fatal(err)
+			}
 			pages, err := r.Pages()
 			if err != nil {
-				return err
+				t.Fatal(err)
 			}
-			d := pages[0].Dict.Clone()
-			fonts := pages[0].Resources["Font"]
-			x := u.Add(attackgen.Stream(pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(1), pdf.Int(1)}}, nil))
-			d["Resources"] = u.Add(pdf.Raw{Bytes: []byte(fmt.Sprintf("<</Font %s/XObject<</Fx %v>>/Producer %s>>", pdf.Bytes(fonts), x, tt.producer))})
-			u.Set(pages[0].Ref, d)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := attackgen.Open(prep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages, err := r.Pages()
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = checkPageReadable(r, pages[0])
-		var fe *fail.Error
-		switch {
-		case tt.refused && (err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput || !strings.Contains(err.Error(), "cannot read")):
-			t.Errorf("%s: want an input error naming the unreadable object, got %v", tt.producer, err)
-		case !tt.refused && err != nil:
-			t.Errorf("%s: refused: %v", tt.producer, err)
+			err = checkPageReadable(r, pages[0])
+			var fe *fail.Error
+			switch {
+			case tt.refused && (err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput || !strings.Contains(err.Error(), "cannot read")):
+				t.Errorf("%s (inherited %v): want an input error naming the unreadable object, got %v", tt.producer, inherit, err)
+			case !tt.refused && err != nil:
+				t.Errorf("%s (inherited %v): refused: %v", tt.producer, inherit, err)
+			}
 		}
 	}
 }

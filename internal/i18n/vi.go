@@ -1789,7 +1789,8 @@ var viMessages = map[string]string{
 	"a cross-reference stream gives object %s the entry type %s, which readers resolve differently": "một luồng tham chiếu chéo ghi cho đối tượng %s loại mục %s, điều mà các trình đọc hiểu khác nhau",
 	"the file is exactly as long as its linearization dictionary (object %d) says, although updates follow the linearized document: readers that trust the linearization (poppler) read the first page's cross-reference and what it chains to, not the updates, so viewers may show another document than the one verified": "tệp dài đúng bằng độ dài mà từ điển tuyến tính hóa (đối tượng %d) ghi, dù sau tài liệu đã tuyến tính hóa còn có các bản cập nhật: các trình đọc tin vào tuyến tính hóa (poppler) đọc bảng tham chiếu chéo của trang đầu và những gì nó nối tới, không đọc các bản cập nhật, nên trình xem có thể hiển thị một tài liệu khác với tài liệu đã được kiểm tra",
 	"the %d bytes of white space after the last %%%%EOF (offset %d) push startxref out of the last 1024 bytes, where some readers look for it: they rebuild the cross-reference from the file instead":                                                                                                                       "%d byte khoảng trắng sau %%%%EOF cuối cùng (vị trí %d) đẩy startxref ra khỏi 1024 byte cuối, nơi một số trình đọc tìm nó: chúng sẽ dựng lại bảng tham chiếu chéo từ tệp",
-	"bad xref entry %q: entries are 20 bytes long (19 tolerated)": "mục xref không hợp lệ %q: mỗi mục dài 20 byte (chấp nhận 19)",
+	"bad xref entry %q: entries are 20 bytes long (19 tolerated)":                                              "mục xref không hợp lệ %q: mỗi mục dài 20 byte (chấp nhận 19)",
+	"the page the signature goes on reaches more than %d objects: kyso cannot check that it can read them all": "trang đặt chữ ký dẫn tới hơn %d đối tượng: kyso không thể kiểm tra rằng mình đọc được tất cả",
 }
 
 // viReport are the words of kyso archive report (tables, CSV, xlsx, the

@@ -96,3 +96,21 @@ func TestReaderAmbiguities(t *testing.T) {
 		t.Errorf("%q does not name the generations", s)
 	}
 }
+
+// A trailer giving a key twice is remembered when the file is opened,
+// whether the trailer fits the table's read window or not.
+func TestTrailerDuplicateKey(t *testing.T) {
+	doc := docWith([]string{"<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[]/Count 0>>"}, noGap)
+	d := bytes.Replace(doc, []byte("<</Size 3/Root 1 0 R>>"), []byte("<</Size 3/Root 1 0 R/Info 5 0 R/Info 6 0 R>>"), 1)
+	if bytes.Equal(d, doc) {
+		t.Fatal("trailer not found")
+	}
+	r, err := NewReader(bytes.NewReader(d), int64(len(d)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Ambiguity{Kind: DuplicateKey, Trailer: true, Key: "Info"}
+	if a := r.Ambiguities(); len(a) != 1 || a[0] != want {
+		t.Errorf("ambiguities %+v, want %+v", a, want)
+	}
+}

@@ -49,6 +49,9 @@ type Revision struct {
 	Entries map[uint32]XrefEntry
 	// XrefObject is the object number of its xref stream, if any.
 	XrefObjects []uint32
+	// XrefStreamAt maps where each of its cross-reference streams starts
+	// ("N G obj") to its object number.
+	XrefStreamAt map[int64]uint32
 	// Duplicates are the object numbers one of its sections lists more
 	// than once. Like qpdf and MuPDF, the reader keeps the first entry;
 	// readers that keep the last one show other content, so a revision
@@ -254,8 +257,13 @@ type section struct {
 	trailer Dict
 	entries map[uint32]XrefEntry
 	end     int64 // offset just past the section's own "%%EOF"+EOL, or -1
-	xrefObj []uint32
-	dups    []uint32 // numbers listed twice (the first entry is kept)
+	// tail is where the section's trailer was read (a table's), from
+	// which its "%%EOF" is searched: a table of many thousand entries
+	// lies between the section's start and its end.
+	tail     int64
+	xrefObj  []uint32
+	streamAt map[int64]uint32 // where its xref streams start, and their numbers
+	dups     []uint32         // numbers listed twice (the first entry is kept)
 	// hybridFree are the numbers the table marks free and its /XRefStm
 	// lists in use (see Revision.HybridFree).
 	hybridFree []uint32
@@ -337,6 +345,9 @@ func (r *Reader) readSections(start int64) error {
 			}
 			slices.Sort(s.hybridFree)
 			s.xrefObj = append(s.xrefObj, xs.xrefObj...)
+			for at, n := range xs.streamAt {
+				s.streamAt[at] = n
+			}
 			s.dups = append(s.dups, xs.dups...)
 		}
 		size, hasSize, err := s.trailer.ExactInt("Size")
@@ -384,13 +395,19 @@ func (r *Reader) readSections(start int64) error {
 			// must point there, or readers lose the objects it lists.
 			rv.XrefOffset = s.off
 			rv.XrefObjects = append(rv.XrefObjects, s.xrefObj...)
+			for at, n := range s.streamAt {
+				rv.XrefStreamAt[at] = n
+			}
 			rv.Duplicates = append(rv.Duplicates, s.dups...)
 			rv.HybridFree = append(rv.HybridFree, s.hybridFree...)
 			slices.Sort(rv.HybridFree)
 			rv.HybridFree = slices.Compact(rv.HybridFree)
 			continue
 		}
-		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj, Duplicates: s.dups, HybridFree: s.hybridFree}
+		rv := &Revision{XrefOffset: s.off, End: s.end, Trailer: s.trailer, Kind: s.kind, Entries: s.entries, XrefObjects: s.xrefObj, XrefStreamAt: s.streamAt, Duplicates: s.dups, HybridFree: s.hybridFree}
+		if rv.XrefStreamAt == nil {
+			rv.XrefStreamAt = map[int64]uint32{}
+		}
 		if rv.End < 0 {
 			rv.End = r.size
 		}
@@ -463,7 +480,7 @@ func startxrefValue(b []byte) (int64, bool) {
 func (r *Reader) sectionEnd(s *section) int64 {
 	// Search forward from the section for "%%EOF", at most 256 KiB.
 	const win = 4096
-	from := s.off
+	from := max(s.off, s.tail)
 	buf := make([]byte, win)
 	for tries := 0; tries < 64 && from < r.size; tries++ {
 		n := min(win, r.size-from)
@@ -515,7 +532,7 @@ const tableWindow = 64 << 10
 
 // readTable parses a classic table and its trailer.
 func (r *Reader) readTable(off int64) (*section, error) {
-	s := &section{off: off, kind: XrefTable, entries: map[uint32]XrefEntry{}}
+	s := &section{off: off, kind: XrefTable, entries: map[uint32]XrefEntry{}, streamAt: map[int64]uint32{}}
 	pos := off // where the next window starts: everything before is parsed
 	// num is the next entry's object number and left the entries still to
 	// read in the current subsection.
@@ -651,8 +668,12 @@ func (r *Reader) readTable(off int64) (*section, error) {
 				p.pos += len(w)
 				p.mem = 0
 				t, err := p.object(0)
+				s.tail = pos + int64(p.pos)
 				if errors.Is(err, errShort) && !eof {
-					t, err = r.objectAt(pos + int64(done+len(w)))
+					s.tail = pos + int64(done+len(w))
+					t, err = r.objectAt(s.tail)
+				} else if err == nil && p.dup != "" {
+					r.noteAmbiguity(Ambiguity{Kind: DuplicateKey, Key: p.dup, Trailer: true})
 				}
 				if err != nil {
 					return nil, err
@@ -778,7 +799,7 @@ func (r *Reader) readXrefStream(off int64) (*section, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &section{off: off, kind: XrefStream, trailer: st.Dict, entries: map[uint32]XrefEntry{}, xrefObj: []uint32{num}}
+	s := &section{off: off, kind: XrefStream, trailer: st.Dict, entries: map[uint32]XrefEntry{}, xrefObj: []uint32{num}, streamAt: map[int64]uint32{off: num}}
 	wArr, _ := st.Dict["W"].(Array)
 	if len(wArr) != 3 {
 		return nil, i18n.Errorf("xref stream /W must have 3 entries")

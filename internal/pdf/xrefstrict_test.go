@@ -101,3 +101,23 @@ func TestXrefEntriesFixed(t *testing.T) {
 		t.Errorf("free entry 65536: %v", err)
 	}
 }
+
+// A revision ends at the %%EOF after its trailer, however long its table:
+// a table of 15,000 entries (over 256 KiB) is not taken to run to the end
+// of the file (which made kyso sign such a file and then reject its own
+// signature, the section seeming to lie inside the signed bytes).
+func TestRevisionEndAfterLongTable(t *testing.T) {
+	bodies := []string{"<</Type/Catalog/Pages 2 0 R>>", "<</Type/Pages/Kids[]/Count 0>>"}
+	for i := 0; i < 15000; i++ {
+		bodies = append(bodies, "0")
+	}
+	doc := docWith(bodies, noGap)
+	tail := append(append([]byte{}, doc...), "\n% bytes after the revision\n"...)
+	r, err := NewReader(bytes.NewReader(tail), int64(len(tail)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := r.Revisions()[0].End; end != int64(len(doc)) {
+		t.Errorf("revision ends at %d, want %d (its %%%%EOF)", end, len(doc))
+	}
+}

@@ -93,9 +93,10 @@ const maxUnlisted = 16
 
 // unlistedDefs returns the definitions in buf that are neither listed (at,
 // for an object number, the offset its type 1 entry gives, possibly
-// followed by white space; xref stream numbers whatever the offset) nor
-// inside the data of a stream: the first maxUnlisted, and how many in all.
-func unlistedDefs(buf []byte, base int64, listed func(num uint32) (int64, bool), xref map[uint32]bool, data []extent) ([]objDef, int) {
+// followed by white space; a cross-reference stream where its section
+// starts) nor inside the data of a stream: the first maxUnlisted, and how
+// many in all.
+func unlistedDefs(buf []byte, base int64, listed func(num uint32) (int64, bool), xrefAt map[int64]uint32, data []extent) ([]objDef, int) {
 	slices.SortFunc(data, func(a, b extent) int { return cmp.Compare(a.from, b.from) })
 	var out []objDef
 	n := 0
@@ -106,7 +107,7 @@ func unlistedDefs(buf []byte, base int64, listed func(num uint32) (int64, bool),
 			reach = max(reach, data[k].to)
 			k++
 		}
-		if d.Off < reach || xref[d.Num] {
+		if xn, ok := xrefAt[d.Off]; d.Off < reach || ok && xn == d.Num {
 			return true
 		}
 		if off, ok := listed(d.Num); ok && off <= d.Off && off >= base {
@@ -152,29 +153,20 @@ func (a *chgAnalysis) unlistedObjects(i int, budget *int64) error {
 			data = append(data, extent{st.Offset, st.Offset + st.Length})
 		}
 	}
-	xref := map[uint32]bool{}
-	for _, x := range rv.XrefObjects {
-		xref[x] = true
-	}
-	// The data of the streams the update lists is not skipped: a reader
-	// rebuilding the cross-reference scans it too, and an object planted
-	// in it wins as any other (only the cross-reference streams' rows,
-	// binary numbers, are left out).
-	// A cross-reference stream is not an entry of itself necessarily:
-	// read its data where its header is.
-	objDefs(buf, from, func(d objDef) bool {
-		if xref[d.Num] {
-			if _, _, o, err := a.r.IndirectAt(d.Off); err == nil {
+	// The cross-reference streams are exempt where their sections start
+	// (and only there), their rows of binary numbers with them.
+	for at := range rv.XrefStreamAt {
+		if at >= from && at < to {
+			if _, _, o, err := a.r.IndirectAt(at); err == nil {
 				addStream(o)
 			}
 		}
-		return true
-	})
+	}
 	listed := func(n uint32) (int64, bool) {
 		e, ok := rv.Entries[n]
 		return e.Offset, ok && e.Type == 1
 	}
-	bad, _ := unlistedDefs(buf, from, listed, xref, data)
+	bad, _ := unlistedDefs(buf, from, listed, rv.XrefStreamAt, data)
 	if len(bad) == 0 {
 		return nil
 	}

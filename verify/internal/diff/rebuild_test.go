@@ -49,9 +49,15 @@ func TestUnlistedDefs(t *testing.T) {
 		}
 		return 0, false
 	}
-	bad, n := unlistedDefs(buf, 1000, listed, map[uint32]bool{9: true}, data)
+	bad, n := unlistedDefs(buf, 1000, listed, map[int64]uint32{defs[4].Off: 9}, data)
 	if len(bad) != 1 || n != 1 || bad[0].Num != 3 || bad[0].Off != defs[3].Off {
 		t.Errorf("unlisted %v (%d), want only the planted object 3 at %d", bad, n, defs[3].Off)
+	}
+	// The cross-reference stream's number is exempt only where its
+	// section starts: the same number elsewhere is a planted object.
+	bad, _ = unlistedDefs(buf, 1000, listed, map[int64]uint32{defs[4].Off + 1: 9}, data)
+	if len(bad) != 2 || bad[1].Num != 9 {
+		t.Errorf("unlisted %v, want the planted 3 and 9 away from its section", bad)
 	}
 	// Listed elsewhere is not listed here.
 	bad, n = unlistedDefs(buf, 1000, func(n uint32) (int64, bool) { return 1000, n == 2 }, nil, nil)
