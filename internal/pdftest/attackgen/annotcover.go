@@ -12,25 +12,36 @@ import (
 func (g *gen) annotCover() {
 	const hide, ssa = "Shadow-Hide", "SSA"
 	rect := pdf.Array{pdf.Int(60), pdf.Int(630), pdf.Int(540), pdf.Int(660)}
-	// covered signs a page whose hidden line is covered by an annotation
-	// of type subtype with an opaque appearance (flags f), held directly
-	// in /Annots or by reference.
-	covered := func(subtype string, f int, direct bool) (doc []byte, annot, ap, page pdf.Ref, err error) {
-		doc, err = preparedSigned(g.b.Simple, onPage1(func(_ *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
-			page = p.Ref
+	// cover is an update that covers page 1's hidden line with an
+	// annotation of type subtype with an opaque appearance (flags f), held
+	// directly in /Annots or by reference; it sets annot, ap and page.
+	cover := func(subtype string, f int, direct bool, annot, ap, page *pdf.Ref) func(*pdf.Reader, *pdf.Update) error {
+		return onPage1(func(_ *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
+			*page = p.Ref
 			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, hiddenLine))}
-			ap = u.Add(formXObject(480, 30, []byte("1 1 1 rg 0 0 480 30 re f")))
+			*ap = u.Add(formXObject(480, 30, []byte("1 1 1 rg 0 0 480 30 re f")))
 			a := pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name(subtype), "F": pdf.Int(f), "Rect": rect,
-				"C": pdf.Array{pdf.Int(1), pdf.Int(1), pdf.Int(1)}, "AP": pdf.Dict{"N": ap}, "P": p.Ref}
+				"C": pdf.Array{pdf.Int(1), pdf.Int(1), pdf.Int(1)}, "AP": pdf.Dict{"N": *ap}, "P": p.Ref}
 			if direct {
 				d["Annots"] = pdf.Array{a}
 				return nil
 			}
-			annot = u.Add(a)
-			d["Annots"] = pdf.Array{annot}
+			*annot = u.Add(a)
+			d["Annots"] = pdf.Array{*annot}
 			return nil
-		}))
+		})
+	}
+	// covered signs (an approval signature) a page covered so.
+	covered := func(subtype string, f int, direct bool) (doc []byte, annot, ap, page pdf.Ref, err error) {
+		doc, err = preparedSigned(g.b.Simple, cover(subtype, f, direct, &annot, &ap, &page))
 		return
+	}
+	// emptyAppearance empties the appearance stream ap in place.
+	emptyAppearance := func(doc []byte, ap pdf.Ref) ([]byte, error) {
+		return Append(doc, func(_ *pdf.Reader, u *pdf.Update) error {
+			u.Set(ap, formXObject(480, 30, nil))
+			return nil
+		})
 	}
 	// editCover rewrites page 1's /Annots: the cover (the first entry,
 	// before the signature's widget) is replaced by what fn returns, or
@@ -70,22 +81,13 @@ func (g *gen) annotCover() {
 			return nil, err
 		}
 		c.Expect.Object = ap.Num
-		return Append(doc, func(_ *pdf.Reader, u *pdf.Update) error {
-			u.Set(ap, formXObject(480, 30, nil))
-			return nil
-		})
+		return emptyAppearance(doc, ap)
 	})
 	g.add(Case{Name: "shadow/hide-annotation-appearance-in-place-p3", Attack: hide, Source: srcNDSS, Field: "Certification", DocMDP: 3,
 		What:   "signed content is covered by an opaque /Square annotation; after a certification with P=3 an update empties its appearance stream in place",
 		Expect: uncovered}, func(c *Case) ([]byte, error) {
-		var ap pdf.Ref
-		prepared, err := prepare(g.b.Simple, onPage1(func(_ *pdf.Reader, u *pdf.Update, p pdf.Page, d pdf.Dict) error {
-			d["Contents"] = pdf.Array{d["Contents"], u.Add(Stream(pdf.Dict{}, hiddenLine))}
-			ap = u.Add(formXObject(480, 30, []byte("1 1 1 rg 0 0 480 30 re f")))
-			d["Annots"] = pdf.Array{u.Add(pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Square"), "F": pdf.Int(4), "Rect": rect,
-				"AP": pdf.Dict{"N": ap}, "P": p.Ref})}
-			return nil
-		}))
+		var annot, ap, page pdf.Ref
+		prepared, err := prepare(g.b.Simple, cover("Square", 4, false, &annot, &ap, &page))
 		if err != nil {
 			return nil, err
 		}
@@ -94,10 +96,7 @@ func (g *gen) annotCover() {
 			return nil, err
 		}
 		c.Expect.Object = ap.Num
-		return Append(doc, func(_ *pdf.Reader, u *pdf.Update) error {
-			u.Set(ap, formXObject(480, 30, nil))
-			return nil
-		})
+		return emptyAppearance(doc, ap)
 	})
 	g.add(Case{Name: "shadow/hide-annotation-direct-removed", Attack: hide, Source: srcNDSS, Field: "Signature1",
 		What:   "signed content is covered by an opaque /Square annotation written directly (not by reference) in the page's /Annots; an update removes it",

@@ -48,54 +48,41 @@ func (g *gen) shadow() {
 			return nil
 		})
 	})
-	g.add(Case{Name: "shadow/hide-resources", Attack: hide, Source: srcNDSS, Field: "Signature1",
-		What:   "signed content is covered by a white form XObject; an update drops it from the page's resources",
-		Expect: Expect{By: ByChanges, Class: "other", Reason: "page 1 /Resources changed"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := coveredByXObject(c)
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
-			c.Expect.Object = p.Ref.Num
-			res := p.Resources.Clone()
-			delete(res, "XObject")
-			d["Resources"] = res
-			return nil
-		}))
-	})
+	// uncover adds a case whose update rewrites page 1's /XObject
+	// resources to what xobjects makes of the cover (nil: none).
+	uncover := func(name, what, reason string, xobjects func(cover pdf.Ref) pdf.Object) {
+		g.add(Case{Name: name, Attack: hide, Source: srcNDSS, Field: "Signature1", What: what,
+			Expect: Expect{By: ByChanges, Class: "other", Reason: reason}}, func(c *Case) ([]byte, error) {
+			doc, cover, err := coveredByXObject(c)
+			if err != nil {
+				return nil, err
+			}
+			return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
+				c.Expect.Object = p.Ref.Num
+				res := p.Resources.Clone()
+				if x := xobjects(cover); x != nil {
+					res["XObject"] = x
+				} else {
+					delete(res, "XObject")
+				}
+				d["Resources"] = res
+				return nil
+			}))
+		})
+	}
+	uncover("shadow/hide-resources", "signed content is covered by a white form XObject; an update drops it from the page's resources",
+		"page 1 /Resources changed", func(pdf.Ref) pdf.Object { return nil })
 	// Readers disagree on a key given twice and on a reference naming a
 	// generation the cross-reference does not list: an update can keep
 	// the cover for one reader and drop it for another.
-	g.add(Case{Name: "shadow/hide-duplicate-key", Attack: hide, Source: srcNDSS, Field: "Signature1",
-		What:   "signed content is covered by a white form XObject; an update rewrites the page with /XObject << /Cover null /Cover N 0 R >>: readers keeping the last value see the cover, readers keeping the first do not",
-		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice with different values"}}, func(c *Case) ([]byte, error) {
-		doc, cover, err := coveredByXObject(c)
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
-			c.Expect.Object = p.Ref.Num
-			res := p.Resources.Clone()
-			res["XObject"] = pdf.Raw{Bytes: fmt.Appendf(nil, "<< /Cover null /Cover %d %d R >>", cover.Num, cover.Gen)}
-			d["Resources"] = res
-			return nil
-		}))
-	})
-	g.add(Case{Name: "shadow/hide-reference-generation", Attack: hide, Source: srcNDSS, Field: "Signature1",
-		What:   "signed content is covered by a white form XObject; an update changes only the generation in the page's reference to it (N 5 R): readers following the spec find no such object and drop the cover",
-		Expect: Expect{By: ByChanges, Class: "other", Reason: "page 1 /Resources changed"}}, func(c *Case) ([]byte, error) {
-		doc, cover, err := coveredByXObject(c)
-		if err != nil {
-			return nil, err
-		}
-		return Append(doc, onPage1(func(_ *pdf.Reader, _ *pdf.Update, p pdf.Page, d pdf.Dict) error {
-			c.Expect.Object = p.Ref.Num
-			res := p.Resources.Clone()
-			res["XObject"] = pdf.Dict{"Cover": pdf.Ref{Num: cover.Num, Gen: cover.Gen + 5}}
-			d["Resources"] = res
-			return nil
-		}))
-	})
+	uncover("shadow/hide-duplicate-key", "signed content is covered by a white form XObject; an update rewrites the page with /XObject << /Cover null /Cover N 0 R >>: readers keeping the last value see the cover, readers keeping the first do not",
+		"twice with different values", func(cover pdf.Ref) pdf.Object {
+			return pdf.Raw{Bytes: fmt.Appendf(nil, "<< /Cover null /Cover %d %d R >>", cover.Num, cover.Gen)}
+		})
+	uncover("shadow/hide-reference-generation", "signed content is covered by a white form XObject; an update changes only the generation in the page's reference to it (N 5 R): readers following the spec find no such object and drop the cover",
+		"page 1 /Resources changed", func(cover pdf.Ref) pdf.Object {
+			return pdf.Dict{"Cover": pdf.Ref{Num: cover.Num, Gen: cover.Gen + 5}}
+		})
 	g.add(Case{Name: "shadow/replace-header-generation", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "an update adds to page 1 only /PieceInfo N 0 R, whose object is written as \"N 7 obj\"; after it, an unlisted object carries the page's content number with other text: readers that check generations rebuild the cross-reference from \"N G obj\" and draw the planted content",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "written as generation 7"}}, func(c *Case) ([]byte, error) {
