@@ -118,6 +118,21 @@ func certify(doc []byte, p int) ([]byte, *Signature, error) {
 	return Sign(doc, SigOptions{Field: "Certification", DocMDP: p, Placeholder: 4096})
 }
 
+// signedPage1 signs doc with an approval signature in Signature1 and
+// returns the signed file, page 1 (its reference and a copy of its
+// dictionary) and the first object number an update may take.
+func signedPage1(doc []byte) (signed []byte, pref pdf.Ref, pd pdf.Dict, next uint32, err error) {
+	if signed, _, err = approval(doc, "Signature1"); err != nil {
+		return
+	}
+	var r *pdf.Reader
+	if r, pref, pd, err = page1(signed); err != nil {
+		return
+	}
+	next, err = r.NextObjectNumber()
+	return
+}
+
 // page1 returns page 1's reference and a copy of its dictionary.
 func page1(doc []byte) (*pdf.Reader, pdf.Ref, pdf.Dict, error) {
 	r, err := Open(doc)

@@ -86,15 +86,7 @@ func (g *gen) shadow() {
 	g.add(Case{Name: "shadow/replace-header-generation", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "an update adds to page 1 only /PieceInfo N 0 R, whose object is written as \"N 7 obj\"; after it, an unlisted object carries the page's content number with other text: readers that check generations rebuild the cross-reference from \"N G obj\" and draw the planted content",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "written as generation 7"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		r, pref, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.NextObjectNumber()
+		doc, pref, pd, n, err := signedPage1(g.b.Simple)
 		if err != nil {
 			return nil, err
 		}
@@ -115,15 +107,7 @@ func (g *gen) shadow() {
 	g.add(Case{Name: "shadow/replace-dangling-pieceinfo", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "an update adds to page 1 only /PieceInfo N 0 R, an object no section lists, and writes, unlisted, an object with the number of the page's content and other text: poppler, resolving the dangling reference, rebuilds the cross-reference from \"N G obj\" and draws the planted content",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "which its cross-reference section does not list there"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		r, pref, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.NextObjectNumber()
+		doc, pref, pd, n, err := signedPage1(g.b.Simple)
 		if err != nil {
 			return nil, err
 		}
@@ -135,15 +119,7 @@ func (g *gen) shadow() {
 	g.add(Case{Name: "shadow/replace-dangling-info", Attack: replace, Source: srcNDSS, Field: "Signature1",
 		What:   "an update only points the trailer's /Info at an object no section lists: poppler, resolving it, rebuilds the cross-reference by scanning the file (where an unlisted object could wait)",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "the trailer refers to object"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		r, err := Open(doc)
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.NextObjectNumber()
+		doc, _, _, n, err := signedPage1(g.b.Simple)
 		if err != nil {
 			return nil, err
 		}

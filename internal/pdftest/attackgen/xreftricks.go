@@ -91,15 +91,7 @@ func (g *gen) xrefTricks() {
 	g.add(Case{Name: "isa/objstm-duplicate-number", Attack: fam, Source: srcCCS19, Field: "Signature1",
 		What:   "after signing, an update moves page 1 into a new object stream whose header lists it twice: first a page drawing new content, then the signed page byte for byte, which the xref names",
 		Expect: Expect{By: ByChanges, Class: "other", Reason: "twice, written differently"}}, func(c *Case) ([]byte, error) {
-		doc, _, err := approval(g.b.Simple, "Signature1")
-		if err != nil {
-			return nil, err
-		}
-		r, pref, pd, err := page1(doc)
-		if err != nil {
-			return nil, err
-		}
-		next, err := r.NextObjectNumber()
+		doc, pref, pd, next, err := signedPage1(g.b.Simple)
 		if err != nil {
 			return nil, err
 		}
