@@ -12,67 +12,12 @@ import (
 	"testing"
 
 	"github.com/kyso-project/kyso/internal/pdf"
+	"github.com/kyso-project/kyso/internal/pdftest/hostile"
 )
 
-// manyScansJPEG is red-team F3: a size x size progressive YCbCr JPEG whose
-// first scan is the DC of component 2 (the DC reader does not read it, so
-// the ink map falls back to image/jpeg), then scans AC scans of a few
-// bytes, each covering every block of component 1 with end-of-band runs.
-func manyScansJPEG(size, scans int) []byte {
-	seg := func(m byte, p ...byte) []byte {
-		return append([]byte{0xFF, m, byte((len(p) + 2) >> 8), byte(len(p) + 2)}, p...)
-	}
-	var bits []byte
-	put := func(v, n int) {
-		for i := n - 1; i >= 0; i-- {
-			bits = append(bits, byte(v>>i&1))
-		}
-	}
-	flush := func() []byte {
-		for len(bits)%8 != 0 {
-			bits = append(bits, 1)
-		}
-		var out []byte
-		for i := 0; i < len(bits); i += 8 {
-			var c byte
-			for _, b := range bits[i : i+8] {
-				c = c<<1 | b
-			}
-			out = append(out, c)
-			if c == 0xFF {
-				out = append(out, 0)
-			}
-		}
-		bits = nil
-		return out
-	}
-	b := []byte{0xFF, 0xD8}
-	b = append(b, seg(0xDB, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...)...)...)
-	b = append(b, seg(0xC2, 8, byte(size>>8), byte(size), byte(size>>8), byte(size), 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0)...)
-	table := func(class, s0, s1 byte) []byte {
-		p := append([]byte{class, 2}, make([]byte, 15)...)
-		return seg(0xC4, append(p, s0, s1)...)
-	}
-	b = append(b, table(0x00, 0x00, 0x01)...) // DC: "0" category 0
-	b = append(b, table(0x10, 0xE0, 0x00)...) // AC: "0" EOB run of 2^14 + 14 bits
-	blocks := (size / 8) * (size / 8)
-	b = append(b, seg(0xDA, 1, 2, 0, 0, 0, 0)...)
-	for range blocks {
-		put(0, 1)
-	}
-	b = append(b, flush()...)
-	for left := blocks; left > 0; { // runs of 16384 to 32767 blocks
-		r := max(min(left, 32767), 16384)
-		put(0, 1)
-		put(r-16384, 14)
-		left -= r
-	}
-	ac := append(seg(0xDA, 1, 1, 0, 1, 63, 0), flush()...)
-	for range scans {
-		b = append(b, ac...)
-	}
-	return append(b, 0xFF, 0xD9)
-}
+// manyScansJPEG is red-team F3 (hostile.ManyScansJPEG): the ink map falls
+// back to image/jpeg for it, and each of its scans covers every block.
+func manyScansJPEG(size, scans int) []byte { return hostile.ManyScansJPEG(size, scans) }
 
 // Thousands of scans: the work is counted without decoding, and past
 // maxJPEGScanWork the scan is not examined (no minute of image/jpeg).

@@ -128,11 +128,16 @@ func jpegImage(w, h, comps int, cs string, adobe int, separate, acFirst bool) st
 // fullPage draws the image over an A4 page.
 const fullPage = "q 595 0 0 842 0 0 cm /Im Do Q"
 
-// manyScansJPEG is a size x size progressive YCbCr JPEG whose first scan
+// manyScansJPEG is ManyScansJPEG as an image XObject.
+func manyScansJPEG(size, scans int) string {
+	return stream(fmt.Sprintf("<</Subtype/Image/Width %d/Height %d/ColorSpace/DeviceRGB/BitsPerComponent 8/Filter/DCTDecode>>", size, size), ManyScansJPEG(size, scans))
+}
+
+// ManyScansJPEG is a size x size progressive YCbCr JPEG whose first scan
 // is the DC of its second component (the stamp's DC reader does not read
 // it, so image/jpeg would) and then scans AC scans of about 16 bytes,
 // each covering every block of the first component with end-of-band runs.
-func manyScansJPEG(size, scans int) string {
+func ManyScansJPEG(size, scans int) []byte {
 	seg := func(m byte, p ...byte) []byte {
 		return append([]byte{0xFF, m, byte((len(p) + 2) >> 8), byte(len(p) + 2)}, p...)
 	}
@@ -181,6 +186,5 @@ func manyScansJPEG(size, scans int) string {
 	for range scans {
 		b = append(b, ac...)
 	}
-	b = append(b, 0xFF, 0xD9)
-	return stream(fmt.Sprintf("<</Subtype/Image/Width %d/Height %d/ColorSpace/DeviceRGB/BitsPerComponent 8/Filter/DCTDecode>>", size, size), b)
+	return append(b, 0xFF, 0xD9)
 }
