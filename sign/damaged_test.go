@@ -63,23 +63,33 @@ func TestCheckEntriesInsideRefusesAmbiguousDuplicates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = checkEntriesInside(r)
-		if !tt.refused {
-			if err != nil {
-				t.Errorf("%s: refused: %v", tt.name, err)
-			}
-			revs := r.Revisions()
+		checkRefusal(t, tt.name, checkEntriesInside(r), tt.refused, "ambiguous", fmt.Sprintf("object %d twice", n))
+		if revs := r.Revisions(); !tt.refused {
 			if _, listed := revs[len(revs)-1].Entries[n]; !listed {
 				t.Errorf("%s: the update does not list object %d", tt.name, n)
 			}
-			continue
 		}
-		var fe *fail.Error
-		if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
-			t.Fatalf("%s: want an input error, got %v", tt.name, err)
+	}
+}
+
+// checkRefusal fails unless err is an input error naming every word when
+// refused is set, and nil otherwise.
+func checkRefusal(t *testing.T, name string, err error, refused bool, words ...string) {
+	t.Helper()
+	if !refused {
+		if err != nil {
+			t.Errorf("%s: refused: %v", name, err)
 		}
-		if !strings.Contains(err.Error(), "ambiguous") || !strings.Contains(err.Error(), fmt.Sprintf("object %d twice", n)) {
-			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
+		return
+	}
+	var fe *fail.Error
+	if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
+		t.Errorf("%s: want an input error, got %v", name, err)
+		return
+	}
+	for _, w := range words {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: the error does not name the problem (%q): %v", name, w, err)
 		}
 	}
 }
@@ -116,20 +126,7 @@ func TestCheckEntriesInsideRefusesHybridDisagreement(t *testing.T) {
 		if h := revs[len(revs)-1].HybridFree; len(h) != 1 {
 			t.Fatalf("%s: the update's table and stream disagree on %v, want one number", tt.name, h)
 		}
-		err = checkEntriesInside(r)
-		if !tt.refused {
-			if err != nil {
-				t.Errorf("%s: refused: %v", tt.name, err)
-			}
-			continue
-		}
-		var fe *fail.Error
-		if err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput {
-			t.Fatalf("%s: want an input error, got %v", tt.name, err)
-		}
-		if !strings.Contains(err.Error(), "ambiguous") || !strings.Contains(err.Error(), fmt.Sprintf("object %d free", n)) {
-			t.Errorf("%s: the error does not name the problem: %v", tt.name, err)
-		}
+		checkRefusal(t, tt.name, checkEntriesInside(r), tt.refused, "ambiguous", fmt.Sprintf("object %d free", n))
 	}
 }
 
@@ -203,14 +200,7 @@ func TestCheckPageReadable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = checkPageReadable(r, pages[0])
-			var fe *fail.Error
-			switch {
-			case tt.refused && (err == nil || !errors.As(err, &fe) || fe.Kind != fail.KindInput || !strings.Contains(err.Error(), "cannot read")):
-				t.Errorf("%s (inherited %v): want an input error naming the unreadable object, got %v", tt.producer, inherit, err)
-			case !tt.refused && err != nil:
-				t.Errorf("%s (inherited %v): refused: %v", tt.producer, inherit, err)
-			}
+			checkRefusal(t, fmt.Sprintf("%s (inherited %v)", tt.producer, inherit), checkPageReadable(r, pages[0]), tt.refused, "cannot read")
 		}
 	}
 }
